@@ -1,0 +1,55 @@
+// Google Benchmark targets for the stages of the pipeline on a generated migration. Whole-run
+// comparisons against squawk live in scripts/bench.sh.
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+
+#include "migsafe/check.hpp"
+#include "migsafe/parse.hpp"
+#include "migsafe/report.hpp"
+
+namespace {
+
+using namespace migsafe;
+
+// A deterministic mix of the statements migrations are made of.
+std::string workload(int statements) {
+  std::ostringstream s;
+  s << "CREATE TABLE t0 (id bigint PRIMARY KEY, a int, note varchar(20));\n";
+  for (int i = 1; i < statements; ++i) {
+    switch (i % 6) {
+      case 0: s << "CREATE TABLE t" << i << " (id bigint PRIMARY KEY, a int);\n"; break;
+      case 1: s << "CREATE INDEX i" << i << " ON t0 (a);\n"; break;
+      case 2: s << "ALTER TABLE t0 ADD COLUMN c" << i << " uuid DEFAULT gen_random_uuid();\n"; break;
+      case 3: s << "ALTER TABLE t0 ALTER COLUMN note TYPE varchar(" << 20 + i << ");\n"; break;
+      case 4: s << "UPDATE t0 SET a = " << i << " WHERE id = " << i << ";\n"; break;
+      case 5: s << "-- a comment\nALTER TABLE t0 ADD CONSTRAINT k" << i << " CHECK (a > 0) NOT VALID;\n"; break;
+    }
+  }
+  return s.str();
+}
+
+void BM_Parse(benchmark::State& state) {
+  auto src = make_source("bench.sql", workload(static_cast<int>(state.range(0))));
+  for (auto _ : state) benchmark::DoNotOptimize(parse_postgres(src));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));
+}
+BENCHMARK(BM_Parse)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+void BM_CheckAndReport(benchmark::State& state) {
+  auto src = make_source("bench.sql", workload(static_cast<int>(state.range(0))));
+  std::vector<Pack> packs{load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml")};
+  CheckOptions opt;
+  for (auto _ : state) {
+    CheckResult r = check_sets({{src}}, packs, opt);
+    std::ostringstream out;
+    report_text(r, ReportContext{opt, FailOn::error, false}, out);
+    benchmark::DoNotOptimize(out.str().size());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));
+}
+BENCHMARK(BM_CheckAndReport)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,237 @@
+// The dialect-neutral intermediate representation: Migration > Statement > Operation.
+// Front ends produce it; every later stage reads it and never looks at SQL syntax again.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migsafe {
+
+enum class Dialect { postgres, mysql, mariadb, sqlite };
+std::string_view dialect_name(Dialect d);
+std::optional<Dialect> parse_dialect(std::string_view s);
+
+// 1-based line and column; the column counts characters (UTF-8 code points), as editors do.
+struct Position {
+  uint32_t line = 0;
+  uint32_t col = 0;
+};
+
+struct Span {
+  uint32_t begin = 0;  // byte offsets into the source, [begin, end)
+  uint32_t end = 0;
+  Position start;
+  Position stop;  // position of the last character
+};
+
+// The text of one input with a line index, shared by every statement cut from it.
+class SourceText {
+ public:
+  SourceText(std::string path, std::string text);
+  const std::string& path() const { return path_; }
+  const std::string& text() const { return text_; }
+  Position position(uint32_t offset) const;
+  Span span(uint32_t begin, uint32_t end) const;
+  std::string_view line(uint32_t line_no) const;  // without the newline
+  uint32_t line_count() const { return static_cast<uint32_t>(line_starts_.size()); }
+
+ private:
+  std::string path_;
+  std::string text_;
+  std::vector<uint32_t> line_starts_;
+};
+
+struct QualifiedName {
+  std::string schema;  // empty when the migration did not qualify it
+  std::string name;
+  bool empty() const { return name.empty(); }
+  std::string display() const { return schema.empty() ? name : schema + "." + name; }
+  bool operator==(const QualifiedName&) const = default;
+};
+
+struct TypeRef {
+  std::string name;           // canonical: "varchar", "int4", "numeric", "timestamptz", ...
+  std::vector<int64_t> mods;  // length / precision / scale as written; empty when unconstrained
+  bool array = false;
+  bool user_defined = false;  // not a pg_catalog type (a domain, an enum, ...)
+  std::string display() const;
+};
+
+// What a default (or USING) expression calls, so the effects tables can judge volatility.
+struct ExprInfo {
+  bool present = false;
+  bool is_null = false;                // DEFAULT NULL
+  bool has_subquery = false;           // never allowed in a default, kept for completeness
+  std::vector<std::string> functions;  // function names called, lower-case, schema stripped
+  std::string text;                    // the expression as written in the file
+};
+
+enum class Generated { none, stored, identity };
+
+struct ForeignKeyRef {
+  QualifiedName table;
+  std::vector<std::string> columns;
+};
+
+struct ColumnSpec {
+  std::string name;
+  TypeRef type;
+  bool not_null = false;
+  bool primary_key = false;
+  bool unique = false;
+  bool has_check = false;
+  bool serial = false;  // serial / bigserial / smallserial: an implicit nextval() default
+  Generated generated = Generated::none;
+  ExprInfo default_expr;
+  std::optional<ForeignKeyRef> references;
+  std::string collation;
+};
+
+enum class ConstraintKind { check, foreign_key, unique, primary_key, exclusion, not_null, other };
+std::string_view constraint_kind_name(ConstraintKind k);
+
+struct ConstraintSpec {
+  ConstraintKind kind = ConstraintKind::other;
+  std::string name;
+  bool not_valid = false;
+  std::string using_index;  // ADD ... UNIQUE / PRIMARY KEY USING INDEX idx
+  std::vector<std::string> columns;
+  ForeignKeyRef references;         // foreign keys only
+  std::string not_null_check_column;  // CHECK (col IS NOT NULL): proves col is never null
+};
+
+struct IndexSpec {
+  std::string name;
+  std::vector<std::string> columns;  // expressions appear as "(expr)"
+  std::string method;                // btree, gin, ...
+  bool unique = false;
+  bool partial = false;
+};
+
+// Operation kinds; names are the strings packs use (see ir.cpp).
+enum class OpKind {
+  create_table,
+  create_table_as,
+  create_view,
+  create_index,
+  drop_index,
+  add_column,
+  drop_column,
+  alter_column_type,
+  set_not_null,
+  drop_not_null,
+  set_default,
+  drop_default,
+  add_constraint,
+  validate_constraint,
+  drop_constraint,
+  rename_column,
+  rename_table,
+  rename_index,
+  rename_constraint,
+  drop_table,
+  drop_view,
+  drop_schema,
+  drop_database,
+  drop_other,
+  truncate,
+  update,
+  delete_rows,
+  insert,
+  select,
+  set_setting,
+  reset_setting,
+  begin,
+  commit,
+  rollback,
+  savepoint,
+  lock_table,
+  vacuum,
+  analyze,
+  cluster,
+  reindex,
+  refresh_matview,
+  set_logged,
+  set_unlogged,
+  set_tablespace,
+  set_access_method,
+  attach_partition,
+  detach_partition,
+  create_trigger,
+  enable_disable_trigger,
+  add_enum_value,
+  create_type,
+  create_extension,
+  create_function,
+  do_block,
+  comment,
+  alter_table_other,
+  meta_command,
+  other,
+};
+std::string_view op_kind_name(OpKind k);
+std::optional<OpKind> parse_op_kind(std::string_view s);
+
+struct Operation {
+  OpKind kind = OpKind::other;
+  uint32_t location = 0;  // byte offset where the operation starts (the statement's when unknown)
+  QualifiedName table;    // the table (or view, matview) acted on; empty if none
+  std::string column;
+  std::string object;    // index, constraint, trigger, schema, database or setting name
+  std::string new_name;  // renames
+  std::string detail;    // free-form fact for messages: the ALTER subcommand, the lock mode, ...
+  std::optional<ColumnSpec> column_spec;  // add_column
+  std::optional<TypeRef> new_type;        // alter_column_type
+  ExprInfo using_expr;                    // alter_column_type ... USING
+  std::optional<ConstraintSpec> constraint;
+  std::optional<IndexSpec> index;
+  std::vector<ColumnSpec> columns;  // create_table
+  std::vector<ConstraintSpec> table_constraints;
+  bool concurrently = false;
+  bool if_exists = false;
+  bool if_not_exists = false;
+  bool cascade = false;
+  bool has_where = false;    // update / delete
+  bool from_select = false;  // insert ... select
+  bool full = false;         // vacuum full
+  bool local = false;        // SET LOCAL
+  bool partitioned = false;  // create_table ... PARTITION BY
+  std::string value;         // set_setting value, lock mode for lock_table
+};
+
+struct Statement {
+  Span span;
+  std::string_view text;  // points into the Migration's SourceText
+  std::string node;       // parser node name ("IndexStmt"), "meta" for psql commands
+  bool in_transaction = false;  // inside an explicit BEGIN ... COMMIT block of the file
+  int transaction = -1;         // index of that block in the file, -1 when autocommit
+  std::vector<Operation> ops;
+};
+
+struct Comment {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  std::string_view text;  // including the -- or /* */ markers
+};
+
+struct SyntaxError {
+  Position pos;
+  std::string message;
+};
+
+struct Migration {
+  std::string path;  // as the user named it (or "<stdin>")
+  Dialect dialect = Dialect::postgres;
+  std::shared_ptr<const SourceText> source;
+  std::vector<Statement> statements;
+  std::vector<Comment> comments;
+  // Statements that did not parse; each is reported (exit status 2) and the rest of the file is
+  // still analysed.
+  std::vector<SyntaxError> syntax_errors;
+};
+
+}  // namespace migsafe

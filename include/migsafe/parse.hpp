@@ -1,0 +1,51 @@
+// Front ends: files in, IR out. Only this layer knows SQL syntax.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "migsafe/ir.hpp"
+
+namespace migsafe {
+
+// Bad input (unreadable file, invalid UTF-8, NUL byte, no .sql files): reported as path[:line:col]
+// and exit status 2.
+class InputError : public std::runtime_error {
+ public:
+  InputError(std::string path, std::string message, Position pos = {})
+      : std::runtime_error(message), path_(std::move(path)), pos_(pos) {}
+  const std::string& path() const { return path_; }
+  const Position& pos() const { return pos_; }
+  std::string where() const;  // "path:line:col" or "path"
+
+ private:
+  std::string path_;
+  Position pos_;
+};
+
+// Largest input accepted, so a runaway file gives a message instead of exhausting memory.
+inline constexpr size_t kMaxInputBytes = 64u * 1024u * 1024u;
+
+// Reads a file ("-" is stdin) and checks that it is text: valid UTF-8, no NUL byte, within the
+// size limit. Throws InputError.
+std::shared_ptr<const SourceText> read_source(const std::string& path);
+std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
+
+// Expands the user's PATH arguments: files stay as given, folders become their .sql files in
+// natural order ("2_x" before "10_x"). Each argument is one migration set. Throws InputError.
+struct MigrationSet {
+  std::string root;  // the argument as given
+  std::vector<std::string> files;
+};
+std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args);
+bool natural_less(std::string_view a, std::string_view b);
+
+Migration parse_postgres(std::shared_ptr<const SourceText> source);
+Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source);
+
+// Marks which statements run inside an explicit BEGIN ... COMMIT block. Shared by all front ends.
+void assign_transactions(Migration& m);
+
+}  // namespace migsafe

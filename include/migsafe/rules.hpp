@@ -1,0 +1,143 @@
+// Rule packs (YAML) and their evaluation. Only this layer decides what is bad.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "migsafe/effects.hpp"
+#include "migsafe/ir.hpp"
+#include "migsafe/schema.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace migsafe {
+
+enum class Severity { info, warning, error };
+std::string_view severity_name(Severity s);
+std::optional<Severity> parse_severity(std::string_view s);
+
+// A malformed pack or config: path:line:col and exit status 2.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string path, std::string message, Position pos = {})
+      : std::runtime_error(std::move(message)), path_(std::move(path)), pos_(pos) {}
+  const std::string& path() const { return path_; }
+  const Position& pos() const { return pos_; }
+  std::string where() const;
+
+ private:
+  std::string path_;
+  Position pos_;
+};
+
+// Which tables a rule looks at. A table created earlier in the same file is new and empty:
+// locking it harms nobody, so most rules only look at existing tables.
+enum class TableScope { existing, created_here, any };
+
+struct ValueTest {
+  std::string name;                 // attribute or effect name
+  std::vector<std::string> values;  // matches when the value equals any of these
+};
+
+struct NameTest {
+  std::string field;  // table, column, index, constraint, object
+  std::shared_ptr<const re2::RE2> re;
+  bool negate = false;  // {not: pattern}: the name must not match
+};
+
+struct VersionRange {
+  std::optional<TargetVersion> min;  // inclusive
+  std::optional<TargetVersion> max;  // inclusive
+  bool contains(TargetVersion v) const;
+};
+
+struct Condition {
+  std::vector<OpKind> kinds;  // empty: any kind
+  TableScope table = TableScope::existing;
+  std::vector<ValueTest> attrs;
+  std::vector<ValueTest> effects;
+  std::optional<LockMode> lock_at_least;
+  VersionRange versions;
+  std::vector<NameTest> names;
+  std::shared_ptr<const re2::RE2> pattern;  // on the normalized statement text
+};
+
+struct RuleExamples {
+  std::string setup;  // earlier migration that creates what bad/good act on
+  std::string bad;
+  std::string good;
+  std::optional<TargetVersion> version;
+};
+
+struct Rule {
+  std::string id;
+  std::string pack;
+  Severity severity = Severity::warning;
+  std::string title;
+  std::string message;  // template: {table}, {column}, {lock}, ... (see templates.cpp)
+  std::string why;
+  std::string instead;  // safer alternative, ideally SQL; template
+  std::string docs;
+  std::string cause;  // findings of rules with the same cause on one operation collapse into one
+  bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
+  Condition when;
+  RuleExamples examples;
+  std::vector<std::string> aliases;  // other tools' ids (squawk) that name the same hazard
+};
+
+struct Pack {
+  std::string name;
+  std::string path;
+  Dialect dialect = Dialect::postgres;
+  std::vector<Rule> rules;
+};
+
+Pack load_pack(const std::string& path);
+Pack load_pack_text(const std::string& text, const std::string& path);
+// Finds the shipped pack for a dialect: next to the binary, then the source tree, then the
+// install prefix. Throws ConfigError when none is found.
+std::string find_shipped_pack(Dialect d);
+const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id);
+
+// Facts about an operation that depend on its place in the migration, not on the operation alone.
+struct OpFacts {
+  bool table_known = false;      // the schema model knows the table
+  bool table_new = false;        // created earlier in the same file
+  bool in_transaction = false;   // explicit BEGIN ... COMMIT
+  LockMode held_lock = LockMode::none;  // strongest lock this transaction already holds on it
+  std::string held_by;                  // the statement kind that took held_lock
+  bool added_in_same_transaction = false;  // VALIDATE of a constraint added NOT VALID in this tx
+  bool partitioned_table = false;
+};
+
+struct EvalInput {
+  const Statement& stmt;
+  const Operation& op;
+  const Effect& effect;
+  const OpFacts& facts;
+  const TableInfo* table;  // before the operation, when known
+  TargetVersion version;
+  std::string_view normalized_text;
+};
+
+bool condition_matches(const Condition& c, const EvalInput& in);
+// Attribute and effect names packs may use, for validation and docs.
+bool is_known_attribute(std::string_view name);
+bool is_known_effect(std::string_view name);
+std::vector<std::string> known_attributes();
+std::vector<std::string> known_effects();
+std::string attribute_value(std::string_view name, const EvalInput& in);
+std::string effect_value(std::string_view name, const EvalInput& in);
+
+// {placeholder} expansion of messages and safer alternatives.
+std::string expand_template(std::string_view tmpl, const EvalInput& in);
+std::string normalize_statement(std::string_view text);
+// The SQL words for an operation kind ("CREATE INDEX"), for messages.
+std::string_view op_sql_words(OpKind k);
+
+}  // namespace migsafe

@@ -1,0 +1,78 @@
+// What the rules know about the database before each statement: tables, columns, indexes and
+// constraints, replayed from earlier migrations (and, later, read from a snapshot).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "migsafe/ir.hpp"
+
+namespace migsafe {
+
+struct ColumnInfo {
+  std::string name;
+  TypeRef type;
+  bool not_null = false;
+};
+
+struct IndexInfo {
+  std::string name;
+  std::vector<std::string> columns;
+  bool unique = false;
+  bool partial = false;
+  bool valid = true;
+};
+
+struct ConstraintInfo {
+  std::string name;
+  ConstraintKind kind = ConstraintKind::other;
+  bool validated = true;
+  std::vector<std::string> columns;
+  std::string not_null_check_column;
+  QualifiedName references;
+};
+
+// Where the table was created: the file index within the migration set, or -1 when it existed
+// before the first file (or is unknown to the model).
+struct TableOrigin {
+  int file = -1;
+  int transaction = -1;  // explicit transaction block it was created in, -1 when autocommit
+};
+
+struct TableInfo {
+  QualifiedName name;
+  std::vector<ColumnInfo> columns;
+  std::vector<IndexInfo> indexes;
+  std::vector<ConstraintInfo> constraints;
+  TableOrigin origin;
+  bool partitioned = false;
+
+  const ColumnInfo* column(std::string_view n) const;
+  ColumnInfo* column(std::string_view n);
+  const ConstraintInfo* constraint(std::string_view n) const;
+  // A validated CHECK (col IS NOT NULL) or a NOT NULL / primary key already guarantees it.
+  bool proves_not_null(std::string_view col) const;
+};
+
+class SchemaModel {
+ public:
+  const TableInfo* find(const QualifiedName& name) const;
+  // The table an index belongs to, when the model knows the index.
+  const TableInfo* table_of_index(const QualifiedName& index) const;
+  const TableInfo* table_of_constraint_name(std::string_view name) const;
+  // Applies one operation that ran in file `file` (transaction `tx` within it).
+  void apply(const Operation& op, int file, int tx);
+  size_t table_count() const { return tables_.size(); }
+
+ private:
+  static std::string key(const QualifiedName& n);
+  TableInfo* find_mut(const QualifiedName& name);
+  void rename_table(const QualifiedName& from, const std::string& to);
+
+  std::unordered_map<std::string, TableInfo> tables_;
+  std::unordered_map<std::string, std::string> index_owner_;  // index key -> table key
+};
+
+}  // namespace migsafe

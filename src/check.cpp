@@ -1,0 +1,73 @@
+#include "migsafe/check.hpp"
+
+#include <algorithm>
+
+#include "migsafe/parse.hpp"
+
+namespace migsafe {
+
+std::string_view transaction_mode_name(TransactionMode m) {
+  switch (m) {
+    case TransactionMode::autocommit: return "autocommit";
+  }
+  return "autocommit";
+}
+
+size_t CheckResult::count(Severity s) const {
+  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
+                                           [&](const Finding& f) { return f.severity == s; }));
+}
+
+CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
+                       const CheckOptions& opt) {
+  CheckResult r;
+  for (const auto& set : sets) {
+    std::vector<Migration> migrations;
+    size_t first = r.files.size();
+    for (const auto& src : set) {
+      Migration m = parse_migration(opt.dialect, src);
+      for (const auto& e : m.syntax_errors)
+        r.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
+      r.files.push_back({src->path(), src, m.statements.size(), true});
+      r.statements += m.statements.size();
+      migrations.push_back(std::move(m));
+    }
+    analyze_set(migrations, packs, opt, first, r.findings);
+  }
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.file != b.file) return a.file < b.file;
+    if (a.at.line != b.at.line) return a.at.line < b.at.line;
+    return a.at.col < b.at.col;
+  });
+  return r;
+}
+
+CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
+                        const CheckOptions& opt) {
+  std::vector<SourceSet> sets;
+  std::vector<InputProblem> problems;
+  std::vector<MigrationSet> inputs;
+  try {
+    inputs = collect_inputs(paths);
+  } catch (const InputError& e) {
+    CheckResult r;
+    r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+    return r;
+  }
+  for (const auto& in : inputs) {
+    SourceSet set;
+    for (const auto& f : in.files) {
+      try {
+        set.push_back(read_source(f));
+      } catch (const InputError& e) {
+        problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+      }
+    }
+    sets.push_back(std::move(set));
+  }
+  CheckResult r = check_sets(sets, packs, opt);
+  r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
+  return r;
+}
+
+}  // namespace migsafe

@@ -1,0 +1,83 @@
+#include <array>
+#include <cctype>
+
+#include "migsafe/effects.hpp"
+
+namespace migsafe {
+namespace {
+
+constexpr std::array<std::string_view, 9> kNames{
+    "none", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+    "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+
+// Conflict matrix of PostgreSQL's table-level locks (explicit-locking chapter of the manual).
+// Bit i of kConflicts[m] is set when mode m conflicts with mode i.
+constexpr std::array<uint16_t, 9> kConflicts{
+    0b000000000,  // none
+    0b100000000,  // ACCESS SHARE: ACCESS EXCLUSIVE
+    0b110000000,  // ROW SHARE: EXCLUSIVE, ACCESS EXCLUSIVE
+    0b111100000,  // ROW EXCLUSIVE: SHARE and stronger (not SUE)
+    0b111110000,  // SHARE UPDATE EXCLUSIVE: SUE and stronger
+    0b111011000,  // SHARE: ROW EXCL, SUE, SRE, EXCL, AE
+    0b111111000,  // SHARE ROW EXCLUSIVE: ROW EXCL and stronger
+    0b111111100,  // EXCLUSIVE: ROW SHARE and stronger
+    0b111111110,  // ACCESS EXCLUSIVE: everything
+};
+
+}  // namespace
+
+std::string_view lock_mode_name(LockMode m) { return kNames[static_cast<size_t>(m)]; }
+
+std::optional<LockMode> parse_lock_mode(std::string_view s) {
+  std::string norm;
+  for (char c : s) norm += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (size_t i = 0; i < kNames.size(); ++i)
+    if (kNames[i] == norm || (i == 0 && norm == "NONE")) return static_cast<LockMode>(i);
+  return std::nullopt;
+}
+
+bool locks_conflict(LockMode a, LockMode b) {
+  return (kConflicts[static_cast<size_t>(a)] >> static_cast<size_t>(b)) & 1u;
+}
+
+bool lock_blocks_reads(LockMode m) { return locks_conflict(m, LockMode::access_share); }
+bool lock_blocks_writes(LockMode m) { return locks_conflict(m, LockMode::row_exclusive); }
+
+bool Effect::blocks_reads() const { return lock_blocks_reads(lock); }
+bool Effect::blocks_writes() const { return lock_blocks_writes(lock); }
+
+std::string TargetVersion::display() const {
+  return minor ? std::to_string(major) + "." + std::to_string(minor) : std::to_string(major);
+}
+
+TargetVersion default_target_version(Dialect d) {
+  switch (d) {
+    case Dialect::postgres: return {16, 0};
+    case Dialect::mysql: return {8, 0};
+    case Dialect::mariadb: return {10, 11};
+    case Dialect::sqlite: return {3, 40};
+  }
+  return {16, 0};
+}
+
+std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s) {
+  TargetVersion v{0, 0};
+  size_t i = 0;
+  auto number = [&](int& out) {
+    size_t b = i;
+    out = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - b < 6)
+      out = out * 10 + (s[i++] - '0');
+    return i > b;
+  };
+  if (!number(v.major)) return std::nullopt;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!number(v.minor)) return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  if (d == Dialect::postgres && (v.major < 11 || v.major > 17)) return std::nullopt;
+  return v;
+}
+
+}  // namespace migsafe

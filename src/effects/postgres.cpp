@@ -1,0 +1,346 @@
+// Lock, rewrite and scan facts for PostgreSQL 11-17 (../shared/docs/lock-reference.md, section 1).
+#include <algorithm>
+
+#include "migsafe/effects.hpp"
+
+namespace migsafe {
+namespace {
+
+using LM = LockMode;
+
+struct AlterOtherLock {
+  std::string_view subtype;
+  LockMode lock;
+};
+// ALTER TABLE forms migsafe does not model one by one but whose lock is weaker than the default
+// ACCESS EXCLUSIVE.
+constexpr AlterOtherLock kAlterOtherLocks[] = {
+    {"AT_SetStatistics", LM::share_update_exclusive},
+    {"AT_SetOptions", LM::share_update_exclusive},
+    {"AT_ResetOptions", LM::share_update_exclusive},
+    {"AT_ClusterOn", LM::share_update_exclusive},
+    {"AT_DropCluster", LM::share_update_exclusive},
+    {"AT_AddIdentity", LM::access_exclusive},
+};
+
+// The first volatile function in a default, or empty when the default is safe to store once.
+std::string volatile_function(const ExprInfo& e) {
+  for (const auto& fn : e.functions)
+    if (function_volatility(fn) == Volatility::volatile_fn) return fn;
+  return {};
+}
+
+void add_column(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
+  (void)t;
+  (void)v;
+  e.lock = LM::access_exclusive;
+  if (!op.column_spec) return;
+  const ColumnSpec& c = *op.column_spec;
+  if (c.serial) {
+    e.rewrite = true;
+    e.reason = c.name + " is a serial column: every existing row gets its own nextval()";
+  } else if (c.generated == Generated::identity) {
+    e.rewrite = true;
+    e.reason = c.name + " is an identity column: every existing row gets its own value";
+  } else if (c.generated == Generated::stored) {
+    e.rewrite = true;
+    e.reason = c.name + " is a stored generated column: the value is computed for every row";
+  } else if (std::string fn = volatile_function(c.default_expr); !fn.empty()) {
+    e.rewrite = true;
+    e.reason = "the default calls " + fn + "(), which is volatile: every row gets its own value";
+  }
+  if (e.rewrite) {
+    e.hold = Hold::rewrite;
+    return;
+  }
+  bool has_default = c.default_expr.present && !c.default_expr.is_null;
+  if (c.not_null && !has_default) {
+    e.fails_on_data = true;
+    e.reason = "a NOT NULL column without a default cannot be added to a table that has rows";
+  }
+  if (c.has_check) {
+    e.scan = true;
+    e.hold = Hold::scan;
+    e.reason = "the CHECK constraint is verified against every existing row";
+  }
+  if (c.unique || c.primary_key) {
+    e.scan = e.index_build = true;
+    e.hold = Hold::index_build;
+    e.reason = "the column's unique index is built while the lock is held";
+  }
+  if (c.references) e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
+}
+
+void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
+  e.lock = LM::access_exclusive;
+  if (!op.new_type) return;
+  const ColumnInfo* col = t ? t->column(op.column) : nullptr;
+  TypeChange tc = classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v);
+  e.rewrite = tc.rewrite;
+  e.reason = tc.reason;
+  if (e.rewrite) {
+    e.hold = Hold::rewrite;
+    e.breaks_compat = false;
+  }
+}
+
+void set_not_null(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
+  e.lock = LM::access_exclusive;
+  const ColumnInfo* col = t ? t->column(op.column) : nullptr;
+  if (col && col->not_null) {
+    e.reason = op.column + " is already NOT NULL";
+    return;
+  }
+  if (v.major >= 12 && t && t->proves_not_null(op.column)) {
+    e.reason = "a validated CHECK (" + op.column + " IS NOT NULL) lets PostgreSQL skip the scan";
+    return;
+  }
+  e.scan = true;
+  e.hold = Hold::scan;
+  e.reason = v.major >= 12 ? "every row is read to prove " + op.column + " has no NULL"
+                           : "PostgreSQL 11 always reads every row to prove " + op.column +
+                                 " has no NULL";
+}
+
+void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
+  e.lock = LM::access_exclusive;
+  if (!op.constraint) return;
+  const ConstraintSpec& c = *op.constraint;
+  switch (c.kind) {
+    case ConstraintKind::check:
+      if (!c.not_valid) {
+        e.scan = true;
+        e.hold = Hold::scan;
+        e.reason = "every existing row is checked while the lock is held";
+      }
+      break;
+    case ConstraintKind::foreign_key:
+      e.lock = LM::share_row_exclusive;
+      e.other_locks.push_back({c.references.table, LM::share_row_exclusive});
+      if (!c.not_valid) {
+        e.scan = true;
+        e.hold = Hold::scan;
+        e.reason = "every existing row is looked up in " + c.references.table.display() +
+                   " while both tables are locked";
+      }
+      break;
+    case ConstraintKind::unique:
+    case ConstraintKind::primary_key:
+      if (c.using_index.empty()) {
+        e.scan = e.index_build = true;
+        e.hold = Hold::index_build;
+        e.reason = "the unique index is built while the lock is held";
+      } else if (c.kind == ConstraintKind::primary_key && t) {
+        std::vector<std::string> cols = c.columns;
+        for (const auto& idx : t->indexes)
+          if (cols.empty() && idx.name == c.using_index) cols = idx.columns;
+        for (const auto& col : cols) {
+          if (!t->proves_not_null(col)) {
+            e.scan = true;
+            e.hold = Hold::scan;
+            e.reason = "the primary key makes " + col + " NOT NULL, which reads every row";
+          }
+        }
+      }
+      break;
+    case ConstraintKind::exclusion:
+      e.scan = e.index_build = true;
+      e.hold = Hold::index_build;
+      e.reason = "the exclusion index is built while the lock is held; there is no online way";
+      break;
+    default: break;
+  }
+}
+
+void drop_constraint(const Operation& op, const TableInfo* t, Effect& e) {
+  e.lock = LM::access_exclusive;
+  const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
+  if (c && c->kind == ConstraintKind::foreign_key)
+    e.other_locks.push_back({c->references, LM::access_exclusive});
+}
+
+void create_index(const Operation& op, const TableInfo* t, Effect& e) {
+  e.index_build = e.scan = true;
+  e.hold = Hold::index_build;
+  if (op.concurrently) {
+    e.lock = LM::share_update_exclusive;
+    e.tx = TxRule::outside_block;
+  } else {
+    e.lock = LM::share;
+  }
+  if (t && t->partitioned) e.reason = "the table is partitioned: every partition is indexed";
+}
+
+}  // namespace
+
+Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v) {
+  Effect e;
+  e.table = op.table;
+  if (op.table.name.empty() && !op.object.empty() &&
+      (op.kind == OpKind::drop_index || op.kind == OpKind::rename_index ||
+       op.kind == OpKind::reindex)) {
+    if (const TableInfo* owner = schema.table_of_index({op.table.schema, op.object}))
+      e.table = owner->name;
+  }
+  const TableInfo* t = schema.find(e.table);
+
+  switch (op.kind) {
+    case OpKind::create_table:
+      e.lock = LM::access_exclusive;
+      for (const auto& c : op.columns)
+        if (c.references) e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
+      for (const auto& c : op.table_constraints)
+        if (c.kind == ConstraintKind::foreign_key)
+          e.other_locks.push_back({c.references.table, LM::share_row_exclusive});
+      break;
+    case OpKind::create_index: create_index(op, t, e); break;
+    case OpKind::drop_index:
+      e.lock = op.concurrently ? LM::share_update_exclusive : LM::access_exclusive;
+      if (op.concurrently) e.tx = TxRule::outside_block;
+      break;
+    case OpKind::add_column: add_column(op, t, v, e); break;
+    case OpKind::drop_column:
+      e.lock = LM::access_exclusive;
+      e.data_loss = e.breaks_compat = true;
+      e.reason = "the column's data is gone, and code that still reads or writes it fails";
+      break;
+    case OpKind::alter_column_type: alter_type(op, t, v, e); break;
+    case OpKind::set_not_null: set_not_null(op, t, v, e); break;
+    case OpKind::drop_not_null:
+    case OpKind::set_default:
+    case OpKind::drop_default:
+    case OpKind::rename_constraint:
+    case OpKind::set_tablespace:
+      e.lock = LM::access_exclusive;
+      break;
+    case OpKind::add_constraint: add_constraint(op, t, e); break;
+    case OpKind::validate_constraint: {
+      e.lock = LM::share_update_exclusive;
+      e.scan = true;
+      e.hold = Hold::scan;
+      const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
+      if (c && c->kind == ConstraintKind::foreign_key)
+        e.other_locks.push_back({c->references, LM::row_share});
+      break;
+    }
+    case OpKind::drop_constraint: drop_constraint(op, t, e); break;
+    case OpKind::rename_column:
+    case OpKind::rename_table:
+      e.lock = LM::access_exclusive;
+      e.breaks_compat = true;
+      e.reason = "code that still uses the old name fails until it is deployed again";
+      break;
+    case OpKind::rename_index:
+      e.lock = v.major >= 12 ? LM::share_update_exclusive : LM::access_exclusive;
+      break;
+    case OpKind::drop_table:
+      e.lock = LM::access_exclusive;
+      e.data_loss = e.breaks_compat = true;
+      e.reason = "the table and its data are gone";
+      if (t)
+        for (const auto& c : t->constraints)
+          if (c.kind == ConstraintKind::foreign_key)
+            e.other_locks.push_back({c.references, LM::access_exclusive});
+      break;
+    case OpKind::drop_view:
+      e.lock = LM::access_exclusive;
+      e.breaks_compat = true;
+      break;
+    case OpKind::drop_schema:
+    case OpKind::drop_database:
+      e.data_loss = e.breaks_compat = true;
+      e.reason = "everything in it is gone";
+      break;
+    case OpKind::truncate:
+      e.lock = LM::access_exclusive;
+      e.data_loss = true;
+      e.reason = "every row is removed";
+      break;
+    case OpKind::update:
+    case OpKind::delete_rows:
+    case OpKind::insert:
+      e.lock = LM::row_exclusive;
+      e.hold = Hold::data_change;
+      e.scan = (op.kind != OpKind::insert && !op.has_where) || op.from_select;
+      e.data_loss = op.kind == OpKind::delete_rows && !op.has_where;
+      break;
+    case OpKind::lock_table:
+      e.lock = parse_lock_mode(op.value).value_or(LM::access_exclusive);
+      break;
+    case OpKind::vacuum:
+      e.tx = TxRule::outside_block;
+      if (op.full) {
+        e.lock = LM::access_exclusive;
+        e.rewrite = true;
+        e.hold = Hold::rewrite;
+        e.reason = "VACUUM FULL writes a new copy of the table and all its indexes";
+      } else {
+        e.lock = LM::share_update_exclusive;
+        e.scan = true;
+      }
+      break;
+    case OpKind::analyze: e.lock = LM::share_update_exclusive; break;
+    case OpKind::cluster:
+      e.lock = LM::access_exclusive;
+      e.rewrite = true;
+      e.hold = Hold::rewrite;
+      e.reason = "CLUSTER writes a new copy of the table in index order and rebuilds its indexes";
+      break;
+    case OpKind::reindex:
+      if (op.concurrently) {
+        e.lock = LM::share_update_exclusive;
+        e.tx = TxRule::outside_block;
+      } else {
+        e.lock = LM::share;
+        e.reason = "each rebuilt index is locked ACCESS EXCLUSIVE too: queries that would use it wait";
+      }
+      e.index_build = e.scan = true;
+      e.hold = Hold::index_build;
+      break;
+    case OpKind::refresh_matview:
+      e.lock = op.concurrently ? LM::exclusive : LM::access_exclusive;
+      e.scan = true;
+      e.hold = Hold::rewrite;
+      break;
+    case OpKind::set_logged:
+    case OpKind::set_unlogged:
+    case OpKind::set_access_method:
+      e.lock = LM::access_exclusive;
+      e.rewrite = true;
+      e.hold = Hold::rewrite;
+      e.reason = "the table and its indexes are written anew";
+      break;
+    case OpKind::attach_partition:
+      e.lock = v.major >= 12 ? LM::share_update_exclusive : LM::access_exclusive;
+      e.other_locks.push_back({{op.table.schema, op.object}, LM::access_exclusive});
+      break;
+    case OpKind::detach_partition:
+      if (op.concurrently) {
+        e.lock = LM::share_update_exclusive;
+        e.tx = TxRule::outside_block;
+      } else {
+        e.lock = LM::access_exclusive;
+        e.other_locks.push_back({{op.table.schema, op.object}, LM::access_exclusive});
+      }
+      break;
+    case OpKind::create_trigger:
+    case OpKind::enable_disable_trigger: e.lock = LM::share_row_exclusive; break;
+    case OpKind::alter_table_other:
+      e.lock = LM::access_exclusive;
+      for (const auto& a : kAlterOtherLocks)
+        if (a.subtype == op.detail) e.lock = a.lock;
+      break;
+    case OpKind::comment: e.lock = LM::share_update_exclusive; break;
+    default: break;
+  }
+  return e;
+}
+
+Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v) {
+  switch (d) {
+    case Dialect::postgres: return postgres_effect(op, schema, v);
+    default: return Effect{};
+  }
+}
+
+}  // namespace migsafe

@@ -1,0 +1,130 @@
+#include "migsafe/ir.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace migsafe {
+namespace {
+
+constexpr std::array<std::pair<OpKind, std::string_view>, 58> kOpKindNames{{
+    {OpKind::create_table, "create_table"},
+    {OpKind::create_table_as, "create_table_as"},
+    {OpKind::create_view, "create_view"},
+    {OpKind::create_index, "create_index"},
+    {OpKind::drop_index, "drop_index"},
+    {OpKind::add_column, "add_column"},
+    {OpKind::drop_column, "drop_column"},
+    {OpKind::alter_column_type, "alter_column_type"},
+    {OpKind::set_not_null, "set_not_null"},
+    {OpKind::drop_not_null, "drop_not_null"},
+    {OpKind::set_default, "set_default"},
+    {OpKind::drop_default, "drop_default"},
+    {OpKind::add_constraint, "add_constraint"},
+    {OpKind::validate_constraint, "validate_constraint"},
+    {OpKind::drop_constraint, "drop_constraint"},
+    {OpKind::rename_column, "rename_column"},
+    {OpKind::rename_table, "rename_table"},
+    {OpKind::rename_index, "rename_index"},
+    {OpKind::rename_constraint, "rename_constraint"},
+    {OpKind::drop_table, "drop_table"},
+    {OpKind::drop_view, "drop_view"},
+    {OpKind::drop_schema, "drop_schema"},
+    {OpKind::drop_database, "drop_database"},
+    {OpKind::drop_other, "drop_other"},
+    {OpKind::truncate, "truncate"},
+    {OpKind::update, "update"},
+    {OpKind::delete_rows, "delete"},
+    {OpKind::insert, "insert"},
+    {OpKind::select, "select"},
+    {OpKind::set_setting, "set_setting"},
+    {OpKind::reset_setting, "reset_setting"},
+    {OpKind::begin, "begin"},
+    {OpKind::commit, "commit"},
+    {OpKind::rollback, "rollback"},
+    {OpKind::savepoint, "savepoint"},
+    {OpKind::lock_table, "lock_table"},
+    {OpKind::vacuum, "vacuum"},
+    {OpKind::analyze, "analyze"},
+    {OpKind::cluster, "cluster"},
+    {OpKind::reindex, "reindex"},
+    {OpKind::refresh_matview, "refresh_matview"},
+    {OpKind::set_logged, "set_logged"},
+    {OpKind::set_unlogged, "set_unlogged"},
+    {OpKind::set_tablespace, "set_tablespace"},
+    {OpKind::set_access_method, "set_access_method"},
+    {OpKind::attach_partition, "attach_partition"},
+    {OpKind::detach_partition, "detach_partition"},
+    {OpKind::create_trigger, "create_trigger"},
+    {OpKind::enable_disable_trigger, "enable_disable_trigger"},
+    {OpKind::add_enum_value, "add_enum_value"},
+    {OpKind::create_type, "create_type"},
+    {OpKind::create_extension, "create_extension"},
+    {OpKind::create_function, "create_function"},
+    {OpKind::do_block, "do_block"},
+    {OpKind::comment, "comment"},
+    {OpKind::alter_table_other, "alter_table_other"},
+    {OpKind::meta_command, "meta_command"},
+    {OpKind::other, "other"},
+}};
+
+}  // namespace
+
+std::string_view op_kind_name(OpKind k) {
+  for (const auto& [kind, name] : kOpKindNames)
+    if (kind == k) return name;
+  return "other";
+}
+
+std::optional<OpKind> parse_op_kind(std::string_view s) {
+  for (const auto& [kind, name] : kOpKindNames)
+    if (name == s) return kind;
+  return std::nullopt;
+}
+
+std::string_view dialect_name(Dialect d) {
+  switch (d) {
+    case Dialect::postgres: return "postgres";
+    case Dialect::mysql: return "mysql";
+    case Dialect::mariadb: return "mariadb";
+    case Dialect::sqlite: return "sqlite";
+  }
+  return "postgres";
+}
+
+std::optional<Dialect> parse_dialect(std::string_view s) {
+  if (s == "postgres" || s == "postgresql" || s == "pg") return Dialect::postgres;
+  if (s == "mysql") return Dialect::mysql;
+  if (s == "mariadb") return Dialect::mariadb;
+  if (s == "sqlite") return Dialect::sqlite;
+  return std::nullopt;
+}
+
+std::string_view constraint_kind_name(ConstraintKind k) {
+  switch (k) {
+    case ConstraintKind::check: return "check";
+    case ConstraintKind::foreign_key: return "foreign_key";
+    case ConstraintKind::unique: return "unique";
+    case ConstraintKind::primary_key: return "primary_key";
+    case ConstraintKind::exclusion: return "exclusion";
+    case ConstraintKind::not_null: return "not_null";
+    case ConstraintKind::other: return "other";
+  }
+  return "other";
+}
+
+std::string TypeRef::display() const {
+  std::string out = name;
+  if (!mods.empty()) {
+    out += '(';
+    for (size_t i = 0; i < mods.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(mods[i]);
+    }
+    out += ')';
+  }
+  if (array) out += "[]";
+  return out;
+}
+
+}  // namespace migsafe

@@ -1,0 +1,725 @@
+#include "postgres_nodes.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace migsafe {
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+std::string_view text_of(element e, const char* key) {
+  std::string_view v;
+  if (e[key].get(v) != simdjson::SUCCESS) return {};
+  return v;
+}
+
+bool flag(element e, const char* key) {
+  bool b = false;
+  if (e[key].get(b) != simdjson::SUCCESS) return false;
+  return b;
+}
+
+int64_t integer(element e, const char* key, int64_t fallback = 0) {
+  int64_t v = fallback;
+  if (e[key].get(v) != simdjson::SUCCESS) return fallback;
+  return v;
+}
+
+bool has(element e, const char* key) { return e[key].error() == simdjson::SUCCESS; }
+
+std::optional<element> field(element e, const char* key) {
+  element v;
+  if (e[key].get(v) != simdjson::SUCCESS) return std::nullopt;
+  return v;
+}
+
+template <class F>
+void each(element e, const char* key, F&& f) {
+  array a;
+  if (e[key].get(a) != simdjson::SUCCESS) return;
+  for (element x : a) f(x);
+}
+
+// A node is a one-key object {"Type": {...}}.
+std::pair<std::string_view, element> unwrap(element wrapper) {
+  object o;
+  if (wrapper.get(o) != simdjson::SUCCESS) return {};
+  for (auto kv : o) return {kv.key, kv.value};
+  return {};
+}
+
+// [{"String":{"sval":"x"}}, ...] -> {"x", ...}
+std::vector<std::string> string_list(element e, const char* key) {
+  std::vector<std::string> out;
+  each(e, key, [&](element item) {
+    auto [type, v] = unwrap(item);
+    if (type == "String") out.emplace_back(text_of(v, "sval"));
+  });
+  return out;
+}
+
+QualifiedName range_var(element rv) {
+  return {std::string(text_of(rv, "schemaname")), std::string(text_of(rv, "relname"))};
+}
+
+QualifiedName name_from_list(const std::vector<std::string>& parts) {
+  if (parts.empty()) return {};
+  if (parts.size() == 1) return {"", parts[0]};
+  return {parts[parts.size() - 2], parts.back()};
+}
+
+uint32_t loc(element e, const PgNodeContext& ctx) {
+  int64_t l = integer(e, "location", -1);
+  return l < 0 ? ctx.stmt_location : ctx.base + static_cast<uint32_t>(l);
+}
+
+// Types the parser leaves unqualified but that are built in all the same.
+bool is_builtin_type_name(std::string_view n) {
+  static constexpr std::array<std::string_view, 40> kBuiltin{
+      "text",      "uuid",     "json",    "jsonb",  "bytea",    "inet",     "cidr",
+      "macaddr",   "macaddr8", "date",    "money",  "xml",      "tsvector", "tsquery",
+      "point",     "line",     "lseg",    "box",    "path",     "polygon",  "circle",
+      "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "oid",
+      "regclass",  "name",     "citext",  "hstore", "timestamptz", "timetz", "int2",
+      "int4",      "int8",     "float4",  "float8", "varbit"};
+  return std::find(kBuiltin.begin(), kBuiltin.end(), n) != kBuiltin.end();
+}
+
+struct SerialInfo {
+  std::string_view written;
+  std::string_view canonical;
+};
+constexpr std::array<SerialInfo, 6> kSerialTypes{{{"serial", "int4"},
+                                                  {"serial4", "int4"},
+                                                  {"bigserial", "int8"},
+                                                  {"serial8", "int8"},
+                                                  {"smallserial", "int2"},
+                                                  {"serial2", "int2"}}};
+
+TypeRef type_name(element tn, bool* serial = nullptr) {
+  TypeRef t;
+  std::vector<std::string> names = string_list(tn, "names");
+  if (names.empty()) return t;
+  bool catalog = names.size() == 2 && names[0] == "pg_catalog";
+  t.name = names.back();
+  for (const auto& s : kSerialTypes) {
+    if (names.size() == 1 && t.name == s.written) {
+      t.name = s.canonical;
+      if (serial) *serial = true;
+    }
+  }
+  t.user_defined = !catalog && !(names.size() == 1 && is_builtin_type_name(t.name)) &&
+                   !(serial && *serial);
+  if (!catalog && names.size() > 1) t.name = names[names.size() - 2] + "." + names.back();
+  each(tn, "typmods", [&](element m) {
+    auto [type, v] = unwrap(m);
+    if (type == "A_Const") {
+      if (auto iv = field(v, "ival")) t.mods.push_back(integer(*iv, "ival"));
+    }
+  });
+  t.array = has(tn, "arrayBounds");
+  return t;
+}
+
+constexpr std::pair<std::string_view, std::string_view> kValueFunctions[] = {
+    {"SVFOP_CURRENT_DATE", "current_date"},
+    {"SVFOP_CURRENT_TIME", "current_time"},
+    {"SVFOP_CURRENT_TIME_N", "current_time"},
+    {"SVFOP_CURRENT_TIMESTAMP", "current_timestamp"},
+    {"SVFOP_CURRENT_TIMESTAMP_N", "current_timestamp"},
+    {"SVFOP_LOCALTIME", "localtime"},
+    {"SVFOP_LOCALTIME_N", "localtime"},
+    {"SVFOP_LOCALTIMESTAMP", "localtimestamp"},
+    {"SVFOP_LOCALTIMESTAMP_N", "localtimestamp"},
+    {"SVFOP_CURRENT_ROLE", "current_role"},
+    {"SVFOP_CURRENT_USER", "current_user"},
+    {"SVFOP_USER", "user"},
+    {"SVFOP_SESSION_USER", "session_user"},
+    {"SVFOP_CURRENT_CATALOG", "current_catalog"},
+    {"SVFOP_CURRENT_SCHEMA", "current_schema"},
+};
+
+void collect_calls(element e, ExprInfo& info) {
+  object o;
+  if (e.get(o) == simdjson::SUCCESS) {
+    for (auto kv : o) {
+      if (kv.key == "FuncCall") {
+        std::vector<std::string> fn = string_list(kv.value, "funcname");
+        if (!fn.empty()) info.functions.push_back(fn.back());
+      } else if (kv.key == "SQLValueFunction") {
+        std::string_view op = text_of(kv.value, "op");
+        for (const auto& [k, name] : kValueFunctions)
+          if (k == op) info.functions.emplace_back(name);
+      } else if (kv.key == "SubLink") {
+        info.has_subquery = true;
+      }
+      collect_calls(kv.value, info);
+    }
+    return;
+  }
+  array a;
+  if (e.get(a) == simdjson::SUCCESS)
+    for (element x : a) collect_calls(x, info);
+}
+
+ExprInfo expr_info(element expr) {
+  ExprInfo info;
+  info.present = true;
+  auto [type, v] = unwrap(expr);
+  if (type == "A_Const" && flag(v, "isnull")) info.is_null = true;
+  collect_calls(expr, info);
+  return info;
+}
+
+// CHECK (col IS NOT NULL) proves the column never holds NULL once validated.
+std::string not_null_check_column(element raw_expr) {
+  auto [type, v] = unwrap(raw_expr);
+  if (type != "NullTest" || text_of(v, "nulltesttype") != "IS_NOT_NULL") return {};
+  auto arg = field(v, "arg");
+  if (!arg) return {};
+  auto [at, av] = unwrap(*arg);
+  if (at != "ColumnRef") return {};
+  std::vector<std::string> f = string_list(av, "fields");
+  return f.size() == 1 ? f[0] : std::string();
+}
+
+ConstraintKind constraint_kind(std::string_view contype) {
+  if (contype == "CONSTR_CHECK") return ConstraintKind::check;
+  if (contype == "CONSTR_FOREIGN") return ConstraintKind::foreign_key;
+  if (contype == "CONSTR_UNIQUE") return ConstraintKind::unique;
+  if (contype == "CONSTR_PRIMARY") return ConstraintKind::primary_key;
+  if (contype == "CONSTR_EXCLUSION") return ConstraintKind::exclusion;
+  if (contype == "CONSTR_NOTNULL") return ConstraintKind::not_null;
+  return ConstraintKind::other;
+}
+
+ConstraintSpec constraint_spec(element c) {
+  ConstraintSpec s;
+  s.kind = constraint_kind(text_of(c, "contype"));
+  s.name = text_of(c, "conname");
+  s.not_valid = flag(c, "skip_validation");
+  s.using_index = text_of(c, "indexname");
+  if (s.kind == ConstraintKind::foreign_key) {
+    s.columns = string_list(c, "fk_attrs");
+    if (auto pk = field(c, "pktable")) s.references.table = range_var(*pk);
+    s.references.columns = string_list(c, "pk_attrs");
+  } else {
+    s.columns = string_list(c, "keys");
+  }
+  if (s.kind == ConstraintKind::check) {
+    if (auto e = field(c, "raw_expr")) s.not_null_check_column = not_null_check_column(*e);
+  }
+  return s;
+}
+
+ColumnSpec column_spec(element cd) {
+  ColumnSpec col;
+  col.name = text_of(cd, "colname");
+  if (auto tn = field(cd, "typeName")) col.type = type_name(*tn, &col.serial);
+  if (auto coll = field(cd, "collClause")) {
+    std::vector<std::string> n = string_list(*coll, "collname");
+    if (!n.empty()) col.collation = n.back();
+  }
+  each(cd, "constraints", [&](element w) {
+    auto [type, c] = unwrap(w);
+    if (type != "Constraint") return;
+    std::string_view ct = text_of(c, "contype");
+    if (ct == "CONSTR_NOTNULL") {
+      col.not_null = true;
+    } else if (ct == "CONSTR_DEFAULT") {
+      if (auto e = field(c, "raw_expr")) col.default_expr = expr_info(*e);
+    } else if (ct == "CONSTR_IDENTITY") {
+      col.generated = Generated::identity;
+    } else if (ct == "CONSTR_GENERATED") {
+      col.generated = Generated::stored;
+    } else if (ct == "CONSTR_CHECK") {
+      col.has_check = true;
+    } else if (ct == "CONSTR_PRIMARY") {
+      col.primary_key = true;
+      col.not_null = true;
+    } else if (ct == "CONSTR_UNIQUE") {
+      col.unique = true;
+    } else if (ct == "CONSTR_FOREIGN") {
+      ForeignKeyRef ref;
+      if (auto pk = field(c, "pktable")) ref.table = range_var(*pk);
+      ref.columns = string_list(c, "pk_attrs");
+      col.references = std::move(ref);
+    }
+  });
+  return col;
+}
+
+Operation base_op(OpKind kind, const PgNodeContext& ctx) {
+  Operation op;
+  op.kind = kind;
+  op.location = ctx.stmt_location;
+  return op;
+}
+
+void create_table(element n, const PgNodeContext& ctx, Statement& out) {
+  Operation op = base_op(OpKind::create_table, ctx);
+  if (auto rel = field(n, "relation")) op.table = range_var(*rel);
+  op.if_not_exists = flag(n, "if_not_exists");
+  op.partitioned = has(n, "partspec");
+  if (auto bound = field(n, "partbound")) {
+    (void)bound;
+    std::vector<QualifiedName> parents;
+    each(n, "inhRelations", [&](element w) {
+      auto [type, rv] = unwrap(w);
+      if (type == "RangeVar") parents.push_back(range_var(rv));
+    });
+    if (!parents.empty()) op.detail = "partition of " + parents.front().display();
+  }
+  each(n, "tableElts", [&](element w) {
+    auto [type, v] = unwrap(w);
+    if (type == "ColumnDef") op.columns.push_back(column_spec(v));
+    if (type == "Constraint") op.table_constraints.push_back(constraint_spec(v));
+  });
+  out.ops.push_back(std::move(op));
+}
+
+struct AlterSubtype {
+  std::string_view subtype;
+  OpKind kind;
+};
+constexpr AlterSubtype kAlterSubtypes[] = {
+    {"AT_AddColumn", OpKind::add_column},
+    {"AT_AddColumnToView", OpKind::add_column},
+    {"AT_DropColumn", OpKind::drop_column},
+    {"AT_AlterColumnType", OpKind::alter_column_type},
+    {"AT_SetNotNull", OpKind::set_not_null},
+    {"AT_DropNotNull", OpKind::drop_not_null},
+    {"AT_AddConstraint", OpKind::add_constraint},
+    {"AT_ValidateConstraint", OpKind::validate_constraint},
+    {"AT_DropConstraint", OpKind::drop_constraint},
+    {"AT_SetLogged", OpKind::set_logged},
+    {"AT_SetUnLogged", OpKind::set_unlogged},
+    {"AT_SetTableSpace", OpKind::set_tablespace},
+    {"AT_SetAccessMethod", OpKind::set_access_method},
+    {"AT_AttachPartition", OpKind::attach_partition},
+    {"AT_DetachPartition", OpKind::detach_partition},
+    {"AT_DetachPartitionFinalize", OpKind::detach_partition},
+    {"AT_EnableTrig", OpKind::enable_disable_trigger},
+    {"AT_EnableAlwaysTrig", OpKind::enable_disable_trigger},
+    {"AT_EnableReplicaTrig", OpKind::enable_disable_trigger},
+    {"AT_EnableTrigAll", OpKind::enable_disable_trigger},
+    {"AT_EnableTrigUser", OpKind::enable_disable_trigger},
+    {"AT_DisableTrig", OpKind::enable_disable_trigger},
+    {"AT_DisableTrigAll", OpKind::enable_disable_trigger},
+    {"AT_DisableTrigUser", OpKind::enable_disable_trigger},
+};
+
+void alter_table_cmd(element cmd, const QualifiedName& table, const PgNodeContext& ctx,
+                     Statement& out) {
+  std::string_view subtype = text_of(cmd, "subtype");
+  Operation op = base_op(OpKind::alter_table_other, ctx);
+  for (const auto& s : kAlterSubtypes)
+    if (s.subtype == subtype) op.kind = s.kind;
+  if (subtype == "AT_ColumnDefault")
+    op.kind = has(cmd, "def") ? OpKind::set_default : OpKind::drop_default;
+  op.table = table;
+  op.detail = subtype;
+  op.if_exists = flag(cmd, "missing_ok");
+  op.cascade = text_of(cmd, "behavior") == "DROP_CASCADE";
+  std::string_view name = text_of(cmd, "name");
+  auto def = field(cmd, "def");
+  auto [def_type, def_node] = def ? unwrap(*def) : std::pair<std::string_view, element>{};
+
+  switch (op.kind) {
+    case OpKind::add_column:
+      if (def_type == "ColumnDef") {
+        op.column_spec = column_spec(def_node);
+        op.column = op.column_spec->name;
+        op.location = loc(def_node, ctx);
+      }
+      op.if_not_exists = op.if_exists;
+      op.if_exists = false;
+      break;
+    case OpKind::alter_column_type:
+      op.column = name;
+      if (def_type == "ColumnDef") {
+        if (auto tn = field(def_node, "typeName")) op.new_type = type_name(*tn);
+        if (auto u = field(def_node, "raw_default")) op.using_expr = expr_info(*u);
+        op.location = loc(def_node, ctx);
+      }
+      break;
+    case OpKind::add_constraint:
+      if (def_type == "Constraint") {
+        op.constraint = constraint_spec(def_node);
+        op.object = op.constraint->name;
+        op.location = loc(def_node, ctx);
+      }
+      break;
+    case OpKind::set_default:
+      op.column = name;
+      if (def) op.using_expr = expr_info(*def);
+      break;
+    case OpKind::attach_partition:
+    case OpKind::detach_partition:
+      if (def_type == "PartitionCmd") {
+        if (auto rel = field(def_node, "name")) op.object = range_var(*rel).display();
+        op.concurrently = flag(def_node, "concurrent");
+      }
+      if (subtype == "AT_DetachPartitionFinalize") op.value = "finalize";
+      break;
+    case OpKind::validate_constraint:
+    case OpKind::drop_constraint:
+    case OpKind::enable_disable_trigger:
+    case OpKind::set_tablespace:
+    case OpKind::set_access_method:
+      op.object = name;
+      break;
+    default:
+      op.column = name;
+      break;
+  }
+  out.ops.push_back(std::move(op));
+}
+
+void alter_table(element n, const PgNodeContext& ctx, Statement& out) {
+  QualifiedName table;
+  if (auto rel = field(n, "relation")) table = range_var(*rel);
+  std::string_view objtype = text_of(n, "objtype");
+  bool table_like = objtype.empty() || objtype == "OBJECT_TABLE" ||
+                    objtype == "OBJECT_FOREIGN_TABLE" || objtype == "OBJECT_MATVIEW";
+  if (!table_like) {
+    Operation op = base_op(OpKind::other, ctx);
+    op.table = table;
+    op.detail = objtype;
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  each(n, "cmds", [&](element w) {
+    auto [type, cmd] = unwrap(w);
+    if (type == "AlterTableCmd") alter_table_cmd(cmd, table, ctx, out);
+  });
+}
+
+void create_index(element n, const PgNodeContext& ctx, Statement& out) {
+  Operation op = base_op(OpKind::create_index, ctx);
+  if (auto rel = field(n, "relation")) op.table = range_var(*rel);
+  IndexSpec idx;
+  idx.name = text_of(n, "idxname");
+  idx.method = text_of(n, "accessMethod");
+  idx.unique = flag(n, "unique");
+  idx.partial = has(n, "whereClause");
+  each(n, "indexParams", [&](element w) {
+    auto [type, e] = unwrap(w);
+    if (type != "IndexElem") return;
+    std::string_view col = text_of(e, "name");
+    idx.columns.push_back(col.empty() ? std::string("(expression)") : std::string(col));
+  });
+  op.object = idx.name;
+  op.index = std::move(idx);
+  op.concurrently = flag(n, "concurrent");
+  op.if_not_exists = flag(n, "if_not_exists");
+  out.ops.push_back(std::move(op));
+}
+
+OpKind drop_kind(std::string_view remove_type) {
+  if (remove_type == "OBJECT_TABLE" || remove_type == "OBJECT_FOREIGN_TABLE")
+    return OpKind::drop_table;
+  if (remove_type == "OBJECT_INDEX") return OpKind::drop_index;
+  if (remove_type == "OBJECT_VIEW" || remove_type == "OBJECT_MATVIEW") return OpKind::drop_view;
+  if (remove_type == "OBJECT_SCHEMA") return OpKind::drop_schema;
+  return OpKind::drop_other;
+}
+
+void drop(element n, const PgNodeContext& ctx, Statement& out) {
+  std::string_view remove_type = text_of(n, "removeType");
+  OpKind kind = drop_kind(remove_type);
+  each(n, "objects", [&](element w) {
+    Operation op = base_op(kind, ctx);
+    op.detail = remove_type;
+    op.if_exists = flag(n, "missing_ok");
+    op.cascade = text_of(n, "behavior") == "DROP_CASCADE";
+    op.concurrently = flag(n, "concurrent");
+    auto [type, v] = unwrap(w);
+    QualifiedName name;
+    if (type == "List") name = name_from_list(string_list(v, "items"));
+    else if (type == "String") name = {"", std::string(text_of(v, "sval"))};
+    if (kind == OpKind::drop_index) {
+      op.object = name.name;
+      op.table = {name.schema, ""};  // the table is looked up in the schema model
+    } else if (kind == OpKind::drop_schema || kind == OpKind::drop_other) {
+      op.object = name.display();
+    } else {
+      op.table = name;
+    }
+    out.ops.push_back(std::move(op));
+  });
+}
+
+void rename(element n, const PgNodeContext& ctx, Statement& out) {
+  std::string_view rt = text_of(n, "renameType");
+  Operation op = base_op(OpKind::other, ctx);
+  if (auto rel = field(n, "relation")) op.table = range_var(*rel);
+  op.new_name = text_of(n, "newname");
+  op.if_exists = flag(n, "missing_ok");
+  op.detail = rt;
+  if (rt == "OBJECT_COLUMN") {
+    op.kind = OpKind::rename_column;
+    op.column = text_of(n, "subname");
+  } else if (rt == "OBJECT_TABLE") {
+    op.kind = OpKind::rename_table;
+  } else if (rt == "OBJECT_INDEX") {
+    op.kind = OpKind::rename_index;
+    op.object = op.table.name;
+    op.table = {op.table.schema, ""};
+  } else if (rt == "OBJECT_TABCONSTRAINT") {
+    op.kind = OpKind::rename_constraint;
+    op.object = text_of(n, "subname");
+  }
+  out.ops.push_back(std::move(op));
+}
+
+void transaction(element n, const PgNodeContext& ctx, Statement& out) {
+  std::string_view kind = text_of(n, "kind");
+  OpKind k = OpKind::other;
+  if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") k = OpKind::begin;
+  else if (kind == "TRANS_STMT_COMMIT") k = OpKind::commit;
+  else if (kind == "TRANS_STMT_ROLLBACK") k = OpKind::rollback;
+  else if (kind.starts_with("TRANS_STMT_SAVEPOINT") || kind.starts_with("TRANS_STMT_RELEASE") ||
+           kind == "TRANS_STMT_ROLLBACK_TO")
+    k = OpKind::savepoint;
+  Operation op = base_op(k, ctx);
+  op.detail = kind;
+  out.ops.push_back(std::move(op));
+}
+
+std::string const_text(element w) {
+  auto [type, v] = unwrap(w);
+  if (type != "A_Const") return {};
+  if (auto s = field(v, "sval")) return std::string(text_of(*s, "sval"));
+  if (auto i = field(v, "ival")) return std::to_string(integer(*i, "ival"));
+  if (auto f = field(v, "fval")) return std::string(text_of(*f, "fval"));
+  return {};
+}
+
+void variable_set(element n, const PgNodeContext& ctx, Statement& out) {
+  std::string_view kind = text_of(n, "kind");
+  bool reset = kind == "VAR_RESET" || kind == "VAR_RESET_ALL" || kind == "VAR_SET_DEFAULT";
+  Operation op = base_op(reset ? OpKind::reset_setting : OpKind::set_setting, ctx);
+  op.object = kind == "VAR_RESET_ALL" ? "all" : std::string(text_of(n, "name"));
+  op.local = flag(n, "is_local");
+  each(n, "args", [&](element a) {
+    if (op.value.empty()) op.value = const_text(a);
+  });
+  out.ops.push_back(std::move(op));
+}
+
+// SELECT set_config('name', 'value', is_local) changes a setting like SET does.
+void select(element n, const PgNodeContext& ctx, Statement& out) {
+  Operation op = base_op(OpKind::select, ctx);
+  each(n, "targetList", [&](element w) {
+    auto [type, rt] = unwrap(w);
+    auto val = field(rt, "val");
+    if (type != "ResTarget" || !val) return;
+    auto [vt, fc] = unwrap(*val);
+    if (vt != "FuncCall") return;
+    std::vector<std::string> fn = string_list(fc, "funcname");
+    if (fn.empty() || fn.back() != "set_config") return;
+    std::vector<std::string> args;
+    each(fc, "args", [&](element a) { args.push_back(const_text(a)); });
+    if (args.size() < 2 || args[0].empty()) return;
+    op.kind = OpKind::set_setting;
+    op.object = args[0];
+    op.value = args[1];
+    bool is_local = false;
+    int i = 0;
+    each(fc, "args", [&](element a) {
+      if (i++ != 2) return;
+      auto [at, av] = unwrap(a);
+      if (at == "A_Const") {
+        if (auto b = field(av, "boolval")) is_local = flag(*b, "boolval");
+      }
+    });
+    op.local = is_local;
+  });
+  out.ops.push_back(std::move(op));
+}
+
+constexpr std::string_view kLockModes[] = {"",
+                                           "ACCESS SHARE",
+                                           "ROW SHARE",
+                                           "ROW EXCLUSIVE",
+                                           "SHARE UPDATE EXCLUSIVE",
+                                           "SHARE",
+                                           "SHARE ROW EXCLUSIVE",
+                                           "EXCLUSIVE",
+                                           "ACCESS EXCLUSIVE"};
+
+void lock(element n, const PgNodeContext& ctx, Statement& out) {
+  int64_t mode = integer(n, "mode", 8);
+  if (mode < 1 || mode > 8) mode = 8;
+  each(n, "relations", [&](element w) {
+    auto [type, rv] = unwrap(w);
+    if (type != "RangeVar") return;
+    Operation op = base_op(OpKind::lock_table, ctx);
+    op.table = range_var(rv);
+    op.value = kLockModes[mode];
+    op.detail = flag(n, "nowait") ? "nowait" : "";
+    out.ops.push_back(std::move(op));
+  });
+}
+
+bool has_option(element n, const char* key, std::string_view option) {
+  bool found = false;
+  each(n, key, [&](element w) {
+    auto [type, d] = unwrap(w);
+    if (type == "DefElem" && text_of(d, "defname") == option) {
+      // An explicit false (FULL false) switches the option off.
+      auto arg = field(d, "arg");
+      found = true;
+      if (arg) {
+        auto [at, av] = unwrap(*arg);
+        if (at == "String" && (text_of(av, "sval") == "false" || text_of(av, "sval") == "off"))
+          found = false;
+        if (at == "Integer" && integer(av, "ival") == 0) found = false;
+      }
+    }
+  });
+  return found;
+}
+
+void vacuum(element n, const PgNodeContext& ctx, Statement& out) {
+  bool is_vacuum = flag(n, "is_vacuumcmd");
+  bool full = has_option(n, "options", "full");
+  bool any = false;
+  each(n, "rels", [&](element w) {
+    auto [type, vr] = unwrap(w);
+    auto rel = field(vr, "relation");
+    if (type != "VacuumRelation" || !rel) return;
+    Operation op = base_op(is_vacuum ? OpKind::vacuum : OpKind::analyze, ctx);
+    op.table = range_var(*rel);
+    op.full = full;
+    out.ops.push_back(std::move(op));
+    any = true;
+  });
+  if (!any) {
+    Operation op = base_op(is_vacuum ? OpKind::vacuum : OpKind::analyze, ctx);
+    op.full = full;
+    op.detail = "database";
+    out.ops.push_back(std::move(op));
+  }
+}
+
+void reindex(element n, const PgNodeContext& ctx, Statement& out) {
+  Operation op = base_op(OpKind::reindex, ctx);
+  std::string_view kind = text_of(n, "kind");
+  op.detail = kind;
+  op.concurrently = has_option(n, "params", "concurrently");
+  if (auto rel = field(n, "relation")) {
+    if (kind == "REINDEX_OBJECT_INDEX") {
+      QualifiedName idx = range_var(*rel);
+      op.object = idx.name;
+      op.table = {idx.schema, ""};
+    } else {
+      op.table = range_var(*rel);
+    }
+  } else {
+    op.object = text_of(n, "name");
+  }
+  out.ops.push_back(std::move(op));
+}
+
+void simple_relation_op(OpKind kind, const char* rel_key, element n, const PgNodeContext& ctx,
+                        Statement& out) {
+  Operation op = base_op(kind, ctx);
+  if (auto rel = field(n, rel_key)) op.table = range_var(*rel);
+  out.ops.push_back(std::move(op));
+}
+
+void dml(OpKind kind, element n, const PgNodeContext& ctx, Statement& out) {
+  Operation op = base_op(kind, ctx);
+  if (auto rel = field(n, "relation")) op.table = range_var(*rel);
+  op.has_where = has(n, "whereClause");
+  if (kind == OpKind::insert) {
+    if (auto sel = field(n, "selectStmt")) {
+      auto [type, s] = unwrap(*sel);
+      op.from_select = type == "SelectStmt" && !has(s, "valuesLists");
+    }
+  }
+  out.ops.push_back(std::move(op));
+}
+
+}  // namespace
+
+void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& out) {
+  auto [type, n] = unwrap(stmt);
+  out.node = type;
+  if (type == "CreateStmt") return create_table(n, ctx, out);
+  if (type == "AlterTableStmt") return alter_table(n, ctx, out);
+  if (type == "IndexStmt") return create_index(n, ctx, out);
+  if (type == "DropStmt") return drop(n, ctx, out);
+  if (type == "RenameStmt") return rename(n, ctx, out);
+  if (type == "TransactionStmt") return transaction(n, ctx, out);
+  if (type == "VariableSetStmt") return variable_set(n, ctx, out);
+  if (type == "SelectStmt") return select(n, ctx, out);
+  if (type == "LockStmt") return lock(n, ctx, out);
+  if (type == "VacuumStmt") return vacuum(n, ctx, out);
+  if (type == "ReindexStmt") return reindex(n, ctx, out);
+  if (type == "UpdateStmt") return dml(OpKind::update, n, ctx, out);
+  if (type == "DeleteStmt") return dml(OpKind::delete_rows, n, ctx, out);
+  if (type == "InsertStmt") return dml(OpKind::insert, n, ctx, out);
+  if (type == "ClusterStmt") return simple_relation_op(OpKind::cluster, "relation", n, ctx, out);
+  if (type == "CreateTrigStmt")
+    return simple_relation_op(OpKind::create_trigger, "relation", n, ctx, out);
+  if (type == "ViewStmt") return simple_relation_op(OpKind::create_view, "view", n, ctx, out);
+  if (type == "RefreshMatViewStmt") {
+    simple_relation_op(OpKind::refresh_matview, "relation", n, ctx, out);
+    out.ops.back().concurrently = flag(n, "concurrent");
+    return;
+  }
+  if (type == "TruncateStmt") {
+    bool cascade = text_of(n, "behavior") == "DROP_CASCADE";
+    each(n, "relations", [&](element w) {
+      auto [t, rv] = unwrap(w);
+      if (t != "RangeVar") return;
+      Operation op = base_op(OpKind::truncate, ctx);
+      op.table = range_var(rv);
+      op.cascade = cascade;
+      out.ops.push_back(std::move(op));
+    });
+    return;
+  }
+  if (type == "CreateTableAsStmt") {
+    Operation op = base_op(OpKind::create_table_as, ctx);
+    if (auto into = field(n, "into"))
+      if (auto rel = field(*into, "rel")) op.table = range_var(*rel);
+    op.detail = text_of(n, "objtype");
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  if (type == "DropdbStmt") {
+    Operation op = base_op(OpKind::drop_database, ctx);
+    op.object = text_of(n, "dbname");
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  if (type == "AlterEnumStmt") {
+    Operation op = base_op(OpKind::add_enum_value, ctx);
+    op.object = name_from_list(string_list(n, "typeName")).display();
+    op.value = text_of(n, "newVal");
+    if (op.value.empty()) op.kind = OpKind::other;  // RENAME VALUE
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  OpKind k = OpKind::other;
+  if (type == "CreateEnumStmt" || type == "CompositeTypeStmt" || type == "CreateDomainStmt" ||
+      type == "CreateRangeStmt")
+    k = OpKind::create_type;
+  else if (type == "CreateExtensionStmt") k = OpKind::create_extension;
+  else if (type == "CreateFunctionStmt") k = OpKind::create_function;
+  else if (type == "DoStmt") k = OpKind::do_block;
+  else if (type == "CommentStmt") k = OpKind::comment;
+  Operation op = base_op(k, ctx);
+  op.detail = type;
+  out.ops.push_back(std::move(op));
+}
+
+}  // namespace migsafe

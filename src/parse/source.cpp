@@ -1,0 +1,140 @@
+// Reading inputs and mapping byte offsets to line:col.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "migsafe/parse.hpp"
+
+namespace migsafe {
+
+SourceText::SourceText(std::string path, std::string text)
+    : path_(std::move(path)), text_(std::move(text)) {
+  line_starts_.push_back(0);
+  for (uint32_t i = 0; i < text_.size(); ++i)
+    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+}
+
+Position SourceText::position(uint32_t offset) const {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  uint32_t line_idx = static_cast<uint32_t>(std::distance(line_starts_.begin(), it)) - 1;
+  uint32_t col = 1;
+  for (uint32_t i = line_starts_[line_idx]; i < offset; ++i)
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++col;  // count code points
+  return {line_idx + 1, col};
+}
+
+Span SourceText::span(uint32_t begin, uint32_t end) const {
+  Span s;
+  s.begin = begin;
+  s.end = std::max(begin, end);
+  s.start = position(begin);
+  s.stop = position(s.end > s.begin ? s.end - 1 : s.begin);
+  return s;
+}
+
+std::string_view SourceText::line(uint32_t line_no) const {
+  if (line_no == 0 || line_no > line_starts_.size()) return {};
+  uint32_t b = line_starts_[line_no - 1];
+  uint32_t e = line_no < line_starts_.size() ? line_starts_[line_no] - 1
+                                              : static_cast<uint32_t>(text_.size());
+  if (e > b && text_[e - 1] == '\r') --e;
+  return std::string_view(text_).substr(b, e - b);
+}
+
+std::string InputError::where() const {
+  if (pos_.line == 0) return path_;
+  return path_ + ":" + std::to_string(pos_.line) + ":" + std::to_string(pos_.col);
+}
+
+namespace {
+
+// Returns the offset of the first byte that breaks UTF-8, or npos.
+size_t find_invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::shared_ptr<const SourceText> make_source(std::string path, std::string text) {
+  // A byte order mark is legal UTF-8 but not SQL; blank it so offsets stay put.
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.replace(0, 3, "   ");
+  auto src = std::make_shared<SourceText>(path, std::move(text));
+  const std::string& t = src->text();
+  if (size_t nul = t.find('\0'); nul != std::string::npos)
+    throw InputError(path, "contains a NUL byte: this is not a SQL text file",
+                     src->position(static_cast<uint32_t>(nul)));
+  if (size_t bad = find_invalid_utf8(t); bad != std::string_view::npos)
+    throw InputError(path, "is not valid UTF-8 (convert the file to UTF-8)",
+                     src->position(static_cast<uint32_t>(bad)));
+  return src;
+}
+
+std::shared_ptr<const SourceText> read_source(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str();
+    if (text.size() > kMaxInputBytes)
+      throw InputError("<stdin>", "is larger than " + std::to_string(kMaxInputBytes >> 20) +
+                                      " MiB, the most migsafe reads from one input");
+    return make_source("<stdin>", std::move(text));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(path, std::string("cannot be read: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(path, "is a folder, expected a file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes)
+    throw InputError(path, "is " + std::to_string(st.st_size >> 20) + " MiB, larger than the " +
+                               std::to_string(kMaxInputBytes >> 20) +
+                               " MiB migsafe reads from one migration file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, std::string("cannot be read: ") + std::strerror(errno));
+  text.resize(static_cast<size_t>(st.st_size));
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.gcount() != static_cast<std::streamsize>(text.size()))
+    throw InputError(path, "could not be read completely");
+  return make_source(path, std::move(text));
+}
+
+}  // namespace migsafe

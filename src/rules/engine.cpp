@@ -1,0 +1,280 @@
+// The rules engine: walks a migration set in order, keeps the schema model and the transaction
+// state current, and asks every rule about every operation.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "migsafe/check.hpp"
+#include "migsafe/schema.hpp"
+#include "suppress.hpp"
+
+namespace migsafe {
+namespace {
+
+std::string table_key(const QualifiedName& n) {
+  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
+}
+
+// Locks an explicit transaction block has taken so far; they are held until it ends.
+class TransactionState {
+ public:
+  struct Held {
+    LockMode mode = LockMode::none;
+    std::string by;
+  };
+
+  void clear() {
+    held_.clear();
+    not_valid_.clear();
+  }
+  Held held(const QualifiedName& t) const {
+    auto it = held_.find(table_key(t));
+    return it == held_.end() ? Held{} : it->second;
+  }
+  void take(const QualifiedName& t, LockMode m, std::string_view by) {
+    if (t.name.empty() || m == LockMode::none) return;
+    Held& h = held_[table_key(t)];
+    if (m > h.mode) h = {m, std::string(by)};
+  }
+  void added_not_valid(const QualifiedName& t, const std::string& constraint) {
+    not_valid_.insert(table_key(t) + "/" + constraint);
+  }
+  bool was_added_not_valid(const QualifiedName& t, const std::string& constraint) const {
+    return not_valid_.count(table_key(t) + "/" + constraint) > 0;
+  }
+
+ private:
+  std::map<std::string, Held> held_;
+  std::set<std::string> not_valid_;
+};
+
+std::string hold_phrase(const Effect& e, bool in_tx) {
+  std::string s;
+  switch (e.hold) {
+    case Hold::index_build: s = "held for the whole build"; break;
+    case Hold::rewrite: s = "held while the table is rewritten"; break;
+    case Hold::scan: s = "held while every row is read"; break;
+    case Hold::data_change: s = "held while the rows change"; break;
+    case Hold::brief:
+      s = e.blocks_reads() || e.blocks_writes()
+              ? "held briefly, but while it waits behind running queries everything after it queues"
+              : "held briefly";
+      break;
+  }
+  if (in_tx) s += ", and until the transaction commits";
+  return s;
+}
+
+std::string blocks_phrase(LockMode m) {
+  if (lock_blocks_reads(m)) return "reads and writes wait";
+  if (lock_blocks_writes(m)) return "INSERT, UPDATE and DELETE wait; reads go on";
+  return "reads and writes go on";
+}
+
+std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f, const Rule& r,
+                                      const EvalInput& in) {
+  std::vector<std::string> notes;
+  if (e.lock != LockMode::none && !e.table.name.empty()) {
+    std::string s = "lock: " + std::string(lock_mode_name(e.lock)) + " on " + e.table.display() +
+                    ", " + hold_phrase(e, f.in_transaction) + ": " + blocks_phrase(e.lock);
+    for (const auto& o : e.other_locks)
+      if (!o.table.name.empty())
+        s += "; also " + std::string(lock_mode_name(o.mode)) + " on " + o.table.display();
+    notes.push_back(std::move(s));
+  }
+  if (f.in_transaction && f.held_lock > e.lock && !e.table.name.empty())
+    notes.push_back("held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
+                    " since " + f.held_by + " earlier in this transaction, until it commits: " +
+                    blocks_phrase(f.held_lock));
+  notes.push_back("why: " + (e.reason.empty() ? expand_template(r.why, in) : e.reason));
+  return notes;
+}
+
+FindingEffect finding_effect(const Effect& e) {
+  FindingEffect fe;
+  fe.table = e.table.display();
+  fe.lock = e.lock;
+  fe.blocks_reads = e.blocks_reads();
+  fe.blocks_writes = e.blocks_writes();
+  fe.rewrite = e.rewrite;
+  fe.scan = e.scan;
+  fe.other_locks = e.other_locks;
+  return fe;
+}
+
+struct Candidate {
+  const Rule* rule;
+  Finding finding;
+};
+
+class Analyzer {
+ public:
+  Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt) : packs_(packs), opt_(opt) {
+    for (const auto& p : packs)
+      for (const auto& r : p.rules) {
+        if (r.builtin) continue;
+        rules_.push_back(&r);
+        if (r.when.pattern) any_pattern_ = true;
+      }
+  }
+
+  void file(const Migration& m, size_t file_index, int model_file, std::vector<Finding>& out) {
+    std::vector<Finding> found;
+    std::vector<int> stmt_of;  // statement index of each finding, for suppressions
+    TransactionState tx;
+    for (size_t si = 0; si < m.statements.size(); ++si) {
+      const Statement& st = m.statements[si];
+      std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
+      bool ends_tx = false;
+      for (const Operation& op : st.ops) {
+        if (op.kind == OpKind::commit || op.kind == OpKind::rollback) ends_tx = true;
+        if (op.kind == OpKind::begin) tx.clear();
+        size_t before = found.size();
+        evaluate(m, st, op, model_file, file_index, tx, normalized, found);
+        stmt_of.resize(found.size(), static_cast<int>(si));
+        (void)before;
+      }
+      if (ends_tx || !st.in_transaction) tx.clear();
+    }
+    apply_suppressions(m, file_index, found, stmt_of);
+    for (auto& f : found) out.push_back(std::move(f));
+  }
+
+  SchemaModel& model() { return model_; }
+
+ private:
+  void evaluate(const Migration& m, const Statement& st, const Operation& op, int model_file,
+                size_t file_index, TransactionState& tx, const std::string& normalized,
+                std::vector<Finding>& out) {
+    Effect effect = compute_effect(opt_.dialect, op, model_, opt_.version);
+    const TableInfo* table = model_.find(effect.table);
+    OpFacts facts;
+    facts.table_known = table != nullptr;
+    // The table a CREATE TABLE makes is as new as one made earlier in the file.
+    facts.table_new = (table && table->origin.file == model_file) ||
+                      ((op.kind == OpKind::create_table || op.kind == OpKind::create_table_as) &&
+                       !(table && op.if_not_exists));
+    facts.in_transaction = st.in_transaction;
+    facts.partitioned_table = table && table->partitioned;
+    if (st.in_transaction) {
+      auto held = tx.held(effect.table);
+      facts.held_lock = held.mode;
+      facts.held_by = held.by;
+      if (op.kind == OpKind::validate_constraint)
+        facts.added_in_same_transaction = tx.was_added_not_valid(effect.table, op.object);
+    }
+    EvalInput in{st, op, effect, facts, table, opt_.version, normalized};
+
+    std::vector<Candidate> candidates;
+    for (const Rule* r : rules_) {
+      if (!condition_matches(r->when, in)) continue;
+      Finding f;
+      f.rule_id = r->id;
+      f.severity = r->severity;
+      f.file = file_index;
+      f.statement = st.span;
+      f.at = m.source->position(std::max(op.location, st.span.begin));
+      f.title = r->title;
+      f.message = expand_template(r->message, in);
+      f.notes = effect_notes(effect, facts, *r, in);
+      f.instead = expand_template(r->instead, in);
+      while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
+      f.docs = r->docs;
+      f.effect = finding_effect(effect);
+      candidates.push_back({r, std::move(f)});
+    }
+    keep_one_per_cause(candidates, out);
+
+    model_.apply(op, model_file, st.transaction);
+    if (st.in_transaction) {
+      std::string by(op_sql_words(op.kind));
+      tx.take(effect.table, effect.lock, by);
+      for (const auto& o : effect.other_locks) tx.take(o.table, o.mode, by);
+      if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
+        tx.added_not_valid(effect.table, op.constraint->name);
+    }
+  }
+
+  // One finding per cause: among rules sharing a cause, the most severe (then the first) wins.
+  static void keep_one_per_cause(std::vector<Candidate>& c, std::vector<Finding>& out) {
+    for (size_t i = 0; i < c.size(); ++i) {
+      bool dominated = false;
+      for (size_t j = 0; j < c.size() && !dominated; ++j) {
+        if (i == j || c[i].rule->cause.empty() || c[i].rule->cause != c[j].rule->cause) continue;
+        dominated = c[j].rule->severity > c[i].rule->severity ||
+                    (c[j].rule->severity == c[i].rule->severity && j < i);
+      }
+      if (!dominated) out.push_back(std::move(c[i].finding));
+    }
+  }
+
+  Finding builtin_finding(std::string_view id, const Migration& m, size_t file_index, uint32_t offset,
+                          std::string message) {
+    Finding f;
+    f.rule_id = id;
+    const Rule* r = find_rule(packs_, id);
+    f.severity = r ? r->severity : Severity::warning;
+    f.title = r ? r->title : std::string();
+    f.docs = r ? r->docs : std::string();
+    if (r) f.notes.push_back("why: " + r->why);
+    f.file = file_index;
+    f.at = m.source->position(offset);
+    size_t eol = m.source->text().find('\n', offset);
+    if (eol == std::string::npos) eol = m.source->text().size();
+    f.statement = m.source->span(offset, static_cast<uint32_t>(eol));
+    f.message = std::move(message);
+    return f;
+  }
+
+  void apply_suppressions(const Migration& m, size_t file_index, std::vector<Finding>& found,
+                          const std::vector<int>& stmt_of) {
+    std::vector<Suppression> sups = find_suppressions(m);
+    if (sups.empty()) return;
+    std::vector<bool> drop(found.size(), false);
+    for (auto& s : sups) {
+      for (size_t i = 0; i < found.size(); ++i) {
+        if (stmt_of[i] != s.statement) continue;
+        if (std::find(s.rule_ids.begin(), s.rule_ids.end(), found[i].rule_id) == s.rule_ids.end())
+          continue;
+        drop[i] = true;
+        s.used = true;
+      }
+    }
+    std::vector<Finding> kept;
+    for (size_t i = 0; i < found.size(); ++i)
+      if (!drop[i]) kept.push_back(std::move(found[i]));
+    for (const auto& s : sups) {
+      for (const auto& id : s.rule_ids)
+        if (!find_rule(packs_, id))
+          kept.push_back(builtin_finding("suppression-unknown-rule", m, file_index, s.offset,
+                                         "the suppression names '" + id +
+                                             "', which no active rule has"));
+      if (s.reason.empty())
+        kept.push_back(builtin_finding("suppression-without-reason", m, file_index, s.offset,
+                                       "the suppression gives no reason: say why the finding does "
+                                       "not apply here"));
+      if (!s.used && !s.rule_ids.empty())
+        kept.push_back(builtin_finding("suppression-unused", m, file_index, s.offset,
+                                       "the suppression of " + s.rule_ids.front() +
+                                           " suppressed nothing: remove it"));
+    }
+    found = std::move(kept);
+  }
+
+  const std::vector<Pack>& packs_;
+  const CheckOptions& opt_;
+  std::vector<const Rule*> rules_;
+  bool any_pattern_ = false;
+  SchemaModel model_;
+};
+
+}  // namespace
+
+void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
+                 const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {
+  Analyzer a(packs, opt);
+  for (size_t i = 0; i < migrations.size(); ++i)
+    a.file(migrations[i], first_file_index + i, static_cast<int>(i), out);
+}
+
+}  // namespace migsafe

@@ -1,0 +1,309 @@
+// Loading rule packs from YAML, with every mistake reported at its line:col.
+#include <re2/re2.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "migsafe/rules.hpp"
+
+namespace migsafe {
+
+std::string ConfigError::where() const {
+  if (pos_.line == 0) return path_;
+  return path_ + ":" + std::to_string(pos_.line) + ":" + std::to_string(pos_.col);
+}
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+  }
+  return "warning";
+}
+
+std::optional<Severity> parse_severity(std::string_view s) {
+  if (s == "info") return Severity::info;
+  if (s == "warning") return Severity::warning;
+  if (s == "error") return Severity::error;
+  return std::nullopt;
+}
+
+bool VersionRange::contains(TargetVersion v) const {
+  auto cmp = [](TargetVersion a, TargetVersion b) {
+    return a.major != b.major ? a.major - b.major : a.minor - b.minor;
+  };
+  if (min && cmp(v, *min) < 0) return false;
+  if (max && cmp(v, *max) > 0) return false;
+  return true;
+}
+
+namespace {
+
+class PackReader {
+ public:
+  explicit PackReader(std::string path) : path_(std::move(path)) {}
+
+  Pack read(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(path_, e.msg, {static_cast<uint32_t>(e.mark.line + 1),
+                                       static_cast<uint32_t>(e.mark.column + 1)});
+    }
+    if (!root.IsMap()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
+    check_keys(root, {"pack", "dialect", "description", "rules"});
+    Pack p;
+    p.path = path_;
+    p.name = scalar(root, "pack");
+    std::string dialect = scalar(root, "dialect");
+    auto d = parse_dialect(dialect);
+    if (!d) fail(root["dialect"], "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite)");
+    p.dialect = *d;
+    YAML::Node rules = root["rules"];
+    if (!rules || !rules.IsSequence()) fail(root, "'rules' must be a list of rules");
+    std::set<std::string> ids;
+    for (const auto& r : rules) {
+      Rule rule = read_rule(r, p);
+      if (!ids.insert(rule.id).second) fail(r["id"], "rule id '" + rule.id + "' appears twice");
+      p.rules.push_back(std::move(rule));
+    }
+    return p;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const {
+    Position pos;
+    if (n.IsDefined()) {
+      YAML::Mark m = n.Mark();
+      if (m.line >= 0) pos = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+    }
+    throw ConfigError(path_, msg, pos);
+  }
+
+  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed) const {
+    for (const auto& kv : map) {
+      std::string k = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      fail(kv.first, "unknown key '" + k + "' (valid keys: " + list + ")");
+    }
+  }
+
+  std::string scalar(const YAML::Node& map, const char* key, bool required = true) const {
+    YAML::Node n = map[key];
+    if (!n) {
+      if (required) fail(map, std::string("missing '") + key + "'");
+      return {};
+    }
+    if (!n.IsScalar()) fail(n, std::string("'") + key + "' must be a single value");
+    return n.as<std::string>();
+  }
+
+  static std::string normalize_value(std::string v) {
+    std::string low;
+    for (char c : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (low == "true" || low == "yes" || low == "on") return "true";
+    if (low == "false" || low == "no" || low == "off") return "false";
+    return v;
+  }
+
+  std::vector<std::string> scalars(const YAML::Node& n) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(normalize_value(n.as<std::string>()));
+    } else if (n.IsSequence()) {
+      for (const auto& x : n) {
+        if (!x.IsScalar()) fail(x, "expected a value");
+        out.push_back(normalize_value(x.as<std::string>()));
+      }
+    } else {
+      fail(n, "expected a value or a list of values");
+    }
+    return out;
+  }
+
+  TargetVersion version(const YAML::Node& n, std::string_view s, Dialect d) const {
+    auto v = parse_target_version(d, s);
+    if (!v) v = parse_target_version(Dialect::mysql, s);  // ranges may name any version number
+    if (!v) fail(n, "'" + std::string(s) + "' is not a version number");
+    return *v;
+  }
+
+  VersionRange version_range(const YAML::Node& n, Dialect d) const {
+    VersionRange r;
+    if (n.IsMap()) {
+      check_keys(n, {"min", "max"});
+      if (n["min"]) r.min = version(n["min"], n["min"].as<std::string>(), d);
+      if (n["max"]) r.max = version(n["max"], n["max"].as<std::string>(), d);
+      return r;
+    }
+    std::string s = n.as<std::string>();
+    s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+    if (s.starts_with(">=")) {
+      r.min = version(n, s.substr(2), d);
+    } else if (s.starts_with("<=")) {
+      r.max = version(n, s.substr(2), d);
+    } else if (s.starts_with("<")) {
+      TargetVersion v = version(n, s.substr(1), d);
+      // "<12" means up to the last release before 12.
+      if (v.minor > 0) r.max = TargetVersion{v.major, v.minor - 1};
+      else r.max = TargetVersion{v.major - 1, 999};
+    } else if (auto dots = s.find(".."); dots != std::string::npos) {
+      r.min = version(n, s.substr(0, dots), d);
+      r.max = version(n, s.substr(dots + 2), d);
+    } else {
+      r.min = r.max = version(n, s, d);
+    }
+    return r;
+  }
+
+  std::shared_ptr<const re2::RE2> regex(const YAML::Node& n) const {
+    if (!n.IsScalar()) fail(n, "a pattern is a single regular expression (RE2 syntax)");
+    re2::RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_shared<re2::RE2>(n.as<std::string>(), o);
+    if (!re->ok()) fail(n, "invalid regular expression: " + re->error());
+    return re;
+  }
+
+  Condition read_condition(const YAML::Node& w, Dialect d) const {
+    Condition c;
+    if (!w.IsMap()) fail(w, "'when' is a mapping of conditions");
+    check_keys(w, {"kind", "table", "attrs", "effects", "lock_at_least", "version", "names",
+                   "pattern"});
+    if (w["kind"]) {
+      for (const auto& k : scalars(w["kind"])) {
+        auto kind = parse_op_kind(k);
+        if (!kind) fail(w["kind"], "unknown operation kind '" + k + "'");
+        c.kinds.push_back(*kind);
+      }
+    }
+    if (w["table"]) {
+      std::string t = scalar(w, "table");
+      if (t == "existing") c.table = TableScope::existing;
+      else if (t == "new") c.table = TableScope::created_here;
+      else if (t == "any") c.table = TableScope::any;
+      else fail(w["table"], "table must be existing, new or any");
+    }
+    auto tests = [&](const char* key, bool (*known)(std::string_view), const char* what) {
+      std::vector<ValueTest> out;
+      YAML::Node m = w[key];
+      if (!m) return out;
+      if (!m.IsMap()) fail(m, std::string("'") + key + "' is a mapping of name: value");
+      for (const auto& kv : m) {
+        std::string name = kv.first.as<std::string>();
+        if (!known(name)) fail(kv.first, std::string("unknown ") + what + " '" + name + "'");
+        out.push_back({name, scalars(kv.second)});
+      }
+      return out;
+    };
+    c.attrs = tests("attrs", is_known_attribute, "attribute");
+    c.effects = tests("effects", is_known_effect, "effect");
+    if (w["lock_at_least"]) {
+      auto m = parse_lock_mode(scalar(w, "lock_at_least"));
+      if (!m) fail(w["lock_at_least"], "unknown lock mode");
+      c.lock_at_least = m;
+    }
+    if (w["version"]) c.versions = version_range(w["version"], d);
+    if (YAML::Node names = w["names"]) {
+      if (!names.IsMap()) fail(names, "'names' maps table/column/index/constraint to a pattern");
+      check_keys(names, {"table", "column", "index", "constraint", "object"});
+      for (const auto& kv : names) {
+        if (kv.second.IsMap()) {
+          check_keys(kv.second, {"not"});
+          c.names.push_back({kv.first.as<std::string>(), regex(kv.second["not"]), true});
+        } else {
+          c.names.push_back({kv.first.as<std::string>(), regex(kv.second), false});
+        }
+      }
+    }
+    if (w["pattern"]) c.pattern = regex(w["pattern"]);
+    return c;
+  }
+
+  Rule read_rule(const YAML::Node& r, const Pack& p) const {
+    if (!r.IsMap()) fail(r, "a rule is a mapping");
+    check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
+                   "examples", "aliases", "builtin"});
+    Rule rule;
+    rule.pack = p.name;
+    rule.id = scalar(r, "id");
+    std::string sev = scalar(r, "severity");
+    auto s = parse_severity(sev);
+    if (!s) fail(r["severity"], "severity must be error, warning or info");
+    rule.severity = *s;
+    rule.title = scalar(r, "title");
+    rule.message = scalar(r, "message");
+    rule.why = scalar(r, "why");
+    rule.instead = scalar(r, "instead", false);
+    rule.docs = scalar(r, "docs", false);
+    if (rule.docs.empty()) rule.docs = "docs/rules.md#" + rule.id;
+    rule.cause = scalar(r, "cause", false);
+    rule.builtin = r["builtin"] && r["builtin"].as<std::string>() == "true";
+    if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
+    if (r["when"]) rule.when = read_condition(r["when"], p.dialect);
+    else if (!rule.builtin) fail(r, "rule '" + rule.id + "' has no 'when' condition");
+    if (YAML::Node ex = r["examples"]) {
+      check_keys(ex, {"setup", "bad", "good", "version"});
+      rule.examples.setup = scalar(ex, "setup", false);
+      rule.examples.bad = scalar(ex, "bad", false);
+      rule.examples.good = scalar(ex, "good", false);
+      if (ex["version"]) rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
+    }
+    return rule;
+  }
+
+  std::string path_;
+};
+
+}  // namespace
+
+Pack load_pack_text(const std::string& text, const std::string& path) {
+  return PackReader(path).read(text);
+}
+
+Pack load_pack(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path, "cannot read the rule pack");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_pack_text(ss.str(), path);
+}
+
+std::string find_shipped_pack(Dialect d) {
+  namespace fs = std::filesystem;
+  std::string file = std::string(d == Dialect::mariadb ? "mysql" : dialect_name(d)) + ".yaml";
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) dirs.emplace_back(env);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path() / "rules");
+    dirs.push_back(exe.parent_path() / ".." / "share" / "migsafe" / "rules");
+  }
+  dirs.emplace_back(MIGSAFE_SOURCE_RULES_DIR);
+  dirs.emplace_back(MIGSAFE_INSTALL_RULES_DIR);
+  for (const auto& d2 : dirs)
+    if (fs::exists(d2 / file, ec)) return (d2 / file).string();
+  throw ConfigError(file, "the shipped rule pack was not found (looked next to the binary, in " +
+                              std::string(MIGSAFE_SOURCE_RULES_DIR) + " and " +
+                              MIGSAFE_INSTALL_RULES_DIR + "; set MIGSAFE_RULES_DIR)");
+}
+
+const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id) {
+  for (const auto& p : packs)
+    for (const auto& r : p.rules)
+      if (r.id == id) return &r;
+  return nullptr;
+}
+
+}  // namespace migsafe

@@ -1,0 +1,65 @@
+#include "suppress.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace migsafe {
+namespace {
+
+constexpr std::string_view kMarker = "migsafe:ignore";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<Suppression> parse(const Comment& c) {
+  std::string_view body = c.text;
+  if (body.starts_with("--")) body.remove_prefix(2);
+  else if (body.starts_with("/*")) body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
+  body = trim(body);
+  if (!body.starts_with(kMarker)) return std::nullopt;
+  body.remove_prefix(kMarker.size());
+  if (!body.empty() && !std::isspace(static_cast<unsigned char>(body.front()))) return std::nullopt;
+  body = trim(body);
+  Suppression s;
+  s.offset = c.begin;
+  size_t end = body.find_first_of(" \t");
+  std::string_view ids = body.substr(0, end);
+  s.reason = end == std::string_view::npos ? std::string() : std::string(trim(body.substr(end)));
+  while (!ids.empty()) {
+    size_t comma = ids.find(',');
+    std::string_view id = trim(ids.substr(0, comma));
+    if (!id.empty()) s.rule_ids.emplace_back(id);
+    if (comma == std::string_view::npos) break;
+    ids.remove_prefix(comma + 1);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<Suppression> find_suppressions(const Migration& m) {
+  std::vector<Suppression> out;
+  const auto& stmts = m.statements;
+  for (const Comment& c : m.comments) {
+    auto s = parse(c);
+    if (!s) continue;
+    uint32_t line = m.source->position(c.begin).line;
+    // A comment inside a statement or trailing on its last line belongs to it; otherwise the
+    // comment covers the next statement.
+    auto next = std::lower_bound(stmts.begin(), stmts.end(), c.begin,
+                                 [](const Statement& st, uint32_t off) { return st.span.begin < off; });
+    if (next != stmts.begin()) {
+      auto prev = std::prev(next);
+      if (prev->span.end > c.begin || prev->span.stop.line == line)
+        s->statement = static_cast<int>(prev - stmts.begin());
+    }
+    if (s->statement < 0 && next != stmts.end()) s->statement = static_cast<int>(next - stmts.begin());
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+}  // namespace migsafe

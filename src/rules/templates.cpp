@@ -1,0 +1,146 @@
+// {placeholder} expansion for rule messages and safer alternatives.
+#include <re2/re2.h>
+
+#include "migsafe/rules.hpp"
+
+namespace migsafe {
+namespace {
+
+std::string strip_semicolon(std::string_view s) {
+  while (!s.empty() && (s.back() == ';' || s.back() == ' ' || s.back() == '\n')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// The statement as written, with CONCURRENTLY put where PostgreSQL's grammar wants it.
+std::string with_concurrently(const EvalInput& in) {
+  std::string s = strip_semicolon(in.stmt.text);
+  switch (in.op.kind) {
+    case OpKind::create_index:
+    case OpKind::drop_index:
+      RE2::Replace(&s, R"((?i)\b(INDEX)\b)", "\\1 CONCURRENTLY");
+      break;
+    case OpKind::reindex:
+      RE2::Replace(&s, R"((?i)\b(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\b)", "\\1 CONCURRENTLY");
+      break;
+    case OpKind::refresh_matview: RE2::Replace(&s, R"((?i)\b(VIEW)\b)", "\\1 CONCURRENTLY"); break;
+    case OpKind::detach_partition: s += " CONCURRENTLY"; break;
+    default: break;
+  }
+  return s + ";";
+}
+
+std::string constraint_name(const EvalInput& in) {
+  if (in.op.constraint && !in.op.constraint->name.empty()) return in.op.constraint->name;
+  if (!in.op.object.empty()) return in.op.object;
+  return "<constraint_name>";
+}
+
+std::string value_of(std::string_view key, const EvalInput& in) {
+  if (key == "table") {
+    const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
+    return t.name.empty() ? "<table>" : t.display();
+  }
+  if (key == "column") return in.op.column_spec ? in.op.column_spec->name : in.op.column;
+  if (key == "index") return in.op.index ? in.op.index->name : in.op.object;
+  if (key == "index_columns") {
+    std::string out;
+    if (in.op.index)
+      for (const auto& c : in.op.index->columns) out += (out.empty() ? "" : ", ") + c;
+    return out;
+  }
+  if (key == "constraint") return constraint_name(in);
+  if (key == "object") return in.op.object;
+  if (key == "new_name") return in.op.new_name;
+  if (key == "value") return in.op.value;
+  if (key == "setting") return in.op.object;
+  if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
+  if (key == "reason") return in.effect.reason;
+  if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));
+  if (key == "held_by") return in.facts.held_by;  // already in SQL words
+  if (key == "type") return in.op.new_type ? in.op.new_type->display() : std::string();
+  if (key == "column_type") return in.op.column_spec ? in.op.column_spec->type.display() : std::string();
+  if (key == "old_type") {
+    const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
+    return c ? c->type.display() : std::string("its current type");
+  }
+  if (key == "referenced_table") {
+    if (in.op.constraint) return in.op.constraint->references.table.display();
+    if (!in.effect.other_locks.empty()) return in.effect.other_locks.front().table.display();
+    return "<referenced_table>";
+  }
+  if (key == "statement") return strip_semicolon(in.stmt.text) + ";";
+  if (key == "statement_concurrently") return with_concurrently(in);
+  if (key == "statement_not_valid") return strip_semicolon(in.stmt.text) + " NOT VALID;";
+  if (key == "version") return in.version.display();
+  if (key == "kind") return std::string(op_sql_words(in.op.kind));
+  return "{" + std::string(key) + "}";
+}
+
+}  // namespace
+
+std::string_view op_sql_words(OpKind k) {
+  struct Words {
+    OpKind kind;
+    std::string_view sql;
+  };
+  static constexpr Words kWords[] = {
+      {OpKind::create_table, "CREATE TABLE"},
+      {OpKind::create_index, "CREATE INDEX"},
+      {OpKind::drop_index, "DROP INDEX"},
+      {OpKind::add_column, "ADD COLUMN"},
+      {OpKind::drop_column, "DROP COLUMN"},
+      {OpKind::alter_column_type, "ALTER COLUMN TYPE"},
+      {OpKind::set_not_null, "SET NOT NULL"},
+      {OpKind::drop_not_null, "DROP NOT NULL"},
+      {OpKind::set_default, "SET DEFAULT"},
+      {OpKind::drop_default, "DROP DEFAULT"},
+      {OpKind::add_constraint, "ADD CONSTRAINT"},
+      {OpKind::validate_constraint, "VALIDATE CONSTRAINT"},
+      {OpKind::drop_constraint, "DROP CONSTRAINT"},
+      {OpKind::rename_column, "RENAME COLUMN"},
+      {OpKind::rename_table, "RENAME TO"},
+      {OpKind::drop_table, "DROP TABLE"},
+      {OpKind::truncate, "TRUNCATE"},
+      {OpKind::update, "UPDATE"},
+      {OpKind::delete_rows, "DELETE"},
+      {OpKind::insert, "INSERT"},
+      {OpKind::lock_table, "LOCK TABLE"},
+      {OpKind::vacuum, "VACUUM"},
+      {OpKind::cluster, "CLUSTER"},
+      {OpKind::reindex, "REINDEX"},
+      {OpKind::refresh_matview, "REFRESH MATERIALIZED VIEW"},
+      {OpKind::detach_partition, "DETACH PARTITION"},
+      {OpKind::attach_partition, "ATTACH PARTITION"},
+      {OpKind::create_trigger, "CREATE TRIGGER"},
+      {OpKind::enable_disable_trigger, "ENABLE / DISABLE TRIGGER"},
+      {OpKind::set_logged, "SET LOGGED"},
+      {OpKind::set_unlogged, "SET UNLOGGED"},
+      {OpKind::set_tablespace, "SET TABLESPACE"},
+      {OpKind::set_access_method, "SET ACCESS METHOD"},
+  };
+  for (const auto& w : kWords)
+    if (w.kind == k) return w.sql;
+  return op_kind_name(k);
+}
+
+std::string expand_template(std::string_view tmpl, const EvalInput& in) {
+  std::string out;
+  out.reserve(tmpl.size() + 32);
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '{') {
+      size_t close = tmpl.find('}', i);
+      if (close != std::string_view::npos) {
+        std::string_view key = tmpl.substr(i + 1, close - i - 1);
+        if (!key.empty() && key.find_first_of(" \n{") == std::string_view::npos) {
+          out += value_of(key, in);
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += tmpl[i];
+  }
+  return out;
+}
+
+}  // namespace migsafe

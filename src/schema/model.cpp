@@ -1,0 +1,252 @@
+#include <algorithm>
+
+#include "migsafe/schema.hpp"
+
+namespace migsafe {
+
+const ColumnInfo* TableInfo::column(std::string_view n) const {
+  for (const auto& c : columns)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+
+ColumnInfo* TableInfo::column(std::string_view n) {
+  for (auto& c : columns)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+
+const ConstraintInfo* TableInfo::constraint(std::string_view n) const {
+  for (const auto& c : constraints)
+    if (c.name == n) return &c;
+  return nullptr;
+}
+
+bool TableInfo::proves_not_null(std::string_view col) const {
+  if (const ColumnInfo* c = column(col); c && c->not_null) return true;
+  return std::any_of(constraints.begin(), constraints.end(), [&](const ConstraintInfo& k) {
+    return k.validated && k.kind == ConstraintKind::check && k.not_null_check_column == col;
+  });
+}
+
+std::string SchemaModel::key(const QualifiedName& n) {
+  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
+}
+
+const TableInfo* SchemaModel::find(const QualifiedName& name) const {
+  if (name.empty()) return nullptr;
+  auto it = tables_.find(key(name));
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+TableInfo* SchemaModel::find_mut(const QualifiedName& name) {
+  return const_cast<TableInfo*>(static_cast<const SchemaModel*>(this)->find(name));
+}
+
+const TableInfo* SchemaModel::table_of_index(const QualifiedName& index) const {
+  auto it = index_owner_.find(key(index));
+  if (it == index_owner_.end()) return nullptr;
+  auto t = tables_.find(it->second);
+  return t == tables_.end() ? nullptr : &t->second;
+}
+
+const TableInfo* SchemaModel::table_of_constraint_name(std::string_view name) const {
+  for (const auto& [k, t] : tables_)
+    if (t.constraint(name)) return &t;
+  return nullptr;
+}
+
+namespace {
+
+ColumnInfo column_info(const ColumnSpec& c) {
+  return {c.name, c.type, c.not_null || c.primary_key || c.generated == Generated::identity};
+}
+
+void add_index(TableInfo& t, IndexInfo idx) {
+  std::erase_if(t.indexes, [&](const IndexInfo& i) { return i.name == idx.name; });
+  t.indexes.push_back(std::move(idx));
+}
+
+std::string default_index_name(const TableInfo& t, const std::vector<std::string>& cols,
+                               std::string_view suffix) {
+  std::string n = t.name.name;
+  for (const auto& c : cols) n += "_" + c;
+  return n + "_" + std::string(suffix);
+}
+
+void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
+  ConstraintInfo c;
+  c.kind = spec.kind;
+  c.columns = spec.columns;
+  c.validated = !spec.not_valid;
+  c.not_null_check_column = spec.not_null_check_column;
+  c.references = spec.references.table;
+  bool keyed = spec.kind == ConstraintKind::unique || spec.kind == ConstraintKind::primary_key;
+  if (keyed && !spec.using_index.empty()) {
+    // USING INDEX renames the index to the constraint's name and takes its columns.
+    for (auto& idx : t.indexes) {
+      if (idx.name != spec.using_index) continue;
+      if (c.columns.empty()) c.columns = idx.columns;
+      if (!spec.name.empty()) idx.name = spec.name;
+    }
+  }
+  c.name = !spec.name.empty()
+               ? spec.name
+               : default_index_name(t, c.columns,
+                                    spec.kind == ConstraintKind::primary_key ? "pkey"
+                                    : spec.kind == ConstraintKind::foreign_key ? "fkey"
+                                    : spec.kind == ConstraintKind::unique      ? "key"
+                                                                               : "check");
+  if (keyed && spec.using_index.empty())
+    add_index(t, IndexInfo{c.name, c.columns, true, false, true});
+  if (spec.kind == ConstraintKind::primary_key)
+    for (const auto& col : c.columns)
+      if (ColumnInfo* ci = t.column(col)) ci->not_null = true;
+  std::erase_if(t.constraints, [&](const ConstraintInfo& k) { return k.name == c.name; });
+  t.constraints.push_back(std::move(c));
+}
+
+void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
+  if (col.primary_key)
+    add_constraint(t, ConstraintSpec{ConstraintKind::primary_key, "", false, "", {col.name}, {}, ""});
+  if (col.unique)
+    add_constraint(t, ConstraintSpec{ConstraintKind::unique, "", false, "", {col.name}, {}, ""});
+  if (col.references)
+    add_constraint(t, ConstraintSpec{ConstraintKind::foreign_key, "", false, "", {col.name},
+                                     *col.references, ""});
+}
+
+}  // namespace
+
+void SchemaModel::rename_table(const QualifiedName& from, const std::string& to) {
+  auto it = tables_.find(key(from));
+  if (it == tables_.end()) return;
+  TableInfo t = std::move(it->second);
+  tables_.erase(it);
+  std::string old_key = key(from);
+  t.name.name = to;
+  std::string new_key = key(t.name);
+  for (auto& [idx, owner] : index_owner_)
+    if (owner == old_key) owner = new_key;
+  tables_[new_key] = std::move(t);
+}
+
+void SchemaModel::apply(const Operation& op, int file, int tx) {
+  const bool acts_on_table = !op.table.empty();
+  TableInfo* t = acts_on_table ? find_mut(op.table) : nullptr;
+  auto ensure_table = [&]() -> TableInfo& {
+    // A table the model has not seen existed before the migration set began.
+    if (!t) {
+      TableInfo stub;
+      stub.name = op.table;
+      t = &tables_.emplace(key(op.table), std::move(stub)).first->second;
+    }
+    return *t;
+  };
+
+  switch (op.kind) {
+    case OpKind::create_table:
+    case OpKind::create_table_as: {
+      if (t && op.if_not_exists) return;
+      TableInfo nt;
+      nt.name = op.table;
+      nt.origin = {file, tx};
+      nt.partitioned = op.partitioned;
+      for (const auto& c : op.columns) nt.columns.push_back(column_info(c));
+      for (const auto& c : op.columns) add_column_constraints(nt, c);
+      for (const auto& c : op.table_constraints) add_constraint(nt, c);
+      tables_[key(op.table)] = std::move(nt);
+      for (const auto& idx : tables_[key(op.table)].indexes)
+        index_owner_[key({op.table.schema, idx.name})] = key(op.table);
+      return;
+    }
+    case OpKind::add_column: {
+      if (!op.column_spec) return;
+      TableInfo& tt = ensure_table();
+      if (tt.column(op.column_spec->name)) return;
+      tt.columns.push_back(column_info(*op.column_spec));
+      add_column_constraints(tt, *op.column_spec);
+      return;
+    }
+    case OpKind::drop_column: {
+      if (!t) return;
+      std::erase_if(t->columns, [&](const ColumnInfo& c) { return c.name == op.column; });
+      std::erase_if(t->indexes, [&](const IndexInfo& i) {
+        return std::find(i.columns.begin(), i.columns.end(), op.column) != i.columns.end();
+      });
+      return;
+    }
+    case OpKind::alter_column_type: {
+      if (!op.new_type) return;
+      TableInfo& tt = ensure_table();
+      if (ColumnInfo* c = tt.column(op.column)) c->type = *op.new_type;
+      else tt.columns.push_back({op.column, *op.new_type, false});
+      return;
+    }
+    case OpKind::set_not_null:
+    case OpKind::drop_not_null: {
+      TableInfo& tt = ensure_table();
+      if (ColumnInfo* c = tt.column(op.column)) c->not_null = op.kind == OpKind::set_not_null;
+      return;
+    }
+    case OpKind::add_constraint:
+      if (op.constraint) {
+        add_constraint(ensure_table(), *op.constraint);
+        for (const auto& idx : t->indexes)
+          index_owner_[key({op.table.schema, idx.name})] = key(op.table);
+      }
+      return;
+    case OpKind::validate_constraint:
+      if (t)
+        for (auto& c : t->constraints)
+          if (c.name == op.object) c.validated = true;
+      return;
+    case OpKind::drop_constraint:
+      if (t) {
+        std::erase_if(t->constraints, [&](const ConstraintInfo& c) { return c.name == op.object; });
+        std::erase_if(t->indexes, [&](const IndexInfo& i) { return i.name == op.object; });
+      }
+      return;
+    case OpKind::rename_column:
+      if (t)
+        if (ColumnInfo* c = t->column(op.column)) c->name = op.new_name;
+      return;
+    case OpKind::rename_table: rename_table(op.table, op.new_name); return;
+    case OpKind::create_index: {
+      if (!op.index) return;
+      TableInfo& tt = ensure_table();
+      add_index(tt, IndexInfo{op.index->name, op.index->columns, op.index->unique,
+                              op.index->partial, true});
+      index_owner_[key({op.table.schema, op.index->name})] = key(op.table);
+      return;
+    }
+    case OpKind::drop_index:
+    case OpKind::rename_index: {
+      QualifiedName idx{op.table.schema, op.object};
+      auto it = index_owner_.find(key(idx));
+      if (it == index_owner_.end()) return;
+      auto owner = tables_.find(it->second);
+      std::string owner_key = it->second;
+      index_owner_.erase(it);
+      if (owner == tables_.end()) return;
+      if (op.kind == OpKind::drop_index) {
+        std::erase_if(owner->second.indexes, [&](const IndexInfo& i) { return i.name == op.object; });
+      } else {
+        for (auto& i : owner->second.indexes)
+          if (i.name == op.object) i.name = op.new_name;
+        index_owner_[key({op.table.schema, op.new_name})] = owner_key;
+      }
+      return;
+    }
+    case OpKind::drop_table:
+    case OpKind::drop_view:
+      tables_.erase(key(op.table));
+      return;
+    case OpKind::drop_schema:
+      std::erase_if(tables_, [&](const auto& kv) { return kv.second.name.schema == op.object; });
+      return;
+    default: return;
+  }
+}
+
+}  // namespace migsafe

@@ -1,0 +1,181 @@
+// The binary end to end: exit codes, bad input, formats, subcommands.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.hpp"
+
+namespace migsafe {
+namespace {
+
+using test::run_migsafe;
+using test::temp_dir;
+using test::write_file;
+
+TEST(Cli, ExitCodesFollowTheContract) {
+  std::string d = temp_dir();
+  write_file(d + "/ok.sql", "CREATE TABLE t (id int);\n");
+  write_file(d + "/bad.sql", "CREATE INDEX i ON t (a);\n");
+  write_file(d + "/warn.sql", "DROP INDEX i;\n");
+  EXPECT_EQ(run_migsafe({"check", d + "/ok.sql"}).exit_code, 0);
+  EXPECT_EQ(run_migsafe({"check", d + "/bad.sql"}).exit_code, 1);
+  EXPECT_EQ(run_migsafe({"check", "--fail-on", "never", d + "/bad.sql"}).exit_code, 0);
+  EXPECT_EQ(run_migsafe({"check", d + "/warn.sql"}).exit_code, 0);
+  EXPECT_EQ(run_migsafe({"check", "--fail-on", "warning", d + "/warn.sql"}).exit_code, 1);
+  EXPECT_EQ(run_migsafe({"check"}).exit_code, 2);
+  EXPECT_EQ(run_migsafe({"check", "--dialect", "oracle", d + "/ok.sql"}).exit_code, 2);
+  EXPECT_EQ(run_migsafe({"check", "--target-version", "9.6", d + "/ok.sql"}).exit_code, 2);
+  EXPECT_EQ(run_migsafe({"check", "--format", "xml", d + "/ok.sql"}).exit_code, 2);
+  EXPECT_EQ(run_migsafe({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run_migsafe({"--version"}).exit_code, 0);
+}
+
+struct BadInput {
+  std::string name;
+  std::string content;
+  std::string expect_in_output;
+};
+
+TEST(Cli, BadInputIsAClearErrorWithExit2) {
+  std::string d = temp_dir();
+  std::vector<BadInput> cases{
+      {"latin1.sql", "SELECT 1;\nSELECT 'caf\xe9';\n", "bad.sql:2:12: error[input-error]: is not valid UTF-8"},
+      {"nul.sql", std::string("SELECT 1;\nSEL\0ECT 2;\n", 21), "bad.sql:2:4: error[input-error]: contains a NUL byte"},
+      {"string.sql", "SELECT 1;\nSELECT 'never closed;\n", "bad.sql:2:8: error[syntax-error]: unterminated quoted string"},
+      {"dollar.sql", "DO $$ BEGIN\nRAISE NOTICE 'x';\n", "bad.sql:1:4: error[syntax-error]: unterminated dollar-quoted string $$"},
+      {"syntax.sql", "CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN;\n", "bad.sql:2:25: error[syntax-error]: syntax error at or near \";\""},
+  };
+  for (const auto& c : cases) {
+    std::string path = d + "/" + c.name;
+    write_file(path, c.content);
+    auto r = run_migsafe({"check", path});
+    EXPECT_EQ(r.exit_code, 2) << c.name << "\n" << r.out << r.err;
+    std::string want = c.expect_in_output;
+    want.replace(0, 7, path);
+    EXPECT_NE(r.out.find(want), std::string::npos) << c.name << " output:\n" << r.out << "\nwanted: " << want;
+  }
+}
+
+TEST(Cli, MissingPathsAndEmptyFolders) {
+  std::string d = temp_dir();
+  auto missing = run_migsafe({"check", d + "/nope.sql"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find(d + "/nope.sql: error[input-error]: does not exist"), std::string::npos);
+  std::filesystem::create_directories(d + "/empty");
+  write_file(d + "/empty/readme.txt", "no sql here");
+  auto empty = run_migsafe({"check", d + "/empty"});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.out.find("no .sql migration files"), std::string::npos);
+}
+
+TEST(Cli, SyntaxErrorStillReportsEarlierFindings) {
+  std::string d = temp_dir();
+  write_file(d + "/m.sql", "CREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMN;\n");
+  auto r = run_migsafe({"check", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error[create-index-not-concurrent]"), std::string::npos);
+  EXPECT_NE(r.out.find("error[syntax-error]"), std::string::npos);
+}
+
+TEST(Cli, HugeFileIsRefusedWithAMessage) {
+  std::string d = temp_dir();
+  std::string path = d + "/huge.sql";
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string line(1023, 'x');
+    line = "-- " + line.substr(3) + "\n";
+    for (int i = 0; i < 100 * 1024; ++i) out << line;  // 100 MiB
+  }
+  auto r = run_migsafe({"check", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("huge.sql: error[input-error]: is 100 MiB, larger than"), std::string::npos) << r.out;
+  std::filesystem::remove(path);
+}
+
+TEST(Cli, FolderIsAnOrderedMigrationSet) {
+  std::string d = temp_dir();
+  // Natural order: 2_ creates the table, 10_ indexes it; a plain sort would run 10_ first.
+  write_file(d + "/set/2_create.sql", "CREATE TABLE t (id int, a int);\n");
+  write_file(d + "/set/10_index.sql", "CREATE INDEX t_a ON t (a);\n");
+  write_file(d + "/set/10_index.down.sql", "DROP TABLE t;\n");
+  auto r = run_migsafe({"check", "--format", "json", d + "/set"});
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_NE(j["files"][0]["path"].get<std::string>().find("2_create.sql"), std::string::npos);
+  ASSERT_EQ(j["findings"].size(), 1u);
+  EXPECT_EQ(j["findings"][0]["rule"], "create-index-not-concurrent");
+}
+
+TEST(Cli, ReadsStdin) {
+  std::string d = temp_dir();
+  write_file(d + "/in.sql", "VACUUM FULL orders;\n");
+  auto r = run_migsafe({"check", "-"}, d + "/in.sql");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("<stdin>:1:1: error[vacuum-full]"), std::string::npos) << r.out;
+}
+
+TEST(Cli, JsonOutputFollowsTheDocumentedSchema) {
+  std::string d = temp_dir();
+  write_file(d + "/m.sql", "BEGIN;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id);\nCOMMIT;\n");
+  auto r = run_migsafe({"check", "--format", "json", "--target-version", "14", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["dialect"], "postgres");
+  EXPECT_EQ(j["target_version"], "14");
+  EXPECT_EQ(j["transactions"], "autocommit");
+  const auto& f = j["findings"].at(0);
+  EXPECT_EQ(f["rule"], "add-foreign-key-validates");
+  EXPECT_EQ(f["severity"], "error");
+  EXPECT_EQ(f["start"]["line"], 2);
+  EXPECT_EQ(f["start"]["column"], 24);  // at CONSTRAINT
+  EXPECT_EQ(f["effect"]["lock"], "SHARE ROW EXCLUSIVE");
+  EXPECT_EQ(f["effect"]["blocks_writes"], true);
+  EXPECT_EQ(f["effect"]["blocks_reads"], false);
+  EXPECT_EQ(f["effect"]["other_locks"][0]["table"], "customers");
+  EXPECT_TRUE(f["instead"].get<std::string>().find("NOT VALID") != std::string::npos);
+  EXPECT_EQ(j["summary"]["errors"], 1);
+  EXPECT_EQ(j["summary"]["blocked"], true);
+  EXPECT_TRUE(j["errors"].empty());
+}
+
+TEST(Cli, RulesAndExplain) {
+  auto rules = run_migsafe({"rules"});
+  EXPECT_EQ(rules.exit_code, 0);
+  EXPECT_NE(rules.out.find("create-index-not-concurrent"), std::string::npos);
+  auto ex = run_migsafe({"explain", "set-not-null-scan"});
+  EXPECT_EQ(ex.exit_code, 0);
+  EXPECT_NE(ex.out.find("Flagged (bad)"), std::string::npos);
+  EXPECT_NE(ex.out.find("Passes (good)"), std::string::npos);
+  EXPECT_NE(ex.out.find("ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;"), std::string::npos);
+  auto alias = run_migsafe({"explain", "require-concurrent-index-creation"});
+  EXPECT_EQ(alias.exit_code, 0);
+  EXPECT_NE(alias.out.find("create-index-not-concurrent"), std::string::npos);
+  EXPECT_EQ(run_migsafe({"explain", "no-such-rule"}).exit_code, 2);
+}
+
+TEST(Cli, ExtraPackAndMalformedPack) {
+  std::string d = temp_dir();
+  write_file(d + "/m.sql", "GRANT SELECT ON t TO PUBLIC;\n");
+  auto r = run_migsafe({"check", "--pack", std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/packs/team-example.yaml", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("error[team-no-grant-to-public]"), std::string::npos);
+  write_file(d + "/broken.yaml", "pack: b\ndialect: postgres\nrules:\n  - id: x\n    severity: loud\n");
+  auto bad = run_migsafe({"check", "--pack", d + "/broken.yaml", d + "/m.sql"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(d + "/broken.yaml:5:15: error: severity must be"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, NoColorWhenNotATerminal) {
+  std::string d = temp_dir();
+  write_file(d + "/m.sql", "VACUUM FULL t;\n");
+  auto plain = run_migsafe({"check", d + "/m.sql"});
+  EXPECT_EQ(plain.out.find('\033'), std::string::npos);
+  auto forced = run_migsafe({"check", "--color", "always", d + "/m.sql"});
+  EXPECT_NE(forced.out.find('\033'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace migsafe

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include "migsafe/effects.hpp"
+
+namespace migsafe {
+namespace {
+
+TEST(LockModes, ConflictMatrixMatchesTheManual) {
+  using L = LockMode;
+  EXPECT_TRUE(locks_conflict(L::access_exclusive, L::access_share));
+  EXPECT_FALSE(locks_conflict(L::exclusive, L::access_share));
+  EXPECT_TRUE(locks_conflict(L::share, L::row_exclusive));
+  EXPECT_FALSE(locks_conflict(L::share, L::share));
+  EXPECT_TRUE(locks_conflict(L::share_row_exclusive, L::share_row_exclusive));
+  EXPECT_TRUE(locks_conflict(L::share_update_exclusive, L::share_update_exclusive));
+  EXPECT_FALSE(locks_conflict(L::share_update_exclusive, L::row_exclusive));
+  EXPECT_FALSE(locks_conflict(L::row_exclusive, L::row_exclusive));
+  // The matrix is symmetric.
+  for (int a = 0; a <= 8; ++a)
+    for (int b = 0; b <= 8; ++b)
+      EXPECT_EQ(locks_conflict(static_cast<L>(a), static_cast<L>(b)),
+                locks_conflict(static_cast<L>(b), static_cast<L>(a)));
+  EXPECT_TRUE(lock_blocks_reads(L::access_exclusive));
+  EXPECT_FALSE(lock_blocks_reads(L::exclusive));
+  EXPECT_TRUE(lock_blocks_writes(L::share));
+  EXPECT_FALSE(lock_blocks_writes(L::share_update_exclusive));
+  EXPECT_EQ(parse_lock_mode("access_exclusive"), L::access_exclusive);
+  EXPECT_EQ(parse_lock_mode("SHARE ROW EXCLUSIVE"), L::share_row_exclusive);
+  EXPECT_FALSE(parse_lock_mode("bogus"));
+}
+
+TEST(Volatility, BuiltInTableAndUnknownFunctions) {
+  EXPECT_EQ(function_volatility("now"), Volatility::stable);
+  EXPECT_EQ(function_volatility("current_timestamp"), Volatility::stable);
+  EXPECT_EQ(function_volatility("gen_random_uuid"), Volatility::volatile_fn);
+  EXPECT_EQ(function_volatility("clock_timestamp"), Volatility::volatile_fn);
+  EXPECT_EQ(function_volatility("nextval"), Volatility::volatile_fn);
+  EXPECT_EQ(function_volatility("lower"), Volatility::immutable);
+  EXPECT_EQ(function_volatility("my_company_fn"), Volatility::volatile_fn);
+}
+
+TypeRef type(std::string name, std::vector<int64_t> mods = {}) {
+  TypeRef t;
+  t.name = std::move(name);
+  t.mods = std::move(mods);
+  return t;
+}
+
+bool rewrites(const TypeRef& from, const TypeRef& to, int major = 16) {
+  return classify_pg_type_change(&from, to, ExprInfo{}, TargetVersion{major, 0}).rewrite;
+}
+
+TEST(TypeChanges, BinaryCoercibleChangesDoNotRewrite) {
+  EXPECT_FALSE(rewrites(type("varchar", {10}), type("varchar", {20})));
+  EXPECT_FALSE(rewrites(type("varchar", {10}), type("varchar")));
+  EXPECT_FALSE(rewrites(type("varchar", {10}), type("text")));
+  EXPECT_FALSE(rewrites(type("text"), type("varchar")));
+  EXPECT_FALSE(rewrites(type("numeric", {10, 2}), type("numeric", {12, 2})));
+  EXPECT_FALSE(rewrites(type("numeric", {10, 2}), type("numeric")));
+  EXPECT_FALSE(rewrites(type("timestamptz", {3}), type("timestamptz", {6})));
+  EXPECT_FALSE(rewrites(type("cidr"), type("inet")));
+}
+
+TEST(TypeChanges, StorageChangesRewrite) {
+  EXPECT_TRUE(rewrites(type("varchar", {20}), type("varchar", {10})));
+  EXPECT_TRUE(rewrites(type("text"), type("varchar", {10})));
+  EXPECT_TRUE(rewrites(type("numeric", {10, 2}), type("numeric", {12, 4})));
+  EXPECT_TRUE(rewrites(type("numeric", {12, 2}), type("numeric", {10, 2})));
+  EXPECT_TRUE(rewrites(type("int4"), type("int8")));
+  EXPECT_TRUE(rewrites(type("bpchar", {5}), type("bpchar", {10})));
+  EXPECT_TRUE(rewrites(type("timestamp"), type("timestamptz")));
+  EXPECT_TRUE(rewrites(type("timestamp"), type("timestamptz"), 11));
+  TypeRef domain = type("positive_int");
+  domain.user_defined = true;
+  EXPECT_TRUE(rewrites(type("int4"), domain));
+  auto unknown = classify_pg_type_change(nullptr, type("text"), ExprInfo{}, TargetVersion{16, 0});
+  EXPECT_TRUE(unknown.rewrite);
+  EXPECT_NE(unknown.reason.find("not known"), std::string::npos);
+}
+
+TEST(TargetVersions, PostgresRange) {
+  EXPECT_EQ(parse_target_version(Dialect::postgres, "16")->major, 16);
+  EXPECT_EQ(parse_target_version(Dialect::postgres, "11")->major, 11);
+  EXPECT_FALSE(parse_target_version(Dialect::postgres, "10"));
+  EXPECT_FALSE(parse_target_version(Dialect::postgres, "18"));
+  EXPECT_FALSE(parse_target_version(Dialect::postgres, "16x"));
+  EXPECT_EQ(default_target_version(Dialect::postgres).display(), "16");
+}
+
+}  // namespace
+}  // namespace migsafe

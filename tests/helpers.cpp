@@ -1,0 +1,99 @@
+#include "helpers.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace migsafe::test {
+namespace fs = std::filesystem;
+
+const std::vector<Pack>& shipped_postgres_packs() {
+  static const std::vector<Pack> packs{load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml")};
+  return packs;
+}
+
+CheckResult check_files(const std::vector<std::string>& files, int pg_major,
+                        const std::vector<Pack>* packs) {
+  SourceSet set;
+  for (size_t i = 0; i < files.size(); ++i)
+    set.push_back(make_source("m" + std::to_string(i + 1) + ".sql", files[i]));
+  CheckOptions opt;
+  opt.version = TargetVersion{pg_major, 0};
+  return check_sets({set}, packs ? *packs : shipped_postgres_packs(), opt);
+}
+
+std::vector<std::string> rule_ids_in_last_file(const CheckResult& r) {
+  std::vector<std::string> ids;
+  for (const auto& f : r.findings)
+    if (f.file + 1 == r.files.size()) ids.push_back(f.rule_id);
+  return ids;
+}
+
+size_t count_rule(const CheckResult& r, std::string_view id) {
+  size_t n = 0;
+  for (const auto& f : r.findings)
+    if (f.rule_id == id) ++n;
+  return n;
+}
+
+bool has_rule(const CheckResult& r, std::string_view id) { return count_rule(r, id) > 0; }
+
+Migration parse_pg(const std::string& sql) { return parse_postgres(make_source("t.sql", sql)); }
+
+std::string temp_dir() {
+  static std::atomic<int> counter{0};
+  fs::path p = fs::temp_directory_path() /
+               ("migsafe-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+namespace {
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+}  // namespace
+
+CommandResult run_migsafe(const std::vector<std::string>& args, const std::string& stdin_file,
+                          const std::string& cwd) {
+  std::string dir = temp_dir();
+  std::string cmd = (cwd.empty() ? std::string() : "cd " + quote(cwd) + " && ") + quote(MIGSAFE_BINARY);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " >" + quote(dir + "/out") + " 2>" + quote(dir + "/err");
+  cmd += " <" + quote(stdin_file.empty() ? "/dev/null" : stdin_file);
+  int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(dir + "/out");
+  r.err = read_file(dir + "/err");
+  fs::remove_all(dir);
+  return r;
+}
+
+bool shared_dir_available() { return fs::is_directory(shared_dir() + "/corpus"); }
+std::string shared_dir() { return MIGSAFE_SHARED_DIR; }
+
+}  // namespace migsafe::test

@@ -1,0 +1,39 @@
+// Shared helpers for the test suite: run the real pipeline on SQL held in strings.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migsafe/check.hpp"
+#include "migsafe/parse.hpp"
+#include "migsafe/rules.hpp"
+
+namespace migsafe::test {
+
+const std::vector<Pack>& shipped_postgres_packs();
+
+// Checks one migration set made of the given files (earlier files feed the schema model).
+CheckResult check_files(const std::vector<std::string>& files, int pg_major = 16,
+                        const std::vector<Pack>* packs = nullptr);
+// Rule ids of the findings in the last file of the set.
+std::vector<std::string> rule_ids_in_last_file(const CheckResult& r);
+bool has_rule(const CheckResult& r, std::string_view id);
+size_t count_rule(const CheckResult& r, std::string_view id);
+
+Migration parse_pg(const std::string& sql);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the migsafe binary with the arguments (shell-quoted here), stdin from a file if given.
+CommandResult run_migsafe(const std::vector<std::string>& args, const std::string& stdin_file = "",
+                          const std::string& cwd = "");
+std::string temp_dir();  // a fresh folder under the build tree's temp area
+void write_file(const std::string& path, const std::string& content);
+std::string read_file(const std::string& path);
+bool shared_dir_available();
+std::string shared_dir();
+
+}  // namespace migsafe::test

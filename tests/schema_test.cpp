@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "migsafe/schema.hpp"
+
+namespace migsafe {
+namespace {
+
+SchemaModel replay(const std::string& sql, int file = 0) {
+  SchemaModel model;
+  Migration m = test::parse_pg(sql);
+  for (const auto& s : m.statements)
+    for (const auto& op : s.ops) model.apply(op, file, s.transaction);
+  return model;
+}
+
+TEST(Schema, ReplaysTablesColumnsIndexesAndConstraints) {
+  SchemaModel model = replay(
+      "CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(50), amount numeric(10,2));"
+      "ALTER TABLE orders ADD COLUMN customer_id bigint;"
+      "CREATE INDEX orders_customer_idx ON orders (customer_id);"
+      "ALTER TABLE orders ADD CONSTRAINT c CHECK (note IS NOT NULL) NOT VALID;"
+      "ALTER TABLE orders ALTER COLUMN amount TYPE numeric(12,2);");
+  const TableInfo* t = model.find({"", "orders"});
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->origin.file, 0);
+  ASSERT_NE(t->column("customer_id"), nullptr);
+  EXPECT_EQ(t->column("amount")->type.display(), "numeric(12,2)");
+  EXPECT_TRUE(t->column("id")->not_null);
+  EXPECT_EQ(model.table_of_index({"", "orders_customer_idx"}), t);
+  ASSERT_NE(t->constraint("c"), nullptr);
+  EXPECT_FALSE(t->constraint("c")->validated);
+  EXPECT_FALSE(t->proves_not_null("note"));
+  EXPECT_NE(model.find({"public", "orders"}), nullptr) << "unqualified names live in public";
+}
+
+TEST(Schema, ValidationRenamesAndDrops) {
+  SchemaModel model = replay(
+      "CREATE TABLE t (id int, a text);"
+      "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID;"
+      "ALTER TABLE t VALIDATE CONSTRAINT c;"
+      "CREATE INDEX t_a ON t (a); ALTER INDEX t_a RENAME TO t_a2;"
+      "ALTER TABLE t RENAME COLUMN id TO ident; ALTER TABLE t RENAME TO u;");
+  EXPECT_EQ(model.find({"", "t"}), nullptr);
+  const TableInfo* u = model.find({"", "u"});
+  ASSERT_NE(u, nullptr);
+  EXPECT_TRUE(u->proves_not_null("a"));
+  EXPECT_NE(u->column("ident"), nullptr);
+  EXPECT_EQ(model.table_of_index({"", "t_a2"}), u);
+  EXPECT_EQ(model.table_of_index({"", "t_a"}), nullptr);
+  SchemaModel dropped = replay("CREATE TABLE t (id int); DROP TABLE t;");
+  EXPECT_EQ(dropped.find({"", "t"}), nullptr);
+}
+
+TEST(Schema, UnknownTablesBecomePreExistingStubs) {
+  SchemaModel model = replay("ALTER TABLE legacy ADD COLUMN note varchar(10);", 3);
+  const TableInfo* t = model.find({"", "legacy"});
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->origin.file, -1);
+  EXPECT_EQ(t->column("note")->type.display(), "varchar(10)");
+}
+
+TEST(Schema, UniqueUsingIndexAdoptsTheIndex) {
+  SchemaModel model = replay(
+      "CREATE TABLE t (id int, email text); CREATE UNIQUE INDEX t_email ON t (email);"
+      "ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE USING INDEX t_email;");
+  const TableInfo* t = model.find({"", "t"});
+  ASSERT_NE(t->constraint("t_email_key"), nullptr);
+  EXPECT_EQ(t->constraint("t_email_key")->columns, std::vector<std::string>{"email"});
+}
+
+}  // namespace
+}  // namespace migsafe
