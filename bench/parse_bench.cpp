@@ -18,12 +18,24 @@ std::string workload(int statements) {
   s << "CREATE TABLE t0 (id bigint PRIMARY KEY, a int, note varchar(20));\n";
   for (int i = 1; i < statements; ++i) {
     switch (i % 6) {
-      case 0: s << "CREATE TABLE t" << i << " (id bigint PRIMARY KEY, a int);\n"; break;
-      case 1: s << "CREATE INDEX i" << i << " ON t0 (a);\n"; break;
-      case 2: s << "ALTER TABLE t0 ADD COLUMN c" << i << " uuid DEFAULT gen_random_uuid();\n"; break;
-      case 3: s << "ALTER TABLE t0 ALTER COLUMN note TYPE varchar(" << 20 + i << ");\n"; break;
-      case 4: s << "UPDATE t0 SET a = " << i << " WHERE id = " << i << ";\n"; break;
-      case 5: s << "-- a comment\nALTER TABLE t0 ADD CONSTRAINT k" << i << " CHECK (a > 0) NOT VALID;\n"; break;
+      case 0:
+        s << "CREATE TABLE t" << i << " (id bigint PRIMARY KEY, a int);\n";
+        break;
+      case 1:
+        s << "CREATE INDEX i" << i << " ON t0 (a);\n";
+        break;
+      case 2:
+        s << "ALTER TABLE t0 ADD COLUMN c" << i << " uuid DEFAULT gen_random_uuid();\n";
+        break;
+      case 3:
+        s << "ALTER TABLE t0 ALTER COLUMN note TYPE varchar(" << 20 + i << ");\n";
+        break;
+      case 4:
+        s << "UPDATE t0 SET a = " << i << " WHERE id = " << i << ";\n";
+        break;
+      case 5:
+        s << "-- a comment\nALTER TABLE t0 ADD CONSTRAINT k" << i << " CHECK (a > 0) NOT VALID;\n";
+        break;
     }
   }
   return s.str();

@@ -8,7 +8,8 @@ namespace migsafe {
 
 std::string_view transaction_mode_name(TransactionMode m) {
   switch (m) {
-    case TransactionMode::autocommit: return "autocommit";
+    case TransactionMode::autocommit:
+      return "autocommit";
   }
   return "autocommit";
 }
@@ -22,17 +23,19 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
                        const CheckOptions& opt) {
   CheckResult r;
   for (const auto& set : sets) {
-    std::vector<Migration> migrations;
-    size_t first = r.files.size();
-    for (const auto& src : set) {
-      Migration m = parse_migration(opt.dialect, src);
-      for (const auto& e : m.syntax_errors)
+    SetAnalyzer analyzer(packs, opt);
+    for (size_t i = 0; i < set.size(); ++i) {
+      const auto& src = set[i];
+      size_t file_index = r.files.size();
+      analyzer.begin_file(*src, file_index, static_cast<int>(i));
+      ParsedFile parsed =
+          parse_each(opt.dialect, *src, [&](Statement& st) { analyzer.statement(st); });
+      analyzer.end_file(parsed.comments, r.findings);
+      for (const auto& e : parsed.syntax_errors)
         r.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
-      r.files.push_back({src->path(), src, m.statements.size(), true});
-      r.statements += m.statements.size();
-      migrations.push_back(std::move(m));
+      r.files.push_back({src->path(), src, parsed.statements, true});
+      r.statements += parsed.statements;
     }
-    analyze_set(migrations, packs, opt, first, r.findings);
   }
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     if (a.file != b.file) return a.file < b.file;

@@ -84,10 +84,14 @@ std::optional<OpKind> parse_op_kind(std::string_view s) {
 
 std::string_view dialect_name(Dialect d) {
   switch (d) {
-    case Dialect::postgres: return "postgres";
-    case Dialect::mysql: return "mysql";
-    case Dialect::mariadb: return "mariadb";
-    case Dialect::sqlite: return "sqlite";
+    case Dialect::postgres:
+      return "postgres";
+    case Dialect::mysql:
+      return "mysql";
+    case Dialect::mariadb:
+      return "mariadb";
+    case Dialect::sqlite:
+      return "sqlite";
   }
   return "postgres";
 }
@@ -102,13 +106,20 @@ std::optional<Dialect> parse_dialect(std::string_view s) {
 
 std::string_view constraint_kind_name(ConstraintKind k) {
   switch (k) {
-    case ConstraintKind::check: return "check";
-    case ConstraintKind::foreign_key: return "foreign_key";
-    case ConstraintKind::unique: return "unique";
-    case ConstraintKind::primary_key: return "primary_key";
-    case ConstraintKind::exclusion: return "exclusion";
-    case ConstraintKind::not_null: return "not_null";
-    case ConstraintKind::other: return "other";
+    case ConstraintKind::check:
+      return "check";
+    case ConstraintKind::foreign_key:
+      return "foreign_key";
+    case ConstraintKind::unique:
+      return "unique";
+    case ConstraintKind::primary_key:
+      return "primary_key";
+    case ConstraintKind::exclusion:
+      return "exclusion";
+    case ConstraintKind::not_null:
+      return "not_null";
+    case ConstraintKind::other:
+      return "other";
   }
   return "other";
 }

@@ -41,11 +41,16 @@ struct BadInput {
 TEST(Cli, BadInputIsAClearErrorWithExit2) {
   std::string d = temp_dir();
   std::vector<BadInput> cases{
-      {"latin1.sql", "SELECT 1;\nSELECT 'caf\xe9';\n", "bad.sql:2:12: error[input-error]: is not valid UTF-8"},
-      {"nul.sql", std::string("SELECT 1;\nSEL\0ECT 2;\n", 21), "bad.sql:2:4: error[input-error]: contains a NUL byte"},
-      {"string.sql", "SELECT 1;\nSELECT 'never closed;\n", "bad.sql:2:8: error[syntax-error]: unterminated quoted string"},
-      {"dollar.sql", "DO $$ BEGIN\nRAISE NOTICE 'x';\n", "bad.sql:1:4: error[syntax-error]: unterminated dollar-quoted string $$"},
-      {"syntax.sql", "CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN;\n", "bad.sql:2:25: error[syntax-error]: syntax error at or near \";\""},
+      {"latin1.sql", "SELECT 1;\nSELECT 'caf\xe9';\n",
+       "bad.sql:2:12: error[input-error]: is not valid UTF-8"},
+      {"nul.sql", std::string("SELECT 1;\nSEL\0ECT 2;\n", 21),
+       "bad.sql:2:4: error[input-error]: contains a NUL byte"},
+      {"string.sql", "SELECT 1;\nSELECT 'never closed;\n",
+       "bad.sql:2:8: error[syntax-error]: unterminated quoted string"},
+      {"dollar.sql", "DO $$ BEGIN\nRAISE NOTICE 'x';\n",
+       "bad.sql:1:4: error[syntax-error]: unterminated dollar-quoted string $$"},
+      {"syntax.sql", "CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN;\n",
+       "bad.sql:2:25: error[syntax-error]: syntax error at or near \";\""},
   };
   for (const auto& c : cases) {
     std::string path = d + "/" + c.name;
@@ -54,7 +59,8 @@ TEST(Cli, BadInputIsAClearErrorWithExit2) {
     EXPECT_EQ(r.exit_code, 2) << c.name << "\n" << r.out << r.err;
     std::string want = c.expect_in_output;
     want.replace(0, 7, path);
-    EXPECT_NE(r.out.find(want), std::string::npos) << c.name << " output:\n" << r.out << "\nwanted: " << want;
+    EXPECT_NE(r.out.find(want), std::string::npos) << c.name << " output:\n"
+                                                   << r.out << "\nwanted: " << want;
   }
 }
 
@@ -62,7 +68,8 @@ TEST(Cli, MissingPathsAndEmptyFolders) {
   std::string d = temp_dir();
   auto missing = run_migsafe({"check", d + "/nope.sql"});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.out.find(d + "/nope.sql: error[input-error]: does not exist"), std::string::npos);
+  EXPECT_NE(missing.out.find(d + "/nope.sql: error[input-error]: does not exist"),
+            std::string::npos);
   std::filesystem::create_directories(d + "/empty");
   write_file(d + "/empty/readme.txt", "no sql here");
   auto empty = run_migsafe({"check", d + "/empty"});
@@ -90,7 +97,8 @@ TEST(Cli, HugeFileIsRefusedWithAMessage) {
   }
   auto r = run_migsafe({"check", path});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("huge.sql: error[input-error]: is 100 MiB, larger than"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("huge.sql: error[input-error]: is 100 MiB, larger than"), std::string::npos)
+      << r.out;
   std::filesystem::remove(path);
 }
 
@@ -118,7 +126,9 @@ TEST(Cli, ReadsStdin) {
 
 TEST(Cli, JsonOutputFollowsTheDocumentedSchema) {
   std::string d = temp_dir();
-  write_file(d + "/m.sql", "BEGIN;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id);\nCOMMIT;\n");
+  write_file(d + "/m.sql",
+             "BEGIN;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers "
+             "(id);\nCOMMIT;\n");
   auto r = run_migsafe({"check", "--format", "json", "--target-version", "14", d + "/m.sql"});
   EXPECT_EQ(r.exit_code, 1);
   auto j = nlohmann::json::parse(r.out);
@@ -149,7 +159,8 @@ TEST(Cli, RulesAndExplain) {
   EXPECT_EQ(ex.exit_code, 0);
   EXPECT_NE(ex.out.find("Flagged (bad)"), std::string::npos);
   EXPECT_NE(ex.out.find("Passes (good)"), std::string::npos);
-  EXPECT_NE(ex.out.find("ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;"), std::string::npos);
+  EXPECT_NE(ex.out.find("ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;"),
+            std::string::npos);
   auto alias = run_migsafe({"explain", "require-concurrent-index-creation"});
   EXPECT_EQ(alias.exit_code, 0);
   EXPECT_NE(alias.out.find("create-index-not-concurrent"), std::string::npos);
@@ -159,13 +170,17 @@ TEST(Cli, RulesAndExplain) {
 TEST(Cli, ExtraPackAndMalformedPack) {
   std::string d = temp_dir();
   write_file(d + "/m.sql", "GRANT SELECT ON t TO PUBLIC;\n");
-  auto r = run_migsafe({"check", "--pack", std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/packs/team-example.yaml", d + "/m.sql"});
+  auto r = run_migsafe({"check", "--pack",
+                        std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/packs/team-example.yaml",
+                        d + "/m.sql"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("error[team-no-grant-to-public]"), std::string::npos);
-  write_file(d + "/broken.yaml", "pack: b\ndialect: postgres\nrules:\n  - id: x\n    severity: loud\n");
+  write_file(d + "/broken.yaml",
+             "pack: b\ndialect: postgres\nrules:\n  - id: x\n    severity: loud\n");
   auto bad = run_migsafe({"check", "--pack", d + "/broken.yaml", d + "/m.sql"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find(d + "/broken.yaml:5:15: error: severity must be"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(d + "/broken.yaml:5:15: error: severity must be"), std::string::npos)
+      << bad.err;
 }
 
 TEST(Cli, NoColorWhenNotATerminal) {
@@ -175,6 +190,33 @@ TEST(Cli, NoColorWhenNotATerminal) {
   EXPECT_EQ(plain.out.find('\033'), std::string::npos);
   auto forced = run_migsafe({"check", "--color", "always", d + "/m.sql"});
   EXPECT_NE(forced.out.find('\033'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// The README is the user's rule list: every shipped rule must be in it.
+TEST(Docs, ReadmeListsEveryShippedRule) {
+  std::string readme = test::read_file(std::string(MIGSAFE_SOURCE_DIR) + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  for (const auto& p : test::shipped_postgres_packs())
+    for (const auto& r : p.rules)
+      EXPECT_NE(readme.find("| `" + r.id + "` | " + std::string(severity_name(r.severity)) + " |"),
+                std::string::npos)
+          << r.id << " (" << severity_name(r.severity)
+          << ") is missing from the README's rule table";
+}
+
+// Every condition name the engine knows is documented for team pack authors.
+TEST(Docs, ReadmeDocumentsTheConditionLanguage) {
+  std::string readme = test::read_file(std::string(MIGSAFE_SOURCE_DIR) + "/README.md");
+  for (const auto& a : known_attributes())
+    EXPECT_NE(readme.find("`" + a + "`"), std::string::npos) << a;
+  for (const auto& e : known_effects())
+    EXPECT_NE(readme.find("`" + e + "`"), std::string::npos) << e;
 }
 
 }  // namespace

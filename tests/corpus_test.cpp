@@ -19,7 +19,8 @@ TEST(Corpus, EveryPostgresFileGoesThroughThePipeline) {
   if (!test::shared_dir_available())
     GTEST_SKIP() << "../shared/corpus is not beside this checkout; the corpus test runs in CI";
   fs::path root = fs::path(test::shared_dir()) / "corpus" / "postgres";
-  size_t files = 0, unreadable = 0, with_error = 0, syntax_errors = 0, statements = 0, meta = 0, other = 0, pieces = 0;
+  size_t files = 0, unreadable = 0, with_error = 0, syntax_errors = 0, statements = 0, meta = 0,
+         other = 0, pieces = 0;
   std::map<std::string, size_t> per_rule;
   std::vector<std::string> failed;
   CheckOptions opt;
@@ -36,7 +37,8 @@ TEST(Corpus, EveryPostgresFileGoesThroughThePipeline) {
         ++syntax_errors;
         if (p.path != last_error_path) ++with_error;
         last_error_path = p.path;
-        failed.push_back(p.path + ":" + std::to_string(p.pos.line) + ":" + std::to_string(p.pos.col) + " " + p.message);
+        failed.push_back(p.path + ":" + std::to_string(p.pos.line) + ":" +
+                         std::to_string(p.pos.col) + " " + p.message);
       } else {
         ++unreadable;
       }
@@ -51,17 +53,20 @@ TEST(Corpus, EveryPostgresFileGoesThroughThePipeline) {
     for (const auto& f : r.files) {
       Migration m = parse_postgres(f.source);
       for (const auto& s : m.statements) {
-        if (s.node == "meta") ++meta;
-        else if (!s.ops.empty() && s.ops[0].kind == OpKind::other) ++other;
+        if (s.node == "meta")
+          ++meta;
+        else if (!s.ops.empty() && s.ops[0].kind == OpKind::other)
+          ++other;
       }
     }
   }
   ASSERT_GT(files, 1000u);
-  double parsed_share = pieces ? 100.0 * static_cast<double>(statements - meta) / static_cast<double>(pieces) : 0;
+  double parsed_share =
+      pieces ? 100.0 * static_cast<double>(statements - meta) / static_cast<double>(pieces) : 0;
   std::cout << "[corpus] postgres: " << files << " files, " << statements << " statements parsed ("
-            << meta << " psql meta-commands, " << other << " kept as 'other'), "
-            << syntax_errors << " statements with a syntax error in " << with_error << " files, "
-            << unreadable << " unreadable; "
+            << meta << " psql meta-commands, " << other << " kept as 'other'), " << syntax_errors
+            << " statements with a syntax error in " << with_error << " files, " << unreadable
+            << " unreadable; "
             << "parsed statements / lexer statements = " << parsed_share << "%\n";
   for (const auto& f : failed) std::cout << "[corpus]   syntax error: " << f << "\n";
   std::cout << "[corpus] findings per rule:\n";

@@ -15,6 +15,11 @@ struct Golden {
   int exit_code;
 };
 
+// Readable test names in CTest instead of a byte dump of the parameter.
+void PrintTo(const Golden& g, std::ostream* os) {
+  *os << g.name;
+}
+
 class GoldenOutput : public ::testing::TestWithParam<Golden> {};
 
 TEST_P(GoldenOutput, MatchesTheRecordedOutput) {
@@ -38,7 +43,8 @@ INSTANTIATE_TEST_SUITE_P(
         Golden{"unsafe.json", {"check", "--format", "json", "fixtures/postgres/unsafe"}, 1},
         Golden{"safe.txt", {"check", "--color", "never", "fixtures/postgres/safe"}, 0},
         Golden{"unsafe-pg11.txt",
-               {"check", "--color", "never", "--target-version", "11", "fixtures/postgres/unsafe/004_archive.sql"},
+               {"check", "--color", "never", "--target-version", "11",
+                "fixtures/postgres/unsafe/004_archive.sql"},
                1}),
     [](const auto& info) {
       std::string n = info.param.name;

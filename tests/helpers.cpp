@@ -12,7 +12,8 @@ namespace migsafe::test {
 namespace fs = std::filesystem;
 
 const std::vector<Pack>& shipped_postgres_packs() {
-  static const std::vector<Pack> packs{load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml")};
+  static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml")};
   return packs;
 }
 
@@ -40,9 +41,13 @@ size_t count_rule(const CheckResult& r, std::string_view id) {
   return n;
 }
 
-bool has_rule(const CheckResult& r, std::string_view id) { return count_rule(r, id) > 0; }
+bool has_rule(const CheckResult& r, std::string_view id) {
+  return count_rule(r, id) > 0;
+}
 
-Migration parse_pg(const std::string& sql) { return parse_postgres(make_source("t.sql", sql)); }
+Migration parse_pg(const std::string& sql) {
+  return parse_postgres(make_source("t.sql", sql));
+}
 
 std::string temp_dir() {
   static std::atomic<int> counter{0};
@@ -70,8 +75,10 @@ namespace {
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -80,7 +87,8 @@ std::string quote(const std::string& s) {
 CommandResult run_migsafe(const std::vector<std::string>& args, const std::string& stdin_file,
                           const std::string& cwd) {
   std::string dir = temp_dir();
-  std::string cmd = (cwd.empty() ? std::string() : "cd " + quote(cwd) + " && ") + quote(MIGSAFE_BINARY);
+  std::string cmd =
+      (cwd.empty() ? std::string() : "cd " + quote(cwd) + " && ") + quote(MIGSAFE_BINARY);
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " >" + quote(dir + "/out") + " 2>" + quote(dir + "/err");
   cmd += " <" + quote(stdin_file.empty() ? "/dev/null" : stdin_file);
@@ -93,7 +101,11 @@ CommandResult run_migsafe(const std::vector<std::string>& args, const std::strin
   return r;
 }
 
-bool shared_dir_available() { return fs::is_directory(shared_dir() + "/corpus"); }
-std::string shared_dir() { return MIGSAFE_SHARED_DIR; }
+bool shared_dir_available() {
+  return fs::is_directory(shared_dir() + "/corpus");
+}
+std::string shared_dir() {
+  return MIGSAFE_SHARED_DIR;
+}
 
 }  // namespace migsafe::test

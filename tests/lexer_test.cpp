@@ -79,3 +79,16 @@ TEST(Lexer, SkipTriviaPassesCommentsAndWhitespace) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(Lexer, PlainSqlNeedsNoSanitizedCopy) {
+  std::string sql = "CREATE TABLE t (id int);\nSELECT a::text FROM t;\n";
+  LexResult r = lex_sql(sql, postgres_lex_options());
+  EXPECT_TRUE(r.sanitized.empty());
+  EXPECT_EQ(parse_text(r, sql), sql);
+}
+
+}  // namespace
+}  // namespace migsafe

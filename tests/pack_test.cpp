@@ -39,14 +39,16 @@ TEST(PackLoader, ErrorsCarryLineAndColumn) {
   EXPECT_NE(std::string(unknown_key.what()).find("unknown key 'sevrity'"), std::string::npos);
   EXPECT_NE(std::string(unknown_key.what()).find("valid keys"), std::string::npos);
 
-  auto regex = load_error(std::string(kHeader) +
-                          "  - id: r\n    severity: error\n    title: t\n    message: m\n    why: w\n"
-                          "    when: {pattern: 'a(b'}\n");
+  auto regex =
+      load_error(std::string(kHeader) +
+                 "  - id: r\n    severity: error\n    title: t\n    message: m\n    why: w\n"
+                 "    when: {pattern: 'a(b'}\n");
   EXPECT_NE(std::string(regex.what()).find("invalid regular expression"), std::string::npos);
 
-  auto attr = load_error(std::string(kHeader) +
-                         "  - id: r\n    severity: error\n    title: t\n    message: m\n    why: w\n"
-                         "    when: {attrs: {concurrent: false}}\n");
+  auto attr =
+      load_error(std::string(kHeader) +
+                 "  - id: r\n    severity: error\n    title: t\n    message: m\n    why: w\n"
+                 "    when: {attrs: {concurrent: false}}\n");
   EXPECT_NE(std::string(attr.what()).find("unknown attribute 'concurrent'"), std::string::npos);
 
   auto dup = load_error(std::string(kHeader) +
@@ -56,16 +58,18 @@ TEST(PackLoader, ErrorsCarryLineAndColumn) {
 
   auto syntax = load_error("pack: [unclosed\n");
   EXPECT_GT(syntax.pos().line, 0u);
-  auto no_when = load_error(std::string(kHeader) + "  - {id: r, severity: info, title: t, message: m, why: w}\n");
+  auto no_when = load_error(std::string(kHeader) +
+                            "  - {id: r, severity: info, title: t, message: m, why: w}\n");
   EXPECT_NE(std::string(no_when.what()).find("no 'when'"), std::string::npos);
 }
 
 TEST(PackLoader, VersionRanges) {
-  Pack p = load_pack_text(std::string(kHeader) +
-                              "  - {id: a, severity: info, title: t, message: m, why: w, when: {version: '>=12'}}\n"
-                              "  - {id: b, severity: info, title: t, message: m, why: w, when: {version: '<12'}}\n"
-                              "  - {id: c, severity: info, title: t, message: m, why: w, when: {version: '13..15'}}\n",
-                          "p.yaml");
+  Pack p = load_pack_text(
+      std::string(kHeader) +
+          "  - {id: a, severity: info, title: t, message: m, why: w, when: {version: '>=12'}}\n"
+          "  - {id: b, severity: info, title: t, message: m, why: w, when: {version: '<12'}}\n"
+          "  - {id: c, severity: info, title: t, message: m, why: w, when: {version: '13..15'}}\n",
+      "p.yaml");
   EXPECT_TRUE(p.rules[0].when.versions.contains({12, 0}));
   EXPECT_FALSE(p.rules[0].when.versions.contains({11, 0}));
   EXPECT_TRUE(p.rules[1].when.versions.contains({11, 0}));
@@ -79,8 +83,10 @@ TEST(PackLoader, VersionRanges) {
 // version and effects. Each of its rules has twins like the shipped ones.
 class TeamPack : public ::testing::Test {
  protected:
-  std::vector<Pack> packs{load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/packs/team-example.yaml")};
-  std::string setup = "CREATE TABLE orders (id int, customer_id int); CREATE TABLE payments_ledger (id int);";
+  std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/packs/team-example.yaml")};
+  std::string setup =
+      "CREATE TABLE orders (id int, customer_id int); CREATE TABLE payments_ledger (id int);";
 };
 
 TEST_F(TeamPack, EveryRuleHasWorkingTwins) {
@@ -97,7 +103,8 @@ TEST_F(TeamPack, EveryRuleHasWorkingTwins) {
 }
 
 TEST_F(TeamPack, VersionConditionRespectsTheTarget) {
-  auto on15 = test::check_files({setup, "ALTER TABLE orders ALTER COLUMN id TYPE bigint;"}, 15, &packs);
+  auto on15 =
+      test::check_files({setup, "ALTER TABLE orders ALTER COLUMN id TYPE bigint;"}, 15, &packs);
   EXPECT_FALSE(test::has_rule(on15, "team-no-rewrite-on-16"));
 }
 

@@ -8,7 +8,8 @@ namespace {
 using test::parse_pg;
 
 TEST(ParsePostgres, StatementSpansHaveExactLineAndColumn) {
-  Migration m = parse_pg("-- header\nCREATE TABLE t (id int);\n\n  ALTER TABLE t\n    ADD COLUMN x int;\nSELECT 1");
+  Migration m = parse_pg(
+      "-- header\nCREATE TABLE t (id int);\n\n  ALTER TABLE t\n    ADD COLUMN x int;\nSELECT 1");
   ASSERT_TRUE(m.syntax_errors.empty());
   ASSERT_EQ(m.statements.size(), 3u);
   EXPECT_EQ(m.statements[0].span.start.line, 2u);
@@ -89,17 +90,18 @@ TEST(ParsePostgres, IndexDropRenameAndMaintenance) {
       "DROP INDEX CONCURRENTLY IF EXISTS s.i;"
       "DROP TABLE a, s.b CASCADE;"
       "ALTER TABLE t RENAME COLUMN a TO b; ALTER TABLE t RENAME TO u; ALTER INDEX i RENAME TO j;"
-      "VACUUM (FULL) t; VACUUM t; REINDEX (CONCURRENTLY) TABLE t; REINDEX INDEX i; CLUSTER t USING i;"
+      "VACUUM (FULL) t; VACUUM t; REINDEX (CONCURRENTLY) TABLE t; REINDEX INDEX i; CLUSTER t USING "
+      "i;"
       "LOCK TABLE t IN SHARE MODE; LOCK TABLE u; TRUNCATE a, b CASCADE;"
       "REFRESH MATERIALIZED VIEW CONCURRENTLY mv; ALTER TABLE p DETACH PARTITION c CONCURRENTLY;");
   std::vector<OpKind> kinds;
   for (const auto& s : m.statements)
     for (const auto& o : s.ops) kinds.push_back(o.kind);
-  std::vector<OpKind> want{OpKind::create_index, OpKind::drop_index,   OpKind::drop_table,
-                           OpKind::drop_table,   OpKind::rename_column, OpKind::rename_table,
-                           OpKind::rename_index, OpKind::vacuum,       OpKind::vacuum,
-                           OpKind::reindex,      OpKind::reindex,      OpKind::cluster,
-                           OpKind::lock_table,   OpKind::lock_table,   OpKind::truncate,
+  std::vector<OpKind> want{OpKind::create_index, OpKind::drop_index,      OpKind::drop_table,
+                           OpKind::drop_table,   OpKind::rename_column,   OpKind::rename_table,
+                           OpKind::rename_index, OpKind::vacuum,          OpKind::vacuum,
+                           OpKind::reindex,      OpKind::reindex,         OpKind::cluster,
+                           OpKind::lock_table,   OpKind::lock_table,      OpKind::truncate,
                            OpKind::truncate,     OpKind::refresh_matview, OpKind::detach_partition};
   EXPECT_EQ(kinds, want);
   const auto& idx = m.statements[0].ops[0];
@@ -124,8 +126,10 @@ TEST(ParsePostgres, IndexDropRenameAndMaintenance) {
 
 TEST(ParsePostgres, SettingsAndDataChanges) {
   Migration m = parse_pg(
-      "SET LOCAL lock_timeout = '1s'; RESET lock_timeout; SELECT set_config('statement_timeout', '5s', true);"
-      "UPDATE t SET a = 1 WHERE b = 2; DELETE FROM t; INSERT INTO t SELECT * FROM u; INSERT INTO t VALUES (1);");
+      "SET LOCAL lock_timeout = '1s'; RESET lock_timeout; SELECT set_config('statement_timeout', "
+      "'5s', true);"
+      "UPDATE t SET a = 1 WHERE b = 2; DELETE FROM t; INSERT INTO t SELECT * FROM u; INSERT INTO t "
+      "VALUES (1);");
   ASSERT_EQ(m.statements.size(), 7u);
   const auto& set = m.statements[0].ops[0];
   EXPECT_EQ(set.kind, OpKind::set_setting);
@@ -144,7 +148,8 @@ TEST(ParsePostgres, SettingsAndDataChanges) {
 }
 
 TEST(ParsePostgres, TracksExplicitTransactionBlocks) {
-  Migration m = parse_pg("SELECT 1; BEGIN; SELECT 2; COMMIT; SELECT 3; START TRANSACTION; SELECT 4; ROLLBACK;");
+  Migration m = parse_pg(
+      "SELECT 1; BEGIN; SELECT 2; COMMIT; SELECT 3; START TRANSACTION; SELECT 4; ROLLBACK;");
   std::vector<int> tx;
   for (const auto& s : m.statements) tx.push_back(s.transaction);
   EXPECT_EQ(tx, (std::vector<int>{-1, 0, 0, 0, -1, 1, 1, 1}));
@@ -189,7 +194,8 @@ TEST(ParsePostgres, PsqlScriptsParse) {
 
 TEST(ParsePostgres, RuleActionListsAndAtomicBodiesStayWhole) {
   Migration m = parse_pg(
-      "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); INSERT INTO log VALUES (2));\n"
+      "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); INSERT INTO log VALUES "
+      "(2));\n"
       "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
       "ALTER TABLE t ADD COLUMN;\nCREATE TABLE z (id int);\n");
   ASSERT_EQ(m.syntax_errors.size(), 1u);
@@ -210,7 +216,9 @@ TEST(ParsePostgres, UnterminatedStringIsAnErrorAtItsStart) {
 }
 
 TEST(ParsePostgres, UnknownStatementsAreKeptAsOther) {
-  Migration m = parse_pg("GRANT SELECT ON t TO app; CREATE EXTENSION IF NOT EXISTS pgcrypto; COMMENT ON TABLE t IS 'x';");
+  Migration m = parse_pg(
+      "GRANT SELECT ON t TO app; CREATE EXTENSION IF NOT EXISTS pgcrypto; COMMENT ON TABLE t IS "
+      "'x';");
   ASSERT_EQ(m.statements.size(), 3u);
   EXPECT_EQ(m.statements[0].ops[0].kind, OpKind::other);
   EXPECT_EQ(m.statements[0].node, "GrantStmt");

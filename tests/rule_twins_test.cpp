@@ -45,8 +45,8 @@ TEST_P(RuleTwins, DangerousExampleIsFlagged) {
   CheckResult res = run_example(r, r.examples.bad);
   EXPECT_TRUE(res.problems.empty()) << res.problems.front().message;
   auto ids = test::rule_ids_in_last_file(res);
-  EXPECT_NE(std::find(ids.begin(), ids.end(), r.id), ids.end())
-      << r.id << " did not flag:\n" << r.examples.bad;
+  EXPECT_NE(std::find(ids.begin(), ids.end(), r.id), ids.end()) << r.id << " did not flag:\n"
+                                                                << r.examples.bad;
 }
 
 TEST_P(RuleTwins, SafeExamplePasses) {
@@ -55,7 +55,8 @@ TEST_P(RuleTwins, SafeExamplePasses) {
   EXPECT_TRUE(res.problems.empty());
   auto ids = test::rule_ids_in_last_file(res);
   EXPECT_EQ(std::find(ids.begin(), ids.end(), r.id), ids.end())
-      << r.id << " flagged its safe example:\n" << r.examples.good;
+      << r.id << " flagged its safe example:\n"
+      << r.examples.good;
 }
 
 TEST_P(RuleTwins, SetupAloneIsClean) {

@@ -12,9 +12,10 @@ using test::count_rule;
 using test::has_rule;
 
 TEST(Engine, TableCreatedInTheSameFileIsExempt) {
-  auto same = check_files({"CREATE TABLE t (id int, a int); CREATE INDEX t_a ON t (a);"
-                           "ALTER TABLE t ADD COLUMN b uuid DEFAULT gen_random_uuid();"
-                           "ALTER TABLE t ALTER COLUMN a TYPE bigint; DROP INDEX t_a;"});
+  auto same =
+      check_files({"CREATE TABLE t (id int, a int); CREATE INDEX t_a ON t (a);"
+                   "ALTER TABLE t ADD COLUMN b uuid DEFAULT gen_random_uuid();"
+                   "ALTER TABLE t ALTER COLUMN a TYPE bigint; DROP INDEX t_a;"});
   EXPECT_TRUE(same.findings.empty());
   auto later = check_files({"CREATE TABLE t (id int, a int);", "CREATE INDEX t_a ON t (a);"});
   EXPECT_TRUE(has_rule(later, "create-index-not-concurrent"));
@@ -26,14 +27,17 @@ TEST(Engine, UnknownTablesCountAsExisting) {
 }
 
 TEST(Engine, SchemaQualifiedNamesAreDistinct) {
-  auto r = check_files({"CREATE TABLE public.widgets (id int); CREATE INDEX w ON other.widgets (id);"});
+  auto r =
+      check_files({"CREATE TABLE public.widgets (id int); CREATE INDEX w ON other.widgets (id);"});
   EXPECT_TRUE(has_rule(r, "create-index-not-concurrent"));
 }
 
 TEST(Engine, ConcurrentlyInTransactionFailsEvenOnNewTables) {
-  auto r = check_files({"BEGIN; CREATE TABLE t (id int); CREATE INDEX CONCURRENTLY t_id ON t (id); COMMIT;"});
+  auto r = check_files(
+      {"BEGIN; CREATE TABLE t (id int); CREATE INDEX CONCURRENTLY t_id ON t (id); COMMIT;"});
   EXPECT_TRUE(has_rule(r, "concurrently-in-transaction"));
-  auto drop = check_files({"CREATE TABLE t (id int);", "BEGIN; DROP INDEX CONCURRENTLY t_id; COMMIT;"});
+  auto drop =
+      check_files({"CREATE TABLE t (id int);", "BEGIN; DROP INDEX CONCURRENTLY t_id; COMMIT;"});
   EXPECT_TRUE(has_rule(drop, "concurrently-in-transaction"));
   auto reindex = check_files({"BEGIN; REINDEX TABLE CONCURRENTLY t; COMMIT;"});
   EXPECT_TRUE(has_rule(reindex, "concurrently-in-transaction"));
@@ -43,8 +47,7 @@ TEST(Engine, SetNotNullVersionGate) {
   std::vector<std::string> files{
       "CREATE TABLE t (id int, a int);",
       "ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;",
-      "ALTER TABLE t VALIDATE CONSTRAINT a_nn;",
-      "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"};
+      "ALTER TABLE t VALIDATE CONSTRAINT a_nn;", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"};
   EXPECT_FALSE(has_rule(check_files(files, 12), "set-not-null-scan"));
   EXPECT_FALSE(has_rule(check_files(files, 17), "set-not-null-scan"));
   EXPECT_TRUE(has_rule(check_files(files, 11), "set-not-null-scan"));
@@ -63,23 +66,27 @@ TEST(Engine, ReindexVersionGate) {
 }
 
 TEST(Engine, TypeChangeNeedsTheOldType) {
-  auto known = check_files({"CREATE TABLE t (id int, v varchar(10), n numeric(8,2));",
-                            "ALTER TABLE t ALTER COLUMN v TYPE varchar(20), ALTER COLUMN n TYPE numeric(9,2);"
-                            "ALTER TABLE t ALTER COLUMN v TYPE text;"});
+  auto known = check_files(
+      {"CREATE TABLE t (id int, v varchar(10), n numeric(8,2));",
+       "ALTER TABLE t ALTER COLUMN v TYPE varchar(20), ALTER COLUMN n TYPE numeric(9,2);"
+       "ALTER TABLE t ALTER COLUMN v TYPE text;"});
   EXPECT_FALSE(has_rule(known, "alter-column-type-rewrite"));
   auto unknown = check_files({"ALTER TABLE t ALTER COLUMN v TYPE text;"});
   ASSERT_TRUE(has_rule(unknown, "alter-column-type-rewrite"));
   EXPECT_NE(unknown.findings[0].notes.back().find("not known"), std::string::npos);
   // The replayed type follows earlier changes.
-  auto chain = check_files({"CREATE TABLE t (v varchar(10));", "ALTER TABLE t ALTER COLUMN v TYPE varchar(5);",
+  auto chain = check_files({"CREATE TABLE t (v varchar(10));",
+                            "ALTER TABLE t ALTER COLUMN v TYPE varchar(5);",
                             "ALTER TABLE t ALTER COLUMN v TYPE varchar(8);"});
   EXPECT_EQ(count_rule(chain, "alter-column-type-rewrite"), 1u);
 }
 
 TEST(Engine, StableDefaultsDoNotRewrite) {
-  auto r = check_files({"CREATE TABLE t (id int);",
-                        "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now(), ADD COLUMN b int DEFAULT 0,"
-                        " ADD COLUMN c timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN d text DEFAULT lower('X');"});
+  auto r = check_files(
+      {"CREATE TABLE t (id int);",
+       "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now(), ADD COLUMN b int DEFAULT 0,"
+       " ADD COLUMN c timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN d text DEFAULT "
+       "lower('X');"});
   EXPECT_TRUE(r.findings.empty());
   auto v = check_files({"CREATE TABLE t (id int);",
                         "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT clock_timestamp();"
@@ -88,17 +95,20 @@ TEST(Engine, StableDefaultsDoNotRewrite) {
 }
 
 TEST(Engine, DataChangeUnderLockOnlyInsideExplicitTransactions) {
-  auto autocommit = check_files({"CREATE TABLE t (id int);",
-                                 "ALTER TABLE t ADD COLUMN a int; UPDATE t SET a = 1;"});
+  auto autocommit = check_files(
+      {"CREATE TABLE t (id int);", "ALTER TABLE t ADD COLUMN a int; UPDATE t SET a = 1;"});
   EXPECT_FALSE(has_rule(autocommit, "data-change-under-lock"));
-  auto tx = check_files({"CREATE TABLE t (id int);",
-                         "BEGIN; ALTER TABLE t ADD COLUMN a int; UPDATE t SET a = 1 WHERE id > 0; COMMIT;"});
+  auto tx = check_files(
+      {"CREATE TABLE t (id int);",
+       "BEGIN; ALTER TABLE t ADD COLUMN a int; UPDATE t SET a = 1 WHERE id > 0; COMMIT;"});
   ASSERT_TRUE(has_rule(tx, "data-change-under-lock"));
-  auto other_table = check_files({"CREATE TABLE t (id int); CREATE TABLE u (id int);",
-                                  "BEGIN; ALTER TABLE t ADD COLUMN a int; UPDATE u SET id = 1 WHERE id = 2; COMMIT;"});
+  auto other_table = check_files(
+      {"CREATE TABLE t (id int); CREATE TABLE u (id int);",
+       "BEGIN; ALTER TABLE t ADD COLUMN a int; UPDATE u SET id = 1 WHERE id = 2; COMMIT;"});
   EXPECT_FALSE(has_rule(other_table, "data-change-under-lock"));
   auto after_commit = check_files({"CREATE TABLE t (id int);",
-                                   "BEGIN; ALTER TABLE t ADD COLUMN a int; COMMIT; BEGIN; UPDATE t SET a = 1 WHERE id = 1; COMMIT;"});
+                                   "BEGIN; ALTER TABLE t ADD COLUMN a int; COMMIT; BEGIN; UPDATE t "
+                                   "SET a = 1 WHERE id = 1; COMMIT;"});
   EXPECT_FALSE(has_rule(after_commit, "data-change-under-lock"));
 }
 
@@ -117,22 +127,28 @@ TEST(Engine, ForeignKeyLockOnReferencedTableIsReported) {
 
 TEST(Engine, SuppressionForms) {
   std::string setup = "CREATE TABLE t (id int, a int);";
-  auto above = check_files({setup, "-- migsafe:ignore drop-column unused since 4.2\nALTER TABLE t DROP COLUMN a;"});
+  auto above = check_files(
+      {setup, "-- migsafe:ignore drop-column unused since 4.2\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_TRUE(above.findings.empty());
-  auto trailing = check_files({setup, "ALTER TABLE t DROP COLUMN a; -- migsafe:ignore drop-column unused since 4.2"});
+  auto trailing = check_files(
+      {setup, "ALTER TABLE t DROP COLUMN a; -- migsafe:ignore drop-column unused since 4.2"});
   EXPECT_TRUE(trailing.findings.empty());
-  auto several = check_files({setup, "-- migsafe:ignore drop-column,create-index-not-concurrent cleanup\n"
-                                     "ALTER TABLE t DROP COLUMN a;"});
+  auto several = check_files({setup,
+                              "-- migsafe:ignore drop-column,create-index-not-concurrent cleanup\n"
+                              "ALTER TABLE t DROP COLUMN a;"});
   EXPECT_FALSE(has_rule(several, "drop-column"));
   EXPECT_TRUE(has_rule(several, "suppression-unused") == false);
   // A suppression covers only the next statement.
-  auto next_only = check_files({setup, "-- migsafe:ignore drop-column reason\nSELECT 1;\nALTER TABLE t DROP COLUMN a;"});
+  auto next_only = check_files(
+      {setup, "-- migsafe:ignore drop-column reason\nSELECT 1;\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_TRUE(has_rule(next_only, "drop-column"));
   EXPECT_TRUE(has_rule(next_only, "suppression-unused"));
-  auto no_reason = check_files({setup, "-- migsafe:ignore drop-column\nALTER TABLE t DROP COLUMN a;"});
+  auto no_reason =
+      check_files({setup, "-- migsafe:ignore drop-column\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_FALSE(has_rule(no_reason, "drop-column"));
   EXPECT_TRUE(has_rule(no_reason, "suppression-without-reason"));
-  auto unknown = check_files({setup, "-- migsafe:ignore drop-colum typo\nALTER TABLE t DROP COLUMN a;"});
+  auto unknown =
+      check_files({setup, "-- migsafe:ignore drop-colum typo\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_TRUE(has_rule(unknown, "drop-column"));
   EXPECT_TRUE(has_rule(unknown, "suppression-unknown-rule"));
 }
@@ -172,8 +188,9 @@ rules:
 }
 
 TEST(Engine, FindingsCarryExactLocations) {
-  auto r = check_files({"CREATE TABLE t (id int, a int);",
-                        "SELECT 1;\n\n  ALTER TABLE t\n    ADD COLUMN b uuid DEFAULT gen_random_uuid();"});
+  auto r = check_files(
+      {"CREATE TABLE t (id int, a int);",
+       "SELECT 1;\n\n  ALTER TABLE t\n    ADD COLUMN b uuid DEFAULT gen_random_uuid();"});
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].at.line, 4u);
   EXPECT_EQ(r.findings[0].at.col, 16u);
@@ -182,8 +199,8 @@ TEST(Engine, FindingsCarryExactLocations) {
 }
 
 TEST(Engine, SaferAlternativeIsConcreteSql) {
-  auto r = check_files({"CREATE TABLE orders (id int, c int);",
-                        "CREATE UNIQUE INDEX orders_c ON orders (c);"});
+  auto r = check_files(
+      {"CREATE TABLE orders (id int, c int);", "CREATE UNIQUE INDEX orders_c ON orders (c);"});
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_NE(r.findings[0].instead.find("CREATE UNIQUE INDEX CONCURRENTLY orders_c ON orders (c);"),
             std::string::npos);

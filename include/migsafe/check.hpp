@@ -76,6 +76,26 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
 CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
                         const CheckOptions& opt);
 
+namespace detail {
+class Analyzer;
+}
+
+// The rules engine over one migration set, fed statement by statement: the schema model and
+// transaction state carry over from statement to statement and from file to file.
+class SetAnalyzer {
+ public:
+  SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt);
+  ~SetAnalyzer();
+  SetAnalyzer(const SetAnalyzer&) = delete;
+  SetAnalyzer& operator=(const SetAnalyzer&) = delete;
+  void begin_file(const SourceText& src, size_t file_index, int position_in_set);
+  void statement(const Statement& st);
+  void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out);
+
+ private:
+  std::unique_ptr<detail::Analyzer> impl_;
+};
+
 // Analysis of one parsed migration set (the rules engine): appends findings.
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out);

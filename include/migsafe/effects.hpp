@@ -24,8 +24,9 @@ enum class LockMode : uint8_t {
   exclusive,
   access_exclusive,
 };
-std::string_view lock_mode_name(LockMode m);                 // "ACCESS EXCLUSIVE"
-std::optional<LockMode> parse_lock_mode(std::string_view s);  // "ACCESS EXCLUSIVE" or "access_exclusive"
+std::string_view lock_mode_name(LockMode m);  // "ACCESS EXCLUSIVE"
+std::optional<LockMode> parse_lock_mode(
+    std::string_view s);  // "ACCESS EXCLUSIVE" or "access_exclusive"
 bool locks_conflict(LockMode a, LockMode b);
 bool lock_blocks_reads(LockMode m);   // plain SELECT waits
 bool lock_blocks_writes(LockMode m);  // INSERT / UPDATE / DELETE wait

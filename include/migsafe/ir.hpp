@@ -100,7 +100,7 @@ struct ConstraintSpec {
   bool not_valid = false;
   std::string using_index;  // ADD ... UNIQUE / PRIMARY KEY USING INDEX idx
   std::vector<std::string> columns;
-  ForeignKeyRef references;         // foreign keys only
+  ForeignKeyRef references;           // foreign keys only
   std::string not_null_check_column;  // CHECK (col IS NOT NULL): proves col is never null
 };
 
@@ -205,8 +205,8 @@ struct Operation {
 
 struct Statement {
   Span span;
-  std::string_view text;  // points into the Migration's SourceText
-  std::string node;       // parser node name ("IndexStmt"), "meta" for psql commands
+  std::string_view text;        // points into the Migration's SourceText
+  std::string node;             // parser node name ("IndexStmt"), "meta" for psql commands
   bool in_transaction = false;  // inside an explicit BEGIN ... COMMIT block of the file
   int transaction = -1;         // index of that block in the file, -1 when autocommit
   std::vector<Operation> ops;

@@ -1,6 +1,7 @@
 // Front ends: files in, IR out. Only this layer knows SQL syntax.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -42,10 +43,32 @@ struct MigrationSet {
 std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args);
 bool natural_less(std::string_view a, std::string_view b);
 
+// What parsing a file gives besides its statements.
+struct ParsedFile {
+  std::vector<Comment> comments;
+  std::vector<SyntaxError> syntax_errors;  // each reported (exit 2); the rest is still analysed
+  size_t statements = 0;
+};
+
+// Streaming form: each statement goes to the sink in file order and is not kept, so a large
+// file costs memory for one batch of statements, not for the whole file.
+using StatementSink = std::function<void(Statement&)>;
+ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink);
+ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink);
+
+// Whole-file form, for tests and tools that want the IR at once.
 Migration parse_postgres(std::shared_ptr<const SourceText> source);
 Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source);
 
-// Marks which statements run inside an explicit BEGIN ... COMMIT block. Shared by all front ends.
-void assign_transactions(Migration& m);
+// Marks which statements run inside an explicit BEGIN ... COMMIT block, statement by statement.
+// Shared by all front ends.
+class TransactionTracker {
+ public:
+  void assign(Statement& st);
+
+ private:
+  int current_ = -1;
+  int next_id_ = 0;
+};
 
 }  // namespace migsafe

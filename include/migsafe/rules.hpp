@@ -83,7 +83,7 @@ struct Rule {
   std::string why;
   std::string instead;  // safer alternative, ideally SQL; template
   std::string docs;
-  std::string cause;  // findings of rules with the same cause on one operation collapse into one
+  std::string cause;     // findings of rules with the same cause on one operation collapse into one
   bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
   Condition when;
   RuleExamples examples;
@@ -106,11 +106,11 @@ const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id);
 
 // Facts about an operation that depend on its place in the migration, not on the operation alone.
 struct OpFacts {
-  bool table_known = false;      // the schema model knows the table
-  bool table_new = false;        // created earlier in the same file
-  bool in_transaction = false;   // explicit BEGIN ... COMMIT
-  LockMode held_lock = LockMode::none;  // strongest lock this transaction already holds on it
-  std::string held_by;                  // the statement kind that took held_lock
+  bool table_known = false;                // the schema model knows the table
+  bool table_new = false;                  // created earlier in the same file
+  bool in_transaction = false;             // explicit BEGIN ... COMMIT
+  LockMode held_lock = LockMode::none;     // strongest lock this transaction already holds on it
+  std::string held_by;                     // the statement kind that took held_lock
   bool added_in_same_transaction = false;  // VALIDATE of a constraint added NOT VALID in this tx
   bool partitioned_table = false;
 };

@@ -25,7 +25,9 @@ struct CommonOptions {
 
 Dialect dialect_or_throw(const std::string& s) {
   auto d = parse_dialect(s);
-  if (!d) throw CLI::ValidationError("--dialect", "unknown dialect '" + s + "' (postgres, mysql, mariadb, sqlite)");
+  if (!d)
+    throw CLI::ValidationError("--dialect",
+                               "unknown dialect '" + s + "' (postgres, mysql, mariadb, sqlite)");
   return *d;
 }
 
@@ -59,12 +61,15 @@ int run_check(const CommonOptions& common, const std::vector<std::string>& paths
   }
   auto f = parse_fail_on(fail_on);
   if (!f) throw CLI::ValidationError("--fail-on", "must be error, warning or never");
-  if (paths.empty()) throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
+  if (paths.empty())
+    throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
   std::vector<Pack> packs = load_packs(opt.dialect, common.packs);
   CheckResult r = check_paths(paths, packs, opt);
   ReportContext ctx{opt, *f, format == "text" && use_color(color)};
-  if (format == "json") report_json(r, ctx, std::cout);
-  else report_text(r, ctx, std::cout);
+  if (format == "json")
+    report_json(r, ctx, std::cout);
+  else
+    report_text(r, ctx, std::cout);
   std::cout.flush();
   if (!r.problems.empty()) return kExitUsage;
   return is_blocked(r, *f) ? kExitBlocked : kExitOk;
@@ -105,7 +110,8 @@ int run_explain(const CommonOptions& common, const std::string& id) {
   if (!r) {
     for (const auto& p : packs)
       for (const auto& rule : p.rules)
-        if (std::find(rule.aliases.begin(), rule.aliases.end(), id) != rule.aliases.end()) r = &rule;
+        if (std::find(rule.aliases.begin(), rule.aliases.end(), id) != rule.aliases.end())
+          r = &rule;
   }
   if (!r) {
     std::cerr << "migsafe: no rule '" << id << "' in the active packs (see `migsafe rules`)\n";

@@ -7,7 +7,7 @@ namespace migsafe {
 namespace {
 
 constexpr std::array<std::string_view, 9> kNames{
-    "none", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+    "none",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
     "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
 
 // Conflict matrix of PostgreSQL's table-level locks (explicit-locking chapter of the manual).
@@ -26,11 +26,14 @@ constexpr std::array<uint16_t, 9> kConflicts{
 
 }  // namespace
 
-std::string_view lock_mode_name(LockMode m) { return kNames[static_cast<size_t>(m)]; }
+std::string_view lock_mode_name(LockMode m) {
+  return kNames[static_cast<size_t>(m)];
+}
 
 std::optional<LockMode> parse_lock_mode(std::string_view s) {
   std::string norm;
-  for (char c : s) norm += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : s)
+    norm += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (size_t i = 0; i < kNames.size(); ++i)
     if (kNames[i] == norm || (i == 0 && norm == "NONE")) return static_cast<LockMode>(i);
   return std::nullopt;
@@ -40,11 +43,19 @@ bool locks_conflict(LockMode a, LockMode b) {
   return (kConflicts[static_cast<size_t>(a)] >> static_cast<size_t>(b)) & 1u;
 }
 
-bool lock_blocks_reads(LockMode m) { return locks_conflict(m, LockMode::access_share); }
-bool lock_blocks_writes(LockMode m) { return locks_conflict(m, LockMode::row_exclusive); }
+bool lock_blocks_reads(LockMode m) {
+  return locks_conflict(m, LockMode::access_share);
+}
+bool lock_blocks_writes(LockMode m) {
+  return locks_conflict(m, LockMode::row_exclusive);
+}
 
-bool Effect::blocks_reads() const { return lock_blocks_reads(lock); }
-bool Effect::blocks_writes() const { return lock_blocks_writes(lock); }
+bool Effect::blocks_reads() const {
+  return lock_blocks_reads(lock);
+}
+bool Effect::blocks_writes() const {
+  return lock_blocks_writes(lock);
+}
 
 std::string TargetVersion::display() const {
   return minor ? std::to_string(major) + "." + std::to_string(minor) : std::to_string(major);
@@ -52,10 +63,14 @@ std::string TargetVersion::display() const {
 
 TargetVersion default_target_version(Dialect d) {
   switch (d) {
-    case Dialect::postgres: return {16, 0};
-    case Dialect::mysql: return {8, 0};
-    case Dialect::mariadb: return {10, 11};
-    case Dialect::sqlite: return {3, 40};
+    case Dialect::postgres:
+      return {16, 0};
+    case Dialect::mysql:
+      return {8, 0};
+    case Dialect::mariadb:
+      return {10, 11};
+    case Dialect::sqlite:
+      return {3, 40};
   }
   return {16, 0};
 }

@@ -15,12 +15,9 @@ struct AlterOtherLock {
 // ALTER TABLE forms migsafe does not model one by one but whose lock is weaker than the default
 // ACCESS EXCLUSIVE.
 constexpr AlterOtherLock kAlterOtherLocks[] = {
-    {"AT_SetStatistics", LM::share_update_exclusive},
-    {"AT_SetOptions", LM::share_update_exclusive},
-    {"AT_ResetOptions", LM::share_update_exclusive},
-    {"AT_ClusterOn", LM::share_update_exclusive},
-    {"AT_DropCluster", LM::share_update_exclusive},
-    {"AT_AddIdentity", LM::access_exclusive},
+    {"AT_SetStatistics", LM::share_update_exclusive}, {"AT_SetOptions", LM::share_update_exclusive},
+    {"AT_ResetOptions", LM::share_update_exclusive},  {"AT_ClusterOn", LM::share_update_exclusive},
+    {"AT_DropCluster", LM::share_update_exclusive},   {"AT_AddIdentity", LM::access_exclusive},
 };
 
 // The first volatile function in a default, or empty when the default is safe to store once.
@@ -75,7 +72,8 @@ void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect
   e.lock = LM::access_exclusive;
   if (!op.new_type) return;
   const ColumnInfo* col = t ? t->column(op.column) : nullptr;
-  TypeChange tc = classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v);
+  TypeChange tc =
+      classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v);
   e.rewrite = tc.rewrite;
   e.reason = tc.reason;
   if (e.rewrite) {
@@ -97,9 +95,9 @@ void set_not_null(const Operation& op, const TableInfo* t, TargetVersion v, Effe
   }
   e.scan = true;
   e.hold = Hold::scan;
-  e.reason = v.major >= 12 ? "every row is read to prove " + op.column + " has no NULL"
-                           : "PostgreSQL 11 always reads every row to prove " + op.column +
-                                 " has no NULL";
+  e.reason = v.major >= 12
+                 ? "every row is read to prove " + op.column + " has no NULL"
+                 : "PostgreSQL 11 always reads every row to prove " + op.column + " has no NULL";
 }
 
 void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
@@ -148,7 +146,8 @@ void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
       e.hold = Hold::index_build;
       e.reason = "the exclusion index is built while the lock is held; there is no online way";
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -193,19 +192,27 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         if (c.kind == ConstraintKind::foreign_key)
           e.other_locks.push_back({c.references.table, LM::share_row_exclusive});
       break;
-    case OpKind::create_index: create_index(op, t, e); break;
+    case OpKind::create_index:
+      create_index(op, t, e);
+      break;
     case OpKind::drop_index:
       e.lock = op.concurrently ? LM::share_update_exclusive : LM::access_exclusive;
       if (op.concurrently) e.tx = TxRule::outside_block;
       break;
-    case OpKind::add_column: add_column(op, t, v, e); break;
+    case OpKind::add_column:
+      add_column(op, t, v, e);
+      break;
     case OpKind::drop_column:
       e.lock = LM::access_exclusive;
       e.data_loss = e.breaks_compat = true;
       e.reason = "the column's data is gone, and code that still reads or writes it fails";
       break;
-    case OpKind::alter_column_type: alter_type(op, t, v, e); break;
-    case OpKind::set_not_null: set_not_null(op, t, v, e); break;
+    case OpKind::alter_column_type:
+      alter_type(op, t, v, e);
+      break;
+    case OpKind::set_not_null:
+      set_not_null(op, t, v, e);
+      break;
     case OpKind::drop_not_null:
     case OpKind::set_default:
     case OpKind::drop_default:
@@ -213,7 +220,9 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
     case OpKind::set_tablespace:
       e.lock = LM::access_exclusive;
       break;
-    case OpKind::add_constraint: add_constraint(op, t, e); break;
+    case OpKind::add_constraint:
+      add_constraint(op, t, e);
+      break;
     case OpKind::validate_constraint: {
       e.lock = LM::share_update_exclusive;
       e.scan = true;
@@ -223,7 +232,9 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         e.other_locks.push_back({c->references, LM::row_share});
       break;
     }
-    case OpKind::drop_constraint: drop_constraint(op, t, e); break;
+    case OpKind::drop_constraint:
+      drop_constraint(op, t, e);
+      break;
     case OpKind::rename_column:
     case OpKind::rename_table:
       e.lock = LM::access_exclusive;
@@ -279,7 +290,9 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         e.scan = true;
       }
       break;
-    case OpKind::analyze: e.lock = LM::share_update_exclusive; break;
+    case OpKind::analyze:
+      e.lock = LM::share_update_exclusive;
+      break;
     case OpKind::cluster:
       e.lock = LM::access_exclusive;
       e.rewrite = true;
@@ -292,7 +305,8 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         e.tx = TxRule::outside_block;
       } else {
         e.lock = LM::share;
-        e.reason = "each rebuilt index is locked ACCESS EXCLUSIVE too: queries that would use it wait";
+        e.reason =
+            "each rebuilt index is locked ACCESS EXCLUSIVE too: queries that would use it wait";
       }
       e.index_build = e.scan = true;
       e.hold = Hold::index_build;
@@ -324,22 +338,29 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       }
       break;
     case OpKind::create_trigger:
-    case OpKind::enable_disable_trigger: e.lock = LM::share_row_exclusive; break;
+    case OpKind::enable_disable_trigger:
+      e.lock = LM::share_row_exclusive;
+      break;
     case OpKind::alter_table_other:
       e.lock = LM::access_exclusive;
       for (const auto& a : kAlterOtherLocks)
         if (a.subtype == op.detail) e.lock = a.lock;
       break;
-    case OpKind::comment: e.lock = LM::share_update_exclusive; break;
-    default: break;
+    case OpKind::comment:
+      e.lock = LM::share_update_exclusive;
+      break;
+    default:
+      break;
   }
   return e;
 }
 
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v) {
   switch (d) {
-    case Dialect::postgres: return postgres_effect(op, schema, v);
-    default: return Effect{};
+    case Dialect::postgres:
+      return postgres_effect(op, schema, v);
+    default:
+      return Effect{};
   }
 }
 

@@ -21,8 +21,12 @@ int64_t mod(const TypeRef& t, size_t i, int64_t fallback) {
   return i < t.mods.size() ? t.mods[i] : fallback;
 }
 
-TypeChange no_rewrite(std::string reason) { return {false, std::move(reason)}; }
-TypeChange rewrite(std::string reason) { return {true, std::move(reason)}; }
+TypeChange no_rewrite(std::string reason) {
+  return {false, std::move(reason)};
+}
+TypeChange rewrite(std::string reason) {
+  return {true, std::move(reason)};
+}
 
 TypeChange same_type_change(const TypeRef& o, const TypeRef& n) {
   std::string from = o.display(), to = n.display();
@@ -46,11 +50,12 @@ TypeChange same_type_change(const TypeRef& o, const TypeRef& n) {
 
 }  // namespace
 
-TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& n, const ExprInfo& using_expr,
-                                   TargetVersion v) {
+TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& n,
+                                   const ExprInfo& using_expr, TargetVersion v) {
   if (!old_type)
-    return rewrite("the column's current type is not known from these migrations, so a rewrite "
-                   "must be assumed");
+    return rewrite(
+        "the column's current type is not known from these migrations, so a rewrite "
+        "must be assumed");
   const TypeRef& o = *old_type;
   if (using_expr.present && !using_expr.functions.empty())
     return rewrite("the USING expression computes new values");

@@ -91,9 +91,12 @@ Volatility function_volatility(std::string_view fn) {
 
 std::string_view volatility_name(Volatility v) {
   switch (v) {
-    case Volatility::immutable: return "immutable";
-    case Volatility::stable: return "stable";
-    case Volatility::volatile_fn: return "volatile";
+    case Volatility::immutable:
+      return "immutable";
+    case Volatility::stable:
+      return "stable";
+    case Volatility::volatile_fn:
+      return "volatile";
   }
   return "volatile";
 }

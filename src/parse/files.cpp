@@ -55,9 +55,8 @@ std::vector<std::string> sql_files_under(const fs::path& dir) {
     if (entry.path().extension() != ".sql" || is_down_migration(entry.path())) continue;
     rel.push_back(fs::relative(entry.path(), dir, ec).generic_string());
   }
-  std::sort(rel.begin(), rel.end(), [](const std::string& a, const std::string& b) {
-    return natural_less(a, b);
-  });
+  std::sort(rel.begin(), rel.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   std::vector<std::string> out;
   out.reserve(rel.size());
   for (const auto& r : rel) out.push_back((dir / r).string());

@@ -16,14 +16,21 @@ LexOptions postgres_lex_options() {
 
 namespace {
 
-bool is_ident_char(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
+// ASCII classes by hand: the locale-aware <cctype> calls cost more than the rest of the lexer.
+constexpr bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
 }
 
-bool is_ident_start(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalpha(u) || c == '_' || u >= 0x80;
+constexpr bool is_ident_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+constexpr bool is_ident_start(char c) {
+  return is_alpha(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
@@ -35,9 +42,7 @@ bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
 
 class Scanner {
  public:
-  Scanner(std::string_view text, const LexOptions& opt) : t_(text), opt_(opt) {
-    out_.sanitized.assign(text.data(), text.size());
-  }
+  Scanner(std::string_view text, const LexOptions& opt) : t_(text), opt_(opt) {}
 
   LexResult run() {
     uint32_t stmt_begin = 0;
@@ -51,7 +56,7 @@ class Scanner {
         // psql takes a backslash outside quotes as a meta-command up to the end of the line;
         // \g and friends also send the query typed so far, like a ';'.
         if (blank_meta_line()) {
-          out_.sanitized[i_meta_] = ';';
+          edit(i_meta_, ';');
           out_.statements.push_back({stmt_begin, i_meta_ + 1});
           stmt_begin = i_meta_ + 1;
           parens_ = 0;
@@ -63,7 +68,7 @@ class Scanner {
       if (c == '[') ++brackets_;
       if (c == ']' && brackets_ > 0) --brackets_;
       if (opt_.psql_meta_commands && c == ':' && is_psql_variable()) {
-        out_.sanitized[i_] = ' ';  // :name, :'name', :"name" -> a name or literal of equal length
+        edit(i_, ' ');  // :name, :'name', :"name" -> a name or literal of equal length
         ++i_;
         continue;
       }
@@ -186,9 +191,15 @@ class Scanner {
     return true;
   }
 
+  // The sanitized copy is made on the first edit: most files need none.
+  void edit(uint32_t at, char c) {
+    if (out_.sanitized.empty()) out_.sanitized.assign(t_.data(), t_.size());
+    out_.sanitized[at] = c;
+  }
+
   void blank(uint32_t b, uint32_t e) {
     for (uint32_t k = b; k < e; ++k)
-      if (out_.sanitized[k] != '\n') out_.sanitized[k] = ' ';
+      if (t_[k] != '\n') edit(k, ' ');
   }
 
   // Blanks a meta-command; returns true when it sends the query buffer (\g, \gexec, ...).
@@ -201,10 +212,10 @@ class Scanner {
     out_.meta_commands.push_back({b, e});
     blank(b, i_);
     uint32_t w = b + 1;
-    while (w < e && std::isalpha(static_cast<unsigned char>(t_[w]))) ++w;
+    while (w < e && is_alpha(t_[w])) ++w;
     std::string_view cmd = t_.substr(b + 1, w - b - 1);
-    static constexpr std::string_view kSends[] = {"g", "gx", "gset", "gexec", "gdesc", "watch",
-                                                  "crosstabview"};
+    static constexpr std::string_view kSends[] = {"g",     "gx",    "gset",        "gexec",
+                                                  "gdesc", "watch", "crosstabview"};
     for (auto k : kSends)
       if (cmd == k) return true;
     return false;

@@ -14,12 +14,12 @@ namespace migsafe {
 struct LexOptions {
   bool dollar_quotes = false;
   bool nested_block_comments = false;
-  bool escape_strings = false;       // E'...' with backslash escapes (PostgreSQL)
-  bool backslash_in_strings = false; // every '...' takes backslash escapes (MySQL)
+  bool escape_strings = false;        // E'...' with backslash escapes (PostgreSQL)
+  bool backslash_in_strings = false;  // every '...' takes backslash escapes (MySQL)
   bool hash_comments = false;
   bool backtick_identifiers = false;
   bool bracket_identifiers = false;
-  bool psql_meta_commands = false;   // \set, \connect ... lines and COPY ... FROM stdin data
+  bool psql_meta_commands = false;  // \set, \connect ... lines and COPY ... FROM stdin data
 };
 LexOptions postgres_lex_options();
 
@@ -34,7 +34,9 @@ struct LexError {
 };
 
 struct LexResult {
-  std::string sanitized;  // same length as the input; psql-only lines and COPY data blanked
+  // Same length as the input, with psql-only lines and COPY data blanked; empty when the
+  // input needed no change (use text() then).
+  std::string sanitized;
   std::vector<Comment> comments;
   std::vector<TextRange> meta_commands;
   std::vector<TextRange> statements;  // split at top-level ';' (which is included)
@@ -42,6 +44,10 @@ struct LexResult {
 };
 
 LexResult lex_sql(std::string_view text, const LexOptions& opt);
+// The text to parse: the sanitized copy if one was made, else the input itself.
+inline std::string_view parse_text(const LexResult& r, std::string_view input) {
+  return r.sanitized.empty() ? input : std::string_view(r.sanitized);
+}
 
 // First offset at or after pos that is not whitespace or a comment.
 uint32_t skip_trivia(std::string_view text, uint32_t pos, const LexOptions& opt);

@@ -117,66 +117,142 @@ bool is_atomic_body(std::string_view chunk) {
   return false;
 }
 
-}  // namespace
+// Parses one file and hands each statement, in file order, to the sink as soon as its batch is
+// parsed, so memory stays bounded by a batch rather than by the file.
+class PgFileParser {
+ public:
+  PgFileParser(const SourceText& src, const StatementSink& sink)
+      : src_(src),
+        opt_(postgres_lex_options()),
+        lex_(lex_sql(src.text(), opt_)),
+        parser_(src, opt_),
+        sink_(sink) {}
 
-Migration parse_postgres(std::shared_ptr<const SourceText> source) {
-  Migration m;
-  m.path = source->path();
-  m.dialect = Dialect::postgres;
-  m.source = source;
-  const SourceText& src = *source;
-  LexOptions opt = postgres_lex_options();
-  LexResult lex = lex_sql(src.text(), opt);
-  m.comments = std::move(lex.comments);
-
-  ChunkParser parser(src, opt);
-  std::vector<Statement> stmts;
-  std::optional<ChunkError> whole;
-  if (!lex.error) whole = parser.parse(lex.sanitized, 0, stmts);
-  if (lex.error || whole) {
-    // Fail closed, statement by statement: every statement that does not parse is reported, and
-    // the ones that do are still analysed.
-    stmts.clear();
-    const auto& pieces = lex.statements;
-    for (size_t i = 0; i < pieces.size(); ++i) {
-      if (lex.error && pieces[i].begin > lex.error->offset) break;
-      auto chunk_of = [&](size_t last) {
-        return lex.sanitized.substr(pieces[i].begin, pieces[last].end - pieces[i].begin);
-      };
-      std::optional<ChunkError> e = parser.parse(chunk_of(i), pieces[i].begin, stmts);
-      if (e && is_atomic_body(chunk_of(i))) {
-        // BEGIN ATOMIC ... END bodies hold ';' the lexer cannot see: widen until it parses.
-        for (size_t j = i + 1; j < pieces.size() && j < i + 200; ++j) {
-          if (!parser.parse(chunk_of(j), pieces[i].begin, stmts)) {
-            e.reset();
-            i = j;
-            break;
-          }
-        }
+  ParsedFile run() {
+    const auto& pieces = lex_.statements;
+    // Batches of statements keep libpg_query's working memory small and its parse fast; a
+    // batch that fails is parsed up to the failing statement, which is then reported on its
+    // own (fail closed), and parsing goes on after it.
+    constexpr size_t kBatch = 100;
+    size_t i = 0;
+    while (i < pieces.size()) {
+      size_t last = std::min(i + kBatch, pieces.size()) - 1;
+      std::optional<ChunkError> e = parser_.parse(chunk(i, last), pieces[i].begin, batch_);
+      if (!e) {
+        flush();
+        i = last + 1;
+        continue;
       }
-      if (e) m.syntax_errors.push_back({src.position(e->offset), e->message});
+      batch_.clear();
+      size_t bad = std::min(piece_at(e->offset, i), last);
+      if (bad > i && parser_.parse(chunk(i, bad - 1), pieces[i].begin, batch_)) {
+        batch_.clear();
+        for (size_t k = i; k < bad; ++k) k = parse_alone(k);
+      }
+      flush();
+      i = parse_alone(bad) + 1;
+      flush();
     }
-    if (lex.error) m.syntax_errors.push_back({src.position(lex.error->offset), lex.error->message});
-    if (m.syntax_errors.empty() && whole)
-      m.syntax_errors.push_back({src.position(whole->offset), whole->message});
+    emit_meta_before(UINT32_MAX);
+    if (lex_.error)
+      out_.syntax_errors.push_back({src_.position(lex_.error->offset), lex_.error->message});
+    std::sort(out_.syntax_errors.begin(), out_.syntax_errors.end(),
+              [](const SyntaxError& a, const SyntaxError& b) {
+                return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.col < b.pos.col;
+              });
+    out_.comments = std::move(lex_.comments);
+    return std::move(out_);
   }
 
-  for (const TextRange& r : lex.meta_commands) stmts.push_back(meta_statement(src, r));
-  std::stable_sort(stmts.begin(), stmts.end(), [](const Statement& a, const Statement& b) {
-    return a.span.begin < b.span.begin;
-  });
-  m.statements = std::move(stmts);
-  assign_transactions(m);
-  return m;
+ private:
+  std::string chunk(size_t first, size_t last) const {  // pieces [first, last], inclusive
+    const auto& p = lex_.statements;
+    return std::string(
+        parse_text(lex_, src_.text()).substr(p[first].begin, p[last].end - p[first].begin));
+  }
+
+  size_t piece_at(uint32_t offset, size_t from) const {
+    size_t k = from;
+    while (k + 1 < lex_.statements.size() && lex_.statements[k].end <= offset) ++k;
+    return k;
+  }
+
+  // One statement alone; BEGIN ATOMIC ... END bodies hold ';' the lexer cannot see, so such a
+  // statement widens until it parses. Returns the last piece consumed.
+  size_t parse_alone(size_t i) {
+    const auto& pieces = lex_.statements;
+    std::optional<ChunkError> e = parser_.parse(chunk(i, i), pieces[i].begin, batch_);
+    if (e && is_atomic_body(chunk(i, i))) {
+      for (size_t j = i + 1; j < pieces.size() && j < i + 200; ++j)
+        if (!parser_.parse(chunk(i, j), pieces[i].begin, batch_)) return j;
+    }
+    if (e) out_.syntax_errors.push_back({src_.position(e->offset), e->message});
+    return i;
+  }
+
+  void emit(Statement& st) {
+    tx_.assign(st);
+    ++out_.statements;
+    sink_(st);
+  }
+
+  void emit_meta_before(uint32_t offset) {
+    const auto& meta = lex_.meta_commands;
+    while (next_meta_ < meta.size() && meta[next_meta_].begin < offset) {
+      Statement st = meta_statement(src_, meta[next_meta_++]);
+      emit(st);
+    }
+  }
+
+  void flush() {
+    for (Statement& st : batch_) {
+      emit_meta_before(st.span.begin);
+      emit(st);
+    }
+    batch_.clear();
+  }
+
+  const SourceText& src_;
+  LexOptions opt_;
+  LexResult lex_;
+  ChunkParser parser_;
+  const StatementSink& sink_;
+  std::vector<Statement> batch_;
+  size_t next_meta_ = 0;
+  TransactionTracker tx_;
+  ParsedFile out_;
+};
+
+}  // namespace
+
+ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink) {
+  return PgFileParser(source, sink).run();
+}
+
+ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink) {
+  switch (dialect) {
+    case Dialect::postgres:
+      return parse_postgres_each(source, sink);
+    default:
+      throw InputError(source.path(), "the " + std::string(dialect_name(dialect)) +
+                                          " dialect is not supported yet");
+  }
 }
 
 Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source) {
-  switch (dialect) {
-    case Dialect::postgres: return parse_postgres(std::move(source));
-    default:
-      throw InputError(source->path(), "the " + std::string(dialect_name(dialect)) +
-                                           " dialect is not supported yet");
-  }
+  Migration m;
+  m.path = source->path();
+  m.dialect = dialect;
+  m.source = source;
+  ParsedFile f =
+      parse_each(dialect, *source, [&](Statement& st) { m.statements.push_back(std::move(st)); });
+  m.comments = std::move(f.comments);
+  m.syntax_errors = std::move(f.syntax_errors);
+  return m;
+}
+
+Migration parse_postgres(std::shared_ptr<const SourceText> source) {
+  return parse_migration(Dialect::postgres, std::move(source));
 }
 
 }  // namespace migsafe

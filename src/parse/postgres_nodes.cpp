@@ -29,7 +29,9 @@ int64_t integer(element e, const char* key, int64_t fallback = 0) {
   return v;
 }
 
-bool has(element e, const char* key) { return e[key].error() == simdjson::SUCCESS; }
+bool has(element e, const char* key) {
+  return e[key].error() == simdjson::SUCCESS;
+}
 
 std::optional<element> field(element e, const char* key) {
   element v;
@@ -80,12 +82,12 @@ uint32_t loc(element e, const PgNodeContext& ctx) {
 // Types the parser leaves unqualified but that are built in all the same.
 bool is_builtin_type_name(std::string_view n) {
   static constexpr std::array<std::string_view, 40> kBuiltin{
-      "text",      "uuid",     "json",    "jsonb",  "bytea",    "inet",     "cidr",
-      "macaddr",   "macaddr8", "date",    "money",  "xml",      "tsvector", "tsquery",
-      "point",     "line",     "lseg",    "box",    "path",     "polygon",  "circle",
-      "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "oid",
-      "regclass",  "name",     "citext",  "hstore", "timestamptz", "timetz", "int2",
-      "int4",      "int8",     "float4",  "float8", "varbit"};
+      "text",      "uuid",      "json",     "jsonb",   "bytea",       "inet",      "cidr",
+      "macaddr",   "macaddr8",  "date",     "money",   "xml",         "tsvector",  "tsquery",
+      "point",     "line",      "lseg",     "box",     "path",        "polygon",   "circle",
+      "int4range", "int8range", "numrange", "tsrange", "tstzrange",   "daterange", "oid",
+      "regclass",  "name",      "citext",   "hstore",  "timestamptz", "timetz",    "int2",
+      "int4",      "int8",      "float4",   "float8",  "varbit"};
   return std::find(kBuiltin.begin(), kBuiltin.end(), n) != kBuiltin.end();
 }
 
@@ -112,8 +114,8 @@ TypeRef type_name(element tn, bool* serial = nullptr) {
       if (serial) *serial = true;
     }
   }
-  t.user_defined = !catalog && !(names.size() == 1 && is_builtin_type_name(t.name)) &&
-                   !(serial && *serial);
+  t.user_defined =
+      !catalog && !(names.size() == 1 && is_builtin_type_name(t.name)) && !(serial && *serial);
   if (!catalog && names.size() > 1) t.name = names[names.size() - 2] + "." + names.back();
   each(tn, "typmods", [&](element m) {
     auto [type, v] = unwrap(m);
@@ -440,8 +442,10 @@ void drop(element n, const PgNodeContext& ctx, Statement& out) {
     op.concurrently = flag(n, "concurrent");
     auto [type, v] = unwrap(w);
     QualifiedName name;
-    if (type == "List") name = name_from_list(string_list(v, "items"));
-    else if (type == "String") name = {"", std::string(text_of(v, "sval"))};
+    if (type == "List")
+      name = name_from_list(string_list(v, "items"));
+    else if (type == "String")
+      name = {"", std::string(text_of(v, "sval"))};
     if (kind == OpKind::drop_index) {
       op.object = name.name;
       op.table = {name.schema, ""};  // the table is looked up in the schema model
@@ -480,9 +484,12 @@ void rename(element n, const PgNodeContext& ctx, Statement& out) {
 void transaction(element n, const PgNodeContext& ctx, Statement& out) {
   std::string_view kind = text_of(n, "kind");
   OpKind k = OpKind::other;
-  if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") k = OpKind::begin;
-  else if (kind == "TRANS_STMT_COMMIT") k = OpKind::commit;
-  else if (kind == "TRANS_STMT_ROLLBACK") k = OpKind::rollback;
+  if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START")
+    k = OpKind::begin;
+  else if (kind == "TRANS_STMT_COMMIT")
+    k = OpKind::commit;
+  else if (kind == "TRANS_STMT_ROLLBACK")
+    k = OpKind::rollback;
   else if (kind.starts_with("TRANS_STMT_SAVEPOINT") || kind.starts_with("TRANS_STMT_RELEASE") ||
            kind == "TRANS_STMT_ROLLBACK_TO")
     k = OpKind::savepoint;
@@ -543,15 +550,9 @@ void select(element n, const PgNodeContext& ctx, Statement& out) {
   out.ops.push_back(std::move(op));
 }
 
-constexpr std::string_view kLockModes[] = {"",
-                                           "ACCESS SHARE",
-                                           "ROW SHARE",
-                                           "ROW EXCLUSIVE",
-                                           "SHARE UPDATE EXCLUSIVE",
-                                           "SHARE",
-                                           "SHARE ROW EXCLUSIVE",
-                                           "EXCLUSIVE",
-                                           "ACCESS EXCLUSIVE"};
+constexpr std::string_view kLockModes[] = {
+    "",      "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
+    "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
 
 void lock(element n, const PgNodeContext& ctx, Statement& out) {
   int64_t mode = integer(n, "mode", 8);
@@ -713,10 +714,14 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "CreateEnumStmt" || type == "CompositeTypeStmt" || type == "CreateDomainStmt" ||
       type == "CreateRangeStmt")
     k = OpKind::create_type;
-  else if (type == "CreateExtensionStmt") k = OpKind::create_extension;
-  else if (type == "CreateFunctionStmt") k = OpKind::create_function;
-  else if (type == "DoStmt") k = OpKind::do_block;
-  else if (type == "CommentStmt") k = OpKind::comment;
+  else if (type == "CreateExtensionStmt")
+    k = OpKind::create_extension;
+  else if (type == "CreateFunctionStmt")
+    k = OpKind::create_function;
+  else if (type == "DoStmt")
+    k = OpKind::do_block;
+  else if (type == "CommentStmt")
+    k = OpKind::comment;
   Operation op = base_op(k, ctx);
   op.detail = type;
   out.ops.push_back(std::move(op));

@@ -1,4 +1,5 @@
 // Reading inputs and mapping byte offsets to line:col.
+#include <sys/stat.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -6,7 +7,6 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "migsafe/parse.hpp"
 
@@ -42,7 +42,7 @@ std::string_view SourceText::line(uint32_t line_no) const {
   if (line_no == 0 || line_no > line_starts_.size()) return {};
   uint32_t b = line_starts_[line_no - 1];
   uint32_t e = line_no < line_starts_.size() ? line_starts_[line_no] - 1
-                                              : static_cast<uint32_t>(text_.size());
+                                             : static_cast<uint32_t>(text_.size());
   if (e > b && text_[e - 1] == '\r') --e;
   return std::string_view(text_).substr(b, e - b);
 }

@@ -8,7 +8,9 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json position(Position p) { return {{"line", p.line}, {"column", p.col}}; }
+json position(Position p) {
+  return {{"line", p.line}, {"column", p.col}};
+}
 
 json effect_json(const FindingEffect& e) {
   json others = json::array();

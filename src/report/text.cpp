@@ -15,9 +15,12 @@ struct Style {
   std::string_view severity(Severity s) const {
     if (!on) return "";
     switch (s) {
-      case Severity::error: return "\033[1;31m";
-      case Severity::warning: return "\033[1;33m";
-      case Severity::info: return "\033[1;36m";
+      case Severity::error:
+        return "\033[1;31m";
+      case Severity::warning:
+        return "\033[1;33m";
+      case Severity::info:
+        return "\033[1;36m";
     }
     return "";
   }
@@ -82,9 +85,9 @@ void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& o
     if (p.pos.line) {
       for (const auto& f : r.files)
         if (f.path == p.path && f.source) source_excerpt(out, *f.source, p.pos, p.pos, st);
-      out << "   = " << (p.kind == "syntax-error"
-                             ? "this statement is not analysed: fix the SQL and run again"
-                             : "fix the input and run again")
+      out << "   = "
+          << (p.kind == "syntax-error" ? "this statement is not analysed: fix the SQL and run again"
+                                       : "fix the input and run again")
           << "\n";
     }
     out << '\n';

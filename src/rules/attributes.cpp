@@ -15,7 +15,9 @@ struct Named {
   std::string_view doc;
 };
 
-std::string b(bool v) { return v ? "true" : "false"; }
+std::string b(bool v) {
+  return v ? "true" : "false";
+}
 
 const ColumnSpec* col(const EvalInput& in) {
   return in.op.column_spec ? &*in.op.column_spec : nullptr;
@@ -23,9 +25,12 @@ const ColumnSpec* col(const EvalInput& in) {
 
 std::string generated_name(Generated g) {
   switch (g) {
-    case Generated::none: return "none";
-    case Generated::stored: return "stored";
-    case Generated::identity: return "identity";
+    case Generated::none:
+      return "none";
+    case Generated::stored:
+      return "stored";
+    case Generated::identity:
+      return "identity";
   }
   return "none";
 }
@@ -49,53 +54,76 @@ const Named kAttributes[] = {
      "INSERT takes its rows from a SELECT"},
     {"full", [](const EvalInput& in) { return b(in.op.full); }, "VACUUM FULL"},
     {"local", [](const EvalInput& in) { return b(in.op.local); }, "SET LOCAL"},
-    {"unique", [](const EvalInput& in) {
+    {"unique",
+     [](const EvalInput& in) {
        return b((in.op.index && in.op.index->unique) ||
                 (in.op.constraint && in.op.constraint->kind == ConstraintKind::unique));
-     }, "a unique index or constraint"},
+     },
+     "a unique index or constraint"},
     {"partial", [](const EvalInput& in) { return b(in.op.index && in.op.index->partial); },
      "the index has a WHERE clause"},
-    {"not_valid", [](const EvalInput& in) { return b(in.op.constraint && in.op.constraint->not_valid); },
+    {"not_valid",
+     [](const EvalInput& in) { return b(in.op.constraint && in.op.constraint->not_valid); },
      "the constraint is added NOT VALID"},
-    {"using_index", [](const EvalInput& in) {
+    {"using_index",
+     [](const EvalInput& in) {
        return b(in.op.constraint && !in.op.constraint->using_index.empty());
-     }, "UNIQUE / PRIMARY KEY ... USING INDEX"},
-    {"constraint_type", [](const EvalInput& in) {
-       return in.op.constraint ? std::string(constraint_kind_name(in.op.constraint->kind)) : std::string();
-     }, "check, foreign_key, unique, primary_key, exclusion"},
+     },
+     "UNIQUE / PRIMARY KEY ... USING INDEX"},
+    {"constraint_type",
+     [](const EvalInput& in) {
+       return in.op.constraint ? std::string(constraint_kind_name(in.op.constraint->kind))
+                               : std::string();
+     },
+     "check, foreign_key, unique, primary_key, exclusion"},
     {"serial", [](const EvalInput& in) { return b(col(in) && col(in)->serial); },
      "the added column is serial / bigserial / smallserial"},
-    {"generated", [](const EvalInput& in) {
+    {"generated",
+     [](const EvalInput& in) {
        return col(in) ? generated_name(col(in)->generated) : std::string("none");
-     }, "none, stored or identity"},
-    {"has_default", [](const EvalInput& in) {
+     },
+     "none, stored or identity"},
+    {"has_default",
+     [](const EvalInput& in) {
        return b(col(in) && col(in)->default_expr.present && !col(in)->default_expr.is_null);
-     }, "the added column has a non-NULL default"},
-    {"default_volatile", [](const EvalInput& in) {
-       return b(col(in) && default_is_volatile(col(in)->default_expr));
-     }, "the added column's default calls a volatile (or unknown) function"},
+     },
+     "the added column has a non-NULL default"},
+    {"default_volatile",
+     [](const EvalInput& in) { return b(col(in) && default_is_volatile(col(in)->default_expr)); },
+     "the added column's default calls a volatile (or unknown) function"},
     {"not_null", [](const EvalInput& in) { return b(col(in) && col(in)->not_null); },
      "the added column is NOT NULL"},
     {"inline_references", [](const EvalInput& in) { return b(col(in) && col(in)->references); },
      "the added column has REFERENCES"},
-    {"inline_unique", [](const EvalInput& in) {
-       return b(col(in) && (col(in)->unique || col(in)->primary_key));
-     }, "the added column is UNIQUE or PRIMARY KEY"},
-    {"setting", [](const EvalInput& in) { return in.op.kind == OpKind::set_setting || in.op.kind == OpKind::reset_setting ? in.op.object : std::string(); },
+    {"inline_unique",
+     [](const EvalInput& in) { return b(col(in) && (col(in)->unique || col(in)->primary_key)); },
+     "the added column is UNIQUE or PRIMARY KEY"},
+    {"setting",
+     [](const EvalInput& in) {
+       return in.op.kind == OpKind::set_setting || in.op.kind == OpKind::reset_setting
+                  ? in.op.object
+                  : std::string();
+     },
      "the name of the setting SET / RESET changes"},
     {"value", [](const EvalInput& in) { return in.op.value; }, "the value set, or the LOCK mode"},
     {"in_transaction", [](const EvalInput& in) { return b(in.facts.in_transaction); },
      "the statement runs inside an explicit transaction block"},
-    {"added_in_same_transaction", [](const EvalInput& in) { return b(in.facts.added_in_same_transaction); },
+    {"added_in_same_transaction",
+     [](const EvalInput& in) { return b(in.facts.added_in_same_transaction); },
      "VALIDATE of a constraint added NOT VALID in the same transaction"},
-    {"held_lock_blocks_reads", [](const EvalInput& in) { return b(lock_blocks_reads(in.facts.held_lock)); },
+    {"held_lock_blocks_reads",
+     [](const EvalInput& in) { return b(lock_blocks_reads(in.facts.held_lock)); },
      "the transaction already holds a lock on the table that blocks reads"},
-    {"held_lock_blocks_writes", [](const EvalInput& in) { return b(lock_blocks_writes(in.facts.held_lock)); },
+    {"held_lock_blocks_writes",
+     [](const EvalInput& in) { return b(lock_blocks_writes(in.facts.held_lock)); },
      "the transaction already holds a lock on the table that blocks writes"},
     {"partitioned_table", [](const EvalInput& in) { return b(in.facts.partitioned_table); },
      "the table is partitioned"},
     {"node", [](const EvalInput& in) { return in.stmt.node; }, "the parser's statement node name"},
-    {"meta_command", [](const EvalInput& in) { return in.op.kind == OpKind::meta_command ? in.op.object : std::string(); },
+    {"meta_command",
+     [](const EvalInput& in) {
+       return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
+     },
      "the psql meta-command (\\set, \\i, ...)"},
 };
 
@@ -104,7 +132,8 @@ const Named kEffects[] = {
      "the table and its indexes are written anew"},
     {"scan", [](const EvalInput& in) { return b(in.effect.scan); },
      "every row is read (validation, index build, data change without WHERE)"},
-    {"index_build", [](const EvalInput& in) { return b(in.effect.index_build); }, "an index is built"},
+    {"index_build", [](const EvalInput& in) { return b(in.effect.index_build); },
+     "an index is built"},
     {"blocks_reads", [](const EvalInput& in) { return b(in.effect.blocks_reads()); },
      "the lock makes SELECT wait"},
     {"blocks_writes", [](const EvalInput& in) { return b(in.effect.blocks_writes()); },
@@ -114,7 +143,8 @@ const Named kEffects[] = {
      "code that is already deployed stops working"},
     {"fails_on_data", [](const EvalInput& in) { return b(in.effect.fails_on_data); },
      "fails on a table that has rows"},
-    {"outside_transaction_only", [](const EvalInput& in) { return b(in.effect.tx == TxRule::outside_block); },
+    {"outside_transaction_only",
+     [](const EvalInput& in) { return b(in.effect.tx == TxRule::outside_block); },
      "cannot run inside a transaction block"},
 };
 
@@ -134,10 +164,18 @@ std::vector<std::string> names(const Named (&table)[N]) {
 
 }  // namespace
 
-bool is_known_attribute(std::string_view name) { return lookup(kAttributes, name) != nullptr; }
-bool is_known_effect(std::string_view name) { return lookup(kEffects, name) != nullptr; }
-std::vector<std::string> known_attributes() { return names(kAttributes); }
-std::vector<std::string> known_effects() { return names(kEffects); }
+bool is_known_attribute(std::string_view name) {
+  return lookup(kAttributes, name) != nullptr;
+}
+bool is_known_effect(std::string_view name) {
+  return lookup(kEffects, name) != nullptr;
+}
+std::vector<std::string> known_attributes() {
+  return names(kAttributes);
+}
+std::vector<std::string> known_effects() {
+  return names(kEffects);
+}
 
 std::string attribute_value(std::string_view name, const EvalInput& in) {
   const Named* n = lookup(kAttributes, name);

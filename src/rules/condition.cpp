@@ -12,7 +12,8 @@ bool value_test(const ValueTest& t, const std::string& actual) {
 }
 
 std::string name_field(std::string_view field, const EvalInput& in) {
-  if (field == "table") return in.effect.table.name.empty() ? in.op.table.name : in.effect.table.name;
+  if (field == "table")
+    return in.effect.table.name.empty() ? in.op.table.name : in.effect.table.name;
   if (field == "column") return in.op.column_spec ? in.op.column_spec->name : in.op.column;
   if (field == "index") return in.op.index ? in.op.index->name : in.op.object;
   if (field == "constraint") return in.op.constraint ? in.op.constraint->name : in.op.object;
@@ -21,9 +22,12 @@ std::string name_field(std::string_view field, const EvalInput& in) {
 
 bool table_scope_matches(TableScope scope, const EvalInput& in) {
   switch (scope) {
-    case TableScope::any: return true;
-    case TableScope::created_here: return in.facts.table_new;
-    case TableScope::existing: return !in.facts.table_new;
+    case TableScope::any:
+      return true;
+    case TableScope::created_here:
+      return in.facts.table_new;
+    case TableScope::existing:
+      return !in.facts.table_new;
   }
   return true;
 }

@@ -51,10 +51,18 @@ class TransactionState {
 std::string hold_phrase(const Effect& e, bool in_tx) {
   std::string s;
   switch (e.hold) {
-    case Hold::index_build: s = "held for the whole build"; break;
-    case Hold::rewrite: s = "held while the table is rewritten"; break;
-    case Hold::scan: s = "held while every row is read"; break;
-    case Hold::data_change: s = "held while the rows change"; break;
+    case Hold::index_build:
+      s = "held for the whole build";
+      break;
+    case Hold::rewrite:
+      s = "held while the table is rewritten";
+      break;
+    case Hold::scan:
+      s = "held while every row is read";
+      break;
+    case Hold::data_change:
+      s = "held while the rows change";
+      break;
     case Hold::brief:
       s = e.blocks_reads() || e.blocks_writes()
               ? "held briefly, but while it waits behind running queries everything after it queues"
@@ -83,9 +91,10 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f, const R
     notes.push_back(std::move(s));
   }
   if (f.in_transaction && f.held_lock > e.lock && !e.table.name.empty())
-    notes.push_back("held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
-                    " since " + f.held_by + " earlier in this transaction, until it commits: " +
-                    blocks_phrase(f.held_lock));
+    notes.push_back(
+        "held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
+        " since " + f.held_by +
+        " earlier in this transaction, until it commits: " + blocks_phrase(f.held_lock));
   notes.push_back("why: " + (e.reason.empty() ? expand_template(r.why, in) : e.reason));
   return notes;
 }
@@ -107,6 +116,10 @@ struct Candidate {
   Finding finding;
 };
 
+}  // namespace
+
+namespace detail {
+
 class Analyzer {
  public:
   Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt) : packs_(packs), opt_(opt) {
@@ -118,34 +131,42 @@ class Analyzer {
       }
   }
 
-  void file(const Migration& m, size_t file_index, int model_file, std::vector<Finding>& out) {
-    std::vector<Finding> found;
-    std::vector<int> stmt_of;  // statement index of each finding, for suppressions
-    TransactionState tx;
-    for (size_t si = 0; si < m.statements.size(); ++si) {
-      const Statement& st = m.statements[si];
-      std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
-      bool ends_tx = false;
-      for (const Operation& op : st.ops) {
-        if (op.kind == OpKind::commit || op.kind == OpKind::rollback) ends_tx = true;
-        if (op.kind == OpKind::begin) tx.clear();
-        size_t before = found.size();
-        evaluate(m, st, op, model_file, file_index, tx, normalized, found);
-        stmt_of.resize(found.size(), static_cast<int>(si));
-        (void)before;
-      }
-      if (ends_tx || !st.in_transaction) tx.clear();
+  void begin_file(const SourceText& src, size_t file_index, int model_file) {
+    src_ = &src;
+    file_index_ = file_index;
+    model_file_ = model_file;
+    found_.clear();
+    stmt_of_.clear();
+    spans_.clear();
+    tx_.clear();
+  }
+
+  void statement(const Statement& st) {
+    int si = static_cast<int>(spans_.size());
+    spans_.push_back(st.span);
+    std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
+    bool ends_tx = false;
+    for (const Operation& op : st.ops) {
+      if (op.kind == OpKind::commit || op.kind == OpKind::rollback) ends_tx = true;
+      if (op.kind == OpKind::begin) tx_.clear();
+      evaluate(st, op, normalized);
+      stmt_of_.resize(found_.size(), si);
     }
-    apply_suppressions(m, file_index, found, stmt_of);
-    for (auto& f : found) out.push_back(std::move(f));
+    if (ends_tx || !st.in_transaction) tx_.clear();
+  }
+
+  void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
+    apply_suppressions(comments);
+    for (auto& f : found_) out.push_back(std::move(f));
+    found_.clear();
   }
 
   SchemaModel& model() { return model_; }
 
  private:
-  void evaluate(const Migration& m, const Statement& st, const Operation& op, int model_file,
-                size_t file_index, TransactionState& tx, const std::string& normalized,
-                std::vector<Finding>& out) {
+  void evaluate(const Statement& st, const Operation& op, const std::string& normalized) {
+    TransactionState& tx = tx_;
+    const int model_file = model_file_;
     Effect effect = compute_effect(opt_.dialect, op, model_, opt_.version);
     const TableInfo* table = model_.find(effect.table);
     OpFacts facts;
@@ -171,9 +192,9 @@ class Analyzer {
       Finding f;
       f.rule_id = r->id;
       f.severity = r->severity;
-      f.file = file_index;
+      f.file = file_index_;
       f.statement = st.span;
-      f.at = m.source->position(std::max(op.location, st.span.begin));
+      f.at = src_->position(std::max(op.location, st.span.begin));
       f.title = r->title;
       f.message = expand_template(r->message, in);
       f.notes = effect_notes(effect, facts, *r, in);
@@ -183,7 +204,7 @@ class Analyzer {
       f.effect = finding_effect(effect);
       candidates.push_back({r, std::move(f)});
     }
-    keep_one_per_cause(candidates, out);
+    keep_one_per_cause(candidates, found_);
 
     model_.apply(op, model_file, st.transaction);
     if (st.in_transaction) {
@@ -208,8 +229,7 @@ class Analyzer {
     }
   }
 
-  Finding builtin_finding(std::string_view id, const Migration& m, size_t file_index, uint32_t offset,
-                          std::string message) {
+  Finding builtin_finding(std::string_view id, uint32_t offset, std::string message) {
     Finding f;
     f.rule_id = id;
     const Rule* r = find_rule(packs_, id);
@@ -217,18 +237,19 @@ class Analyzer {
     f.title = r ? r->title : std::string();
     f.docs = r ? r->docs : std::string();
     if (r) f.notes.push_back("why: " + r->why);
-    f.file = file_index;
-    f.at = m.source->position(offset);
-    size_t eol = m.source->text().find('\n', offset);
-    if (eol == std::string::npos) eol = m.source->text().size();
-    f.statement = m.source->span(offset, static_cast<uint32_t>(eol));
+    f.file = file_index_;
+    f.at = src_->position(offset);
+    size_t eol = src_->text().find('\n', offset);
+    if (eol == std::string::npos) eol = src_->text().size();
+    f.statement = src_->span(offset, static_cast<uint32_t>(eol));
     f.message = std::move(message);
     return f;
   }
 
-  void apply_suppressions(const Migration& m, size_t file_index, std::vector<Finding>& found,
-                          const std::vector<int>& stmt_of) {
-    std::vector<Suppression> sups = find_suppressions(m);
+  void apply_suppressions(const std::vector<Comment>& comments) {
+    std::vector<Finding>& found = found_;
+    const std::vector<int>& stmt_of = stmt_of_;
+    std::vector<Suppression> sups = find_suppressions(*src_, comments, spans_);
     if (sups.empty()) return;
     std::vector<bool> drop(found.size(), false);
     for (auto& s : sups) {
@@ -246,17 +267,19 @@ class Analyzer {
     for (const auto& s : sups) {
       for (const auto& id : s.rule_ids)
         if (!find_rule(packs_, id))
-          kept.push_back(builtin_finding("suppression-unknown-rule", m, file_index, s.offset,
-                                         "the suppression names '" + id +
-                                             "', which no active rule has"));
+          kept.push_back(
+              builtin_finding("suppression-unknown-rule", s.offset,
+                              "the suppression names '" + id + "', which no active rule has"));
       if (s.reason.empty())
-        kept.push_back(builtin_finding("suppression-without-reason", m, file_index, s.offset,
+        kept.push_back(builtin_finding("suppression-without-reason", s.offset,
                                        "the suppression gives no reason: say why the finding does "
                                        "not apply here"));
-      if (!s.used && !s.rule_ids.empty())
-        kept.push_back(builtin_finding("suppression-unused", m, file_index, s.offset,
-                                       "the suppression of " + s.rule_ids.front() +
-                                           " suppressed nothing: remove it"));
+      bool all_known = std::all_of(s.rule_ids.begin(), s.rule_ids.end(),
+                                   [&](const std::string& id) { return find_rule(packs_, id); });
+      if (!s.used && !s.rule_ids.empty() && all_known)
+        kept.push_back(builtin_finding(
+            "suppression-unused", s.offset,
+            "the suppression of " + s.rule_ids.front() + " suppressed nothing: remove it"));
     }
     found = std::move(kept);
   }
@@ -266,15 +289,41 @@ class Analyzer {
   std::vector<const Rule*> rules_;
   bool any_pattern_ = false;
   SchemaModel model_;
+  // Per-file state.
+  const SourceText* src_ = nullptr;
+  size_t file_index_ = 0;
+  int model_file_ = 0;
+  TransactionState tx_;
+  std::vector<Finding> found_;
+  std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
+  std::vector<Span> spans_;
 };
 
-}  // namespace
+}  // namespace detail
+
+using detail::Analyzer;
 
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {
   Analyzer a(packs, opt);
-  for (size_t i = 0; i < migrations.size(); ++i)
-    a.file(migrations[i], first_file_index + i, static_cast<int>(i), out);
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    a.begin_file(*migrations[i].source, first_file_index + i, static_cast<int>(i));
+    for (const Statement& st : migrations[i].statements) a.statement(st);
+    a.end_file(migrations[i].comments, out);
+  }
+}
+
+SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt)
+    : impl_(std::make_unique<Analyzer>(packs, opt)) {}
+SetAnalyzer::~SetAnalyzer() = default;
+void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set) {
+  impl_->begin_file(src, file_index, position_in_set);
+}
+void SetAnalyzer::statement(const Statement& st) {
+  impl_->statement(st);
+}
+void SetAnalyzer::end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
+  impl_->end_file(comments, out);
 }
 
 }  // namespace migsafe

@@ -21,9 +21,12 @@ std::string ConfigError::where() const {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::info: return "info";
-    case Severity::warning: return "warning";
-    case Severity::error: return "error";
+    case Severity::info:
+      return "info";
+    case Severity::warning:
+      return "warning";
+    case Severity::error:
+      return "error";
   }
   return "warning";
 }
@@ -55,8 +58,9 @@ class PackReader {
     try {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-      throw ConfigError(path_, e.msg, {static_cast<uint32_t>(e.mark.line + 1),
-                                       static_cast<uint32_t>(e.mark.column + 1)});
+      throw ConfigError(
+          path_, e.msg,
+          {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)});
     }
     if (!root.IsMap()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
     check_keys(root, {"pack", "dialect", "description", "rules"});
@@ -65,7 +69,8 @@ class PackReader {
     p.name = scalar(root, "pack");
     std::string dialect = scalar(root, "dialect");
     auto d = parse_dialect(dialect);
-    if (!d) fail(root["dialect"], "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite)");
+    if (!d)
+      fail(root["dialect"], "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite)");
     p.dialect = *d;
     YAML::Node rules = root["rules"];
     if (!rules || !rules.IsSequence()) fail(root, "'rules' must be a list of rules");
@@ -83,7 +88,8 @@ class PackReader {
     Position pos;
     if (n.IsDefined()) {
       YAML::Mark m = n.Mark();
-      if (m.line >= 0) pos = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+      if (m.line >= 0)
+        pos = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
     }
     throw ConfigError(path_, msg, pos);
   }
@@ -155,8 +161,10 @@ class PackReader {
     } else if (s.starts_with("<")) {
       TargetVersion v = version(n, s.substr(1), d);
       // "<12" means up to the last release before 12.
-      if (v.minor > 0) r.max = TargetVersion{v.major, v.minor - 1};
-      else r.max = TargetVersion{v.major - 1, 999};
+      if (v.minor > 0)
+        r.max = TargetVersion{v.major, v.minor - 1};
+      else
+        r.max = TargetVersion{v.major - 1, 999};
     } else if (auto dots = s.find(".."); dots != std::string::npos) {
       r.min = version(n, s.substr(0, dots), d);
       r.max = version(n, s.substr(dots + 2), d);
@@ -178,8 +186,8 @@ class PackReader {
   Condition read_condition(const YAML::Node& w, Dialect d) const {
     Condition c;
     if (!w.IsMap()) fail(w, "'when' is a mapping of conditions");
-    check_keys(w, {"kind", "table", "attrs", "effects", "lock_at_least", "version", "names",
-                   "pattern"});
+    check_keys(
+        w, {"kind", "table", "attrs", "effects", "lock_at_least", "version", "names", "pattern"});
     if (w["kind"]) {
       for (const auto& k : scalars(w["kind"])) {
         auto kind = parse_op_kind(k);
@@ -189,10 +197,14 @@ class PackReader {
     }
     if (w["table"]) {
       std::string t = scalar(w, "table");
-      if (t == "existing") c.table = TableScope::existing;
-      else if (t == "new") c.table = TableScope::created_here;
-      else if (t == "any") c.table = TableScope::any;
-      else fail(w["table"], "table must be existing, new or any");
+      if (t == "existing")
+        c.table = TableScope::existing;
+      else if (t == "new")
+        c.table = TableScope::created_here;
+      else if (t == "any")
+        c.table = TableScope::any;
+      else
+        fail(w["table"], "table must be existing, new or any");
     }
     auto tests = [&](const char* key, bool (*known)(std::string_view), const char* what) {
       std::vector<ValueTest> out;
@@ -250,14 +262,17 @@ class PackReader {
     rule.cause = scalar(r, "cause", false);
     rule.builtin = r["builtin"] && r["builtin"].as<std::string>() == "true";
     if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
-    if (r["when"]) rule.when = read_condition(r["when"], p.dialect);
-    else if (!rule.builtin) fail(r, "rule '" + rule.id + "' has no 'when' condition");
+    if (r["when"])
+      rule.when = read_condition(r["when"], p.dialect);
+    else if (!rule.builtin)
+      fail(r, "rule '" + rule.id + "' has no 'when' condition");
     if (YAML::Node ex = r["examples"]) {
       check_keys(ex, {"setup", "bad", "good", "version"});
       rule.examples.setup = scalar(ex, "setup", false);
       rule.examples.bad = scalar(ex, "bad", false);
       rule.examples.good = scalar(ex, "good", false);
-      if (ex["version"]) rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
+      if (ex["version"])
+        rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
     }
     return rule;
   }

@@ -16,8 +16,10 @@ std::string_view trim(std::string_view s) {
 
 std::optional<Suppression> parse(const Comment& c) {
   std::string_view body = c.text;
-  if (body.starts_with("--")) body.remove_prefix(2);
-  else if (body.starts_with("/*")) body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
+  if (body.starts_with("--"))
+    body.remove_prefix(2);
+  else if (body.starts_with("/*"))
+    body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
   body = trim(body);
   if (!body.starts_with(kMarker)) return std::nullopt;
   body.remove_prefix(kMarker.size());
@@ -40,23 +42,25 @@ std::optional<Suppression> parse(const Comment& c) {
 
 }  // namespace
 
-std::vector<Suppression> find_suppressions(const Migration& m) {
+std::vector<Suppression> find_suppressions(const SourceText& src,
+                                           const std::vector<Comment>& comments,
+                                           const std::vector<Span>& stmts) {
   std::vector<Suppression> out;
-  const auto& stmts = m.statements;
-  for (const Comment& c : m.comments) {
+  for (const Comment& c : comments) {
     auto s = parse(c);
     if (!s) continue;
-    uint32_t line = m.source->position(c.begin).line;
+    uint32_t line = src.position(c.begin).line;
     // A comment inside a statement or trailing on its last line belongs to it; otherwise the
     // comment covers the next statement.
     auto next = std::lower_bound(stmts.begin(), stmts.end(), c.begin,
-                                 [](const Statement& st, uint32_t off) { return st.span.begin < off; });
+                                 [](const Span& st, uint32_t off) { return st.begin < off; });
     if (next != stmts.begin()) {
       auto prev = std::prev(next);
-      if (prev->span.end > c.begin || prev->span.stop.line == line)
+      if (prev->end > c.begin || prev->stop.line == line)
         s->statement = static_cast<int>(prev - stmts.begin());
     }
-    if (s->statement < 0 && next != stmts.end()) s->statement = static_cast<int>(next - stmts.begin());
+    if (s->statement < 0 && next != stmts.end())
+      s->statement = static_cast<int>(next - stmts.begin());
     out.push_back(std::move(*s));
   }
   return out;

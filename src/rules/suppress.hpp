@@ -17,6 +17,9 @@ struct Suppression {
   bool used = false;
 };
 
-std::vector<Suppression> find_suppressions(const Migration& m);
+// spans: the file's statements in order.
+std::vector<Suppression> find_suppressions(const SourceText& src,
+                                           const std::vector<Comment>& comments,
+                                           const std::vector<Span>& spans);
 
 }  // namespace migsafe

@@ -22,9 +22,14 @@ std::string with_concurrently(const EvalInput& in) {
     case OpKind::reindex:
       RE2::Replace(&s, R"((?i)\b(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\b)", "\\1 CONCURRENTLY");
       break;
-    case OpKind::refresh_matview: RE2::Replace(&s, R"((?i)\b(VIEW)\b)", "\\1 CONCURRENTLY"); break;
-    case OpKind::detach_partition: s += " CONCURRENTLY"; break;
-    default: break;
+    case OpKind::refresh_matview:
+      RE2::Replace(&s, R"((?i)\b(VIEW)\b)", "\\1 CONCURRENTLY");
+      break;
+    case OpKind::detach_partition:
+      s += " CONCURRENTLY";
+      break;
+    default:
+      break;
   }
   return s + ";";
 }
@@ -58,7 +63,8 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));
   if (key == "held_by") return in.facts.held_by;  // already in SQL words
   if (key == "type") return in.op.new_type ? in.op.new_type->display() : std::string();
-  if (key == "column_type") return in.op.column_spec ? in.op.column_spec->type.display() : std::string();
+  if (key == "column_type")
+    return in.op.column_spec ? in.op.column_spec->type.display() : std::string();
   if (key == "old_type") {
     const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
     return c ? c->type.display() : std::string("its current type");
@@ -73,7 +79,10 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "statement_not_valid") return strip_semicolon(in.stmt.text) + " NOT VALID;";
   if (key == "version") return in.version.display();
   if (key == "kind") return std::string(op_sql_words(in.op.kind));
-  return "{" + std::string(key) + "}";
+  std::string unknown(1, '{');  // left as written, so a typo shows in the output
+  unknown.append(key);
+  unknown += '}';
+  return unknown;
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
   c.name = !spec.name.empty()
                ? spec.name
                : default_index_name(t, c.columns,
-                                    spec.kind == ConstraintKind::primary_key ? "pkey"
+                                    spec.kind == ConstraintKind::primary_key   ? "pkey"
                                     : spec.kind == ConstraintKind::foreign_key ? "fkey"
                                     : spec.kind == ConstraintKind::unique      ? "key"
                                                                                : "check");
@@ -108,12 +108,14 @@ void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
 
 void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
   if (col.primary_key)
-    add_constraint(t, ConstraintSpec{ConstraintKind::primary_key, "", false, "", {col.name}, {}, ""});
+    add_constraint(t,
+                   ConstraintSpec{ConstraintKind::primary_key, "", false, "", {col.name}, {}, ""});
   if (col.unique)
     add_constraint(t, ConstraintSpec{ConstraintKind::unique, "", false, "", {col.name}, {}, ""});
   if (col.references)
-    add_constraint(t, ConstraintSpec{ConstraintKind::foreign_key, "", false, "", {col.name},
-                                     *col.references, ""});
+    add_constraint(
+        t, ConstraintSpec{
+               ConstraintKind::foreign_key, "", false, "", {col.name}, *col.references, ""});
 }
 
 }  // namespace
@@ -126,8 +128,10 @@ void SchemaModel::rename_table(const QualifiedName& from, const std::string& to)
   std::string old_key = key(from);
   t.name.name = to;
   std::string new_key = key(t.name);
-  for (auto& [idx, owner] : index_owner_)
-    if (owner == old_key) owner = new_key;
+  for (const auto& idx : t.indexes) {
+    auto owner = index_owner_.find(key({t.name.schema, idx.name}));
+    if (owner != index_owner_.end() && owner->second == old_key) owner->second = new_key;
+  }
   tables_[new_key] = std::move(t);
 }
 
@@ -179,8 +183,10 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::alter_column_type: {
       if (!op.new_type) return;
       TableInfo& tt = ensure_table();
-      if (ColumnInfo* c = tt.column(op.column)) c->type = *op.new_type;
-      else tt.columns.push_back({op.column, *op.new_type, false});
+      if (ColumnInfo* c = tt.column(op.column))
+        c->type = *op.new_type;
+      else
+        tt.columns.push_back({op.column, *op.new_type, false});
       return;
     }
     case OpKind::set_not_null:
@@ -211,7 +217,9 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (t)
         if (ColumnInfo* c = t->column(op.column)) c->name = op.new_name;
       return;
-    case OpKind::rename_table: rename_table(op.table, op.new_name); return;
+    case OpKind::rename_table:
+      rename_table(op.table, op.new_name);
+      return;
     case OpKind::create_index: {
       if (!op.index) return;
       TableInfo& tt = ensure_table();
@@ -230,7 +238,8 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       index_owner_.erase(it);
       if (owner == tables_.end()) return;
       if (op.kind == OpKind::drop_index) {
-        std::erase_if(owner->second.indexes, [&](const IndexInfo& i) { return i.name == op.object; });
+        std::erase_if(owner->second.indexes,
+                      [&](const IndexInfo& i) { return i.name == op.object; });
       } else {
         for (auto& i : owner->second.indexes)
           if (i.name == op.object) i.name = op.new_name;
@@ -245,7 +254,8 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::drop_schema:
       std::erase_if(tables_, [&](const auto& kv) { return kv.second.name.schema == op.object; });
       return;
-    default: return;
+    default:
+      return;
   }
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up (dependencies + build) and runs the whole test suite:
+#   1. the regular build's tests (CTest: GoogleTest unit, golden, CLI, corpus);
+#   2. clang-format check of every source file;
+#   3. the same tests in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# MIGSAFE_QUICK=1 skips the sanitizer build (for quick local runs; CI runs everything).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JOBS="$(nproc)"
+
+echo "== setup and build"
+BUILD_DIR="$ROOT/build" "$ROOT/scripts/setup.sh"
+
+echo "== tests"
+ctest --test-dir "$ROOT/build" --output-on-failure -j"$JOBS"
+
+echo "== format"
+mapfile -t sources < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' 2>/dev/null ||
+  find src include tests bench -name '*.[ch]pp')
+clang-format --dry-run --Werror "${sources[@]}"
+echo "clang-format: ${#sources[@]} files clean"
+
+if [[ "${MIGSAFE_QUICK:-0}" != "1" ]]; then
+  echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  BUILD_DIR="$ROOT/build-asan" BUILD_TYPE=Debug CMAKE_EXTRA_ARGS="-DMIGSAFE_SANITIZE=ON -DMIGSAFE_BUILD_BENCH=OFF" \
+    "$ROOT/scripts/setup.sh"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$ROOT/build-asan" --output-on-failure -j"$JOBS"
+fi
