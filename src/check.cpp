@@ -10,8 +10,19 @@ std::string_view transaction_mode_name(TransactionMode m) {
   switch (m) {
     case TransactionMode::autocommit:
       return "autocommit";
+    case TransactionMode::per_file:
+      return "per-file";
+    case TransactionMode::single_query:
+      return "single-query";
   }
   return "autocommit";
+}
+
+std::optional<TransactionMode> parse_transaction_mode(std::string_view s) {
+  if (s == "autocommit") return TransactionMode::autocommit;
+  if (s == "per-file") return TransactionMode::per_file;
+  if (s == "single-query") return TransactionMode::single_query;
+  return std::nullopt;
 }
 
 size_t CheckResult::count(Severity s) const {

@@ -7,7 +7,7 @@
 namespace migsafe {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 58> kOpKindNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 60> kOpKindNames{{
     {OpKind::create_table, "create_table"},
     {OpKind::create_table_as, "create_table_as"},
     {OpKind::create_view, "create_view"},
@@ -59,6 +59,8 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 58> kOpKindNames{{
     {OpKind::enable_disable_trigger, "enable_disable_trigger"},
     {OpKind::add_enum_value, "add_enum_value"},
     {OpKind::create_type, "create_type"},
+    {OpKind::create_domain, "create_domain"},
+    {OpKind::alter_domain_add_constraint, "alter_domain_add_constraint"},
     {OpKind::create_extension, "create_extension"},
     {OpKind::create_function, "create_function"},
     {OpKind::do_block, "do_block"},

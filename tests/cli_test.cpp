@@ -106,7 +106,7 @@ TEST(Cli, FolderIsAnOrderedMigrationSet) {
   std::string d = temp_dir();
   // Natural order: 2_ creates the table, 10_ indexes it; a plain sort would run 10_ first.
   write_file(d + "/set/2_create.sql", "CREATE TABLE t (id int, a int);\n");
-  write_file(d + "/set/10_index.sql", "CREATE INDEX t_a ON t (a);\n");
+  write_file(d + "/set/10_index.sql", "SET lock_timeout = '2s';\nCREATE INDEX t_a ON t (a);\n");
   write_file(d + "/set/10_index.down.sql", "DROP TABLE t;\n");
   auto r = run_migsafe({"check", "--format", "json", d + "/set"});
   auto j = nlohmann::json::parse(r.out);

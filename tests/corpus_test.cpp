@@ -4,6 +4,7 @@
 // ../shared is absent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -68,7 +69,18 @@ TEST(Corpus, EveryPostgresFileGoesThroughThePipeline) {
             << " statements with a syntax error in " << with_error << " files, " << unreadable
             << " unreadable; "
             << "parsed statements / lexer statements = " << parsed_share << "%\n";
-  for (const auto& f : failed) std::cout << "[corpus]   syntax error: " << f << "\n";
+  // Group the syntax errors by message so the kinds of gaps stay readable.
+  std::map<std::string, std::pair<size_t, std::string>> by_message;
+  for (const auto& f : failed) {
+    std::string msg = f.substr(f.find(' ') + 1);
+    auto& slot = by_message[msg];
+    if (slot.first++ == 0) slot.second = f.substr(0, f.find(' '));
+  }
+  std::vector<std::pair<size_t, std::string>> groups;
+  for (const auto& [msg, v] : by_message) groups.push_back({v.first, msg + "   e.g. " + v.second});
+  std::sort(groups.rbegin(), groups.rend());
+  for (size_t i = 0; i < groups.size() && i < 20; ++i)
+    std::cout << "[corpus]   " << groups[i].first << "x syntax error: " << groups[i].second << "\n";
   std::cout << "[corpus] findings per rule:\n";
   for (const auto& [rule, n] : per_rule) std::cout << "[corpus]   " << rule << ": " << n << "\n";
 }

@@ -84,6 +84,7 @@ TEST(Engine, TypeChangeNeedsTheOldType) {
 TEST(Engine, StableDefaultsDoNotRewrite) {
   auto r = check_files(
       {"CREATE TABLE t (id int);",
+       "SET lock_timeout = '1s';"
        "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now(), ADD COLUMN b int DEFAULT 0,"
        " ADD COLUMN c timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN d text DEFAULT "
        "lower('X');"});
@@ -127,11 +128,14 @@ TEST(Engine, ForeignKeyLockOnReferencedTableIsReported) {
 
 TEST(Engine, SuppressionForms) {
   std::string setup = "CREATE TABLE t (id int, a int);";
+  std::string timeout = "SET lock_timeout = '1s';\n";
   auto above = check_files(
-      {setup, "-- migsafe:ignore drop-column unused since 4.2\nALTER TABLE t DROP COLUMN a;"});
+      {setup,
+       timeout + "-- migsafe:ignore drop-column unused since 4.2\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_TRUE(above.findings.empty());
   auto trailing = check_files(
-      {setup, "ALTER TABLE t DROP COLUMN a; -- migsafe:ignore drop-column unused since 4.2"});
+      {setup,
+       timeout + "ALTER TABLE t DROP COLUMN a; -- migsafe:ignore drop-column unused since 4.2"});
   EXPECT_TRUE(trailing.findings.empty());
   auto several = check_files({setup,
                               "-- migsafe:ignore drop-column,create-index-not-concurrent cleanup\n"
@@ -188,9 +192,9 @@ rules:
 }
 
 TEST(Engine, FindingsCarryExactLocations) {
-  auto r = check_files(
-      {"CREATE TABLE t (id int, a int);",
-       "SELECT 1;\n\n  ALTER TABLE t\n    ADD COLUMN b uuid DEFAULT gen_random_uuid();"});
+  auto r = check_files({"CREATE TABLE t (id int, a int);",
+                        "SET lock_timeout = 1000;\n\n  ALTER TABLE t\n    ADD COLUMN b uuid "
+                        "DEFAULT gen_random_uuid();"});
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].at.line, 4u);
   EXPECT_EQ(r.findings[0].at.col, 16u);
@@ -199,8 +203,8 @@ TEST(Engine, FindingsCarryExactLocations) {
 }
 
 TEST(Engine, SaferAlternativeIsConcreteSql) {
-  auto r = check_files(
-      {"CREATE TABLE orders (id int, c int);", "CREATE UNIQUE INDEX orders_c ON orders (c);"});
+  auto r = check_files({"CREATE TABLE orders (id int, c int);",
+                        "SET lock_timeout = '2s'; CREATE UNIQUE INDEX orders_c ON orders (c);"});
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_NE(r.findings[0].instead.find("CREATE UNIQUE INDEX CONCURRENTLY orders_c ON orders (c);"),
             std::string::npos);

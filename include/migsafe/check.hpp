@@ -50,8 +50,13 @@ struct InputProblem {
   std::string kind;  // "syntax-error", "input-error"
 };
 
-enum class TransactionMode { autocommit };
+// How the migration runner sends a file: each statement on its own (autocommit, with BEGIN ...
+// COMMIT in the file honoured), the whole file wrapped in one transaction (per_file), or the
+// whole file as one multi-statement query string, which PostgreSQL runs as an implicit
+// transaction block (single_query).
+enum class TransactionMode { autocommit, per_file, single_query };
 std::string_view transaction_mode_name(TransactionMode m);
+std::optional<TransactionMode> parse_transaction_mode(std::string_view s);
 
 struct CheckOptions {
   Dialect dialect = Dialect::postgres;

@@ -165,6 +165,8 @@ enum class OpKind {
   enable_disable_trigger,
   add_enum_value,
   create_type,
+  create_domain,  // object: the domain; has_where: it carries CHECK / NOT NULL constraints
+  alter_domain_add_constraint,
   create_extension,
   create_function,
   do_block,

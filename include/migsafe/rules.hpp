@@ -85,6 +85,7 @@ struct Rule {
   std::string docs;
   std::string cause;     // findings of rules with the same cause on one operation collapse into one
   bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
+  bool once_per_file = false;  // report only the first match in each file
   Condition when;
   RuleExamples examples;
   std::vector<std::string> aliases;  // other tools' ids (squawk) that name the same hazard
@@ -113,6 +114,12 @@ struct OpFacts {
   std::string held_by;                     // the statement kind that took held_lock
   bool added_in_same_transaction = false;  // VALIDATE of a constraint added NOT VALID in this tx
   bool partitioned_table = false;
+  bool lock_timeout_set = false;  // a non-zero lock_timeout is in force for this statement
+  bool nested_begin = false;      // BEGIN while a transaction is already open
+  int access_exclusive_statements =
+      0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it
+  LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table
+  std::string other_held_by;
 };
 
 struct EvalInput {
@@ -132,6 +139,9 @@ bool is_known_effect(std::string_view name);
 std::vector<std::string> known_attributes();
 std::vector<std::string> known_effects();
 std::string attribute_value(std::string_view name, const EvalInput& in);
+// Multi-valued attributes (column_types, ...) match when any of their values is listed.
+bool attribute_matches(std::string_view name, const std::vector<std::string>& values,
+                       const EvalInput& in);
 std::string effect_value(std::string_view name, const EvalInput& in);
 
 // {placeholder} expansion of messages and safer alternatives.

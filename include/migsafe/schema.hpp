@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "migsafe/ir.hpp"
@@ -65,6 +66,10 @@ class SchemaModel {
   // Applies one operation that ran in file `file` (transaction `tx` within it).
   void apply(const Operation& op, int file, int tx);
   size_t table_count() const { return tables_.size(); }
+  // A domain with CHECK or NOT NULL constraints: adding a column of it rewrites the table.
+  bool domain_has_constraints(const std::string& name) const {
+    return constrained_domains_.count(name) > 0;
+  }
 
  private:
   static std::string key(const QualifiedName& n);
@@ -73,6 +78,7 @@ class SchemaModel {
 
   std::unordered_map<std::string, TableInfo> tables_;
   std::unordered_map<std::string, std::string> index_owner_;  // index key -> table key
+  std::unordered_set<std::string> constrained_domains_;
 };
 
 }  // namespace migsafe

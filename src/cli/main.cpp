@@ -47,7 +47,7 @@ bool use_color(const std::string& mode) {
 
 int run_check(const CommonOptions& common, const std::vector<std::string>& paths,
               const std::string& version, const std::string& format, const std::string& fail_on,
-              const std::string& color) {
+              const std::string& color, const std::string& transactions) {
   CheckOptions opt;
   opt.dialect = dialect_or_throw(common.dialect);
   opt.version = default_target_version(opt.dialect);
@@ -59,6 +59,10 @@ int run_check(const CommonOptions& common, const std::vector<std::string>& paths
                                                          " version (PostgreSQL: 11 to 17)");
     opt.version = *v;
   }
+  auto tm = parse_transaction_mode(transactions);
+  if (!tm)
+    throw CLI::ValidationError("--transactions", "must be autocommit, per-file or single-query");
+  opt.transactions = *tm;
   auto f = parse_fail_on(fail_on);
   if (!f) throw CLI::ValidationError("--fail-on", "must be error, warning or never");
   if (paths.empty())
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> paths;
   std::string version, format = "text", fail_on = "error", color = "auto";
+  std::string transactions = "autocommit";
   CLI::App* check = app.add_subcommand("check", "check migration files, folders or - (stdin)");
   add_common(check);
   check->add_option("PATH", paths, "files, folders (ordered migration sets) or - for stdin");
@@ -159,6 +164,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"error", "warning", "never"}));
   check->add_option("--color", color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  check
+      ->add_option("--transactions", transactions,
+                   "how the runner sends each file: autocommit (default; BEGIN/COMMIT in the "
+                   "file honoured), per-file (wrapped in one transaction) or single-query (one "
+                   "multi-statement query string: an implicit transaction block)")
+      ->check(CLI::IsMember({"autocommit", "per-file", "single-query"}));
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);
@@ -170,7 +181,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-    if (check->parsed()) return run_check(common, paths, version, format, fail_on, color);
+    if (check->parsed())
+      return run_check(common, paths, version, format, fail_on, color, transactions);
     if (rules->parsed()) return run_rules(common);
     if (explain->parsed()) return run_explain(common, rule_id);
   } catch (const CLI::Success& e) {

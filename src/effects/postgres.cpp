@@ -27,13 +27,15 @@ std::string volatile_function(const ExprInfo& e) {
   return {};
 }
 
-void add_column(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
-  (void)t;
-  (void)v;
+void add_column(const Operation& op, const SchemaModel& schema, Effect& e) {
   e.lock = LM::access_exclusive;
   if (!op.column_spec) return;
   const ColumnSpec& c = *op.column_spec;
-  if (c.serial) {
+  if (c.type.user_defined && schema.domain_has_constraints(c.type.name)) {
+    e.rewrite = true;
+    e.reason =
+        c.type.name + " is a domain with constraints: every existing row is rewritten to check it";
+  } else if (c.serial) {
     e.rewrite = true;
     e.reason = c.name + " is a serial column: every existing row gets its own nextval()";
   } else if (c.generated == Generated::identity) {
@@ -65,7 +67,17 @@ void add_column(const Operation& op, const TableInfo* t, TargetVersion v, Effect
     e.hold = Hold::index_build;
     e.reason = "the column's unique index is built while the lock is held";
   }
-  if (c.references) e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
+  if (c.references) {
+    e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
+    // With a non-NULL default every existing row gets a value that must exist in the
+    // referenced table: the foreign key is checked row by row.
+    if (has_default) {
+      e.scan = true;
+      e.hold = Hold::scan;
+      e.reason = "every existing row's default is looked up in " + c.references->table.display() +
+                 " while both tables are locked";
+    }
+  }
 }
 
 void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
@@ -78,7 +90,9 @@ void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect
   e.reason = tc.reason;
   if (e.rewrite) {
     e.hold = Hold::rewrite;
-    e.breaks_compat = false;
+    if (t && !t->indexes.empty())
+      e.reason +=
+          "; all " + std::to_string(t->indexes.size()) + " indexes of the table are rebuilt";
   }
 }
 
@@ -200,7 +214,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       if (op.concurrently) e.tx = TxRule::outside_block;
       break;
     case OpKind::add_column:
-      add_column(op, t, v, e);
+      add_column(op, schema, e);
       break;
     case OpKind::drop_column:
       e.lock = LM::access_exclusive;
@@ -217,8 +231,13 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
     case OpKind::set_default:
     case OpKind::drop_default:
     case OpKind::rename_constraint:
+      e.lock = LM::access_exclusive;
+      break;
     case OpKind::set_tablespace:
       e.lock = LM::access_exclusive;
+      e.rewrite = true;
+      e.hold = Hold::rewrite;
+      e.reason = "every file of the table is copied to the new tablespace";
       break;
     case OpKind::add_constraint:
       add_constraint(op, t, e);

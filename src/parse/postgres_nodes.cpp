@@ -711,8 +711,33 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     return;
   }
   OpKind k = OpKind::other;
-  if (type == "CreateEnumStmt" || type == "CompositeTypeStmt" || type == "CreateDomainStmt" ||
-      type == "CreateRangeStmt")
+  if (type == "CreateDomainStmt" || type == "AlterDomainStmt") {
+    bool create = type == "CreateDomainStmt";
+    if (!create && text_of(n, "subtype") != "C") {
+      Operation op = base_op(OpKind::other, ctx);
+      op.detail = type;
+      out.ops.push_back(std::move(op));
+      return;
+    }
+    Operation op =
+        base_op(create ? OpKind::create_domain : OpKind::alter_domain_add_constraint, ctx);
+    op.object = name_from_list(string_list(n, create ? "domainname" : "typeName")).display();
+    if (create) {
+      each(n, "constraints", [&](element w) {
+        auto [ct, c] = unwrap(w);
+        std::string_view kind = text_of(c, "contype");
+        if (ct == "Constraint" && (kind == "CONSTR_CHECK" || kind == "CONSTR_NOTNULL"))
+          op.has_where = true;
+      });
+    } else if (auto def = field(n, "def")) {
+      auto [ct, c] = unwrap(*def);
+      if (ct == "Constraint") op.constraint = constraint_spec(c);
+      op.has_where = true;
+    }
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  if (type == "CreateEnumStmt" || type == "CompositeTypeStmt" || type == "CreateRangeStmt")
     k = OpKind::create_type;
   else if (type == "CreateExtensionStmt")
     k = OpKind::create_extension;

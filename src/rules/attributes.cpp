@@ -41,6 +41,29 @@ bool default_is_volatile(const ExprInfo& e) {
   });
 }
 
+// Attributes with one value per column or identifier: a test passes when any value matches.
+struct MultiNamed {
+  std::string_view name;
+  std::vector<std::string> (*get)(const EvalInput&);
+  std::string_view doc;
+};
+
+std::vector<const ColumnSpec*> columns_of(const EvalInput& in) {
+  std::vector<const ColumnSpec*> out;
+  if (in.op.column_spec) out.push_back(&*in.op.column_spec);
+  for (const auto& c : in.op.columns) out.push_back(&c);
+  return out;
+}
+
+std::string type_base(const ColumnSpec& c) {
+  if (c.serial) {
+    if (c.type.name == "int8") return "bigserial";
+    if (c.type.name == "int2") return "smallserial";
+    return "serial";
+  }
+  return c.type.name;
+}
+
 const Named kAttributes[] = {
     {"concurrently", [](const EvalInput& in) { return b(in.op.concurrently); },
      "CONCURRENTLY was given"},
@@ -72,10 +95,18 @@ const Named kAttributes[] = {
      "UNIQUE / PRIMARY KEY ... USING INDEX"},
     {"constraint_type",
      [](const EvalInput& in) {
-       return in.op.constraint ? std::string(constraint_kind_name(in.op.constraint->kind))
-                               : std::string();
+       if (in.op.constraint) return std::string(constraint_kind_name(in.op.constraint->kind));
+       // DROP / VALIDATE CONSTRAINT name the constraint; its kind comes from the schema model.
+       const ConstraintInfo* c = in.table ? in.table->constraint(in.op.object) : nullptr;
+       return c ? std::string(constraint_kind_name(c->kind)) : std::string();
      },
-     "check, foreign_key, unique, primary_key, exclusion"},
+     "check, foreign_key, unique, primary_key, exclusion (from the schema model for DROP)"},
+    {"bulk_data_change",
+     [](const EvalInput& in) {
+       return b(in.op.kind == OpKind::update || in.op.kind == OpKind::delete_rows ||
+                (in.op.kind == OpKind::insert && in.op.from_select));
+     },
+     "UPDATE, DELETE or INSERT ... SELECT"},
     {"serial", [](const EvalInput& in) { return b(col(in) && col(in)->serial); },
      "the added column is serial / bigserial / smallserial"},
     {"generated",
@@ -120,6 +151,29 @@ const Named kAttributes[] = {
     {"partitioned_table", [](const EvalInput& in) { return b(in.facts.partitioned_table); },
      "the table is partitioned"},
     {"node", [](const EvalInput& in) { return in.stmt.node; }, "the parser's statement node name"},
+    {"lock_timeout_set", [](const EvalInput& in) { return b(in.facts.lock_timeout_set); },
+     "a non-zero lock_timeout is in force (tracked through SET, SET LOCAL, RESET, set_config)"},
+    {"nested_begin", [](const EvalInput& in) { return b(in.facts.nested_begin); },
+     "BEGIN while a transaction is already open"},
+    {"earlier_access_exclusive_statements",
+     [](const EvalInput& in) { return std::to_string(in.facts.access_exclusive_statements); },
+     "how many earlier statements of this transaction took ACCESS EXCLUSIVE on the table"},
+    {"other_held_lock_blocks_writes",
+     [](const EvalInput& in) { return b(lock_blocks_writes(in.facts.other_held_lock)); },
+     "the transaction holds a lock that blocks writes on another table"},
+    {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
+     "the schema the statement names for its table (empty when unqualified)"},
+    {"identifier_too_long",
+     [](const EvalInput& in) {
+       auto too_long = [](const std::string& n) { return n.size() > 63; };
+       bool any = too_long(in.op.table.name) || too_long(in.op.column) || too_long(in.op.object) ||
+                  too_long(in.op.new_name);
+       for (const ColumnSpec* c : columns_of(in)) any = any || too_long(c->name);
+       if (in.op.index) any = any || too_long(in.op.index->name);
+       if (in.op.constraint) any = any || too_long(in.op.constraint->name);
+       return b(any);
+     },
+     "a name the statement gives is longer than 63 bytes (PostgreSQL truncates it)"},
     {"meta_command",
      [](const EvalInput& in) {
        return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
@@ -143,14 +197,42 @@ const Named kEffects[] = {
      "code that is already deployed stops working"},
     {"fails_on_data", [](const EvalInput& in) { return b(in.effect.fails_on_data); },
      "fails on a table that has rows"},
+    {"locks_other_table", [](const EvalInput& in) { return b(!in.effect.other_locks.empty()); },
+     "the operation also locks another table (a referenced or partition table)"},
     {"outside_transaction_only",
      [](const EvalInput& in) { return b(in.effect.tx == TxRule::outside_block); },
      "cannot run inside a transaction block"},
 };
 
+const MultiNamed kMultiAttributes[] = {
+    {"column_types",
+     [](const EvalInput& in) {
+       std::vector<std::string> out;
+       for (const ColumnSpec* c : columns_of(in)) out.push_back(type_base(*c));
+       if (in.op.new_type) out.push_back(in.op.new_type->name);
+       return out;
+     },
+     "type names of the columns the operation creates or changes (int4, varchar, serial, ...)"},
+    {"limited_column_types",
+     [](const EvalInput& in) {
+       std::vector<std::string> out;
+       for (const ColumnSpec* c : columns_of(in))
+         if (!c->type.mods.empty()) out.push_back(c->type.name);
+       if (in.op.new_type && !in.op.new_type->mods.empty()) out.push_back(in.op.new_type->name);
+       return out;
+     },
+     "type names of those columns that carry a length or precision (varchar(n), ...)"},
+};
+
 template <size_t N>
 const Named* lookup(const Named (&table)[N], std::string_view name) {
   for (const auto& n : table)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+const MultiNamed* lookup_multi(std::string_view name) {
+  for (const auto& n : kMultiAttributes)
     if (n.name == name) return &n;
   return nullptr;
 }
@@ -165,13 +247,16 @@ std::vector<std::string> names(const Named (&table)[N]) {
 }  // namespace
 
 bool is_known_attribute(std::string_view name) {
-  return lookup(kAttributes, name) != nullptr;
+  return lookup(kAttributes, name) != nullptr || lookup_multi(name) != nullptr;
 }
 bool is_known_effect(std::string_view name) {
   return lookup(kEffects, name) != nullptr;
 }
+
 std::vector<std::string> known_attributes() {
-  return names(kAttributes);
+  std::vector<std::string> out = names(kAttributes);
+  for (const auto& m : kMultiAttributes) out.emplace_back(m.name);
+  return out;
 }
 std::vector<std::string> known_effects() {
   return names(kEffects);
@@ -180,6 +265,18 @@ std::vector<std::string> known_effects() {
 std::string attribute_value(std::string_view name, const EvalInput& in) {
   const Named* n = lookup(kAttributes, name);
   return n ? n->get(in) : std::string();
+}
+
+bool attribute_matches(std::string_view name, const std::vector<std::string>& values,
+                       const EvalInput& in) {
+  auto wanted = [&](const std::string& v) {
+    return std::find(values.begin(), values.end(), v) != values.end();
+  };
+  if (const MultiNamed* m = lookup_multi(name)) {
+    auto actual = m->get(in);
+    return std::any_of(actual.begin(), actual.end(), wanted);
+  }
+  return wanted(attribute_value(name, in));
 }
 
 std::string effect_value(std::string_view name, const EvalInput& in) {

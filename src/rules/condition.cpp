@@ -41,7 +41,7 @@ bool condition_matches(const Condition& c, const EvalInput& in) {
   if (!c.versions.contains(in.version)) return false;
   if (c.lock_at_least && in.effect.lock < *c.lock_at_least) return false;
   for (const auto& t : c.attrs)
-    if (!value_test(t, attribute_value(t.name, in))) return false;
+    if (!attribute_matches(t.name, t.values, in)) return false;
   for (const auto& t : c.effects)
     if (!value_test(t, effect_value(t.name, in))) return false;
   for (const auto& n : c.names) {

@@ -6,47 +6,11 @@
 
 #include "migsafe/check.hpp"
 #include "migsafe/schema.hpp"
+#include "session.hpp"
 #include "suppress.hpp"
 
 namespace migsafe {
 namespace {
-
-std::string table_key(const QualifiedName& n) {
-  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
-}
-
-// Locks an explicit transaction block has taken so far; they are held until it ends.
-class TransactionState {
- public:
-  struct Held {
-    LockMode mode = LockMode::none;
-    std::string by;
-  };
-
-  void clear() {
-    held_.clear();
-    not_valid_.clear();
-  }
-  Held held(const QualifiedName& t) const {
-    auto it = held_.find(table_key(t));
-    return it == held_.end() ? Held{} : it->second;
-  }
-  void take(const QualifiedName& t, LockMode m, std::string_view by) {
-    if (t.name.empty() || m == LockMode::none) return;
-    Held& h = held_[table_key(t)];
-    if (m > h.mode) h = {m, std::string(by)};
-  }
-  void added_not_valid(const QualifiedName& t, const std::string& constraint) {
-    not_valid_.insert(table_key(t) + "/" + constraint);
-  }
-  bool was_added_not_valid(const QualifiedName& t, const std::string& constraint) const {
-    return not_valid_.count(table_key(t) + "/" + constraint) > 0;
-  }
-
- private:
-  std::map<std::string, Held> held_;
-  std::set<std::string> not_valid_;
-};
 
 std::string hold_phrase(const Effect& e, bool in_tx) {
   std::string s;
@@ -138,24 +102,28 @@ class Analyzer {
     found_.clear();
     stmt_of_.clear();
     spans_.clear();
-    tx_.clear();
+    fired_once_.clear();
+    session_.emplace(opt_.transactions);
   }
 
   void statement(const Statement& st) {
     int si = static_cast<int>(spans_.size());
     spans_.push_back(st.span);
     std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
-    bool ends_tx = false;
+    session_->begin_statement(st);
     for (const Operation& op : st.ops) {
-      if (op.kind == OpKind::commit || op.kind == OpKind::rollback) ends_tx = true;
-      if (op.kind == OpKind::begin) tx_.clear();
       evaluate(st, op, normalized);
       stmt_of_.resize(found_.size(), si);
     }
-    if (ends_tx || !st.in_transaction) tx_.clear();
+    session_->end_statement(st);
   }
 
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
+    if (session_->explicit_open())
+      found_.push_back(builtin_finding("begin-without-commit", session_->open_begin_offset(),
+                                       "BEGIN has no COMMIT: when the file ends, the session "
+                                       "closes and everything since BEGIN is rolled back"));
+    stmt_of_.resize(found_.size(), -1);
     apply_suppressions(comments);
     for (auto& f : found_) out.push_back(std::move(f));
     found_.clear();
@@ -165,7 +133,7 @@ class Analyzer {
 
  private:
   void evaluate(const Statement& st, const Operation& op, const std::string& normalized) {
-    TransactionState& tx = tx_;
+    const SessionState& session = *session_;
     const int model_file = model_file_;
     Effect effect = compute_effect(opt_.dialect, op, model_, opt_.version);
     const TableInfo* table = model_.find(effect.table);
@@ -175,20 +143,28 @@ class Analyzer {
     facts.table_new = (table && table->origin.file == model_file) ||
                       ((op.kind == OpKind::create_table || op.kind == OpKind::create_table_as) &&
                        !(table && op.if_not_exists));
-    facts.in_transaction = st.in_transaction;
+    facts.in_transaction = session.in_transaction();
+    facts.nested_begin = session.nested_begin() && op.kind == OpKind::begin;
     facts.partitioned_table = table && table->partitioned;
-    if (st.in_transaction) {
-      auto held = tx.held(effect.table);
+    facts.lock_timeout_set = session.lock_timeout_set();
+    if (facts.in_transaction) {
+      auto held = session.held(effect.table);
       facts.held_lock = held.mode;
       facts.held_by = held.by;
+      facts.access_exclusive_statements = held.statements;
+      auto other = session.strongest_elsewhere(effect.table);
+      facts.other_held_lock = other.mode;
+      facts.other_held_by = other.by;
       if (op.kind == OpKind::validate_constraint)
-        facts.added_in_same_transaction = tx.was_added_not_valid(effect.table, op.object);
+        facts.added_in_same_transaction = session.added_not_valid(effect.table, op.object);
     }
     EvalInput in{st, op, effect, facts, table, opt_.version, normalized};
 
     std::vector<Candidate> candidates;
     for (const Rule* r : rules_) {
+      if (r->once_per_file && fired_once_.count(r->id)) continue;
       if (!condition_matches(r->when, in)) continue;
+      if (r->once_per_file) fired_once_.insert(r->id);
       Finding f;
       f.rule_id = r->id;
       f.severity = r->severity;
@@ -207,13 +183,7 @@ class Analyzer {
     keep_one_per_cause(candidates, found_);
 
     model_.apply(op, model_file, st.transaction);
-    if (st.in_transaction) {
-      std::string by(op_sql_words(op.kind));
-      tx.take(effect.table, effect.lock, by);
-      for (const auto& o : effect.other_locks) tx.take(o.table, o.mode, by);
-      if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
-        tx.added_not_valid(effect.table, op.constraint->name);
-    }
+    session_->record(op, effect);
   }
 
   // One finding per cause: among rules sharing a cause, the most severe (then the first) wins.
@@ -246,42 +216,58 @@ class Analyzer {
     return f;
   }
 
+  // A suppression names rule ids, or ids other tools use for the same hazard (squawk's).
+  bool names_rule(const Suppression& s, const std::string& rule_id) const {
+    for (const auto& id : s.rule_ids) {
+      if (id == rule_id) return true;
+      const Rule* r = find_rule(packs_, rule_id);
+      if (r && std::find(r->aliases.begin(), r->aliases.end(), id) != r->aliases.end()) return true;
+    }
+    return false;
+  }
+
+  bool known_id(const std::string& id) const {
+    if (find_rule(packs_, id)) return true;
+    for (const auto& p : packs_)
+      for (const auto& r : p.rules)
+        if (std::find(r.aliases.begin(), r.aliases.end(), id) != r.aliases.end()) return true;
+    return false;
+  }
+
   void apply_suppressions(const std::vector<Comment>& comments) {
-    std::vector<Finding>& found = found_;
-    const std::vector<int>& stmt_of = stmt_of_;
     std::vector<Suppression> sups = find_suppressions(*src_, comments, spans_);
     if (sups.empty()) return;
-    std::vector<bool> drop(found.size(), false);
+    std::vector<bool> drop(found_.size(), false);
     for (auto& s : sups) {
-      for (size_t i = 0; i < found.size(); ++i) {
-        if (stmt_of[i] != s.statement) continue;
-        if (std::find(s.rule_ids.begin(), s.rule_ids.end(), found[i].rule_id) == s.rule_ids.end())
-          continue;
+      for (size_t i = 0; i < found_.size(); ++i) {
+        bool covers = s.whole_file || (stmt_of_[i] >= 0 && stmt_of_[i] == s.statement);
+        if (!covers || !names_rule(s, found_[i].rule_id)) continue;
         drop[i] = true;
         s.used = true;
       }
     }
     std::vector<Finding> kept;
-    for (size_t i = 0; i < found.size(); ++i)
-      if (!drop[i]) kept.push_back(std::move(found[i]));
+    for (size_t i = 0; i < found_.size(); ++i)
+      if (!drop[i]) kept.push_back(std::move(found_[i]));
     for (const auto& s : sups) {
-      for (const auto& id : s.rule_ids)
-        if (!find_rule(packs_, id))
-          kept.push_back(
-              builtin_finding("suppression-unknown-rule", s.offset,
-                              "the suppression names '" + id + "', which no active rule has"));
-      if (s.reason.empty())
+      bool all_known = true;
+      for (const auto& id : s.rule_ids) {
+        if (known_id(id)) continue;
+        all_known = false;
+        kept.push_back(
+            builtin_finding("suppression-unknown-rule", s.offset,
+                            "the suppression names '" + id + "', which no active rule has"));
+      }
+      if (s.reason.empty() && !s.foreign)
         kept.push_back(builtin_finding("suppression-without-reason", s.offset,
                                        "the suppression gives no reason: say why the finding does "
                                        "not apply here"));
-      bool all_known = std::all_of(s.rule_ids.begin(), s.rule_ids.end(),
-                                   [&](const std::string& id) { return find_rule(packs_, id); });
       if (!s.used && !s.rule_ids.empty() && all_known)
         kept.push_back(builtin_finding(
             "suppression-unused", s.offset,
             "the suppression of " + s.rule_ids.front() + " suppressed nothing: remove it"));
     }
-    found = std::move(kept);
+    found_ = std::move(kept);
   }
 
   const std::vector<Pack>& packs_;
@@ -293,7 +279,8 @@ class Analyzer {
   const SourceText* src_ = nullptr;
   size_t file_index_ = 0;
   int model_file_ = 0;
-  TransactionState tx_;
+  std::optional<SessionState> session_;
+  std::set<std::string> fired_once_;  // rules that fire once per file and already did
   std::vector<Finding> found_;
   std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
   std::vector<Span> spans_;

@@ -245,7 +245,7 @@ class PackReader {
   Rule read_rule(const YAML::Node& r, const Pack& p) const {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
-                   "examples", "aliases", "builtin"});
+                   "examples", "aliases", "builtin", "once"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -260,7 +260,12 @@ class PackReader {
     rule.docs = scalar(r, "docs", false);
     if (rule.docs.empty()) rule.docs = "docs/rules.md#" + rule.id;
     rule.cause = scalar(r, "cause", false);
-    rule.builtin = r["builtin"] && r["builtin"].as<std::string>() == "true";
+    rule.builtin = r["builtin"] && normalize_value(r["builtin"].as<std::string>()) == "true";
+    if (r["once"]) {
+      std::string once = scalar(r, "once");
+      if (once != "per-file") fail(r["once"], "once takes the value per-file");
+      rule.once_per_file = true;
+    }
     if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
     if (r["when"])
       rule.when = read_condition(r["when"], p.dialect);

@@ -6,7 +6,18 @@
 namespace migsafe {
 namespace {
 
-constexpr std::string_view kMarker = "migsafe:ignore";
+struct Marker {
+  std::string_view text;
+  bool whole_file;
+  bool foreign;
+};
+// Longer markers first: "migsafe:ignore-file" must not be read as "migsafe:ignore".
+constexpr Marker kMarkers[] = {
+    {"migsafe:ignore-file", true, false},
+    {"migsafe:ignore", false, false},
+    {"squawk-ignore-file", true, true},
+    {"squawk-ignore", false, true},
+};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -21,13 +32,22 @@ std::optional<Suppression> parse(const Comment& c) {
   else if (body.starts_with("/*"))
     body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
   body = trim(body);
-  if (!body.starts_with(kMarker)) return std::nullopt;
-  body.remove_prefix(kMarker.size());
-  if (!body.empty() && !std::isspace(static_cast<unsigned char>(body.front()))) return std::nullopt;
-  body = trim(body);
+  const Marker* marker = nullptr;
+  for (const auto& m : kMarkers) {
+    if (!body.starts_with(m.text)) continue;
+    std::string_view rest = body.substr(m.text.size());
+    if (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest.front()))) continue;
+    marker = &m;
+    body = trim(rest);
+    break;
+  }
+  if (!marker) return std::nullopt;
   Suppression s;
   s.offset = c.begin;
-  size_t end = body.find_first_of(" \t");
+  s.whole_file = marker->whole_file;
+  s.foreign = marker->foreign;
+  // squawk accepts "rule1, rule2" with spaces; migsafe ids end at the first space.
+  size_t end = marker->foreign ? std::string_view::npos : body.find_first_of(" \t");
   std::string_view ids = body.substr(0, end);
   s.reason = end == std::string_view::npos ? std::string() : std::string(trim(body.substr(end)));
   while (!ids.empty()) {

@@ -1,5 +1,6 @@
 // Inline suppressions: "-- migsafe:ignore rule-id[,rule-id] reason" on the line above a
-// statement or at its end.
+// statement or at its end; "-- migsafe:ignore-file rule-id reason" for the whole file; and
+// squawk's "-- squawk-ignore rule" / "-- squawk-ignore-file rule" so teams keep theirs.
 #pragma once
 
 #include <string>
@@ -13,7 +14,9 @@ struct Suppression {
   uint32_t offset = 0;  // where the comment starts
   std::vector<std::string> rule_ids;
   std::string reason;
-  int statement = -1;  // index of the statement it applies to, -1 if none follows
+  int statement = -1;       // index of the statement it applies to, -1 if none follows
+  bool whole_file = false;  // migsafe:ignore-file / squawk-ignore-file
+  bool foreign = false;     // another tool's comment (squawk-ignore): no reason expected
   bool used = false;
 };
 

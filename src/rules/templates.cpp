@@ -61,7 +61,11 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
   if (key == "reason") return in.effect.reason;
   if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));
-  if (key == "held_by") return in.facts.held_by;  // already in SQL words
+  if (key == "held_by") return in.facts.held_by;
+  if (key == "other_held_lock") return std::string(lock_mode_name(in.facts.other_held_lock));
+  if (key == "other_held_by") return in.facts.other_held_by;
+  if (key == "statements")
+    return std::to_string(in.facts.access_exclusive_statements + 1);  // already in SQL words
   if (key == "type") return in.op.new_type ? in.op.new_type->display() : std::string();
   if (key == "column_type")
     return in.op.column_spec ? in.op.column_spec->type.display() : std::string();

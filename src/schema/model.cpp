@@ -251,6 +251,10 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::drop_view:
       tables_.erase(key(op.table));
       return;
+    case OpKind::create_domain:
+    case OpKind::alter_domain_add_constraint:
+      if (op.has_where) constrained_domains_.insert(op.object);
+      return;
     case OpKind::drop_schema:
       std::erase_if(tables_, [&](const auto& kv) { return kv.second.name.schema == op.object; });
       return;

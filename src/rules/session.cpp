@@ -1,0 +1,121 @@
+#include "session.hpp"
+
+#include <cctype>
+
+#include "migsafe/rules.hpp"
+
+namespace migsafe {
+
+std::string table_key(const QualifiedName& n) {
+  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
+}
+
+namespace {
+bool has_op(const Statement& st, OpKind k) {
+  for (const auto& op : st.ops)
+    if (op.kind == k) return true;
+  return false;
+}
+}  // namespace
+
+void SessionState::begin_statement(const Statement& st) {
+  nested_begin_ = false;
+  ae_this_statement_.clear();
+  if (!has_op(st, OpKind::begin)) return;
+  // In per-file mode the runner's transaction is already open: BEGIN only draws a warning
+  // from PostgreSQL. In a single query string, BEGIN turns the implicit block explicit.
+  if (explicit_open_ || mode_ == TransactionMode::per_file) {
+    nested_begin_ = true;
+    return;
+  }
+  explicit_open_ = true;
+  begin_offset_ = st.span.begin;
+}
+
+void SessionState::end_statement(const Statement& st) {
+  for (const auto& k : ae_this_statement_) ++held_[k].statements;
+  if (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback)) {
+    explicit_open_ = false;
+    end_transaction();
+  } else if (!in_transaction()) {
+    end_transaction();
+  }
+}
+
+void SessionState::end_transaction() {
+  held_.clear();
+  not_valid_.clear();
+  local_lock_timeout_.reset();
+}
+
+SessionState::Held SessionState::held(const QualifiedName& t) const {
+  auto it = held_.find(table_key(t));
+  return it == held_.end() ? Held{} : it->second;
+}
+
+SessionState::Held SessionState::strongest_elsewhere(const QualifiedName& t) const {
+  Held best;
+  std::string self = table_key(t);
+  for (const auto& [k, h] : held_)
+    if (k != self && h.mode > best.mode) best = h;
+  return best;
+}
+
+bool SessionState::added_not_valid(const QualifiedName& t, const std::string& constraint) const {
+  return not_valid_.count(table_key(t) + "/" + constraint) > 0;
+}
+
+bool SessionState::timeout_is_off(std::string_view v) {
+  // 0 in any unit switches the timeout off; so does the server default.
+  size_t i = 0;
+  while (i < v.size() && (v[i] == '0' || v[i] == '.')) ++i;
+  while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+  std::string unit;
+  for (; i < v.size(); ++i)
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(v[i])));
+  bool all_zero = !v.empty() && (v[0] == '0' || v[0] == '.');
+  if (all_zero && (unit.empty() || unit == "ms" || unit == "s" || unit == "min" || unit == "h" ||
+                   unit == "d" || unit == "us"))
+    return true;
+  return v.empty() || v == "default" || v == "DEFAULT";
+}
+
+bool SessionState::lock_timeout_set() const {
+  if (local_lock_timeout_ && in_transaction()) return *local_lock_timeout_;
+  return session_lock_timeout_.value_or(false);
+}
+
+void SessionState::take(const QualifiedName& t, LockMode m, std::string_view by) {
+  if (t.name.empty() || m == LockMode::none || !in_transaction()) return;
+  std::string k = table_key(t);
+  Held& h = held_[k];
+  if (m > h.mode) {
+    h.mode = m;
+    h.by = std::string(by);
+  }
+  if (m == LockMode::access_exclusive) ae_this_statement_.insert(k);
+}
+
+void SessionState::record(const Operation& op, const Effect& e) {
+  std::string by(op_sql_words(op.kind));
+  take(e.table, e.lock, by);
+  for (const auto& o : e.other_locks) take(o.table, o.mode, by);
+  if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
+    not_valid_.insert(table_key(e.table) + "/" + op.constraint->name);
+  bool all = op.object == "all";
+  if (op.kind == OpKind::set_setting && op.object == "lock_timeout") {
+    bool on = !timeout_is_off(op.value);
+    if (op.local) {
+      if (in_transaction())
+        local_lock_timeout_ = on;  // outside a transaction SET LOCAL does nothing
+    } else {
+      session_lock_timeout_ = on;
+      local_lock_timeout_.reset();
+    }
+  } else if (op.kind == OpKind::reset_setting && (op.object == "lock_timeout" || all)) {
+    session_lock_timeout_.reset();
+    local_lock_timeout_.reset();
+  }
+}
+
+}  // namespace migsafe

@@ -1,0 +1,65 @@
+// The database session as the migration runs it, statement by statement: whether a transaction
+// is open (explicit, or the runner's), which table locks it holds, which constraints it added
+// NOT VALID, and the lock_timeout in force. The rules engine reads it before each operation and
+// updates it after.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "migsafe/check.hpp"
+
+namespace migsafe {
+
+std::string table_key(const QualifiedName& n);
+
+class SessionState {
+ public:
+  struct Held {
+    LockMode mode = LockMode::none;
+    std::string by;      // SQL words of the statement that took it
+    int statements = 0;  // statements of this transaction that took ACCESS EXCLUSIVE on it
+  };
+
+  explicit SessionState(TransactionMode mode) : mode_(mode) {}
+
+  // Before a statement's operations: BEGIN opens a block (or nests in one).
+  void begin_statement(const Statement& st);
+  // After them: COMMIT / ROLLBACK end the transaction; in autocommit a statement outside a
+  // block is a transaction of its own.
+  void end_statement(const Statement& st);
+
+  bool in_transaction() const { return explicit_open_ || mode_ != TransactionMode::autocommit; }
+  bool explicit_open() const { return explicit_open_; }
+  bool nested_begin() const { return nested_begin_; }  // this statement's BEGIN nests
+  uint32_t open_begin_offset() const { return begin_offset_; }
+
+  Held held(const QualifiedName& t) const;
+  // The strongest lock the transaction holds on any table other than t.
+  Held strongest_elsewhere(const QualifiedName& t) const;
+  bool added_not_valid(const QualifiedName& t, const std::string& constraint) const;
+  bool lock_timeout_set() const;
+
+  // Records what an operation did: locks taken, settings changed.
+  void record(const Operation& op, const Effect& e);
+
+ private:
+  void end_transaction();
+  void take(const QualifiedName& t, LockMode m, std::string_view by);
+  static bool timeout_is_off(std::string_view v);
+
+  TransactionMode mode_;
+  bool explicit_open_ = false;
+  bool nested_begin_ = false;
+  uint32_t begin_offset_ = 0;
+  bool took_ae_in_statement_ = false;
+  std::set<std::string> ae_this_statement_;
+  std::map<std::string, Held> held_;
+  std::set<std::string> not_valid_;
+  std::optional<bool> session_lock_timeout_;  // set for the session; nullopt: server default (off)
+  std::optional<bool> local_lock_timeout_;    // SET LOCAL, until the transaction ends
+};
+
+}  // namespace migsafe
