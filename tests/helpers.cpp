@@ -17,6 +17,13 @@ const std::vector<Pack>& shipped_postgres_packs() {
   return packs;
 }
 
+const std::vector<Pack>& all_postgres_packs() {
+  static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml"),
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres-style.yaml")};
+  return packs;
+}
+
 CheckResult check_files(const std::vector<std::string>& files, int pg_major,
                         const std::vector<Pack>* packs) {
   SourceSet set;

@@ -11,6 +11,8 @@
 namespace migsafe::test {
 
 const std::vector<Pack>& shipped_postgres_packs();
+// The shipped pack plus the opt-in postgres-style pack.
+const std::vector<Pack>& all_postgres_packs();
 
 // Checks one migration set made of the given files (earlier files feed the schema model).
 CheckResult check_files(const std::vector<std::string>& files, int pg_major = 16,

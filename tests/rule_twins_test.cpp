@@ -9,13 +9,13 @@ namespace {
 
 std::vector<std::string> rule_ids() {
   std::vector<std::string> ids;
-  for (const auto& p : test::shipped_postgres_packs())
+  for (const auto& p : test::all_postgres_packs())
     for (const auto& r : p.rules) ids.push_back(r.id);
   return ids;
 }
 
 const Rule& rule(const std::string& id) {
-  const Rule* r = find_rule(test::shipped_postgres_packs(), id);
+  const Rule* r = find_rule(test::all_postgres_packs(), id);
   EXPECT_NE(r, nullptr);
   return *r;
 }
@@ -27,7 +27,7 @@ CheckResult run_example(const Rule& r, const std::string& sql) {
   if (!r.examples.setup.empty()) files.push_back(r.examples.setup);
   files.push_back(sql);
   int major = r.examples.version ? r.examples.version->major : 16;
-  return check_files(files, major);
+  return check_files(files, major, &test::all_postgres_packs());
 }
 
 class RuleTwins : public ::testing::TestWithParam<std::string> {};

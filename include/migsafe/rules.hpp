@@ -103,6 +103,7 @@ Pack load_pack_text(const std::string& text, const std::string& path);
 // Finds the shipped pack for a dialect: next to the binary, then the source tree, then the
 // install prefix. Throws ConfigError when none is found.
 std::string find_shipped_pack(Dialect d);
+std::string find_shipped_pack(const std::string& name);  // e.g. "postgres-style"
 const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id);
 
 // Facts about an operation that depend on its place in the migration, not on the operation alone.

@@ -34,7 +34,11 @@ Dialect dialect_or_throw(const std::string& s) {
 std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra) {
   std::vector<Pack> packs;
   packs.push_back(load_pack(find_shipped_pack(d)));
-  for (const auto& p : extra) packs.push_back(load_pack(p));
+  // A bare name ("postgres-style") is a shipped pack; anything else is a path.
+  for (const auto& p : extra) {
+    bool is_path = p.find('/') != std::string::npos || p.ends_with(".yaml") || p.ends_with(".yml");
+    packs.push_back(load_pack(is_path ? p : find_shipped_pack(p)));
+  }
   return packs;
 }
 
@@ -147,7 +151,9 @@ int main(int argc, char** argv) {
 
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("--dialect", common.dialect, "postgres (default), mysql, mariadb, sqlite");
-    sub->add_option("--pack", common.packs, "an extra rule pack (YAML); repeatable")
+    sub->add_option("--pack", common.packs,
+                    "an extra rule pack: a YAML file, or the name of a shipped one "
+                    "(postgres-style); repeatable")
         ->allow_extra_args(false);
   };
 

@@ -163,17 +163,6 @@ const Named kAttributes[] = {
      "the transaction holds a lock that blocks writes on another table"},
     {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
      "the schema the statement names for its table (empty when unqualified)"},
-    {"identifier_too_long",
-     [](const EvalInput& in) {
-       auto too_long = [](const std::string& n) { return n.size() > 63; };
-       bool any = too_long(in.op.table.name) || too_long(in.op.column) || too_long(in.op.object) ||
-                  too_long(in.op.new_name);
-       for (const ColumnSpec* c : columns_of(in)) any = any || too_long(c->name);
-       if (in.op.index) any = any || too_long(in.op.index->name);
-       if (in.op.constraint) any = any || too_long(in.op.constraint->name);
-       return b(any);
-     },
-     "a name the statement gives is longer than 63 bytes (PostgreSQL truncates it)"},
     {"meta_command",
      [](const EvalInput& in) {
        return in.op.kind == OpKind::meta_command ? in.op.object : std::string();

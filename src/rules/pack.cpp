@@ -300,8 +300,12 @@ Pack load_pack(const std::string& path) {
 }
 
 std::string find_shipped_pack(Dialect d) {
+  return find_shipped_pack(std::string(d == Dialect::mariadb ? "mysql" : dialect_name(d)));
+}
+
+std::string find_shipped_pack(const std::string& name) {
   namespace fs = std::filesystem;
-  std::string file = std::string(d == Dialect::mariadb ? "mysql" : dialect_name(d)) + ".yaml";
+  std::string file = name + ".yaml";
   std::vector<fs::path> dirs;
   if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) dirs.emplace_back(env);
   std::error_code ec;
