@@ -127,7 +127,14 @@ std::string_view constraint_kind_name(ConstraintKind k) {
 }
 
 std::string TypeRef::display() const {
+  // The names people write, not the catalog's internal ones.
+  static constexpr std::pair<std::string_view, std::string_view> kSqlNames[] = {
+      {"int2", "smallint"},           {"int4", "integer"}, {"int8", "bigint"}, {"float4", "real"},
+      {"float8", "double precision"}, {"bool", "boolean"}, {"bpchar", "char"},
+  };
   std::string out = name;
+  for (const auto& [internal, sql] : kSqlNames)
+    if (name == internal) out = sql;
   if (!mods.empty()) {
     out += '(';
     for (size_t i = 0; i < mods.size(); ++i) {

@@ -178,6 +178,16 @@ enum class OpKind {
 std::string_view op_kind_name(OpKind k);
 std::optional<OpKind> parse_op_kind(std::string_view s);
 
+struct Statement;
+
+// The SQL statements a PL/pgSQL routine runs, located in the file. Parsed on first use: most
+// functions a migration creates are never called by it.
+class RoutineBody {
+ public:
+  virtual ~RoutineBody() = default;
+  virtual const std::vector<Statement>& statements() const = 0;
+};
+
 struct Operation {
   OpKind kind = OpKind::other;
   uint32_t location = 0;  // byte offset where the operation starts (the statement's when unknown)
@@ -203,6 +213,10 @@ struct Operation {
   bool local = false;        // SET LOCAL
   bool partitioned = false;  // create_table ... PARTITION BY
   std::string value;         // set_setting value, lock mode for lock_table
+  // do_block / create_function in PL/pgSQL: what the body runs. Shared, so copying an
+  // operation stays cheap.
+  std::shared_ptr<const RoutineBody> body;
+  std::vector<std::string> calls;  // functions / procedures a SELECT or CALL invokes
 };
 
 struct Statement {

@@ -39,10 +39,19 @@ class ConfigError : public std::runtime_error {
 // locking it harms nobody, so most rules only look at existing tables.
 enum class TableScope { existing, created_here, any };
 
+struct EvalInput;
+
 struct ValueTest {
   std::string name;                 // attribute or effect name
   std::vector<std::string> values;  // matches when the value equals any of these
+  // Resolved when the pack loads, so evaluating a rule never looks a name up.
+  std::string (*single)(const EvalInput&) = nullptr;
+  std::vector<std::string> (*multi)(const EvalInput&) = nullptr;
 };
+// Binds a test to its reader; false when the name is unknown.
+bool resolve_attribute(ValueTest& t);
+bool resolve_effect(ValueTest& t);
+bool value_test_matches(const ValueTest& t, const EvalInput& in);
 
 struct NameTest {
   std::string field;  // table, column, index, constraint, object
@@ -134,16 +143,9 @@ struct EvalInput {
 };
 
 bool condition_matches(const Condition& c, const EvalInput& in);
-// Attribute and effect names packs may use, for validation and docs.
-bool is_known_attribute(std::string_view name);
-bool is_known_effect(std::string_view name);
+// Attribute and effect names packs may use, for docs.
 std::vector<std::string> known_attributes();
 std::vector<std::string> known_effects();
-std::string attribute_value(std::string_view name, const EvalInput& in);
-// Multi-valued attributes (column_types, ...) match when any of their values is listed.
-bool attribute_matches(std::string_view name, const std::vector<std::string>& values,
-                       const EvalInput& in);
-std::string effect_value(std::string_view name, const EvalInput& in);
 
 // {placeholder} expansion of messages and safer alternatives.
 std::string expand_template(std::string_view tmpl, const EvalInput& in);

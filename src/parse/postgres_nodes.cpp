@@ -522,6 +522,9 @@ void variable_set(element n, const PgNodeContext& ctx, Statement& out) {
 // SELECT set_config('name', 'value', is_local) changes a setting like SET does.
 void select(element n, const PgNodeContext& ctx, Statement& out) {
   Operation op = base_op(OpKind::select, ctx);
+  ExprInfo called;
+  if (auto targets = field(n, "targetList")) collect_calls(*targets, called);
+  op.calls = std::move(called.functions);
   each(n, "targetList", [&](element w) {
     auto [type, rt] = unwrap(w);
     auto val = field(rt, "val");
@@ -710,6 +713,48 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     out.ops.push_back(std::move(op));
     return;
   }
+  if (type == "DoStmt") {
+    Operation op = base_op(OpKind::do_block, ctx);
+    op.detail = "plpgsql";
+    each(n, "args", [&](element w) {
+      auto [t, d] = unwrap(w);
+      auto arg = field(d, "arg");
+      if (t != "DefElem" || !arg) return;
+      auto [at, av] = unwrap(*arg);
+      if (at != "String") return;
+      if (text_of(d, "defname") == "language") op.detail = text_of(av, "sval");
+      if (text_of(d, "defname") == "as") op.value = text_of(av, "sval");
+    });
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  if (type == "CreateFunctionStmt") {
+    Operation op = base_op(OpKind::create_function, ctx);
+    op.object = name_from_list(string_list(n, "funcname")).name;
+    each(n, "options", [&](element w) {
+      auto [t, d] = unwrap(w);
+      auto arg = field(d, "arg");
+      if (t != "DefElem" || !arg) return;
+      auto [at, av] = unwrap(*arg);
+      if (text_of(d, "defname") == "language" && at == "String") op.detail = text_of(av, "sval");
+      if (text_of(d, "defname") == "as" && at == "List") {
+        std::vector<std::string> parts = string_list(av, "items");
+        if (!parts.empty()) op.value = parts.front();
+      }
+    });
+    out.ops.push_back(std::move(op));
+    return;
+  }
+  if (type == "CallStmt") {
+    Operation op = base_op(OpKind::other, ctx);
+    op.detail = type;
+    if (auto fc = field(n, "funccall")) {
+      std::vector<std::string> fn = string_list(*fc, "funcname");
+      if (!fn.empty()) op.calls.push_back(fn.back());
+    }
+    out.ops.push_back(std::move(op));
+    return;
+  }
   OpKind k = OpKind::other;
   if (type == "CreateDomainStmt" || type == "AlterDomainStmt") {
     bool create = type == "CreateDomainStmt";
@@ -741,10 +786,6 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     k = OpKind::create_type;
   else if (type == "CreateExtensionStmt")
     k = OpKind::create_extension;
-  else if (type == "CreateFunctionStmt")
-    k = OpKind::create_function;
-  else if (type == "DoStmt")
-    k = OpKind::do_block;
   else if (type == "CommentStmt")
     k = OpKind::comment;
   Operation op = base_op(k, ctx);

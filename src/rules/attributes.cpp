@@ -235,11 +235,29 @@ std::vector<std::string> names(const Named (&table)[N]) {
 
 }  // namespace
 
-bool is_known_attribute(std::string_view name) {
-  return lookup(kAttributes, name) != nullptr || lookup_multi(name) != nullptr;
+bool resolve_attribute(ValueTest& t) {
+  if (const Named* n = lookup(kAttributes, t.name))
+    t.single = n->get;
+  else if (const MultiNamed* m = lookup_multi(t.name))
+    t.multi = m->get;
+  return t.single || t.multi;
 }
-bool is_known_effect(std::string_view name) {
-  return lookup(kEffects, name) != nullptr;
+
+bool resolve_effect(ValueTest& t) {
+  if (const Named* n = lookup(kEffects, t.name)) t.single = n->get;
+  return t.single != nullptr;
+}
+
+// Multi-valued attributes (column_types, ...) match when any of their values is listed.
+bool value_test_matches(const ValueTest& t, const EvalInput& in) {
+  auto wanted = [&](const std::string& v) {
+    return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
+  };
+  if (t.multi) {
+    auto actual = t.multi(in);
+    return std::any_of(actual.begin(), actual.end(), wanted);
+  }
+  return t.single && wanted(t.single(in));
 }
 
 std::vector<std::string> known_attributes() {
@@ -249,28 +267,6 @@ std::vector<std::string> known_attributes() {
 }
 std::vector<std::string> known_effects() {
   return names(kEffects);
-}
-
-std::string attribute_value(std::string_view name, const EvalInput& in) {
-  const Named* n = lookup(kAttributes, name);
-  return n ? n->get(in) : std::string();
-}
-
-bool attribute_matches(std::string_view name, const std::vector<std::string>& values,
-                       const EvalInput& in) {
-  auto wanted = [&](const std::string& v) {
-    return std::find(values.begin(), values.end(), v) != values.end();
-  };
-  if (const MultiNamed* m = lookup_multi(name)) {
-    auto actual = m->get(in);
-    return std::any_of(actual.begin(), actual.end(), wanted);
-  }
-  return wanted(attribute_value(name, in));
-}
-
-std::string effect_value(std::string_view name, const EvalInput& in) {
-  const Named* n = lookup(kEffects, name);
-  return n ? n->get(in) : std::string();
 }
 
 }  // namespace migsafe

@@ -7,10 +7,6 @@
 namespace migsafe {
 namespace {
 
-bool value_test(const ValueTest& t, const std::string& actual) {
-  return std::find(t.values.begin(), t.values.end(), actual) != t.values.end();
-}
-
 std::string name_field(std::string_view field, const EvalInput& in) {
   if (field == "table")
     return in.effect.table.name.empty() ? in.op.table.name : in.effect.table.name;
@@ -41,9 +37,9 @@ bool condition_matches(const Condition& c, const EvalInput& in) {
   if (!c.versions.contains(in.version)) return false;
   if (c.lock_at_least && in.effect.lock < *c.lock_at_least) return false;
   for (const auto& t : c.attrs)
-    if (!attribute_matches(t.name, t.values, in)) return false;
+    if (!value_test_matches(t, in)) return false;
   for (const auto& t : c.effects)
-    if (!value_test(t, effect_value(t.name, in))) return false;
+    if (!value_test_matches(t, in)) return false;
   for (const auto& n : c.names) {
     std::string v = name_field(n.field, in);
     if (v.empty() || re2::RE2::PartialMatch(v, *n.re) == n.negate) return false;

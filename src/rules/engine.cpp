@@ -108,14 +108,34 @@ class Analyzer {
 
   void statement(const Statement& st) {
     int si = static_cast<int>(spans_.size());
+    current_statement_ = si;
     spans_.push_back(st.span);
     std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
     session_->begin_statement(st);
     for (const Operation& op : st.ops) {
-      evaluate(st, op, normalized);
+      evaluate(st, op, normalized, *src_, file_index_);
       stmt_of_.resize(found_.size(), si);
     }
     session_->end_statement(st);
+  }
+
+  // Runs the SQL of a DO block or a called function: each inner statement is checked like a
+  // top-level one, inside the routine's single transaction, and located in its own file.
+  void run_routine(const std::vector<Statement>& body, const SourceText& src, size_t file_index) {
+    if (routine_depth_ >= 8) return;  // recursion between functions: stop, the first pass saw it
+    ++routine_depth_;
+    stmt_of_.resize(found_.size(), current_statement_);
+    session_->enter_routine();
+    for (const Statement& inner : body) {
+      std::string normalized = any_pattern_ ? normalize_statement(inner.text) : std::string();
+      int owner = &src == src_ ? current_statement_ : -1;
+      for (const Operation& op : inner.ops) {
+        evaluate(inner, op, normalized, src, file_index);
+        stmt_of_.resize(found_.size(), owner);
+      }
+    }
+    session_->leave_routine();
+    --routine_depth_;
   }
 
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
@@ -132,7 +152,8 @@ class Analyzer {
   SchemaModel& model() { return model_; }
 
  private:
-  void evaluate(const Statement& st, const Operation& op, const std::string& normalized) {
+  void evaluate(const Statement& st, const Operation& op, const std::string& normalized,
+                const SourceText& src, size_t file_index) {
     const SessionState& session = *session_;
     const int model_file = model_file_;
     Effect effect = compute_effect(opt_.dialect, op, model_, opt_.version);
@@ -168,9 +189,9 @@ class Analyzer {
       Finding f;
       f.rule_id = r->id;
       f.severity = r->severity;
-      f.file = file_index_;
+      f.file = file_index;
       f.statement = st.span;
-      f.at = src_->position(std::max(op.location, st.span.begin));
+      f.at = src.position(std::max(op.location, st.span.begin));
       f.title = r->title;
       f.message = expand_template(r->message, in);
       f.notes = effect_notes(effect, facts, *r, in);
@@ -184,6 +205,17 @@ class Analyzer {
 
     model_.apply(op, model_file, st.transaction);
     session_->record(op, effect);
+
+    if (op.kind == OpKind::do_block && op.body) run_routine(op.body->statements(), src, file_index);
+    if (op.kind == OpKind::create_function && op.body)
+      routines_[op.object] = Routine{op.body, &src, file_index};
+    for (const auto& name : op.calls) {
+      auto it = routines_.find(name);
+      if (it != routines_.end()) {
+        Routine r = it->second;  // the map may change while the body runs
+        run_routine(r.body->statements(), *r.src, r.file_index);
+      }
+    }
   }
 
   // One finding per cause: among rules sharing a cause, the most severe (then the first) wins.
@@ -279,6 +311,15 @@ class Analyzer {
   const SourceText* src_ = nullptr;
   size_t file_index_ = 0;
   int model_file_ = 0;
+  // PL/pgSQL functions created so far in the set, run when a later statement calls them.
+  struct Routine {
+    std::shared_ptr<const RoutineBody> body;
+    const SourceText* src;
+    size_t file_index;
+  };
+  std::map<std::string, Routine> routines_;
+  int routine_depth_ = 0;
+  int current_statement_ = 0;
   std::optional<SessionState> session_;
   std::set<std::string> fired_once_;  // rules that fire once per file and already did
   std::vector<Finding> found_;

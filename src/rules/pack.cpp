@@ -206,20 +206,22 @@ class PackReader {
       else
         fail(w["table"], "table must be existing, new or any");
     }
-    auto tests = [&](const char* key, bool (*known)(std::string_view), const char* what) {
+    auto tests = [&](const char* key, bool (*resolve)(ValueTest&), const char* what) {
       std::vector<ValueTest> out;
       YAML::Node m = w[key];
       if (!m) return out;
       if (!m.IsMap()) fail(m, std::string("'") + key + "' is a mapping of name: value");
       for (const auto& kv : m) {
-        std::string name = kv.first.as<std::string>();
-        if (!known(name)) fail(kv.first, std::string("unknown ") + what + " '" + name + "'");
-        out.push_back({name, scalars(kv.second)});
+        ValueTest t;
+        t.name = kv.first.as<std::string>();
+        t.values = scalars(kv.second);
+        if (!resolve(t)) fail(kv.first, std::string("unknown ") + what + " '" + t.name + "'");
+        out.push_back(std::move(t));
       }
       return out;
     };
-    c.attrs = tests("attrs", is_known_attribute, "attribute");
-    c.effects = tests("effects", is_known_effect, "effect");
+    c.attrs = tests("attrs", resolve_attribute, "attribute");
+    c.effects = tests("effects", resolve_effect, "effect");
     if (w["lock_at_least"]) {
       auto m = parse_lock_mode(scalar(w, "lock_at_least"));
       if (!m) fail(w["lock_at_least"], "unknown lock mode");

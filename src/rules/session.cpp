@@ -42,6 +42,16 @@ void SessionState::end_statement(const Statement& st) {
   }
 }
 
+void SessionState::leave_routine() {
+  if (routine_depth_ > 0) --routine_depth_;
+  // The routine's statement is over: in autocommit its locks go with it. (end_statement of the
+  // calling statement does the same; this keeps a routine's locks from leaking into the
+  // caller's later operations.)
+  for (const auto& k : ae_this_statement_) ++held_[k].statements;
+  ae_this_statement_.clear();
+  if (!in_transaction()) end_transaction();
+}
+
 void SessionState::end_transaction() {
   held_.clear();
   not_valid_.clear();

@@ -31,7 +31,12 @@ class SessionState {
   // block is a transaction of its own.
   void end_statement(const Statement& st);
 
-  bool in_transaction() const { return explicit_open_ || mode_ != TransactionMode::autocommit; }
+  bool in_transaction() const {
+    return explicit_open_ || mode_ != TransactionMode::autocommit || routine_depth_ > 0;
+  }
+  // A DO block or a function runs as one statement: its inner statements share one transaction.
+  void enter_routine() { ++routine_depth_; }
+  void leave_routine();
   bool explicit_open() const { return explicit_open_; }
   bool nested_begin() const { return nested_begin_; }  // this statement's BEGIN nests
   uint32_t open_begin_offset() const { return begin_offset_; }
@@ -52,6 +57,7 @@ class SessionState {
 
   TransactionMode mode_;
   bool explicit_open_ = false;
+  int routine_depth_ = 0;
   bool nested_begin_ = false;
   uint32_t begin_offset_ = 0;
   bool took_ae_in_statement_ = false;

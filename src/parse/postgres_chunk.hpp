@@ -1,0 +1,47 @@
+// Parsing a piece of PostgreSQL text into IR statements located in the file. Used for the
+// batches of a file and for the SQL inside PL/pgSQL bodies.
+#pragma once
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lexer.hpp"
+#include "migsafe/ir.hpp"
+
+namespace migsafe {
+
+struct ChunkError {
+  uint32_t offset = 0;
+  std::string message;
+};
+
+class ChunkParser {
+ public:
+  ChunkParser(const SourceText& src, const LexOptions& opt) : src_(src), opt_(opt) {}
+
+  // Parses chunk (which starts at byte base of the file); appends statements or returns the
+  // error. With with_bodies, DO blocks and PL/pgSQL functions get their inner statements.
+  std::optional<ChunkError> parse(const std::string& chunk, uint32_t base,
+                                  std::vector<Statement>& out, bool with_bodies = true);
+
+ private:
+  void append(simdjson::dom::element raw, const std::string& chunk, uint32_t base,
+              std::vector<Statement>& out, bool with_bodies);
+
+  const SourceText& src_;
+  const LexOptions& opt_;
+  simdjson::dom::parser json_;
+};
+
+// The SQL statements a PL/pgSQL body runs (plain statements, PERFORM, EXECUTE of a string
+// literal), with their places in the file. parse_input is the whole CREATE FUNCTION statement
+// (or nullopt for a DO block, which gets wrapped); body_offset is where the body starts in the
+// file.
+std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOptions& opt,
+                                          std::optional<std::string_view> parse_input,
+                                          std::string_view body, uint32_t body_offset);
+
+}  // namespace migsafe
