@@ -199,6 +199,7 @@ struct Operation {
   std::optional<ColumnSpec> column_spec;  // add_column
   std::optional<TypeRef> new_type;        // alter_column_type
   ExprInfo using_expr;                    // alter_column_type ... USING
+  std::string collation;                  // alter_column_type ... COLLATE
   std::optional<ConstraintSpec> constraint;
   std::optional<IndexSpec> index;
   std::vector<ColumnSpec> columns;  // create_table

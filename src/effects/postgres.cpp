@@ -88,6 +88,21 @@ void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect
       classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v);
   e.rewrite = tc.rewrite;
   e.reason = tc.reason;
+  if (!e.rewrite && !op.collation.empty() && t) {
+    // A new collation may change the sort order: indexes on the column are rebuilt, under the
+    // ACCESS EXCLUSIVE lock, even though the table is not.
+    std::vector<std::string> rebuilt;
+    for (const auto& idx : t->indexes)
+      if (std::find(idx.columns.begin(), idx.columns.end(), op.column) != idx.columns.end())
+        rebuilt.push_back(idx.name);
+    if (!rebuilt.empty()) {
+      e.index_build = e.scan = true;
+      e.hold = Hold::index_build;
+      e.reason = "COLLATE \"" + op.collation + "\" may change the sort order, so " +
+                 std::to_string(rebuilt.size()) + " index(es) on " + op.column + " are rebuilt (" +
+                 rebuilt.front() + (rebuilt.size() > 1 ? ", ..." : "") + ")";
+    }
+  }
   if (e.rewrite) {
     e.hold = Hold::rewrite;
     if (t && !t->indexes.empty())

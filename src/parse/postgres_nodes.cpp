@@ -346,6 +346,10 @@ void alter_table_cmd(element cmd, const QualifiedName& table, const PgNodeContex
       if (def_type == "ColumnDef") {
         if (auto tn = field(def_node, "typeName")) op.new_type = type_name(*tn);
         if (auto u = field(def_node, "raw_default")) op.using_expr = expr_info(*u);
+        if (auto coll = field(def_node, "collClause")) {
+          std::vector<std::string> n = string_list(*coll, "collname");
+          if (!n.empty()) op.collation = n.back();
+        }
         op.location = loc(def_node, ctx);
       }
       break;
