@@ -55,7 +55,7 @@ void BM_CheckAndReport(benchmark::State& state) {
   for (auto _ : state) {
     CheckResult r = check_sets({{src}}, packs, opt);
     std::ostringstream out;
-    report_text(r, ReportContext{opt, FailOn::error, false}, out);
+    report_text(r, ReportContext{opt, FailOn::error, false, &packs, ""}, out);
     benchmark::DoNotOptimize(out.str().size());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));

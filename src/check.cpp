@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
+
+#include <filesystem>
+#include <map>
 
 namespace migsafe {
 
@@ -23,6 +27,11 @@ std::optional<TransactionMode> parse_transaction_mode(std::string_view s) {
   if (s == "per-file") return TransactionMode::per_file;
   if (s == "single-query") return TransactionMode::single_query;
   return std::nullopt;
+}
+
+size_t CheckResult::migration_files() const {
+  return static_cast<size_t>(std::count_if(files.begin(), files.end(),
+                                           [](const CheckedFile& f) { return f.is_migration; }));
 }
 
 size_t CheckResult::count(Severity s) const {
@@ -56,13 +65,98 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
   return r;
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// A finding of a core rule about a whole file (git history, migsafe.sum), at line:col.
+Finding file_finding(const std::vector<Pack>& packs, std::string_view rule_id, size_t file,
+                     const SourceText& src, uint32_t line, std::string message) {
+  Finding f;
+  f.rule_id = rule_id;
+  const Rule* r = find_rule(packs, rule_id);
+  f.severity = r ? r->severity : Severity::error;
+  f.title = r ? r->title : std::string();
+  f.docs = r ? r->docs : std::string();
+  if (r) f.notes.push_back("why: " + r->why);
+  std::string_view l = src.line(line);
+  uint32_t begin = 0;
+  for (uint32_t i = 1; i < line; ++i)
+    begin = static_cast<uint32_t>(src.text().find('\n', begin) + 1);
+  f.statement = src.span(begin, begin + static_cast<uint32_t>(l.size()));
+  f.at = src.position(begin);
+  f.file = file;
+  f.message = std::move(message);
+  return f;
+}
+
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  return fs::absolute(p, ec).lexically_normal().string();
+}
+
+// --changed-since: only new migrations are reported; an edited one is an error of its own.
+void apply_git_changes(CheckResult& r, const MigrationSet& set, size_t first, size_t count,
+                       const std::vector<Pack>& packs, const CheckOptions& opt) {
+  std::error_code ec;
+  std::string dir =
+      fs::is_directory(set.root, ec) ? set.root : fs::path(set.root).parent_path().string();
+  if (dir.empty()) dir = ".";
+  GitChanges changes = git_changes_since(dir, opt.changed_since);
+  for (size_t i = first; i < first + count; ++i) {
+    CheckedFile& f = r.files[i];
+    std::string abs = absolute(f.path);
+    f.reported = changes.added.count(abs) > 0;
+    if (changes.modified.count(abs) && f.source) {
+      r.findings.push_back(
+          file_finding(packs, "migration-edited", i, *f.source, 1,
+                       f.path + " existed at " + opt.changed_since +
+                           " and was changed since: applied migrations must not change"));
+      r.findings.back().notes.push_back("changed since: " + opt.changed_since);
+    }
+  }
+}
+
+void verify_migration_sum(CheckResult& r, const MigrationSet& set, size_t first, size_t count,
+                          const std::vector<Pack>& packs) {
+  std::error_code ec;
+  if (!fs::is_directory(set.root, ec)) return;
+  fs::path sum_path = fs::path(set.root) / kSumFile;
+  if (!fs::exists(sum_path, ec)) return;
+  std::shared_ptr<const SourceText> sum_src = read_source(sum_path.string());
+  std::vector<SumLine> recorded = parse_sum(sum_path.string(), sum_src->text());
+  std::vector<std::string> files;
+  std::map<std::string, size_t> index;
+  for (size_t i = first; i < first + count; ++i) {
+    files.push_back(r.files[i].path);
+    index[fs::relative(r.files[i].path, set.root, ec).generic_string()] = i;
+  }
+  std::vector<SumProblem> problems = verify_sum(recorded, compute_sum(set.root, files));
+  if (problems.empty()) return;
+  size_t sum_index = r.files.size();
+  r.files.push_back({sum_path.string(), sum_src, 0, true, false});
+  for (const auto& p : problems) {
+    auto it = index.find(p.path);
+    std::string message = p.path + " " + p.message;
+    // A file that is still there is the place to look; a removed one is only in migsafe.sum.
+    if (it != index.end() && r.files[it->second].source)
+      r.findings.push_back(file_finding(packs, "migration-sum-mismatch", it->second,
+                                        *r.files[it->second].source, 1, message));
+    else
+      r.findings.push_back(file_finding(packs, "migration-sum-mismatch", sum_index, *sum_src,
+                                        p.sum_line ? p.sum_line : 1, message));
+  }
+}
+
+}  // namespace
+
 CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
                         const CheckOptions& opt) {
   std::vector<SourceSet> sets;
   std::vector<InputProblem> problems;
   std::vector<MigrationSet> inputs;
   try {
-    inputs = collect_inputs(paths);
+    inputs = collect_inputs(paths, opt.inputs);
   } catch (const InputError& e) {
     CheckResult r;
     r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
@@ -81,6 +175,26 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   }
   CheckResult r = check_sets(sets, packs, opt);
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
+  size_t first = 0;
+  try {
+    for (size_t s = 0; s < inputs.size(); ++s) {
+      verify_migration_sum(r, inputs[s], first, sets[s].size(), packs);
+      if (!opt.changed_since.empty())
+        apply_git_changes(r, inputs[s], first, sets[s].size(), packs, opt);
+      first += sets[s].size();
+    }
+  } catch (const InputError& e) {
+    r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+  }
+  // Findings in files only replayed for the schema model are dropped; the edit findings stay.
+  std::erase_if(r.findings, [&](const Finding& f) {
+    return !r.files[f.file].reported && f.rule_id != "migration-edited";
+  });
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.file != b.file) return a.file < b.file;
+    if (a.at.line != b.at.line) return a.at.line < b.at.line;
+    return a.at.col < b.at.col;
+  });
   return r;
 }
 

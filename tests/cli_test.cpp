@@ -1,5 +1,6 @@
 // The binary end to end: exit codes, bad input, formats, subcommands.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -217,6 +218,57 @@ TEST(Docs, ReadmeDocumentsTheConditionLanguage) {
     EXPECT_NE(readme.find("`" + a + "`"), std::string::npos) << a;
   for (const auto& e : known_effects())
     EXPECT_NE(readme.find("`" + e + "`"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// The README's CI examples must at least be well-formed YAML of the right shape, and use only
+// migsafe options that exist. (pre-commit's example is run for real by precommit_test.sh.)
+std::string example(const std::string& readme, const std::string& name) {
+  std::string marker = "<!-- example: " + name + " -->";
+  size_t at = readme.find(marker);
+  if (at == std::string::npos) return {};
+  size_t begin = readme.find("```yaml\n", at);
+  size_t end = readme.find("```", begin + 8);
+  return readme.substr(begin + 8, end - begin - 8);
+}
+
+TEST(Docs, ReadmeCiExamplesAreValid) {
+  std::string readme = test::read_file(std::string(MIGSAFE_SOURCE_DIR) + "/README.md");
+  for (const char* name : {"github-actions", "gitlab-ci", "pre-commit", "config"}) {
+    std::string yaml = example(readme, name);
+    ASSERT_FALSE(yaml.empty()) << name;
+    YAML::Node doc;
+    ASSERT_NO_THROW(doc = YAML::Load(yaml)) << name;
+    EXPECT_TRUE(doc.IsMap()) << name;
+  }
+  YAML::Node gha = YAML::Load(example(readme, "github-actions"));
+  EXPECT_TRUE(gha["jobs"]["migsafe"]["steps"].IsSequence());
+  EXPECT_TRUE(gha["on"] || gha[true]);
+  YAML::Node gl = YAML::Load(example(readme, "gitlab-ci"));
+  EXPECT_EQ(gl["migsafe"]["artifacts"]["reports"]["junit"].as<std::string>(), "migsafe-junit.xml");
+  // The config example is a config migsafe accepts.
+  std::string d = test::temp_dir();
+  test::write_file(d + "/.migsafe.yaml", example(readme, "config"));
+  test::write_file(d + "/ci/team-rules.yaml", "pack: team\ndialect: postgres\nrules: []\n");
+  test::write_file(d + "/1_x.up.sql", "SELECT 1;\n");
+  auto r = test::run_migsafe({"check", "."}, "", d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Every migsafe flag the examples use exists.
+  for (const char* name : {"github-actions", "gitlab-ci"}) {
+    std::string yaml = example(readme, name);
+    for (const char* flag : {"--changed-since", "--format sarif", "--format markdown",
+                             "--format junit", "--fail-on never"}) {
+      if (yaml.find(flag) == std::string::npos) continue;
+      auto help = test::run_migsafe({"check", "--help"});
+      std::string option = std::string(flag).substr(0, std::string(flag).find(' '));
+      EXPECT_NE(help.out.find(option), std::string::npos) << flag;
+    }
+  }
 }
 
 }  // namespace

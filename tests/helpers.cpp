@@ -19,6 +19,7 @@ const std::vector<Pack>& shipped_postgres_packs() {
 
 const std::vector<Pack>& all_postgres_packs() {
   static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/core.yaml"),
       load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml"),
       load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres-style.yaml")};
   return packs;

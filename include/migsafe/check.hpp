@@ -8,6 +8,7 @@
 
 #include "migsafe/effects.hpp"
 #include "migsafe/ir.hpp"
+#include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -40,7 +41,8 @@ struct CheckedFile {
   std::string path;
   std::shared_ptr<const SourceText> source;
   size_t statements = 0;
-  bool reported = true;  // false for files only replayed into the schema model
+  bool reported = true;      // false for files only replayed into the schema model
+  bool is_migration = true;  // false for migsafe.sum, kept only to point findings at it
 };
 
 struct InputProblem {
@@ -59,9 +61,12 @@ std::string_view transaction_mode_name(TransactionMode m);
 std::optional<TransactionMode> parse_transaction_mode(std::string_view s);
 
 struct CheckOptions {
+  InputOptions inputs;
   Dialect dialect = Dialect::postgres;
   TargetVersion version = default_target_version(Dialect::postgres);
   TransactionMode transactions = TransactionMode::autocommit;
+  // Report only migrations added since this git revision; those edited since are errors.
+  std::string changed_since;
 };
 
 struct CheckResult {
@@ -70,6 +75,7 @@ struct CheckResult {
   std::vector<InputProblem> problems;  // any of these makes the exit status 2
   size_t statements = 0;
   size_t count(Severity s) const;
+  size_t migration_files() const;
 };
 
 // One migration set: files in order; earlier files feed the schema model of later ones.

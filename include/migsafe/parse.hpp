@@ -40,7 +40,18 @@ struct MigrationSet {
   std::string root;  // the argument as given
   std::vector<std::string> files;
 };
-std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args);
+
+// Which files of a folder are migrations, by the naming of the tool that runs them.
+enum class Layout { automatic, flyway, golang_migrate, diesel, sqlx, prisma, plain };
+std::optional<Layout> parse_layout(std::string_view s);
+std::string_view layout_name(Layout l);
+
+struct InputOptions {
+  Layout layout = Layout::automatic;
+  std::vector<std::string> exclude;  // shell globs, matched against paths as given and relative
+};
+std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
+                                         const InputOptions& opt = {});
 bool natural_less(std::string_view a, std::string_view b);
 
 // What parsing a file gives besides its statements.

@@ -16,10 +16,22 @@ struct ReportContext {
   const CheckOptions& options;
   FailOn fail_on = FailOn::error;
   bool color = false;
+  const std::vector<Pack>* packs = nullptr;  // rule metadata for formats that carry it (SARIF)
+  std::string docs_url;  // base of rule documentation links; empty: urn:migsafe:rule:<id>
 };
+
+enum class Format { text, json, sarif, github, markdown, junit };
+std::optional<Format> parse_format(std::string_view s);
+void report(Format f, const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 
 void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+void report_github(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+// The link to a rule's documentation for formats that carry one.
+std::string rule_docs_uri(const ReportContext& ctx, std::string_view rule_id);
 std::string summary_line(const CheckResult& r, const ReportContext& ctx);
 
 }  // namespace migsafe

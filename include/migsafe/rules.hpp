@@ -94,7 +94,8 @@ struct Rule {
   std::string docs;
   std::string cause;     // findings of rules with the same cause on one operation collapse into one
   bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
-  bool once_per_file = false;  // report only the first match in each file
+  bool once_per_file = false;   // report only the first match in each file
+  std::string twins_elsewhere;  // where the twin tests live when the examples are not SQL
   Condition when;
   RuleExamples examples;
   std::vector<std::string> aliases;  // other tools' ids (squawk) that name the same hazard
@@ -104,6 +105,7 @@ struct Pack {
   std::string name;
   std::string path;
   Dialect dialect = Dialect::postgres;
+  bool any_dialect = false;  // the core pack
   std::vector<Rule> rules;
 };
 
@@ -112,6 +114,8 @@ Pack load_pack_text(const std::string& text, const std::string& path);
 // Finds the shipped pack for a dialect: next to the binary, then the source tree, then the
 // install prefix. Throws ConfigError when none is found.
 std::string find_shipped_pack(Dialect d);
+// The packs every run starts from: core plus the dialect's.
+std::vector<Pack> load_shipped_packs(Dialect d);
 std::string find_shipped_pack(const std::string& name);  // e.g. "postgres-style"
 const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id);
 

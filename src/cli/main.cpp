@@ -3,9 +3,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "migsafe/check.hpp"
+#include "migsafe/config.hpp"
+#include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/report.hpp"
 #include "migsafe/rules.hpp"
@@ -18,27 +22,45 @@ constexpr int kExitOk = 0;
 constexpr int kExitBlocked = 1;
 constexpr int kExitUsage = 2;
 
-struct CommonOptions {
-  std::string dialect = "postgres";
+// What the user said on the command line; empty means "not given" (the config or the default
+// applies).
+struct Flags {
+  std::string config;
+  std::string dialect;
   std::vector<std::string> packs;
+  std::vector<std::string> paths;
+  std::string version, format = "text", fail_on, color = "auto", transactions;
+  std::string changed_since, layout, docs_url;
+  std::vector<std::string> exclude;
 };
 
-Dialect dialect_or_throw(const std::string& s) {
-  auto d = parse_dialect(s);
-  if (!d)
-    throw CLI::ValidationError("--dialect",
-                               "unknown dialect '" + s + "' (postgres, mysql, mariadb, sqlite)");
-  return *d;
+Config load_effective_config(const Flags& f) {
+  if (!f.config.empty()) return load_config(f.config);
+  if (auto found = find_config(".")) return load_config(*found);
+  return Config{};
 }
 
-std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra) {
-  std::vector<Pack> packs;
-  packs.push_back(load_pack(find_shipped_pack(d)));
+template <class T, class Parse>
+T pick(const std::string& flag, const std::optional<T>& configured, T fallback, Parse parse,
+       const char* name, const char* valid) {
+  if (!flag.empty()) {
+    auto v = parse(flag);
+    if (!v) throw CLI::ValidationError(name, std::string("must be ") + valid);
+    return *v;
+  }
+  return configured.value_or(fallback);
+}
+
+std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, const Config& cfg) {
+  std::vector<Pack> packs = load_shipped_packs(d);
   // A bare name ("postgres-style") is a shipped pack; anything else is a path.
-  for (const auto& p : extra) {
+  auto add = [&](const std::string& p) {
     bool is_path = p.find('/') != std::string::npos || p.ends_with(".yaml") || p.ends_with(".yml");
     packs.push_back(load_pack(is_path ? p : find_shipped_pack(p)));
-  }
+  };
+  for (const auto& p : cfg.packs) add(p);
+  for (const auto& p : extra) add(p);
+  apply_rule_overrides(packs, cfg);
   return packs;
 }
 
@@ -49,12 +71,13 @@ bool use_color(const std::string& mode) {
   return ::isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-int run_check(const CommonOptions& common, const std::vector<std::string>& paths,
-              const std::string& version, const std::string& format, const std::string& fail_on,
-              const std::string& color, const std::string& transactions) {
+int run_check(const Flags& f) {
+  Config cfg = load_effective_config(f);
   CheckOptions opt;
-  opt.dialect = dialect_or_throw(common.dialect);
+  opt.dialect = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
+                              "postgres, mysql, mariadb or sqlite");
   opt.version = default_target_version(opt.dialect);
+  std::string version = !f.version.empty() ? f.version : cfg.target_version.value_or("");
   if (!version.empty()) {
     auto v = parse_target_version(opt.dialect, version);
     if (!v)
@@ -63,28 +86,53 @@ int run_check(const CommonOptions& common, const std::vector<std::string>& paths
                                                          " version (PostgreSQL: 11 to 17)");
     opt.version = *v;
   }
-  auto tm = parse_transaction_mode(transactions);
-  if (!tm)
-    throw CLI::ValidationError("--transactions", "must be autocommit, per-file or single-query");
-  opt.transactions = *tm;
-  auto f = parse_fail_on(fail_on);
-  if (!f) throw CLI::ValidationError("--fail-on", "must be error, warning or never");
-  if (paths.empty())
+  opt.transactions = pick<TransactionMode>(
+      f.transactions, cfg.transactions, TransactionMode::autocommit, parse_transaction_mode,
+      "--transactions", "autocommit, per-file or single-query");
+  FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
+                                "error, warning or never");
+  opt.inputs.layout =
+      pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout, "--layout",
+                   "auto, flyway, golang-migrate, diesel, sqlx, prisma or plain");
+  opt.inputs.exclude = cfg.exclude;
+  opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
+  opt.changed_since = f.changed_since;
+  if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
-  std::vector<Pack> packs = load_packs(opt.dialect, common.packs);
-  CheckResult r = check_paths(paths, packs, opt);
-  ReportContext ctx{opt, *f, format == "text" && use_color(color)};
-  if (format == "json")
-    report_json(r, ctx, std::cout);
-  else
-    report_text(r, ctx, std::cout);
+
+  std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg);
+  CheckResult r = check_paths(f.paths, packs, opt);
+  Format format = parse_format(f.format).value_or(Format::text);
+  ReportContext ctx{opt, fail_on, format == Format::text && use_color(f.color), &packs,
+                    !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
+  report(format, r, ctx, std::cout);
   std::cout.flush();
   if (!r.problems.empty()) return kExitUsage;
-  return is_blocked(r, *f) ? kExitBlocked : kExitOk;
+  return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;
 }
 
-int run_rules(const CommonOptions& common) {
-  std::vector<Pack> packs = load_packs(dialect_or_throw(common.dialect), common.packs);
+int run_sum(const Flags& f, const std::string& dir) {
+  Config cfg = load_effective_config(f);
+  InputOptions in;
+  in.layout = pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout, "--layout",
+                           "auto, flyway, golang-migrate, diesel, sqlx, prisma or plain");
+  in.exclude = cfg.exclude;
+  if (!std::filesystem::is_directory(dir)) throw InputError(dir, "is not a folder");
+  std::vector<MigrationSet> sets = collect_inputs({dir}, in);
+  std::string text = format_sum(compute_sum(dir, sets.front().files));
+  std::string path = (std::filesystem::path(dir) / kSumFile).string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw InputError(path, "cannot be written");
+  std::cout << "wrote " << path << ": " << sets.front().files.size() << " migrations\n";
+  return kExitOk;
+}
+
+int run_rules(const Flags& f) {
+  Config cfg = load_effective_config(f);
+  Dialect d = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
+                            "postgres, mysql, mariadb or sqlite");
+  std::vector<Pack> packs = load_packs(d, f.packs, cfg);
   size_t width = 0;
   for (const auto& p : packs)
     for (const auto& r : p.rules) width = std::max(width, r.id.size());
@@ -112,13 +160,16 @@ void print_block(std::string_view heading, std::string_view body) {
   std::cout << '\n';
 }
 
-int run_explain(const CommonOptions& common, const std::string& id) {
-  std::vector<Pack> packs = load_packs(dialect_or_throw(common.dialect), common.packs);
+int run_explain(const Flags& f, const std::string& id) {
+  Config cfg = load_effective_config(f);
+  Dialect d = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
+                            "postgres, mysql, mariadb or sqlite");
+  std::vector<Pack> packs = load_packs(d, f.packs, cfg);
   const Rule* r = find_rule(packs, id);
   if (!r) {
     for (const auto& p : packs)
       for (const auto& rule : p.rules)
-        if (std::find(rule.aliases.begin(), rule.aliases.end(), id) != rule.aliases.end())
+        if (!r && std::find(rule.aliases.begin(), rule.aliases.end(), id) != rule.aliases.end())
           r = &rule;
   }
   if (!r) {
@@ -147,35 +198,39 @@ int main(int argc, char** argv) {
   CLI::App app{"migsafe: checks SQL migrations for locks, rewrites and breaking changes"};
   app.set_version_flag("--version", std::string("migsafe ") + MIGSAFE_VERSION);
   app.require_subcommand(1);
-  CommonOptions common;
+  Flags f;
 
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--dialect", common.dialect, "postgres (default), mysql, mariadb, sqlite");
-    sub->add_option("--pack", common.packs,
+    sub->add_option("--config", f.config, "config file (default: .migsafe.yaml found upward)");
+    sub->add_option("--dialect", f.dialect, "postgres (default), mysql, mariadb, sqlite");
+    sub->add_option("--pack", f.packs,
                     "an extra rule pack: a YAML file, or the name of a shipped one "
                     "(postgres-style); repeatable")
         ->allow_extra_args(false);
   };
 
-  std::vector<std::string> paths;
-  std::string version, format = "text", fail_on = "error", color = "auto";
-  std::string transactions = "autocommit";
   CLI::App* check = app.add_subcommand("check", "check migration files, folders or - (stdin)");
   add_common(check);
-  check->add_option("PATH", paths, "files, folders (ordered migration sets) or - for stdin");
-  check->add_option("--target-version", version, "server version, e.g. 16 (default 16)");
-  check->add_option("--format", format, "text (default) or json")
-      ->check(CLI::IsMember({"text", "json"}));
-  check->add_option("--fail-on", fail_on, "error (default), warning or never")
-      ->check(CLI::IsMember({"error", "warning", "never"}));
-  check->add_option("--color", color, "auto (default), always or never")
+  check->add_option("PATH", f.paths, "files, folders (ordered migration sets) or - for stdin");
+  check->add_option("--target-version", f.version, "server version, e.g. 16 (default 16)");
+  check->add_option("--format", f.format, "text (default), json, sarif, github, markdown or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}));
+  check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
+  check->add_option("--color", f.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  check
-      ->add_option("--transactions", transactions,
-                   "how the runner sends each file: autocommit (default; BEGIN/COMMIT in the "
-                   "file honoured), per-file (wrapped in one transaction) or single-query (one "
-                   "multi-statement query string: an implicit transaction block)")
-      ->check(CLI::IsMember({"autocommit", "per-file", "single-query"}));
+  check->add_option("--transactions", f.transactions,
+                    "how the runner sends each file: autocommit (default; BEGIN/COMMIT in the "
+                    "file honoured), per-file (wrapped in one transaction) or single-query (one "
+                    "multi-statement query string: an implicit transaction block)");
+  check->add_option("--changed-since", f.changed_since,
+                    "replay every migration but report only those added since this git "
+                    "revision; one edited since is an error");
+  check->add_option("--layout", f.layout,
+                    "which files of a folder are migrations: auto (default), flyway, "
+                    "golang-migrate, diesel, sqlx, prisma, plain");
+  check->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
+      ->allow_extra_args(false);
+  check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);
@@ -185,12 +240,18 @@ int main(int argc, char** argv) {
   add_common(explain);
   explain->add_option("RULE-ID", rule_id, "the rule id")->required();
 
+  std::string sum_dir;
+  CLI::App* sum = app.add_subcommand("sum", "write DIR/migsafe.sum (cumulative checksums)");
+  sum->add_option("--config", f.config, "config file (default: .migsafe.yaml found upward)");
+  sum->add_option("--layout", f.layout, "which files of the folder are migrations");
+  sum->add_option("DIR", sum_dir, "the migrations folder")->required();
+
   try {
     app.parse(argc, argv);
-    if (check->parsed())
-      return run_check(common, paths, version, format, fail_on, color, transactions);
-    if (rules->parsed()) return run_rules(common);
-    if (explain->parsed()) return run_explain(common, rule_id);
+    if (check->parsed()) return run_check(f);
+    if (rules->parsed()) return run_rules(f);
+    if (explain->parsed()) return run_explain(f, rule_id);
+    if (sum->parsed()) return run_sum(f, sum_dir);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,7 @@
 // Turning PATH arguments into ordered migration sets.
+#include <fnmatch.h>
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -37,13 +40,41 @@ bool natural_less(std::string_view a, std::string_view b) {
 
 namespace {
 
-// Down migrations undo earlier files; replaying them forward would empty the schema model.
-bool is_down_migration(const fs::path& p) {
-  std::string name = p.filename().string();
-  return name == "down.sql" || (name.size() > 9 && name.ends_with(".down.sql"));
+struct LayoutRule {
+  Layout layout;
+  std::string_view name;
+  std::string_view include;  // RE2 on the path relative to the folder ('/' separators)
+};
+
+// Down migrations undo earlier files; replaying them forward would empty the schema model, so
+// no layout includes them.
+constexpr LayoutRule kLayouts[] = {
+    {Layout::automatic, "auto", R"(\.sql$)"},
+    {Layout::flyway, "flyway", R"((^|/)V[0-9][0-9._]*__[^/]*\.sql$)"},
+    {Layout::golang_migrate, "golang-migrate", R"((^|/)[0-9]+_[^/]*\.up\.sql$)"},
+    {Layout::diesel, "diesel", R"((^|/)[^/]+/up\.sql$)"},
+    {Layout::sqlx, "sqlx", R"((^|/)[0-9]+_[^/]*\.sql$)"},
+    {Layout::prisma, "prisma", R"((^|/)[^/]+/migration\.sql$)"},
+    {Layout::plain, "plain", R"((^|/)[0-9][^/]*\.sql$)"},
+};
+
+bool is_down_migration(std::string_view rel) {
+  return rel == "down.sql" || rel.ends_with("/down.sql") || rel.ends_with(".down.sql");
 }
 
-std::vector<std::string> sql_files_under(const fs::path& dir) {
+bool excluded(const std::vector<std::string>& patterns, const std::string& full,
+              const std::string& rel) {
+  for (const auto& p : patterns)
+    if (fnmatch(p.c_str(), full.c_str(), 0) == 0 || fnmatch(p.c_str(), rel.c_str(), 0) == 0)
+      return true;
+  return false;
+}
+
+std::vector<std::string> sql_files_under(const fs::path& dir, const InputOptions& opt) {
+  const LayoutRule* layout = &kLayouts[0];
+  for (const auto& l : kLayouts)
+    if (l.layout == opt.layout) layout = &l;
+  RE2 include(layout->include);
   std::vector<std::string> rel;
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
@@ -52,8 +83,10 @@ std::vector<std::string> sql_files_under(const fs::path& dir) {
     if (ec) throw InputError(dir.string(), "cannot be listed: " + ec.message());
     const auto& entry = *it;
     if (!entry.is_regular_file(ec)) continue;
-    if (entry.path().extension() != ".sql" || is_down_migration(entry.path())) continue;
-    rel.push_back(fs::relative(entry.path(), dir, ec).generic_string());
+    std::string r = fs::relative(entry.path(), dir, ec).generic_string();
+    if (is_down_migration(r) || !RE2::PartialMatch(r, include)) continue;
+    if (excluded(opt.exclude, entry.path().string(), r)) continue;
+    rel.push_back(std::move(r));
   }
   std::sort(rel.begin(), rel.end(),
             [](const std::string& a, const std::string& b) { return natural_less(a, b); });
@@ -65,7 +98,20 @@ std::vector<std::string> sql_files_under(const fs::path& dir) {
 
 }  // namespace
 
-std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args) {
+std::optional<Layout> parse_layout(std::string_view s) {
+  for (const auto& l : kLayouts)
+    if (l.name == s) return l.layout;
+  return std::nullopt;
+}
+
+std::string_view layout_name(Layout layout) {
+  for (const auto& l : kLayouts)
+    if (l.layout == layout) return l.name;
+  return "auto";
+}
+
+std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
+                                         const InputOptions& opt) {
   std::vector<MigrationSet> sets;
   for (const auto& arg : args) {
     MigrationSet set{arg, {}};
@@ -73,10 +119,15 @@ std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args) {
     if (arg == "-") {
       set.files.push_back("-");
     } else if (fs::is_directory(arg, ec)) {
-      set.files = sql_files_under(arg);
+      set.files = sql_files_under(arg, opt);
       if (set.files.empty())
-        throw InputError(arg, "is a folder with no .sql migration files in it");
+        throw InputError(arg, "is a folder with no " +
+                                  std::string(opt.layout == Layout::automatic
+                                                  ? ".sql"
+                                                  : std::string(layout_name(opt.layout))) +
+                                  " migration files in it");
     } else if (fs::exists(arg, ec)) {
+      if (excluded(opt.exclude, arg, fs::path(arg).filename().string())) continue;
       set.files.push_back(arg);
     } else {
       throw InputError(arg, "does not exist");

@@ -65,7 +65,7 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
     problems.push_back(std::move(j));
   }
   doc["errors"] = std::move(problems);
-  doc["summary"] = {{"files", r.files.size()},
+  doc["summary"] = {{"files", r.migration_files()},
                     {"statements", r.statements},
                     {"errors", r.count(Severity::error)},
                     {"warnings", r.count(Severity::warning)},

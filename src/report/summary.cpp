@@ -9,6 +9,40 @@ std::optional<FailOn> parse_fail_on(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<Format> parse_format(std::string_view s) {
+  if (s == "text") return Format::text;
+  if (s == "json") return Format::json;
+  if (s == "sarif") return Format::sarif;
+  if (s == "github") return Format::github;
+  if (s == "markdown") return Format::markdown;
+  if (s == "junit") return Format::junit;
+  return std::nullopt;
+}
+
+void report(Format f, const CheckResult& r, const ReportContext& ctx, std::ostream& out) {
+  switch (f) {
+    case Format::text:
+      return report_text(r, ctx, out);
+    case Format::json:
+      return report_json(r, ctx, out);
+    case Format::sarif:
+      return report_sarif(r, ctx, out);
+    case Format::github:
+      return report_github(r, ctx, out);
+    case Format::markdown:
+      return report_markdown(r, ctx, out);
+    case Format::junit:
+      return report_junit(r, ctx, out);
+  }
+}
+
+std::string rule_docs_uri(const ReportContext& ctx, std::string_view rule_id) {
+  // No web site is assumed: without a configured base the link is a stable URN.
+  if (ctx.docs_url.empty()) return "urn:migsafe:rule:" + std::string(rule_id);
+  std::string base = ctx.docs_url;
+  return base + (base.find('#') == std::string::npos ? "#" : "") + std::string(rule_id);
+}
+
 bool is_blocked(const CheckResult& r, FailOn f) {
   switch (f) {
     case FailOn::never:
@@ -31,7 +65,7 @@ std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
   std::string s = "migsafe · " + std::string(dialect_name(ctx.options.dialect)) + " " +
                   ctx.options.version.display() + " · " +
                   std::string(transaction_mode_name(ctx.options.transactions)) + " · " +
-                  plural(r.files.size(), "file") + ", " + plural(r.statements, "statement") +
+                  plural(r.migration_files(), "file") + ", " + plural(r.statements, "statement") +
                   " · " + plural(r.count(Severity::error), "error") + ", " +
                   plural(r.count(Severity::warning), "warning");
   if (size_t infos = r.count(Severity::info)) s += ", " + std::to_string(infos) + " info";

@@ -68,10 +68,12 @@ class PackReader {
     p.path = path_;
     p.name = scalar(root, "pack");
     std::string dialect = scalar(root, "dialect");
-    auto d = parse_dialect(dialect);
+    auto d = dialect == "any" ? std::optional<Dialect>(Dialect::postgres) : parse_dialect(dialect);
     if (!d)
-      fail(root["dialect"], "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite)");
+      fail(root["dialect"],
+           "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite or any)");
     p.dialect = *d;
+    p.any_dialect = dialect == "any";
     YAML::Node rules = root["rules"];
     if (!rules || !rules.IsSequence()) fail(root, "'rules' must be a list of rules");
     std::set<std::string> ids;
@@ -247,7 +249,7 @@ class PackReader {
   Rule read_rule(const YAML::Node& r, const Pack& p) const {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
-                   "examples", "aliases", "builtin", "once"});
+                   "examples", "aliases", "builtin", "once", "twins"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -262,6 +264,7 @@ class PackReader {
     rule.docs = scalar(r, "docs", false);
     if (rule.docs.empty()) rule.docs = "docs/rules.md#" + rule.id;
     rule.cause = scalar(r, "cause", false);
+    rule.twins_elsewhere = scalar(r, "twins", false);
     rule.builtin = r["builtin"] && normalize_value(r["builtin"].as<std::string>()) == "true";
     if (r["once"]) {
       std::string once = scalar(r, "once");
@@ -323,6 +326,13 @@ std::string find_shipped_pack(const std::string& name) {
   throw ConfigError(file, "the shipped rule pack was not found (looked next to the binary, in " +
                               std::string(MIGSAFE_SOURCE_RULES_DIR) + " and " +
                               MIGSAFE_INSTALL_RULES_DIR + "; set MIGSAFE_RULES_DIR)");
+}
+
+std::vector<Pack> load_shipped_packs(Dialect d) {
+  std::vector<Pack> packs;
+  packs.push_back(load_pack(find_shipped_pack(std::string("core"))));
+  packs.push_back(load_pack(find_shipped_pack(d)));
+  return packs;
 }
 
 const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id) {

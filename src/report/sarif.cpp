@@ -1,0 +1,136 @@
+// SARIF 2.1.0: what GitHub code scanning and other CI dashboards read natively.
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "migsafe/report.hpp"
+
+namespace migsafe {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string_view level(Severity s) {
+  switch (s) {
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::info:
+      return "note";
+  }
+  return "warning";
+}
+
+json rule_descriptor(const Rule& r, const ReportContext& ctx) {
+  std::string markdown = r.why + "\n\n";
+  if (!r.examples.bad.empty()) markdown += "Flagged:\n\n```sql\n" + r.examples.bad + "```\n\n";
+  if (!r.examples.good.empty()) markdown += "Passes:\n\n```sql\n" + r.examples.good + "```\n";
+  json d;
+  d["id"] = r.id;
+  d["name"] = r.id;
+  d["shortDescription"] = {{"text", r.title}};
+  d["fullDescription"] = {{"text", r.why}};
+  d["help"] = {{"text", r.why}, {"markdown", markdown}};
+  d["helpUri"] = rule_docs_uri(ctx, r.id);
+  d["defaultConfiguration"] = {{"level", level(r.severity)}};
+  d["properties"] = {{"tags", json::array({"migration", r.pack})}};
+  return d;
+}
+
+std::string uri_of(const std::string& path) {
+  // Relative paths stay relative to the repository root (%SRCROOT%); spaces and '%' escaped.
+  std::string out;
+  for (char c : path) {
+    if (c == ' ')
+      out += "%20";
+    else if (c == '%')
+      out += "%25";
+    else
+      out += c;
+  }
+  return out;
+}
+
+json location(const std::string& path, Position start, Position end, std::string_view snippet) {
+  json region = {{"startLine", start.line}, {"startColumn", start.col}};
+  if (end.line >= start.line && end.line > 0) {
+    region["endLine"] = end.line;
+    region["endColumn"] = end.col + 1;  // SARIF end columns are exclusive
+  }
+  if (!snippet.empty()) region["snippet"] = {{"text", std::string(snippet)}};
+  json artifact = {{"uri", uri_of(path)}};
+  if (!path.empty() && path[0] != '/' && path[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
+  return {{"physicalLocation", {{"artifactLocation", artifact}, {"region", region}}}};
+}
+
+}  // namespace
+
+void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& out) {
+  json rules = json::array();
+  std::map<std::string, size_t> index;
+  if (ctx.packs)
+    for (const auto& p : *ctx.packs)
+      for (const auto& rule : p.rules) {
+        index[rule.id] = rules.size();
+        rules.push_back(rule_descriptor(rule, ctx));
+      }
+
+  json results = json::array();
+  for (const auto& f : r.findings) {
+    const CheckedFile& file = r.files[f.file];
+    std::string text = f.message;
+    for (const auto& n : f.notes) text += "\n" + n;
+    if (!f.instead.empty()) text += "\ninstead:\n" + f.instead;
+    json res;
+    res["ruleId"] = f.rule_id;
+    if (auto it = index.find(f.rule_id); it != index.end()) res["ruleIndex"] = it->second;
+    res["level"] = level(f.severity);
+    res["message"] = {{"text", text}};
+    std::string_view snippet;
+    if (file.source)
+      snippet = std::string_view(file.source->text())
+                    .substr(f.statement.begin, f.statement.end - f.statement.begin);
+    Position end = f.statement.stop;
+    res["locations"] = json::array({location(file.path, f.at, end, snippet)});
+    results.push_back(std::move(res));
+  }
+
+  json notifications = json::array();
+  for (const auto& p : r.problems) {
+    json n = {{"level", "error"},
+              {"message", {{"text", p.kind + ": " + p.message}}},
+              {"descriptor", {{"id", p.kind}}}};
+    if (p.pos.line)
+      n["locations"] = json::array({location(p.path, p.pos, {}, {})});
+    else
+      n["locations"] =
+          json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri_of(p.path)}}}}}}});
+    notifications.push_back(std::move(n));
+  }
+
+  json run;
+  run["tool"] = {{"driver",
+                  {{"name", "migsafe"},
+                   {"version", MIGSAFE_VERSION},
+                   {"semanticVersion", MIGSAFE_VERSION},
+                   {"rules", rules}}}};
+  run["invocations"] = json::array({{{"executionSuccessful", r.problems.empty()},
+                                     {"toolExecutionNotifications", notifications}}});
+  run["originalUriBaseIds"] = {
+      {"%SRCROOT%", {{"description", {{"text", "The directory migsafe ran in."}}}}}};
+  run["columnKind"] = "unicodeCodePoints";
+  run["results"] = std::move(results);
+  run["properties"] = {{"dialect", dialect_name(ctx.options.dialect)},
+                       {"targetVersion", ctx.options.version.display()},
+                       {"transactions", transaction_mode_name(ctx.options.transactions)},
+                       {"blocked", is_blocked(r, ctx.fail_on)}};
+
+  json doc;
+  doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  doc["version"] = "2.1.0";
+  doc["runs"] = json::array({std::move(run)});
+  out << doc.dump(2) << '\n';
+}
+
+}  // namespace migsafe
