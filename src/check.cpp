@@ -4,6 +4,7 @@
 
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
+#include "migsafe/snapshot.hpp"
 
 #include <filesystem>
 #include <map>
@@ -43,7 +44,10 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
                        const CheckOptions& opt) {
   CheckResult r;
   for (const auto& set : sets) {
-    SetAnalyzer analyzer(packs, opt);
+    // SQLite needs no database from the user: its dry run runs on the embedded engine.
+    std::unique_ptr<StatementProbe> probe =
+        opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr;
+    SetAnalyzer analyzer(packs, opt, probe.get());
     for (size_t i = 0; i < set.size(); ++i) {
       const auto& src = set[i];
       size_t file_index = r.files.size();

@@ -1,5 +1,7 @@
 #include "helpers.hpp"
 
+#include "migsafe/snapshot.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,23 @@ size_t count_rule(const CheckResult& r, std::string_view id) {
 
 bool has_rule(const CheckResult& r, std::string_view id) {
   return count_rule(r, id) > 0;
+}
+
+const std::vector<Pack>& sqlite_packs() {
+  static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/core.yaml"),
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/sqlite.yaml")};
+  return packs;
+}
+
+CheckResult check_sqlite(const std::vector<std::string>& files) {
+  SourceSet set;
+  for (size_t i = 0; i < files.size(); ++i)
+    set.push_back(make_source("m" + std::to_string(i + 1) + ".sql", files[i]));
+  CheckOptions opt;
+  opt.dialect = Dialect::sqlite;
+  opt.version = linked_sqlite_version();
+  return check_sets({set}, sqlite_packs(), opt);
 }
 
 Migration parse_pg(const std::string& sql) {

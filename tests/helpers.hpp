@@ -24,6 +24,10 @@ size_t count_rule(const CheckResult& r, std::string_view id);
 
 Migration parse_pg(const std::string& sql);
 
+// SQLite: core + sqlite packs, and a check of a migration set in that dialect.
+const std::vector<Pack>& sqlite_packs();
+CheckResult check_sqlite(const std::vector<std::string>& files);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

@@ -91,11 +91,28 @@ namespace detail {
 class Analyzer;
 }
 
+// Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
+// asks it about each statement before the rules.
+class StatementProbe {
+ public:
+  virtual ~StatementProbe() = default;
+  virtual void begin_file() = 0;
+  // The engine's own error message when it rejects the statement, with the byte offset in the
+  // file where it points.
+  struct Rejection {
+    uint32_t offset = 0;
+    std::string message;
+  };
+  virtual std::optional<Rejection> run(const Statement& st) = 0;
+  virtual void end_file() = 0;
+};
+
 // The rules engine over one migration set, fed statement by statement: the schema model and
 // transaction state carry over from statement to statement and from file to file.
 class SetAnalyzer {
  public:
-  SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt);
+  SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
+              StatementProbe* probe = nullptr);
   ~SetAnalyzer();
   SetAnalyzer(const SetAnalyzer&) = delete;
   SetAnalyzer& operator=(const SetAnalyzer&) = delete;

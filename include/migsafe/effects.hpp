@@ -64,7 +64,8 @@ struct Effect {
   bool data_loss = false;
   bool breaks_compat = false;  // code already deployed stops working
   TxRule tx = TxRule::any;
-  std::string reason;  // plain words on why: "gen_random_uuid() is volatile"
+  bool database_write_lock = false;  // SQLite: the one write lock of the whole database file
+  std::string reason;                // plain words on why: "gen_random_uuid() is volatile"
 
   bool blocks_reads() const;
   bool blocks_writes() const;
@@ -85,6 +86,7 @@ TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& new_t
                                    const ExprInfo& using_expr, TargetVersion v);
 
 Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
+Effect sqlite_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v);
 
 }  // namespace migsafe

@@ -66,6 +66,7 @@ struct ParsedFile {
 using StatementSink = std::function<void(Statement&)>;
 ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink);
 ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink);
+ParsedFile parse_sqlite_each(const SourceText& source, const StatementSink& sink);
 
 // Whole-file form, for tests and tools that want the IR at once.
 Migration parse_postgres(std::shared_ptr<const SourceText> source);

@@ -129,6 +129,7 @@ struct OpFacts {
   bool added_in_same_transaction = false;  // VALIDATE of a constraint added NOT VALID in this tx
   bool partitioned_table = false;
   bool lock_timeout_set = false;  // a non-zero lock_timeout is in force for this statement
+  bool foreign_keys_off = false;  // SQLite: PRAGMA foreign_keys = OFF is in force
   bool nested_begin = false;      // BEGIN while a transaction is already open
   int access_exclusive_statements =
       0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it

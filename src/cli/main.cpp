@@ -13,6 +13,7 @@
 #include "migsafe/parse.hpp"
 #include "migsafe/report.hpp"
 #include "migsafe/rules.hpp"
+#include "migsafe/snapshot.hpp"
 
 namespace {
 
@@ -76,14 +77,16 @@ int run_check(const Flags& f) {
   CheckOptions opt;
   opt.dialect = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
                               "postgres, mysql, mariadb or sqlite");
-  opt.version = default_target_version(opt.dialect);
+  opt.version = opt.dialect == Dialect::sqlite ? linked_sqlite_version()
+                                               : default_target_version(opt.dialect);
   std::string version = !f.version.empty() ? f.version : cfg.target_version.value_or("");
   if (!version.empty()) {
     auto v = parse_target_version(opt.dialect, version);
     if (!v)
-      throw CLI::ValidationError("--target-version", "'" + version + "' is not a supported " +
-                                                         std::string(dialect_name(opt.dialect)) +
-                                                         " version (PostgreSQL: 11 to 17)");
+      throw CLI::ValidationError("--target-version",
+                                 "'" + version + "' is not a supported " +
+                                     std::string(dialect_name(opt.dialect)) +
+                                     " version (PostgreSQL: 11 to 17, SQLite: 3.35 to 3.46)");
     opt.version = *v;
   }
   opt.transactions = pick<TransactionMode>(

@@ -70,7 +70,7 @@ TargetVersion default_target_version(Dialect d) {
     case Dialect::mariadb:
       return {10, 11};
     case Dialect::sqlite:
-      return {3, 40};
+      return {3, 40};  // replaced by the linked library's version where the CLI knows it
   }
   return {16, 0};
 }
@@ -92,6 +92,7 @@ std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s)
   }
   if (i != s.size()) return std::nullopt;
   if (d == Dialect::postgres && (v.major < 11 || v.major > 17)) return std::nullopt;
+  if (d == Dialect::sqlite && (v.major != 3 || v.minor < 35 || v.minor > 46)) return std::nullopt;
   return v;
 }
 

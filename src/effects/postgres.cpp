@@ -393,6 +393,8 @@ Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema,
   switch (d) {
     case Dialect::postgres:
       return postgres_effect(op, schema, v);
+    case Dialect::sqlite:
+      return sqlite_effect(op, schema, v);
     default:
       return Effect{};
   }

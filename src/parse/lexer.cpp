@@ -5,6 +5,13 @@
 
 namespace migsafe {
 
+LexOptions sqlite_lex_options() {
+  LexOptions o;
+  o.backtick_identifiers = true;
+  o.bracket_identifiers = true;
+  return o;
+}
+
 LexOptions postgres_lex_options() {
   LexOptions o;
   o.dollar_quotes = true;

@@ -22,6 +22,7 @@ struct LexOptions {
   bool psql_meta_commands = false;  // \set, \connect ... lines and COPY ... FROM stdin data
 };
 LexOptions postgres_lex_options();
+LexOptions sqlite_lex_options();
 
 struct TextRange {
   uint32_t begin = 0;

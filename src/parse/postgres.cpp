@@ -154,6 +154,8 @@ ParsedFile parse_each(Dialect dialect, const SourceText& source, const Statement
   switch (dialect) {
     case Dialect::postgres:
       return parse_postgres_each(source, sink);
+    case Dialect::sqlite:
+      return parse_sqlite_each(source, sink);
     default:
       throw InputError(source.path(), "the " + std::string(dialect_name(dialect)) +
                                           " dialect is not supported yet");

@@ -86,7 +86,8 @@ namespace detail {
 
 class Analyzer {
  public:
-  Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt) : packs_(packs), opt_(opt) {
+  Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe)
+      : packs_(packs), opt_(opt), probe_(probe) {
     for (const auto& p : packs)
       for (const auto& r : p.rules) {
         if (r.builtin) continue;
@@ -104,6 +105,7 @@ class Analyzer {
     spans_.clear();
     fired_once_.clear();
     session_.emplace(opt_.transactions);
+    if (probe_) probe_->begin_file();
   }
 
   void statement(const Statement& st) {
@@ -111,6 +113,15 @@ class Analyzer {
     current_statement_ = si;
     spans_.push_back(st.span);
     std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
+    if (probe_) {
+      if (auto rejected = probe_->run(st)) {
+        found_.push_back(
+            builtin_finding("engine-rejects", rejected->offset,
+                            "the database engine rejects this statement: " + rejected->message));
+        found_.back().statement = st.span;
+        stmt_of_.resize(found_.size(), si);
+      }
+    }
     session_->begin_statement(st);
     for (const Operation& op : st.ops) {
       evaluate(st, op, normalized, *src_, file_index_);
@@ -139,6 +150,7 @@ class Analyzer {
   }
 
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
+    if (probe_) probe_->end_file();
     if (session_->explicit_open())
       found_.push_back(builtin_finding("begin-without-commit", session_->open_begin_offset(),
                                        "BEGIN has no COMMIT: when the file ends, the session "
@@ -168,6 +180,7 @@ class Analyzer {
     facts.nested_begin = session.nested_begin() && op.kind == OpKind::begin;
     facts.partitioned_table = table && table->partitioned;
     facts.lock_timeout_set = session.lock_timeout_set();
+    facts.foreign_keys_off = session.foreign_keys_off();
     if (facts.in_transaction) {
       auto held = session.held(effect.table);
       facts.held_lock = held.mode;
@@ -304,6 +317,7 @@ class Analyzer {
 
   const std::vector<Pack>& packs_;
   const CheckOptions& opt_;
+  StatementProbe* probe_ = nullptr;
   std::vector<const Rule*> rules_;
   bool any_pattern_ = false;
   SchemaModel model_;
@@ -333,7 +347,7 @@ using detail::Analyzer;
 
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {
-  Analyzer a(packs, opt);
+  Analyzer a(packs, opt, nullptr);
   for (size_t i = 0; i < migrations.size(); ++i) {
     a.begin_file(*migrations[i].source, first_file_index + i, static_cast<int>(i));
     for (const Statement& st : migrations[i].statements) a.statement(st);
@@ -341,8 +355,9 @@ void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pac
   }
 }
 
-SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt)
-    : impl_(std::make_unique<Analyzer>(packs, opt)) {}
+SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
+                         StatementProbe* probe)
+    : impl_(std::make_unique<Analyzer>(packs, opt, probe)) {}
 SetAnalyzer::~SetAnalyzer() = default;
 void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set) {
   impl_->begin_file(src, file_index, position_in_set);

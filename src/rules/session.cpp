@@ -113,6 +113,9 @@ void SessionState::record(const Operation& op, const Effect& e) {
   if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
     not_valid_.insert(table_key(e.table) + "/" + op.constraint->name);
   bool all = op.object == "all";
+  if (op.kind == OpKind::set_setting && op.object == "foreign_keys" && !in_transaction())
+    foreign_keys_off_ =
+        op.value == "off" || op.value == "0" || op.value == "false" || op.value == "no";
   if (op.kind == OpKind::set_setting && op.object == "lock_timeout") {
     bool on = !timeout_is_off(op.value);
     if (op.local) {

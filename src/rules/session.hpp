@@ -46,6 +46,8 @@ class SessionState {
   Held strongest_elsewhere(const QualifiedName& t) const;
   bool added_not_valid(const QualifiedName& t, const std::string& constraint) const;
   bool lock_timeout_set() const;
+  // SQLite: PRAGMA foreign_keys = OFF ran outside a transaction (inside one it is a no-op).
+  bool foreign_keys_off() const { return foreign_keys_off_; }
 
   // Records what an operation did: locks taken, settings changed.
   void record(const Operation& op, const Effect& e);
@@ -64,6 +66,7 @@ class SessionState {
   std::set<std::string> ae_this_statement_;
   std::map<std::string, Held> held_;
   std::set<std::string> not_valid_;
+  bool foreign_keys_off_ = false;
   std::optional<bool> session_lock_timeout_;  // set for the session; nullopt: server default (off)
   std::optional<bool> local_lock_timeout_;    // SET LOCAL, until the transaction ends
 };

@@ -55,6 +55,7 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   }
   if (key == "constraint") return constraint_name(in);
   if (key == "object") return in.op.object;
+  if (key == "detail") return in.op.detail;
   if (key == "new_name") return in.op.new_name;
   if (key == "value") return in.op.value;
   if (key == "setting") return in.op.object;
