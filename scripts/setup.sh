@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake pkg-config git clang-format
   libpg-query-dev libsimdjson-dev
   libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev
-  libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema pre-commit
 )

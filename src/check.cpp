@@ -30,6 +30,12 @@ std::optional<TransactionMode> parse_transaction_mode(std::string_view s) {
   return std::nullopt;
 }
 
+std::vector<std::string> Finding::lines() const {
+  std::vector<std::string> out = notes;
+  if (why && !why->empty()) out.push_back("why: " + *why);
+  return out;
+}
+
 size_t CheckResult::migration_files() const {
   return static_cast<size_t>(std::count_if(files.begin(), files.end(),
                                            [](const CheckedFile& f) { return f.is_migration; }));
@@ -82,7 +88,7 @@ Finding file_finding(const std::vector<Pack>& packs, std::string_view rule_id, s
   f.severity = r ? r->severity : Severity::error;
   f.title = r ? r->title : std::string();
   f.docs = r ? r->docs : std::string();
-  if (r) f.notes.push_back("why: " + r->why);
+  if (r) f.why = std::make_shared<const std::string>(r->why);
   std::string_view l = src.line(line);
   uint32_t begin = 0;
   for (uint32_t i = 1; i < line; ++i)

@@ -73,7 +73,7 @@ TEST(Engine, TypeChangeNeedsTheOldType) {
   EXPECT_FALSE(has_rule(known, "alter-column-type-rewrite"));
   auto unknown = check_files({"ALTER TABLE t ALTER COLUMN v TYPE text;"});
   ASSERT_TRUE(has_rule(unknown, "alter-column-type-rewrite"));
-  EXPECT_NE(unknown.findings[0].notes.back().find("not known"), std::string::npos);
+  EXPECT_NE(unknown.findings[0].lines().back().find("not known"), std::string::npos);
   // The replayed type follows earlier changes.
   auto chain = check_files({"CREATE TABLE t (v varchar(10));",
                             "ALTER TABLE t ALTER COLUMN v TYPE varchar(5);",

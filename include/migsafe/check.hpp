@@ -31,7 +31,12 @@ struct Finding {
   Position at;      // where the operation starts
   std::string title;
   std::string message;
-  std::vector<std::string> notes;  // "lock: ...", "rewrite: ..." in plain words
+  std::vector<std::string> notes;  // "lock: ...", "held: ..." in plain words
+  // Why it matters; shared between the findings of one rule when the text is the same, since
+  // thousands of findings would otherwise each carry a copy.
+  std::shared_ptr<const std::string> why;
+  // notes, then "why: ...": what reporters print under the message.
+  std::vector<std::string> lines() const;
   std::string instead;
   std::string docs;
   std::optional<FindingEffect> effect;

@@ -1,6 +1,5 @@
-// migsafe.sum: cumulative SHA-256 checksums of a migration set. OpenSSL's libcrypto does the
-// hashing (already on every machine that has libpq).
-#include <openssl/evp.h>
+// migsafe.sum: cumulative SHA-256 checksums of a migration set.
+#include "sha256.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -15,20 +14,6 @@ namespace migsafe {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw InputError("migsafe.sum", "SHA-256 is not available from libcrypto");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

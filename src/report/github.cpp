@@ -56,7 +56,7 @@ void report_github(const CheckResult& r, const ReportContext& ctx, std::ostream&
   }
   for (const auto& f : r.findings) {
     std::string body = f.message;
-    for (const auto& n : f.notes) body += "\n" + n;
+    for (const auto& n : f.lines()) body += "\n" + n;
     if (!f.instead.empty()) body += "\ninstead:\n" + f.instead;
     out << "::" << command(f.severity) << " file=" << escape_property(r.files[f.file].path)
         << ",line=" << f.at.line << ",col=" << f.at.col << ",endLine=" << f.statement.stop.line

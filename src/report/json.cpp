@@ -51,7 +51,7 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
                       {"length", f.statement.end - f.statement.begin}};
     j["title"] = f.title;
     j["message"] = f.message;
-    j["notes"] = f.notes;
+    j["notes"] = f.lines();
     j["instead"] = f.instead;
     j["docs"] = f.docs;
     j["effect"] = f.effect ? effect_json(*f.effect) : json(nullptr);

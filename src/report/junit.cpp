@@ -76,7 +76,7 @@ void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& 
   auto describe = [](const Finding& f) {
     std::string s = std::to_string(f.at.line) + ":" + std::to_string(f.at.col) + " " +
                     std::string(severity_name(f.severity)) + "[" + f.rule_id + "] " + f.message;
-    for (const auto& n : f.notes) s += "\n  " + n;
+    for (const auto& n : f.lines()) s += "\n  " + n;
     if (!f.instead.empty()) s += "\n  instead:\n" + f.instead;
     return s;
   };

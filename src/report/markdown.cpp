@@ -70,7 +70,7 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
     for (const Finding* f : findings) {
       out << "<details><summary>" << f->at.line << ":" << f->at.col << " <code>" << f->rule_id
           << "</code>: " << cell(f->title) << "</summary>\n\n";
-      for (const auto& n : f->notes) out << "- " << n << '\n';
+      for (const auto& n : f->lines()) out << "- " << n << '\n';
       if (!f->instead.empty()) {
         std::string fence = fence_for(f->instead);
         out << "\nInstead:\n\n" << fence << "sql\n" << f->instead << '\n' << fence << '\n';

@@ -80,7 +80,7 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
   for (const auto& f : r.findings) {
     const CheckedFile& file = r.files[f.file];
     std::string text = f.message;
-    for (const auto& n : f.notes) text += "\n" + n;
+    for (const auto& n : f.lines()) text += "\n" + n;
     if (!f.instead.empty()) text += "\ninstead:\n" + f.instead;
     json res;
     res["ruleId"] = f.rule_id;

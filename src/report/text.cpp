@@ -98,7 +98,7 @@ void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& o
         << st.reset() << st.severity(f.severity) << severity_name(f.severity) << '[' << f.rule_id
         << ']' << st.reset() << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
     if (file.source) source_excerpt(out, *file.source, f.at, f.statement.stop, st);
-    for (const auto& n : f.notes) out << "   = " << n << '\n';
+    for (const auto& n : f.lines()) out << "   = " << n << '\n';
     if (!f.instead.empty()) {
       out << "   = instead:\n";
       indented(out, f.instead, "       ");

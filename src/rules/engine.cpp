@@ -43,8 +43,7 @@ std::string blocks_phrase(LockMode m) {
   return "reads and writes go on";
 }
 
-std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f, const Rule& r,
-                                      const EvalInput& in) {
+std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
   std::vector<std::string> notes;
   if (e.lock != LockMode::none && !e.table.name.empty()) {
     std::string s = "lock: " + std::string(lock_mode_name(e.lock)) + " on " + e.table.display() +
@@ -59,7 +58,6 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f, const R
         "held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
         " since " + f.held_by +
         " earlier in this transaction, until it commits: " + blocks_phrase(f.held_lock));
-  notes.push_back("why: " + (e.reason.empty() ? expand_template(r.why, in) : e.reason));
   return notes;
 }
 
@@ -157,7 +155,13 @@ class Analyzer {
                                        "closes and everything since BEGIN is rolled back"));
     stmt_of_.resize(found_.size(), -1);
     apply_suppressions(comments);
-    for (auto& f : found_) out.push_back(std::move(f));
+    // Hand the findings over without a second copy of them in memory.
+    if (out.empty()) {
+      out.swap(found_);
+    } else {
+      out.reserve(out.size() + found_.size());
+      for (auto& f : found_) out.push_back(std::move(f));
+    }
     found_.clear();
   }
 
@@ -207,7 +211,13 @@ class Analyzer {
       f.at = src.position(std::max(op.location, st.span.begin));
       f.title = r->title;
       f.message = expand_template(r->message, in);
-      f.notes = effect_notes(effect, facts, *r, in);
+      f.notes = effect_notes(effect, facts);
+      if (!effect.reason.empty())
+        f.why = std::make_shared<const std::string>(effect.reason);
+      else if (r->why.find('{') != std::string::npos)
+        f.why = std::make_shared<const std::string>(expand_template(r->why, in));
+      else
+        f.why = shared_why(*r);
       f.instead = expand_template(r->instead, in);
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
       f.docs = r->docs;
@@ -231,6 +241,13 @@ class Analyzer {
     }
   }
 
+  // The rule's why, one copy for all its findings.
+  std::shared_ptr<const std::string> shared_why(const Rule& r) {
+    auto& slot = why_cache_[&r];
+    if (!slot) slot = std::make_shared<const std::string>(r.why);
+    return slot;
+  }
+
   // One finding per cause: among rules sharing a cause, the most severe (then the first) wins.
   static void keep_one_per_cause(std::vector<Candidate>& c, std::vector<Finding>& out) {
     for (size_t i = 0; i < c.size(); ++i) {
@@ -251,7 +268,7 @@ class Analyzer {
     f.severity = r ? r->severity : Severity::warning;
     f.title = r ? r->title : std::string();
     f.docs = r ? r->docs : std::string();
-    if (r) f.notes.push_back("why: " + r->why);
+    if (r) f.why = shared_why(*r);
     f.file = file_index_;
     f.at = src_->position(offset);
     size_t eol = src_->text().find('\n', offset);
@@ -332,6 +349,7 @@ class Analyzer {
     size_t file_index;
   };
   std::map<std::string, Routine> routines_;
+  std::map<const Rule*, std::shared_ptr<const std::string>> why_cache_;
   int routine_depth_ = 0;
   int current_statement_ = 0;
   std::optional<SessionState> session_;
