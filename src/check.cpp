@@ -79,25 +79,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A finding of a core rule about a whole file (git history, migsafe.sum), at line:col.
+// A finding of a core rule about a whole file (git history, migsafe.sum), at a line.
 Finding file_finding(const std::vector<Pack>& packs, std::string_view rule_id, size_t file,
                      const SourceText& src, uint32_t line, std::string message) {
-  Finding f;
-  f.rule_id = rule_id;
-  const Rule* r = find_rule(packs, rule_id);
-  f.severity = r ? r->severity : Severity::error;
-  f.title = r ? r->title : std::string();
-  f.docs = r ? r->docs : std::string();
-  if (r) f.why = std::make_shared<const std::string>(r->why);
-  std::string_view l = src.line(line);
-  uint32_t begin = 0;
-  for (uint32_t i = 1; i < line; ++i)
-    begin = static_cast<uint32_t>(src.text().find('\n', begin) + 1);
-  f.statement = src.span(begin, begin + static_cast<uint32_t>(l.size()));
-  f.at = src.position(begin);
-  f.file = file;
-  f.message = std::move(message);
-  return f;
+  return builtin_finding(packs, rule_id, file, src, line_offset(src, line), std::move(message));
 }
 
 std::string absolute(const std::string& p) {

@@ -129,6 +129,13 @@ class SetAnalyzer {
   std::unique_ptr<detail::Analyzer> impl_;
 };
 
+// A finding of a rule migsafe emits itself (suppressions, set integrity, engine rejections),
+// pointing at the line of src that holds offset.
+Finding builtin_finding(const std::vector<Pack>& packs, std::string_view rule_id, size_t file,
+                        const SourceText& src, uint32_t offset, std::string message);
+// The byte offset where a 1-based line starts.
+uint32_t line_offset(const SourceText& src, uint32_t line);
+
 // Analysis of one parsed migration set (the rules engine): appends findings.
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out);

@@ -1,5 +1,7 @@
 #include "migsafe/config.hpp"
 
+#include "../rules/yaml_load.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -21,14 +23,7 @@ class ConfigReader {
   explicit ConfigReader(std::string path) : path_(std::move(path)) {}
 
   Config read(const std::string& text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      throw ConfigError(
-          path_, e.msg,
-          {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)});
-    }
+    YAML::Node root = load_yaml(text, path_);
     Config c;
     c.path = path_;
     if (root.IsNull()) return c;  // an empty file is a valid, empty config
@@ -73,10 +68,7 @@ class ConfigReader {
 
  private:
   [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const {
-    Position pos;
-    if (n.IsDefined() && n.Mark().line >= 0)
-      pos = {static_cast<uint32_t>(n.Mark().line + 1), static_cast<uint32_t>(n.Mark().column + 1)};
-    throw ConfigError(path_, msg, pos);
+    throw ConfigError(path_, msg, n.IsDefined() ? yaml_position(n.Mark()) : Position{});
   }
 
   std::string scalar(const YAML::Node& n) const {
@@ -96,8 +88,7 @@ class ConfigReader {
     if (!rules.IsMap()) fail(rules, "rules maps rule ids to settings: {severity: warning} or off");
     for (const auto& kv : rules) {
       RuleOverride o;
-      o.where = {static_cast<uint32_t>(kv.first.Mark().line + 1),
-                 static_cast<uint32_t>(kv.first.Mark().column + 1)};
+      o.where = yaml_position(kv.first.Mark());
       const YAML::Node& v = kv.second;
       if (v.IsScalar()) {
         // Shorthands: off / on / false / true, or a severity.

@@ -262,20 +262,7 @@ class Analyzer {
   }
 
   Finding builtin_finding(std::string_view id, uint32_t offset, std::string message) {
-    Finding f;
-    f.rule_id = id;
-    const Rule* r = find_rule(packs_, id);
-    f.severity = r ? r->severity : Severity::warning;
-    f.title = r ? r->title : std::string();
-    f.docs = r ? r->docs : std::string();
-    if (r) f.why = shared_why(*r);
-    f.file = file_index_;
-    f.at = src_->position(offset);
-    size_t eol = src_->text().find('\n', offset);
-    if (eol == std::string::npos) eol = src_->text().size();
-    f.statement = src_->span(offset, static_cast<uint32_t>(eol));
-    f.message = std::move(message);
-    return f;
+    return migsafe::builtin_finding(packs_, id, file_index_, *src_, offset, std::move(message));
   }
 
   // A suppression names rule ids, or ids other tools use for the same hazard (squawk's).
@@ -362,6 +349,34 @@ class Analyzer {
 }  // namespace detail
 
 using detail::Analyzer;
+
+Finding builtin_finding(const std::vector<Pack>& packs, std::string_view rule_id, size_t file,
+                        const SourceText& src, uint32_t offset, std::string message) {
+  Finding f;
+  f.rule_id = rule_id;
+  const Rule* r = find_rule(packs, rule_id);
+  f.severity = r ? r->severity : Severity::error;
+  f.title = r ? r->title : std::string();
+  f.docs = r ? r->docs : std::string();
+  if (r) f.why = std::make_shared<const std::string>(r->why);
+  f.file = file;
+  f.at = src.position(offset);
+  size_t eol = src.text().find('\n', offset);
+  if (eol == std::string::npos) eol = src.text().size();
+  f.statement = src.span(offset, static_cast<uint32_t>(eol));
+  f.message = std::move(message);
+  return f;
+}
+
+uint32_t line_offset(const SourceText& src, uint32_t line) {
+  uint32_t begin = 0;
+  for (uint32_t i = 1; i < line && begin < src.text().size(); ++i) {
+    size_t nl = src.text().find('\n', begin);
+    if (nl == std::string::npos) break;
+    begin = static_cast<uint32_t>(nl + 1);
+  }
+  return begin;
+}
 
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {

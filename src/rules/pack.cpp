@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "migsafe/rules.hpp"
+#include "yaml_load.hpp"
 
 namespace migsafe {
 
@@ -54,14 +55,7 @@ class PackReader {
   explicit PackReader(std::string path) : path_(std::move(path)) {}
 
   Pack read(const std::string& text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      throw ConfigError(
-          path_, e.msg,
-          {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)});
-    }
+    YAML::Node root = load_yaml(text, path_);
     if (!root.IsMap()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
     check_keys(root, {"pack", "dialect", "description", "rules"});
     Pack p;
@@ -87,13 +81,7 @@ class PackReader {
 
  private:
   [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const {
-    Position pos;
-    if (n.IsDefined()) {
-      YAML::Mark m = n.Mark();
-      if (m.line >= 0)
-        pos = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
-    }
-    throw ConfigError(path_, msg, pos);
+    throw ConfigError(path_, msg, n.IsDefined() ? yaml_position(n.Mark()) : Position{});
   }
 
   void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed) const {
