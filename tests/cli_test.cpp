@@ -273,3 +273,20 @@ TEST(Docs, ReadmeCiExamplesAreValid) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// docs/rules.md is what rule links point at; it must match the packs.
+TEST(Docs, RulesReferenceIsCurrent) {
+  auto r = test::run_migsafe({"docs"});
+  ASSERT_EQ(r.exit_code, 0);
+  std::string committed = test::read_file(std::string(MIGSAFE_SOURCE_DIR) + "/docs/rules.md");
+  EXPECT_EQ(r.out, committed) << "regenerate with: build/migsafe docs > docs/rules.md";
+  EXPECT_NE(r.out.find("### create-index-not-concurrent"), std::string::npos);
+  EXPECT_NE(r.out.find("### rebuild-with-foreign-keys-on"), std::string::npos);
+  EXPECT_NE(r.out.find("### prefer-identity"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace migsafe

@@ -30,6 +30,8 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
 void report_github(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+// docs/rules.md: every rule of the packs, with its reasons and examples.
+void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out);
 // The link to a rule's documentation for formats that carry one.
 std::string rule_docs_uri(const ReportContext& ctx, std::string_view rule_id);
 std::string summary_line(const CheckResult& r, const ReportContext& ctx);

@@ -114,6 +114,8 @@ Pack load_pack_text(const std::string& text, const std::string& path);
 // Finds the shipped pack for a dialect: next to the binary, then the source tree, then the
 // install prefix. Throws ConfigError when none is found.
 std::string find_shipped_pack(Dialect d);
+// Names of all packs shipped next to the binary, core first.
+std::vector<std::string> shipped_pack_names();
 // The packs every run starts from: core plus the dialect's.
 std::vector<Pack> load_shipped_packs(Dialect d);
 std::string find_shipped_pack(const std::string& name);  // e.g. "postgres-style"

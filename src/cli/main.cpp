@@ -243,6 +243,9 @@ int main(int argc, char** argv) {
   add_common(explain);
   explain->add_option("RULE-ID", rule_id, "the rule id")->required();
 
+  CLI::App* docs =
+      app.add_subcommand("docs", "print the rule reference (docs/rules.md) of all shipped packs");
+
   std::string sum_dir;
   CLI::App* sum = app.add_subcommand("sum", "write DIR/migsafe.sum (cumulative checksums)");
   sum->add_option("--config", f.config, "config file (default: .migsafe.yaml found upward)");
@@ -255,6 +258,13 @@ int main(int argc, char** argv) {
     if (rules->parsed()) return run_rules(f);
     if (explain->parsed()) return run_explain(f, rule_id);
     if (sum->parsed()) return run_sum(f, sum_dir);
+    if (docs->parsed()) {
+      std::vector<Pack> packs;
+      for (const auto& name : shipped_pack_names())
+        packs.push_back(load_pack(find_shipped_pack(name)));
+      write_rules_markdown(packs, std::cout);
+      return kExitOk;
+    }
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {

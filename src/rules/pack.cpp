@@ -316,6 +316,19 @@ std::string find_shipped_pack(const std::string& name) {
                               MIGSAFE_INSTALL_RULES_DIR + "; set MIGSAFE_RULES_DIR)");
 }
 
+std::vector<std::string> shipped_pack_names() {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(find_shipped_pack(std::string("core"))).parent_path();
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".yaml" && e.path().stem() != "core")
+      names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  names.insert(names.begin(), "core");
+  return names;
+}
+
 std::vector<Pack> load_shipped_packs(Dialect d) {
   std::vector<Pack> packs;
   packs.push_back(load_pack(find_shipped_pack(std::string("core"))));
