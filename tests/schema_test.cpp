@@ -71,3 +71,45 @@ TEST(Schema, UniqueUsingIndexAdoptsTheIndex) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// Past a few dozen entries a table keeps positions by name: lookups must agree with the
+// linear search on every change.
+TEST(Schema, LargeTablesKeepLookupsRight) {
+  std::string sql = "CREATE TABLE big (id int);";
+  for (int i = 0; i < 60; ++i) {
+    sql += "ALTER TABLE big ADD COLUMN c" + std::to_string(i) + " varchar(" +
+           std::to_string(i + 1) + ");";
+    sql += "CREATE INDEX big_c" + std::to_string(i) + " ON big (c" + std::to_string(i) + ");";
+    sql += "ALTER TABLE big ADD CONSTRAINT k" + std::to_string(i) + " CHECK (c" +
+           std::to_string(i) + " IS NOT NULL) NOT VALID;";
+  }
+  sql +=
+      "ALTER TABLE big RENAME COLUMN c10 TO renamed; ALTER TABLE big DROP COLUMN c20;"
+      "ALTER INDEX big_c30 RENAME TO big_thirty; ALTER TABLE big VALIDATE CONSTRAINT k40;"
+      "ALTER TABLE big DROP CONSTRAINT k41;";
+  SchemaModel model;
+  Migration m = test::parse_pg(sql);
+  for (const auto& s : m.statements)
+    for (const auto& op : s.ops) model.apply(op, 0, s.transaction);
+  const TableInfo* t = model.find({"", "big"});
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->columns.size(), 60u);  // id + 60 - 1 dropped
+  EXPECT_EQ(t->column("renamed")->type.display(), "varchar(11)");
+  EXPECT_EQ(t->column("c10"), nullptr);
+  EXPECT_EQ(t->column("c20"), nullptr);
+  EXPECT_EQ(t->column("c59")->type.display(), "varchar(60)");
+  EXPECT_EQ(t->index("big_c20"), nullptr) << "dropping a column drops its index";
+  EXPECT_NE(t->index("big_thirty"), nullptr);
+  EXPECT_EQ(t->index("big_c30"), nullptr);
+  EXPECT_EQ(model.table_of_index({"", "big_thirty"}), t);
+  EXPECT_TRUE(t->proves_not_null("c40"));
+  EXPECT_FALSE(t->proves_not_null("c39"));
+  EXPECT_EQ(t->constraint("k41"), nullptr);
+  EXPECT_NE(t->constraint("k59"), nullptr);
+}
+
+}  // namespace
+}  // namespace migsafe

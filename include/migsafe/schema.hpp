@@ -53,6 +53,34 @@ struct TableInfo {
   const ColumnInfo* column(std::string_view n) const;
   ColumnInfo* column(std::string_view n);
   const ConstraintInfo* constraint(std::string_view n) const;
+  const IndexInfo* index(std::string_view n) const;
+
+  // Changes go through these, which keep the positions by name below current.
+  void add_column(ColumnInfo c);
+  void add_index(IndexInfo i);            // replaces an index of the same name
+  void add_constraint(ConstraintInfo c);  // replaces a constraint of the same name
+  void rename_column(const std::string& from, const std::string& to);
+  void rename_index(const std::string& from, const std::string& to);
+  template <class Pred>
+  void erase_columns_if(Pred p) {
+    std::erase_if(columns, p);
+    reindex();
+  }
+  template <class Pred>
+  void erase_indexes_if(Pred p) {
+    std::erase_if(indexes, p);
+    reindex();
+  }
+  template <class Pred>
+  void erase_constraints_if(Pred p) {
+    std::erase_if(constraints, p);
+    reindex();
+  }
+
+  // Positions by name, kept once a table grows past a few dozen entries (see model.cpp), so
+  // lookups stay O(1) on tables with thousands of columns, indexes or constraints.
+  std::unordered_map<std::string, size_t> column_at, index_at, constraint_at;
+  void reindex();
   // A validated CHECK (col IS NOT NULL) or a NOT NULL / primary key already guarantees it.
   bool proves_not_null(std::string_view col) const;
 };

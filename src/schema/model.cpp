@@ -1,25 +1,106 @@
 #include <algorithm>
+#include <optional>
 
 #include "migsafe/schema.hpp"
 
 namespace migsafe {
 
+namespace {
+
+// Small tables (nearly all) are searched linearly; past this many entries a table keeps
+// positions by name, so a migration that alters one table thousands of times stays linear
+// without every table paying for hash maps.
+constexpr size_t kIndexedFrom = 32;
+
+template <class T>
+std::optional<size_t> find_pos(const std::vector<T>& items,
+                               const std::unordered_map<std::string, size_t>& at,
+                               std::string_view name) {
+  if (!at.empty()) {
+    auto it = at.find(std::string(name));
+    if (it == at.end()) return std::nullopt;
+    return it->second;
+  }
+  for (size_t i = 0; i < items.size(); ++i)
+    if (items[i].name == name) return i;
+  return std::nullopt;
+}
+
+template <class T>
+void rebuild(const std::vector<T>& items, std::unordered_map<std::string, size_t>& at) {
+  at.clear();
+  if (items.size() < kIndexedFrom) return;
+  for (size_t i = 0; i < items.size(); ++i) at[items[i].name] = i;
+}
+
+// Appends, or replaces the entry of the same name.
+template <class T>
+void upsert(std::vector<T>& items, std::unordered_map<std::string, size_t>& at, T item) {
+  if (auto pos = find_pos(items, at, item.name)) {
+    items[*pos] = std::move(item);
+    return;
+  }
+  items.push_back(std::move(item));
+  if (!at.empty())
+    at[items.back().name] = items.size() - 1;
+  else if (items.size() >= kIndexedFrom)
+    rebuild(items, at);
+}
+
+template <class T>
+void rename(std::vector<T>& items, std::unordered_map<std::string, size_t>& at,
+            const std::string& from, const std::string& to) {
+  auto pos = find_pos(items, at, from);
+  if (!pos) return;
+  items[*pos].name = to;
+  if (!at.empty()) {
+    at.erase(from);
+    at[to] = *pos;
+  }
+}
+
+}  // namespace
+
 const ColumnInfo* TableInfo::column(std::string_view n) const {
-  for (const auto& c : columns)
-    if (c.name == n) return &c;
-  return nullptr;
+  auto pos = find_pos(columns, column_at, n);
+  return pos ? &columns[*pos] : nullptr;
 }
 
 ColumnInfo* TableInfo::column(std::string_view n) {
-  for (auto& c : columns)
-    if (c.name == n) return &c;
-  return nullptr;
+  auto pos = find_pos(columns, column_at, n);
+  return pos ? &columns[*pos] : nullptr;
 }
 
 const ConstraintInfo* TableInfo::constraint(std::string_view n) const {
-  for (const auto& c : constraints)
-    if (c.name == n) return &c;
-  return nullptr;
+  auto pos = find_pos(constraints, constraint_at, n);
+  return pos ? &constraints[*pos] : nullptr;
+}
+
+const IndexInfo* TableInfo::index(std::string_view n) const {
+  auto pos = find_pos(indexes, index_at, n);
+  return pos ? &indexes[*pos] : nullptr;
+}
+
+void TableInfo::reindex() {
+  rebuild(columns, column_at);
+  rebuild(indexes, index_at);
+  rebuild(constraints, constraint_at);
+}
+
+void TableInfo::add_column(ColumnInfo c) {
+  if (!column(c.name)) upsert(columns, column_at, std::move(c));
+}
+void TableInfo::add_index(IndexInfo i) {
+  upsert(indexes, index_at, std::move(i));
+}
+void TableInfo::add_constraint(ConstraintInfo c) {
+  upsert(constraints, constraint_at, std::move(c));
+}
+void TableInfo::rename_column(const std::string& from, const std::string& to) {
+  rename(columns, column_at, from, to);
+}
+void TableInfo::rename_index(const std::string& from, const std::string& to) {
+  rename(indexes, index_at, from, to);
 }
 
 bool TableInfo::proves_not_null(std::string_view col) const {
@@ -62,11 +143,6 @@ ColumnInfo column_info(const ColumnSpec& c) {
   return {c.name, c.type, c.not_null || c.primary_key || c.generated == Generated::identity};
 }
 
-void add_index(TableInfo& t, IndexInfo idx) {
-  std::erase_if(t.indexes, [&](const IndexInfo& i) { return i.name == idx.name; });
-  t.indexes.push_back(std::move(idx));
-}
-
 std::string default_index_name(const TableInfo& t, const std::vector<std::string>& cols,
                                std::string_view suffix) {
   std::string n = t.name.name;
@@ -74,7 +150,8 @@ std::string default_index_name(const TableInfo& t, const std::vector<std::string
   return n + "_" + std::string(suffix);
 }
 
-void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
+// Returns the constraint's name (given, or the one PostgreSQL would generate).
+std::string add_constraint(TableInfo& t, const ConstraintSpec& spec) {
   ConstraintInfo c;
   c.kind = spec.kind;
   c.columns = spec.columns;
@@ -84,10 +161,9 @@ void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
   bool keyed = spec.kind == ConstraintKind::unique || spec.kind == ConstraintKind::primary_key;
   if (keyed && !spec.using_index.empty()) {
     // USING INDEX renames the index to the constraint's name and takes its columns.
-    for (auto& idx : t.indexes) {
-      if (idx.name != spec.using_index) continue;
-      if (c.columns.empty()) c.columns = idx.columns;
-      if (!spec.name.empty()) idx.name = spec.name;
+    if (const IndexInfo* idx = t.index(spec.using_index)) {
+      if (c.columns.empty()) c.columns = idx->columns;
+      if (!spec.name.empty()) t.rename_index(spec.using_index, spec.name);
     }
   }
   c.name = !spec.name.empty()
@@ -98,12 +174,13 @@ void add_constraint(TableInfo& t, const ConstraintSpec& spec) {
                                     : spec.kind == ConstraintKind::unique      ? "key"
                                                                                : "check");
   if (keyed && spec.using_index.empty())
-    add_index(t, IndexInfo{c.name, c.columns, true, false, true});
+    t.add_index(IndexInfo{c.name, c.columns, true, false, true});
   if (spec.kind == ConstraintKind::primary_key)
     for (const auto& col : c.columns)
       if (ColumnInfo* ci = t.column(col)) ci->not_null = true;
-  std::erase_if(t.constraints, [&](const ConstraintInfo& k) { return k.name == c.name; });
-  t.constraints.push_back(std::move(c));
+  std::string name = c.name;
+  t.add_constraint(std::move(c));
+  return name;
 }
 
 void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
@@ -156,7 +233,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       nt.name = op.table;
       nt.origin = {file, tx};
       nt.partitioned = op.partitioned;
-      for (const auto& c : op.columns) nt.columns.push_back(column_info(c));
+      for (const auto& c : op.columns) nt.add_column(column_info(c));
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
       tables_[key(op.table)] = std::move(nt);
@@ -168,14 +245,14 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (!op.column_spec) return;
       TableInfo& tt = ensure_table();
       if (tt.column(op.column_spec->name)) return;
-      tt.columns.push_back(column_info(*op.column_spec));
+      tt.add_column(column_info(*op.column_spec));
       add_column_constraints(tt, *op.column_spec);
       return;
     }
     case OpKind::drop_column: {
       if (!t) return;
-      std::erase_if(t->columns, [&](const ColumnInfo& c) { return c.name == op.column; });
-      std::erase_if(t->indexes, [&](const IndexInfo& i) {
+      t->erase_columns_if([&](const ColumnInfo& c) { return c.name == op.column; });
+      t->erase_indexes_if([&](const IndexInfo& i) {
         return std::find(i.columns.begin(), i.columns.end(), op.column) != i.columns.end();
       });
       return;
@@ -186,7 +263,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (ColumnInfo* c = tt.column(op.column))
         c->type = *op.new_type;
       else
-        tt.columns.push_back({op.column, *op.new_type, false});
+        tt.add_column({op.column, *op.new_type, false});
       return;
     }
     case OpKind::set_not_null:
@@ -197,9 +274,9 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     }
     case OpKind::add_constraint:
       if (op.constraint) {
-        add_constraint(ensure_table(), *op.constraint);
-        for (const auto& idx : t->indexes)
-          index_owner_[key({op.table.schema, idx.name})] = key(op.table);
+        std::string name = add_constraint(ensure_table(), *op.constraint);
+        // Only a key constraint brings an index (its own name, or a renamed USING INDEX one).
+        if (t->index(name)) index_owner_[key({op.table.schema, name})] = key(op.table);
       }
       return;
     case OpKind::validate_constraint:
@@ -209,13 +286,12 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       return;
     case OpKind::drop_constraint:
       if (t) {
-        std::erase_if(t->constraints, [&](const ConstraintInfo& c) { return c.name == op.object; });
-        std::erase_if(t->indexes, [&](const IndexInfo& i) { return i.name == op.object; });
+        t->erase_constraints_if([&](const ConstraintInfo& c) { return c.name == op.object; });
+        t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
       }
       return;
     case OpKind::rename_column:
-      if (t)
-        if (ColumnInfo* c = t->column(op.column)) c->name = op.new_name;
+      if (t) t->rename_column(op.column, op.new_name);
       return;
     case OpKind::rename_table:
       rename_table(op.table, op.new_name);
@@ -223,8 +299,8 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::create_index: {
       if (!op.index) return;
       TableInfo& tt = ensure_table();
-      add_index(tt, IndexInfo{op.index->name, op.index->columns, op.index->unique,
-                              op.index->partial, true});
+      tt.add_index(
+          IndexInfo{op.index->name, op.index->columns, op.index->unique, op.index->partial, true});
       index_owner_[key({op.table.schema, op.index->name})] = key(op.table);
       return;
     }
@@ -238,11 +314,9 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       index_owner_.erase(it);
       if (owner == tables_.end()) return;
       if (op.kind == OpKind::drop_index) {
-        std::erase_if(owner->second.indexes,
-                      [&](const IndexInfo& i) { return i.name == op.object; });
+        owner->second.erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
       } else {
-        for (auto& i : owner->second.indexes)
-          if (i.name == op.object) i.name = op.new_name;
+        owner->second.rename_index(op.object, op.new_name);
         index_owner_[key({op.table.schema, op.new_name})] = owner_key;
       }
       return;
