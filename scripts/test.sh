@@ -13,6 +13,11 @@ JOBS="$(nproc)"
 echo "== setup and build"
 BUILD_DIR="$ROOT/build" "$ROOT/scripts/setup.sh"
 
+echo "== PostgreSQL test server (loopback, data under build/)"
+MIGSAFE_TEST_PG_DSN="$(BUILD_DIR="$ROOT/build" "$ROOT/scripts/start-postgres.sh")"
+export MIGSAFE_TEST_PG_DSN
+trap 'BUILD_DIR="$ROOT/build" "$ROOT/scripts/stop-postgres.sh"' EXIT
+
 echo "== tests"
 ctest --test-dir "$ROOT/build" --output-on-failure -j"$JOBS"
 

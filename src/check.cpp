@@ -46,14 +46,25 @@ size_t CheckResult::count(Severity s) const {
                                            [&](const Finding& f) { return f.severity == s; }));
 }
 
+namespace {
+CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
+                            const CheckOptions& opt, SnapshotSource* snapshot);
+}
+
 CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                        const CheckOptions& opt) {
+  return check_sets_with(sets, packs, opt, nullptr);
+}
+
+namespace {
+CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
+                            const CheckOptions& opt, SnapshotSource* snapshot) {
   CheckResult r;
   for (const auto& set : sets) {
     // SQLite needs no database from the user: its dry run runs on the embedded engine.
     std::unique_ptr<StatementProbe> probe =
         opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr;
-    SetAnalyzer analyzer(packs, opt, probe.get());
+    SetAnalyzer analyzer(packs, opt, probe.get(), snapshot);
     for (size_t i = 0; i < set.size(); ++i) {
       const auto& src = set[i];
       size_t file_index = r.files.size();
@@ -74,6 +85,7 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
   });
   return r;
 }
+}  // namespace
 
 namespace {
 
@@ -168,7 +180,32 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     }
     sets.push_back(std::move(set));
   }
-  CheckResult r = check_sets(sets, packs, opt);
+  // A snapshot: connect first, so its server version decides the effects (unless given).
+  std::unique_ptr<PgSnapshot> snapshot;
+  CheckOptions effective = opt;
+  if (!opt.db.empty()) {
+    try {
+      if (opt.dialect != Dialect::postgres)
+        throw SnapshotError("--db is supported for PostgreSQL snapshots only in this release");
+      snapshot = connect_postgres(opt.db);
+      if (!opt.version_given) effective.version = snapshot->server_version();
+    } catch (const SnapshotError& e) {
+      CheckResult failed;
+      failed.database_error = e.what();
+      return failed;
+    }
+  }
+  CheckResult r;
+  try {
+    r = check_sets_with(sets, packs, effective, snapshot.get());
+  } catch (const std::exception& e) {
+    if (!snapshot) throw;
+    CheckResult failed;
+    failed.database_error =
+        redact(std::string("the snapshot database failed: ") + e.what(), opt.db);
+    return failed;
+  }
+  r.version = effective.version;
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
   size_t first = 0;
   try {

@@ -10,6 +10,7 @@
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
+#include "migsafe/schema.hpp"
 
 namespace migsafe {
 
@@ -72,12 +73,17 @@ struct CheckOptions {
   TransactionMode transactions = TransactionMode::autocommit;
   // Report only migrations added since this git revision; those edited since are errors.
   std::string changed_since;
+  // PostgreSQL snapshot: a connection string (the password never appears in output).
+  std::string db;
+  bool version_given = false;  // --target-version wins over the snapshot's server version
 };
 
 struct CheckResult {
   std::vector<CheckedFile> files;
   std::vector<Finding> findings;
-  std::vector<InputProblem> problems;  // any of these makes the exit status 2
+  std::vector<InputProblem> problems;    // any of these makes the exit status 2
+  std::string database_error;            // exit status 3
+  std::optional<TargetVersion> version;  // when a snapshot decided it
   size_t statements = 0;
   size_t count(Severity s) const;
   size_t migration_files() const;
@@ -95,6 +101,20 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
 namespace detail {
 class Analyzer;
 }
+
+// A sequential scan in a statement's plan, from a snapshot.
+struct SeqScan {
+  std::string relation;
+  double rows = 0;
+};
+
+// Facts from a copy of real data (a PostgreSQL snapshot), for the rules engine.
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  virtual void load_schema(SchemaModel& model) = 0;
+  virtual std::vector<SeqScan> seq_scans(std::string_view sql) = 0;
+};
 
 // Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
 // asks it about each statement before the rules.
@@ -117,7 +137,7 @@ class StatementProbe {
 class SetAnalyzer {
  public:
   SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
-              StatementProbe* probe = nullptr);
+              StatementProbe* probe = nullptr, SnapshotSource* snapshot = nullptr);
   ~SetAnalyzer();
   SetAnalyzer(const SetAnalyzer&) = delete;
   SetAnalyzer& operator=(const SetAnalyzer&) = delete;

@@ -94,7 +94,12 @@ struct Rule {
   std::string docs;
   std::string cause;     // findings of rules with the same cause on one operation collapse into one
   bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
-  bool once_per_file = false;   // report only the first match in each file
+  bool once_per_file = false;  // report only the first match in each file
+  // Harm grows with the table: with a snapshot, a table under the threshold turns an error into
+  // a warning, and the message states the table's size.
+  bool size_dependent = false;
+  double threshold_rows = 10000;
+  int64_t threshold_bytes = 100LL * 1024 * 1024;
   std::string twins_elsewhere;  // where the twin tests live when the examples are not SQL
   Condition when;
   RuleExamples examples;
@@ -132,6 +137,9 @@ struct OpFacts {
   bool partitioned_table = false;
   bool lock_timeout_set = false;  // a non-zero lock_timeout is in force for this statement
   bool foreign_keys_off = false;  // SQLite: PRAGMA foreign_keys = OFF is in force
+  bool snapshot = false;          // the schema model was read from a snapshot
+  bool seq_scan = false;          // snapshot: the statement's plan reads the table sequentially
+  double seq_scan_rows = 0;       // the plan's estimated rows of that scan
   bool nested_begin = false;      // BEGIN while a transaction is already open
   int access_exclusive_statements =
       0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it

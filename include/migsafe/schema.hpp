@@ -24,6 +24,14 @@ struct IndexInfo {
   bool unique = false;
   bool partial = false;
   bool valid = true;
+  int64_t scans = -1;             // snapshot: index scans since the statistics were reset
+  bool backs_constraint = false;  // snapshot: a constraint uses it
+};
+
+// From a snapshot: how big the table is.
+struct TableStats {
+  double rows = -1;  // estimate; -1 when never analyzed
+  int64_t bytes = 0;
 };
 
 struct ConstraintInfo {
@@ -49,6 +57,7 @@ struct TableInfo {
   std::vector<ConstraintInfo> constraints;
   TableOrigin origin;
   bool partitioned = false;
+  std::optional<TableStats> stats;  // known only from a snapshot
 
   const ColumnInfo* column(std::string_view n) const;
   ColumnInfo* column(std::string_view n);
@@ -93,6 +102,8 @@ class SchemaModel {
   const TableInfo* table_of_constraint_name(std::string_view name) const;
   // Applies one operation that ran in file `file` (transaction `tx` within it).
   void apply(const Operation& op, int file, int tx);
+  // A table read from a snapshot: it existed before every migration file.
+  void add_existing_table(TableInfo t);
   size_t table_count() const { return tables_.size(); }
   // A domain with CHECK or NOT NULL constraints: adding a column of it rewrites the table.
   bool domain_has_constraints(const std::string& name) const {

@@ -22,6 +22,7 @@ using namespace migsafe;
 constexpr int kExitOk = 0;
 constexpr int kExitBlocked = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitDatabase = 3;
 
 // What the user said on the command line; empty means "not given" (the config or the default
 // applies).
@@ -31,7 +32,7 @@ struct Flags {
   std::vector<std::string> packs;
   std::vector<std::string> paths;
   std::string version, format = "text", fail_on, color = "auto", transactions;
-  std::string changed_since, layout, docs_url;
+  std::string changed_since, layout, docs_url, db;
   std::vector<std::string> exclude;
 };
 
@@ -88,6 +89,7 @@ int run_check(const Flags& f) {
                                      std::string(dialect_name(opt.dialect)) +
                                      " version (PostgreSQL: 11 to 17, SQLite: 3.35 to 3.46)");
     opt.version = *v;
+    opt.version_given = true;
   }
   opt.transactions = pick<TransactionMode>(
       f.transactions, cfg.transactions, TransactionMode::autocommit, parse_transaction_mode,
@@ -100,11 +102,19 @@ int run_check(const Flags& f) {
   opt.inputs.exclude = cfg.exclude;
   opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
   opt.changed_since = f.changed_since;
+  opt.db = f.db;
+  if (opt.db.empty())
+    if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
 
   std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg);
   CheckResult r = check_paths(f.paths, packs, opt);
+  if (!r.database_error.empty()) {
+    std::cerr << "migsafe: database error: " << r.database_error << '\n';
+    return kExitDatabase;
+  }
+  if (r.version) opt.version = *r.version;
   Format format = parse_format(f.format).value_or(Format::text);
   ReportContext ctx{opt, fail_on, format == Format::text && use_color(f.color), &packs,
                     !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
@@ -234,6 +244,9 @@ int main(int argc, char** argv) {
   check->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
       ->allow_extra_args(false);
   check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
+  check->add_option("--db", f.db,
+                    "a PostgreSQL snapshot to read real sizes, indexes and plans from "
+                    "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);

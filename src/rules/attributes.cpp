@@ -171,6 +171,52 @@ const Named kAttributes[] = {
      "SQLite: a table renamed aside and created again under its old name"},
     {"unsupported", [](const EvalInput& in) { return b(in.op.value == "unsupported"); },
      "SQLite: an ALTER TABLE form SQLite does not have"},
+    {"snapshot", [](const EvalInput& in) { return b(in.facts.snapshot); },
+     "the schema comes from a snapshot (--db), so indexes and sizes are real"},
+    {"seq_scan", [](const EvalInput& in) { return b(in.facts.seq_scan); },
+     "snapshot: the statement's plan reads the table sequentially"},
+    {"fk_indexed",
+     [](const EvalInput& in) {
+       // An index whose leading columns are the foreign key's columns, in any order.
+       if (!in.op.constraint || !in.table) return b(false);
+       const auto& fk = in.op.constraint->columns;
+       for (const auto& idx : in.table->indexes) {
+         if (idx.columns.size() < fk.size()) continue;
+         std::vector<std::string> lead(idx.columns.begin(),
+                                       idx.columns.begin() + static_cast<long>(fk.size()));
+         if (std::is_permutation(lead.begin(), lead.end(), fk.begin())) return b(true);
+       }
+       return b(false);
+     },
+     "the referencing columns of the foreign key lead an existing index"},
+    {"index_used",
+     [](const EvalInput& in) {
+       const TableInfo* t = in.table;
+       const IndexInfo* idx = t ? t->index(in.op.object) : nullptr;
+       return b(idx && idx->scans > 0);
+     },
+     "snapshot: the dropped index has been scanned since the statistics were reset"},
+    {"index_backs_constraint",
+     [](const EvalInput& in) {
+       const IndexInfo* idx = in.table ? in.table->index(in.op.object) : nullptr;
+       return b(idx && idx->backs_constraint);
+     },
+     "snapshot: the dropped index backs a constraint"},
+    {"index_duplicates_existing",
+     [](const EvalInput& in) {
+       // An existing valid index on the same columns, or one the new index is a prefix of.
+       if (!in.op.index || !in.table || in.op.index->partial) return b(false);
+       const auto& cols = in.op.index->columns;
+       for (const auto& idx : in.table->indexes) {
+         if (!idx.valid || idx.partial || idx.name == in.op.index->name) continue;
+         if (idx.columns.size() >= cols.size() &&
+             std::equal(cols.begin(), cols.end(), idx.columns.begin()) &&
+             (!in.op.index->unique || idx.unique))
+           return b(true);
+       }
+       return b(false);
+     },
+     "an existing index already covers these columns (same, or the new one is its prefix)"},
     {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
      "the schema the statement names for its table (empty when unqualified)"},
     {"meta_command",

@@ -1,6 +1,7 @@
 // The rules engine: walks a migration set in order, keeps the schema model and the transaction
 // state current, and asks every rule about every operation.
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -84,8 +85,10 @@ namespace detail {
 
 class Analyzer {
  public:
-  Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe)
-      : packs_(packs), opt_(opt), probe_(probe) {
+  Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe,
+           SnapshotSource* snapshot)
+      : packs_(packs), opt_(opt), probe_(probe), snapshot_(snapshot) {
+    if (snapshot_) snapshot_->load_schema(model_);
     for (const auto& p : packs)
       for (const auto& r : p.rules) {
         if (r.builtin) continue;
@@ -185,6 +188,16 @@ class Analyzer {
     facts.partitioned_table = table && table->partitioned;
     facts.lock_timeout_set = session.lock_timeout_set();
     facts.foreign_keys_off = session.foreign_keys_off();
+    facts.snapshot = snapshot_ != nullptr;
+    bool bulk = op.kind == OpKind::update || op.kind == OpKind::delete_rows ||
+                (op.kind == OpKind::insert && op.from_select);
+    if (snapshot_ && bulk && table && !facts.table_new) {
+      for (const auto& scan : snapshot_->seq_scans(st.text))
+        if (scan.relation == effect.table.name && scan.rows >= facts.seq_scan_rows) {
+          facts.seq_scan = true;
+          facts.seq_scan_rows = scan.rows;
+        }
+    }
     if (facts.in_transaction) {
       auto held = session.held(effect.table);
       facts.held_lock = held.mode;
@@ -222,6 +235,7 @@ class Analyzer {
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
       f.docs = r->docs;
       f.effect = finding_effect(effect);
+      if (r->size_dependent && table && table->stats) apply_size(*r, *table->stats, effect, f);
       candidates.push_back({r, std::move(f)});
     }
     keep_one_per_cause(candidates, found_);
@@ -239,6 +253,35 @@ class Analyzer {
         run_routine(r.body->statements(), *r.src, r.file_index);
       }
     }
+  }
+
+  // With a snapshot the table's real size decides: under the rule's threshold an error is a
+  // warning; either way the message says how big the table is.
+  static void apply_size(const Rule& r, const TableStats& st, const Effect& e, Finding& f) {
+    std::string size = describe_size(st);
+    f.message += " (" + size + ")";
+    f.notes.push_back("snapshot: " + e.table.display() + " has " + size);
+    bool small = st.rows >= 0 && st.rows < r.threshold_rows && st.bytes < r.threshold_bytes;
+    if (small && f.severity == Severity::error) {
+      f.severity = Severity::warning;
+      f.notes.push_back("severity: warning, not error: the table is under the rule's threshold (" +
+                        std::to_string(static_cast<long long>(r.threshold_rows)) + " rows, " +
+                        std::to_string(r.threshold_bytes >> 20) + " MB)");
+    }
+  }
+
+  static std::string describe_size(const TableStats& st) {
+    char buf[64];
+    double b = static_cast<double>(st.bytes);
+    const char* unit = b >= 1 << 30 ? "GB" : b >= 1 << 20 ? "MB" : "kB";
+    double v = b >= 1 << 30 ? b / (1 << 30) : b >= 1 << 20 ? b / (1 << 20) : b / 1024;
+    if (st.rows < 0)
+      std::snprintf(buf, sizeof buf, "never analyzed, %.1f %s", v, unit);
+    else if (st.rows >= 1e6)
+      std::snprintf(buf, sizeof buf, "%.1fM rows, %.1f %s", st.rows / 1e6, v, unit);
+    else
+      std::snprintf(buf, sizeof buf, "%.0f rows, %.1f %s", st.rows, v, unit);
+    return buf;
   }
 
   // The rule's why, one copy for all its findings.
@@ -322,6 +365,7 @@ class Analyzer {
   const std::vector<Pack>& packs_;
   const CheckOptions& opt_;
   StatementProbe* probe_ = nullptr;
+  SnapshotSource* snapshot_ = nullptr;
   std::vector<const Rule*> rules_;
   bool any_pattern_ = false;
   SchemaModel model_;
@@ -380,7 +424,7 @@ uint32_t line_offset(const SourceText& src, uint32_t line) {
 
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {
-  Analyzer a(packs, opt, nullptr);
+  Analyzer a(packs, opt, nullptr, nullptr);
   for (size_t i = 0; i < migrations.size(); ++i) {
     a.begin_file(*migrations[i].source, first_file_index + i, static_cast<int>(i));
     for (const Statement& st : migrations[i].statements) a.statement(st);
@@ -389,8 +433,8 @@ void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pac
 }
 
 SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
-                         StatementProbe* probe)
-    : impl_(std::make_unique<Analyzer>(packs, opt, probe)) {}
+                         StatementProbe* probe, SnapshotSource* snapshot)
+    : impl_(std::make_unique<Analyzer>(packs, opt, probe, snapshot)) {}
 SetAnalyzer::~SetAnalyzer() = default;
 void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set) {
   impl_->begin_file(src, file_index, position_in_set);

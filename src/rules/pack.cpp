@@ -236,8 +236,9 @@ class PackReader {
 
   Rule read_rule(const YAML::Node& r, const Pack& p) const {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
-    check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
-                   "examples", "aliases", "builtin", "once", "twins"});
+    check_keys(r,
+               {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
+                "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -253,6 +254,17 @@ class PackReader {
     if (rule.docs.empty()) rule.docs = "docs/rules.md#" + rule.id;
     rule.cause = scalar(r, "cause", false);
     rule.twins_elsewhere = scalar(r, "twins", false);
+    if (r["size_dependent"])
+      rule.size_dependent = normalize_value(scalar(r, "size_dependent")) == "true";
+    if (YAML::Node th = r["threshold"]) {
+      check_keys(th, {"rows", "bytes"});
+      try {
+        if (th["rows"]) rule.threshold_rows = std::stod(scalar(th, "rows"));
+        if (th["bytes"]) rule.threshold_bytes = std::stoll(scalar(th, "bytes"));
+      } catch (const std::exception&) {
+        fail(th, "threshold values are numbers (rows, bytes)");
+      }
+    }
     rule.builtin = r["builtin"] && normalize_value(r["builtin"].as<std::string>()) == "true";
     if (r["once"]) {
       std::string once = scalar(r, "once");

@@ -1,6 +1,8 @@
 // {placeholder} expansion for rule messages and safer alternatives.
 #include <re2/re2.h>
 
+#include <cstdio>
+
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -83,6 +85,27 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "statement_concurrently") return with_concurrently(in);
   if (key == "statement_not_valid") return strip_semicolon(in.stmt.text) + " NOT VALID;";
   if (key == "version") return in.version.display();
+  if (key == "constraint_columns" || key == "constraint_columns_joined") {
+    std::string out;
+    if (in.op.constraint)
+      for (const auto& c : in.op.constraint->columns)
+        out += (out.empty() ? "" : (key == "constraint_columns" ? ", " : "_")) + c;
+    return out;
+  }
+  if (key == "seq_scan_rows") {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", in.facts.seq_scan_rows);
+    return buf;
+  }
+  if (key == "duplicate_of") {
+    if (in.table && in.op.index)
+      for (const auto& idx : in.table->indexes)
+        if (idx.name != in.op.index->name && idx.columns.size() >= in.op.index->columns.size() &&
+            std::equal(in.op.index->columns.begin(), in.op.index->columns.end(),
+                       idx.columns.begin()))
+          return idx.name;
+    return "an existing index";
+  }
   if (key == "kind") return std::string(op_sql_words(in.op.kind));
   std::string unknown(1, '{');  // left as written, so a typo shows in the output
   unknown.append(key);

@@ -197,6 +197,14 @@ void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
 
 }  // namespace
 
+void SchemaModel::add_existing_table(TableInfo t) {
+  t.origin = {};
+  t.reindex();
+  std::string k = key(t.name);
+  for (const auto& idx : t.indexes) index_owner_[key({t.name.schema, idx.name})] = k;
+  tables_[k] = std::move(t);
+}
+
 void SchemaModel::rename_table(const QualifiedName& from, const std::string& to) {
   auto it = tables_.find(key(from));
   if (it == tables_.end()) return;

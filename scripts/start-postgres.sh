@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Starts a throw-away PostgreSQL server on loopback for the snapshot tests. Its data folder lives
+# under the build folder; scripts/stop-postgres.sh stops it. Prints the connection string.
+#   BUILD_DIR (default build/), PGPORT (default 54329)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+PORT="${PGPORT:-54329}"
+BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+DATA="$BUILD_DIR/pg-data"
+RUN="$BUILD_DIR/pg-run"
+mkdir -p "$RUN"
+
+# initdb and the server refuse to run as root: use the postgres account the package creates.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [[ $(id -u) -eq 0 ]]; then chown postgres "$RUN"; fi
+
+if [[ ! -f "$DATA/PG_VERSION" ]]; then
+  mkdir -p "$DATA"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$DATA"
+  as_pg "$BIN/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+fi
+if ! as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+  as_pg "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg.log" -w -t 60 start \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$RUN -c fsync=off" >/dev/null
+fi
+# A password-protected role and database for the tests (the password is made up here and
+# exists only on this throw-away server).
+as_pg "$BIN/psql" -h "$RUN" -p "$PORT" -U postgres -qtA -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'migsafe_test') THEN
+    CREATE ROLE migsafe_test LOGIN PASSWORD 'migsafe-test-secret' SUPERUSER;
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE migsafe_test OWNER migsafe_test'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'migsafe_test')\gexec
+SQL
+echo "postgresql://migsafe_test:migsafe-test-secret@127.0.0.1:$PORT/migsafe_test"

@@ -1,0 +1,220 @@
+// PostgreSQL snapshot: read-only facts from a copy of real data. Every query runs in a READ
+// ONLY transaction with a statement timeout, and the transaction is always rolled back:
+// migsafe never changes the snapshot. Identifiers from migrations reach SQL only as bound
+// parameters.
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <regex>
+
+#include "migsafe/snapshot.hpp"
+
+namespace migsafe {
+namespace {
+
+// libpq's own messages do not echo passwords, but a DSN given back in an error could: every
+// occurrence of the password, and any URI userinfo, is masked.
+std::string password_of(const std::string& dsn) {
+  static const std::regex uri(R"(^[a-z]+://[^:/@]*:([^@/]*)@)");
+  static const std::regex kv(R"((^|\s)password\s*=\s*('([^']*)'|(\S+)))");
+  std::smatch m;
+  if (std::regex_search(dsn, m, uri)) return m[1];
+  if (std::regex_search(dsn, m, kv)) return m[3].matched ? m[3].str() : m[4].str();
+  return {};
+}
+
+double to_double(const pqxx::field& f) {
+  return f.is_null() ? -1 : f.as<double>();
+}
+
+void collect_seq_scans(const nlohmann::json& node, std::vector<SeqScan>& out) {
+  if (node.is_array()) {
+    for (const auto& n : node) collect_seq_scans(n, out);
+  } else if (node.is_object()) {
+    if (node.value("Node Type", "") == "Seq Scan" && node.contains("Relation Name"))
+      out.push_back({node["Relation Name"].get<std::string>(), node.value("Plan Rows", 0.0)});
+    for (const auto& [k, v] : node.items())
+      if (v.is_object() || v.is_array()) collect_seq_scans(v, out);
+  }
+}
+
+class PgSnapshotImpl : public PgSnapshot {
+ public:
+  explicit PgSnapshotImpl(const std::string& dsn, const SnapshotLimits& limits)
+      : dsn_(dsn), limits_(limits), conn_(with_connect_timeout(dsn)) {
+    pqxx::read_transaction tx(conn_);
+    version_num_ = tx.exec1("SHOW server_version_num")[0].as<int>();
+  }
+
+  TargetVersion server_version() const override { return {version_num_ / 10000, 0}; }
+
+  void load_schema(SchemaModel& model) override {
+    pqxx::read_transaction tx(conn_);
+    limit(tx);
+    std::map<long, TableInfo> tables;  // by oid
+    for (const auto& r : tx.exec(R"(
+        SELECT c.oid::bigint, n.nspname, c.relname, c.relkind = 'p', c.reltuples::float8,
+               pg_total_relation_size(c.oid)::bigint
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%')")) {
+      TableInfo t;
+      t.name = {r[1].as<std::string>() == "public" ? "" : r[1].as<std::string>(),
+                r[2].as<std::string>()};
+      t.partitioned = r[3].as<bool>();
+      t.stats = TableStats{to_double(r[4]), r[5].as<int64_t>()};
+      tables.emplace(r[0].as<long>(), std::move(t));
+    }
+    for (const auto& r : tx.exec(R"(
+        SELECT a.attrelid::bigint, a.attname, t.typname, a.atttypmod, a.attnotnull, a.attndims > 0
+               OR t.typcategory = 'A', t.typtype = 'd', et.typname
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY a.attrelid, a.attnum)")) {
+      auto it = tables.find(r[0].as<long>());
+      if (it == tables.end()) continue;
+      ColumnInfo c;
+      c.name = r[1].as<std::string>();
+      bool array = r[5].as<bool>();
+      c.type.name = array && !r[7].is_null() ? r[7].as<std::string>() : r[2].as<std::string>();
+      c.type.array = array;
+      c.type.user_defined = r[6].as<bool>();
+      c.type.mods = decode_typmod(c.type.name, r[3].as<int>());
+      c.not_null = r[4].as<bool>();
+      it->second.add_column(std::move(c));
+    }
+    for (const auto& r : tx.exec(R"(
+        SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisvalid, i.indpred IS NOT NULL,
+               COALESCE(s.idx_scan, 0)::bigint,
+               EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid),
+               ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                     LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                     ORDER BY k.ord)::text[]
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid)")) {
+      auto it = tables.find(r[0].as<long>());
+      if (it == tables.end()) continue;
+      IndexInfo idx;
+      idx.name = r[1].as<std::string>();
+      idx.unique = r[2].as<bool>();
+      idx.valid = r[3].as<bool>();
+      idx.partial = r[4].as<bool>();
+      idx.scans = r[5].as<int64_t>();
+      idx.backs_constraint = r[6].as<bool>();
+      auto arr = r[7].as_array();
+      for (auto e = arr.get_next(); e.first != pqxx::array_parser::juncture::done;
+           e = arr.get_next())
+        if (e.first == pqxx::array_parser::juncture::string_value)
+          idx.columns.push_back(e.second);
+        else if (e.first == pqxx::array_parser::juncture::null_value)
+          idx.columns.push_back("(expression)");
+      it->second.add_index(std::move(idx));
+    }
+    static const std::regex not_null_check(R"re(^CHECK \(\(?"?([^"\s()]+)"? IS NOT NULL\)?\)$)re");
+    for (const auto& r : tx.exec(R"(
+        SELECT k.conrelid::bigint, k.conname, k.contype, k.convalidated, pg_get_constraintdef(k.oid),
+               rn.nspname, rc.relname,
+               ARRAY(SELECT a.attname FROM unnest(k.conkey) AS x(attnum)
+                     JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = x.attnum)::text[]
+        FROM pg_constraint k
+        LEFT JOIN pg_class rc ON rc.oid = k.confrelid
+        LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE k.contype IN ('c', 'f', 'p', 'u', 'x'))")) {
+      auto it = tables.find(r[0].as<long>());
+      if (it == tables.end()) continue;
+      ConstraintInfo c;
+      c.name = r[1].as<std::string>();
+      char type = r[2].as<std::string>()[0];
+      c.kind = type == 'c'   ? ConstraintKind::check
+               : type == 'f' ? ConstraintKind::foreign_key
+               : type == 'p' ? ConstraintKind::primary_key
+               : type == 'u' ? ConstraintKind::unique
+                             : ConstraintKind::exclusion;
+      c.validated = r[3].as<bool>();
+      std::smatch m;
+      std::string def = r[4].as<std::string>();
+      if (c.kind == ConstraintKind::check && std::regex_match(def, m, not_null_check))
+        c.not_null_check_column = m[1];
+      if (!r[6].is_null())
+        c.references = {r[5].as<std::string>() == "public" ? "" : r[5].as<std::string>(),
+                        r[6].as<std::string>()};
+      auto arr = r[7].as_array();
+      for (auto e = arr.get_next(); e.first != pqxx::array_parser::juncture::done;
+           e = arr.get_next())
+        if (e.first == pqxx::array_parser::juncture::string_value) c.columns.push_back(e.second);
+      it->second.add_constraint(std::move(c));
+    }
+    for (auto& [oid, t] : tables) model.add_existing_table(std::move(t));
+    tx.abort();
+  }
+
+  std::vector<SeqScan> seq_scans(std::string_view sql) override {
+    std::vector<SeqScan> out;
+    pqxx::read_transaction tx(conn_);
+    limit(tx);
+    try {
+      // EXPLAIN without ANALYZE plans the statement; nothing runs, and the READ ONLY
+      // transaction would refuse it if it did.
+      pqxx::result r = tx.exec("EXPLAIN (FORMAT JSON) " + std::string(sql));
+      collect_seq_scans(nlohmann::json::parse(r[0][0].as<std::string>()), out);
+    } catch (const pqxx::sql_error&) {
+      // The statement names objects earlier migrations create (not in the snapshot yet) or
+      // is not explainable: no plan, no finding.
+    }
+    tx.abort();
+    return out;
+  }
+
+ private:
+  static std::string with_connect_timeout(const std::string& dsn) {
+    if (dsn.find("connect_timeout") != std::string::npos) return dsn;
+    if (dsn.find("://") != std::string::npos)
+      return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=10";
+    return dsn + " connect_timeout=10";
+  }
+
+  void limit(pqxx::transaction_base& tx) {
+    tx.exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
+    tx.exec("SET LOCAL lock_timeout = " + std::to_string(limits_.lock_timeout_ms));
+  }
+
+  static std::vector<int64_t> decode_typmod(const std::string& type, int typmod) {
+    if (typmod < 0) return {};
+    if (type == "varchar" || type == "bpchar") return {typmod - 4};
+    if (type == "numeric") return {((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff};
+    if (type == "timestamp" || type == "timestamptz" || type == "time" || type == "timetz" ||
+        type == "varbit" || type == "bit")
+      return {typmod};
+    return {};
+  }
+
+  std::string dsn_;
+  SnapshotLimits limits_;
+  pqxx::connection conn_;
+  int version_num_ = 0;
+};
+
+}  // namespace
+
+std::string redact(std::string text, const std::string& dsn) {
+  std::string pw = password_of(dsn);
+  if (!pw.empty())
+    for (size_t at = text.find(pw); at != std::string::npos; at = text.find(pw, at))
+      text.replace(at, pw.size(), "***");
+  static const std::regex userinfo(R"(([a-z]+://[^:/@\s]*):[^@/\s]*@)");
+  return std::regex_replace(text, userinfo, "$1:***@");
+}
+
+std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn, const SnapshotLimits& limits) {
+  try {
+    return std::make_unique<PgSnapshotImpl>(dsn, limits);
+  } catch (const std::exception& e) {
+    throw SnapshotError("cannot use the snapshot database: " + redact(e.what(), dsn));
+  }
+}
+
+}  // namespace migsafe

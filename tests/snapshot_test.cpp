@@ -1,0 +1,240 @@
+// PostgreSQL snapshots against a real server (scripts/start-postgres.sh; scripts/test.sh starts
+// it and sets MIGSAFE_TEST_PG_DSN). Skips with a message when no server was started.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <pqxx/pqxx>
+
+#include "helpers.hpp"
+#include "migsafe/snapshot.hpp"
+
+namespace migsafe {
+namespace {
+
+std::string dsn() {
+  const char* d = std::getenv("MIGSAFE_TEST_PG_DSN");
+  return d ? d : "";
+}
+
+#define REQUIRE_SERVER()                                                   \
+  if (dsn().empty())                                                       \
+  GTEST_SKIP() << "no PostgreSQL test server: scripts/test.sh starts one " \
+                  "(scripts/start-postgres.sh prints its DSN for MIGSAFE_TEST_PG_DSN)"
+
+void sql(const std::string& text) {
+  pqxx::connection c(dsn());
+  pqxx::nontransaction tx(c);
+  tx.exec(text);
+}
+
+std::string one(const std::string& query) {
+  pqxx::connection c(dsn());
+  pqxx::nontransaction tx(c);
+  auto r = tx.exec(query);
+  return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+}
+
+CheckResult check_with_snapshot(const std::vector<std::string>& files, bool version_given = true) {
+  SourceSet set;
+  for (size_t i = 0; i < files.size(); ++i)
+    set.push_back(make_source("m" + std::to_string(i + 1) + ".sql", files[i]));
+  // Through files on disk, as users run it, so check_paths does the connecting.
+  std::string d = test::temp_dir();
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string p = d + "/m/" + std::to_string(i + 1) + ".sql";
+    test::write_file(p, files[i]);
+  }
+  CheckOptions opt;
+  opt.db = dsn();
+  opt.version_given = version_given;
+  return check_paths({d + "/m"}, test::shipped_postgres_packs(), opt);
+}
+
+const Finding* find(const CheckResult& r, std::string_view id) {
+  for (const auto& f : r.findings)
+    if (f.rule_id == id) return &f;
+  return nullptr;
+}
+
+class Snapshot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (dsn().empty()) return;
+    sql("DROP TABLE IF EXISTS s_cat, s_big, s_small, s_parent, s_child, s_child2 CASCADE;"
+        "CREATE TABLE s_cat (id int PRIMARY KEY, note varchar(50), n numeric(10,2), c int,"
+        "  CONSTRAINT s_cat_c_nn CHECK (c IS NOT NULL));"
+        "CREATE TABLE s_big (id bigint PRIMARY KEY, parent_id int, kind int, payload text);"
+        "INSERT INTO s_big SELECT g, g % 100, g % 7, 'x' FROM generate_series(1, 20000) g;"
+        "CREATE TABLE s_small (id bigint PRIMARY KEY, kind int);"
+        "INSERT INTO s_small SELECT g, g FROM generate_series(1, 100) g;"
+        "CREATE TABLE s_parent (id int PRIMARY KEY);"
+        "CREATE TABLE s_child (id int PRIMARY KEY, parent_id int);"
+        "CREATE TABLE s_child2 (id int PRIMARY KEY, parent_id int);"
+        "CREATE INDEX s_child2_parent_idx ON s_child2 (parent_id);"
+        "ANALYZE s_cat, s_big, s_small, s_parent, s_child, s_child2;");
+  }
+};
+
+TEST_F(Snapshot, CatalogFactsReplaceGuesses) {
+  REQUIRE_SERVER();
+  auto r =
+      check_with_snapshot({"SET lock_timeout = '1s';\n"
+                           "ALTER TABLE s_cat ALTER COLUMN note TYPE varchar(100);\n"
+                           "ALTER TABLE s_cat ALTER COLUMN n TYPE numeric(12,2);\n"
+                           "ALTER TABLE s_cat ALTER COLUMN c SET NOT NULL;\n"
+                           "ALTER TABLE s_cat ALTER COLUMN id TYPE bigint;\n"});
+  ASSERT_TRUE(r.database_error.empty()) << r.database_error;
+  size_t rewrites = 0;
+  for (const auto& f : r.findings) {
+    EXPECT_NE(f.rule_id, "set-not-null-scan") << "the validated CHECK is in the snapshot";
+    if (f.rule_id == "alter-column-type-rewrite") {
+      ++rewrites;
+      EXPECT_EQ(f.at.line, 5u)
+          << "only int to bigint rewrites; the old types come from the catalog";
+    }
+  }
+  EXPECT_EQ(rewrites, 1u);
+  // Without --target-version the server's version decides.
+  auto v = check_with_snapshot({"SELECT 1;"}, false);
+  ASSERT_TRUE(v.version);
+  EXPECT_EQ(v.version->major, std::stoi(one("SHOW server_version_num")) / 10000);
+}
+
+TEST_F(Snapshot, SizeDecidesSeverityAndIsStated) {
+  REQUIRE_SERVER();
+  auto r =
+      check_with_snapshot({"SET lock_timeout = '1s';\n"
+                           "CREATE INDEX s_big_kind_idx ON s_big (kind);\n"
+                           "CREATE INDEX s_small_kind_idx ON s_small (kind);\n"});
+  ASSERT_TRUE(r.database_error.empty()) << r.database_error;
+  const Finding* big = nullptr;
+  const Finding* small = nullptr;
+  for (const auto& f : r.findings)
+    if (f.rule_id == "create-index-not-concurrent") (f.at.line == 2 ? big : small) = &f;
+  ASSERT_NE(big, nullptr);
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(big->severity, Severity::error);
+  EXPECT_NE(big->message.find("(20000 rows"), std::string::npos) << big->message;
+  EXPECT_EQ(small->severity, Severity::warning);
+  EXPECT_NE(small->message.find("(100 rows"), std::string::npos) << small->message;
+}
+
+TEST_F(Snapshot, ForeignKeyIndex) {
+  REQUIRE_SERVER();
+  sql("INSERT INTO s_child SELECT g, NULL FROM generate_series(1, 20000) g; ANALYZE s_child;");
+  auto bad =
+      check_with_snapshot({"SET lock_timeout = '1s';\n"
+                           "ALTER TABLE s_child ADD CONSTRAINT s_child_fk FOREIGN KEY (parent_id)"
+                           " REFERENCES s_parent (id) NOT VALID;\n"});
+  const Finding* f = find(bad, "foreign-key-without-index");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(
+      f->instead.find("CREATE INDEX CONCURRENTLY s_child_parent_id_idx ON s_child (parent_id);"),
+      std::string::npos)
+      << f->instead;
+  auto good =
+      check_with_snapshot({"SET lock_timeout = '1s';\n"
+                           "ALTER TABLE s_child2 ADD CONSTRAINT s_child2_fk FOREIGN KEY (parent_id)"
+                           " REFERENCES s_parent (id) NOT VALID;\n"});
+  EXPECT_EQ(find(good, "foreign-key-without-index"), nullptr);
+}
+
+TEST_F(Snapshot, UnindexedDataChange) {
+  REQUIRE_SERVER();
+  auto bad = check_with_snapshot({"UPDATE s_big SET payload = 'y' WHERE kind = 3;\n"});
+  const Finding* f = find(bad, "unindexed-data-change");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->message.find("sequential scan"), std::string::npos);
+  auto good = check_with_snapshot({"UPDATE s_big SET payload = 'y' WHERE id = 3;\n"});
+  EXPECT_EQ(find(good, "unindexed-data-change"), nullptr);
+  // Small tables stay warnings: the scan is cheap there.
+  auto small = check_with_snapshot({"UPDATE s_small SET kind = 0 WHERE kind = 3;\n"});
+  const Finding* s = find(small, "unindexed-data-change");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->severity, Severity::warning);
+}
+
+TEST_F(Snapshot, DropIndex) {
+  REQUIRE_SERVER();
+  sql("CREATE INDEX IF NOT EXISTS s_big_parent_idx ON s_big (parent_id);"
+      "SET enable_seqscan = off; SELECT count(*) FROM s_big WHERE parent_id = 5;"
+      "SELECT pg_stat_force_next_flush();");
+  sql("SELECT pg_sleep(0.1);");
+  auto used = check_with_snapshot({"DROP INDEX CONCURRENTLY s_big_parent_idx;\n"});
+  EXPECT_NE(find(used, "drop-index-in-use"), nullptr);
+  auto pkey = check_with_snapshot({"DROP INDEX CONCURRENTLY s_small_pkey;\n"});
+  EXPECT_NE(find(pkey, "drop-index-backing-constraint"), nullptr);
+  sql("CREATE INDEX IF NOT EXISTS s_small_kind_unused ON s_small (kind);");
+  auto unused = check_with_snapshot({"DROP INDEX CONCURRENTLY s_small_kind_unused;\n"});
+  EXPECT_EQ(find(unused, "drop-index-in-use"), nullptr);
+  EXPECT_EQ(find(unused, "drop-index-backing-constraint"), nullptr);
+  auto dup =
+      check_with_snapshot({"CREATE INDEX CONCURRENTLY s_big_parent_dup ON s_big (parent_id);\n"});
+  EXPECT_NE(find(dup, "duplicate-index"), nullptr);
+}
+
+// migsafe only reads: catalog and data are byte for byte the same after a run, whatever the
+// migration says.
+TEST_F(Snapshot, NeverChangesTheSnapshot) {
+  REQUIRE_SERVER();
+  const std::string checksum =
+      "SELECT md5(string_agg(x, ',' ORDER BY x)) FROM ("
+      " SELECT c.relname || ':' || c.relfilenode || ':' || c.relkind::text AS x FROM pg_class c"
+      "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname "
+      "LIKE 's\\_%'"
+      " UNION ALL SELECT attrelid::regclass || '.' || attname || ':' || atttypid || ':' || "
+      "attnotnull"
+      "  FROM pg_attribute WHERE attrelid IN ('s_big'::regclass, 's_cat'::regclass) AND attnum > 0"
+      " UNION ALL SELECT 'big:' || md5(string_agg(b::text, '' ORDER BY id)) FROM s_big b"
+      " UNION ALL SELECT 'small:' || md5(string_agg(s::text, '' ORDER BY id)) FROM s_small s) t";
+  std::string before = one(checksum);
+  auto r = check_with_snapshot(
+      {"BEGIN;\nALTER TABLE s_big ADD COLUMN z uuid DEFAULT gen_random_uuid();\n"
+       "UPDATE s_big SET payload = 'changed' WHERE kind = 1;\nDELETE FROM s_small;\n"
+       "DROP TABLE s_cat;\nCOMMIT;\nALTER TABLE s_small ADD COLUMN;\n"});
+  EXPECT_TRUE(r.database_error.empty()) << r.database_error;
+  EXPECT_FALSE(r.findings.empty());
+  EXPECT_EQ(one(checksum), before);
+}
+
+TEST(SnapshotErrors, DatabaseErrorsAreExit3WithoutThePassword) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", "SELECT 1;\n");
+  std::string wrong = dsn();
+  size_t colon = wrong.find(':', wrong.find("://") + 3);
+  size_t at = wrong.find('@');
+  wrong.replace(colon + 1, at - colon - 1, "Wr0ng-Secret-value");
+  auto bad = test::run_migsafe({"check", "--db", wrong, d + "/m.sql"});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("migsafe: database error:"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("Wr0ng-Secret-value"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.out.find("Wr0ng-Secret-value"), std::string::npos);
+  auto down = test::run_migsafe(
+      {"check", "--db", "postgresql://u:Secret-123@127.0.0.1:1/none", d + "/m.sql"});
+  EXPECT_EQ(down.exit_code, 3);
+  EXPECT_EQ(down.err.find("Secret-123"), std::string::npos) << down.err;
+  auto kv = test::run_migsafe({"check", "--db",
+                               "host=127.0.0.1 port=1 user=u password=Kv-Secret-9 dbname=x",
+                               d + "/m.sql"});
+  EXPECT_EQ(kv.exit_code, 3);
+  EXPECT_EQ(kv.err.find("Kv-Secret-9"), std::string::npos) << kv.err;
+  // MIGSAFE_DB works like --db.
+  setenv("MIGSAFE_DB", wrong.c_str(), 1);
+  auto env = test::run_migsafe({"check", d + "/m.sql"});
+  unsetenv("MIGSAFE_DB");
+  EXPECT_EQ(env.exit_code, 3);
+}
+
+TEST(SnapshotErrors, RedactMasksPasswords) {
+  EXPECT_EQ(redact("failed for postgresql://bob:s3cret@db/x: s3cret rejected",
+                   "postgresql://bob:s3cret@db/x"),
+            "failed for postgresql://bob:***@db/x: *** rejected");
+  EXPECT_EQ(redact("password=hunter2 failed", "host=db password=hunter2"), "password=*** failed");
+}
+
+}  // namespace
+}  // namespace migsafe
