@@ -7,7 +7,9 @@
 #include "migsafe/snapshot.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <set>
 
 namespace migsafe {
 
@@ -47,28 +49,36 @@ size_t CheckResult::count(Severity s) const {
 }
 
 namespace {
+// trace_file: which files --trace runs (null: none).
+using TraceFilter = std::function<bool(const std::string& path)>;
 CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
-                            const CheckOptions& opt, SnapshotSource* snapshot);
-}
+                            const CheckOptions& opt, PgSnapshot* snapshot,
+                            const TraceFilter* trace_file);
+}  // namespace
 
 CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                        const CheckOptions& opt) {
-  return check_sets_with(sets, packs, opt, nullptr);
+  return check_sets_with(sets, packs, opt, nullptr, nullptr);
 }
 
 namespace {
 CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
-                            const CheckOptions& opt, SnapshotSource* snapshot) {
+                            const CheckOptions& opt, PgSnapshot* snapshot,
+                            const TraceFilter* trace_file) {
   CheckResult r;
   for (const auto& set : sets) {
     // SQLite needs no database from the user: its dry run runs on the embedded engine.
     std::unique_ptr<StatementProbe> probe =
         opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr;
-    SetAnalyzer analyzer(packs, opt, probe.get(), snapshot);
+    // --trace: one rolled-back transaction per migration set.
+    std::unique_ptr<StatementTracer> tracer =
+        snapshot && opt.trace ? snapshot->begin_trace() : nullptr;
+    SetAnalyzer analyzer(packs, opt, probe.get(), snapshot, tracer.get());
     for (size_t i = 0; i < set.size(); ++i) {
       const auto& src = set[i];
       size_t file_index = r.files.size();
-      analyzer.begin_file(*src, file_index, static_cast<int>(i));
+      analyzer.begin_file(*src, file_index, static_cast<int>(i),
+                          tracer && trace_file && (*trace_file)(src->path()));
       ParsedFile parsed =
           parse_each(opt.dialect, *src, [&](Statement& st) { analyzer.statement(st); });
       analyzer.end_file(parsed.comments, r.findings);
@@ -102,14 +112,17 @@ std::string absolute(const std::string& p) {
   return fs::absolute(p, ec).lexically_normal().string();
 }
 
-// --changed-since: only new migrations are reported; an edited one is an error of its own.
-void apply_git_changes(CheckResult& r, const MigrationSet& set, size_t first, size_t count,
-                       const std::vector<Pack>& packs, const CheckOptions& opt) {
+GitChanges changes_of(const MigrationSet& set, const std::string& ref) {
   std::error_code ec;
   std::string dir =
       fs::is_directory(set.root, ec) ? set.root : fs::path(set.root).parent_path().string();
   if (dir.empty()) dir = ".";
-  GitChanges changes = git_changes_since(dir, opt.changed_since);
+  return git_changes_since(dir, ref);
+}
+
+// --changed-since: only new migrations are reported; an edited one is an error of its own.
+void apply_git_changes(CheckResult& r, const GitChanges& changes, size_t first, size_t count,
+                       const std::vector<Pack>& packs, const CheckOptions& opt) {
   for (size_t i = first; i < first + count; ++i) {
     CheckedFile& f = r.files[i];
     std::string abs = absolute(f.path);
@@ -195,9 +208,32 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
       return failed;
     }
   }
+  // Which files are new since the git revision: known before the analysis, since --trace runs
+  // only those (the snapshot already has the older ones).
+  std::vector<GitChanges> changes;
+  std::set<std::string> new_files;
+  if (!opt.changed_since.empty()) {
+    try {
+      for (const auto& in : inputs) {
+        changes.push_back(changes_of(in, opt.changed_since));
+        new_files.insert(changes.back().added.begin(), changes.back().added.end());
+      }
+    } catch (const InputError& e) {
+      CheckResult failed;
+      failed.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+      return failed;
+    }
+  }
+  TraceFilter trace_file = [&](const std::string& path) {
+    return opt.changed_since.empty() || new_files.count(absolute(path)) > 0;
+  };
   CheckResult r;
   try {
-    r = check_sets_with(sets, packs, effective, snapshot.get());
+    r = check_sets_with(sets, packs, effective, snapshot.get(), &trace_file);
+  } catch (const SnapshotError& e) {
+    CheckResult failed;
+    failed.database_error = e.what();
+    return failed;
   } catch (const std::exception& e) {
     if (!snapshot) throw;
     CheckResult failed;
@@ -212,7 +248,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     for (size_t s = 0; s < inputs.size(); ++s) {
       verify_migration_sum(r, inputs[s], first, sets[s].size(), packs);
       if (!opt.changed_since.empty())
-        apply_git_changes(r, inputs[s], first, sets[s].size(), packs, opt);
+        apply_git_changes(r, changes[s], first, sets[s].size(), packs, opt);
       first += sets[s].size();
     }
   } catch (const InputError& e) {

@@ -2,8 +2,11 @@
 // it and sets MIGSAFE_TEST_PG_DSN). Skips with a message when no server was started.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "helpers.hpp"
 #include "migsafe/snapshot.hpp"
@@ -99,6 +102,20 @@ TEST_F(Snapshot, CatalogFactsReplaceGuesses) {
   auto v = check_with_snapshot({"SELECT 1;"}, false);
   ASSERT_TRUE(v.version);
   EXPECT_EQ(v.version->major, std::stoi(one("SHOW server_version_num")) / 10000);
+}
+
+TEST_F(Snapshot, UserFunctionVolatilityComesFromPgProc) {
+  REQUIRE_SERVER();
+  sql("CREATE OR REPLACE FUNCTION s_stable_default() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';"
+      "CREATE OR REPLACE FUNCTION s_volatile_default() RETURNS int LANGUAGE sql AS 'SELECT 1';");
+  auto r =
+      check_with_snapshot({"SET lock_timeout = '1s';\n"
+                           "ALTER TABLE s_small ADD COLUMN a int DEFAULT s_stable_default();\n"
+                           "ALTER TABLE s_small ADD COLUMN b int DEFAULT s_volatile_default();\n"});
+  std::vector<uint32_t> lines;
+  for (const auto& f : r.findings)
+    if (f.rule_id == "add-column-volatile-default") lines.push_back(f.at.line);
+  EXPECT_EQ(lines, std::vector<uint32_t>{3}) << "STABLE in pg_proc: no rewrite";
 }
 
 TEST_F(Snapshot, SizeDecidesSeverityAndIsStated) {
@@ -198,6 +215,125 @@ TEST_F(Snapshot, NeverChangesTheSnapshot) {
   EXPECT_TRUE(r.database_error.empty()) << r.database_error;
   EXPECT_FALSE(r.findings.empty());
   EXPECT_EQ(one(checksum), before);
+}
+
+const char* kChecksum =
+    "SELECT md5(string_agg(x, ',' ORDER BY x)) FROM ("
+    " SELECT c.relname || ':' || c.relfilenode || ':' || c.relkind::text AS x FROM pg_class c"
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname LIKE "
+    "'s\\_%'"
+    " UNION ALL SELECT attrelid::regclass || '.' || attname || ':' || atttypid || ':' || attnotnull"
+    "  FROM pg_attribute WHERE attrelid IN ('s_big'::regclass, 's_small'::regclass) AND attnum > 0"
+    " UNION ALL SELECT 'big:' || md5(string_agg(b::text, '' ORDER BY id)) FROM s_big b"
+    " UNION ALL SELECT 'small:' || md5(string_agg(s::text, '' ORDER BY id)) FROM s_small s) t";
+
+CheckResult trace(const std::string& migration) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m/1.sql", migration);
+  CheckOptions opt;
+  opt.db = dsn();
+  opt.trace = true;
+  return check_paths({d + "/m"}, test::shipped_postgres_packs(), opt);
+}
+
+std::vector<std::string> messages(const CheckResult& r, std::string_view id) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings)
+    if (f.rule_id == id) out.push_back(std::to_string(f.at.line) + ": " + f.message);
+  return out;
+}
+
+TEST_F(Snapshot, TraceReportsWhatTheServerDidAndRollsItBack) {
+  REQUIRE_SERVER();
+  std::string before = one(kChecksum);
+  auto r = trace(
+      "ALTER TABLE s_small ADD COLUMN z int;\n"
+      "ALTER TABLE s_small ALTER COLUMN kind TYPE bigint;\n"
+      "CREATE INDEX CONCURRENTLY s_small_z_idx ON s_small (z);\n"
+      "BEGIN;\nCOMMIT;\nALTER TABLE s_small ADD COLUMN;\n"
+      "INSERT INTO s_small (id) VALUES (1);\n");
+  ASSERT_TRUE(r.database_error.empty()) << r.database_error;
+  auto traced = messages(r, "trace");
+  ASSERT_GE(traced.size(), 4u);
+  EXPECT_NE(traced[0].find("1: on the snapshot: "), std::string::npos) << traced[0];
+  EXPECT_NE(traced[0].find("ACCESS EXCLUSIVE on s_small"), std::string::npos) << traced[0];
+  EXPECT_NE(traced[1].find("rewrote s_small"), std::string::npos) << traced[1];
+  EXPECT_NE(traced[3].find("not traced: transaction control"), std::string::npos) << traced[3];
+  // The duplicate key is PostgreSQL's verdict on the real data.
+  auto rejected = messages(r, "engine-rejects");
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_NE(rejected[0].find("duplicate key"), std::string::npos) << rejected[0];
+  EXPECT_TRUE(messages(r, "trace-mismatch").empty()) << messages(r, "trace-mismatch")[0];
+  EXPECT_EQ(one(kChecksum), before) << "the trace must leave the snapshot as it was";
+}
+
+TEST_F(Snapshot, TraceNeverRunsWhatARollbackCannotUndo) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  auto r = trace("COPY s_small TO '" + d +
+                 "/leak.csv';\n"
+                 "SELECT pg_reload_conf();\n"
+                 "SELECT lo_export(1, '" +
+                 d + "/lo.bin');\n");
+  ASSERT_TRUE(r.database_error.empty()) << r.database_error;
+  auto traced = messages(r, "trace");
+  ASSERT_EQ(traced.size(), 3u);
+  for (const auto& m : traced) EXPECT_NE(m.find("not traced"), std::string::npos) << m;
+  EXPECT_FALSE(std::filesystem::exists(d + "/leak.csv"));
+}
+
+TEST_F(Snapshot, TraceShowsWhereTheModelWasWrong) {
+  REQUIRE_SERVER();
+  // With TimeZone UTC, PostgreSQL 12+ turns timestamp into timestamptz without a rewrite;
+  // statically migsafe cannot know the session's TimeZone and assumes one.
+  sql("DROP TABLE IF EXISTS s_ts; CREATE TABLE s_ts (id int, at timestamp);"
+      "ALTER ROLE migsafe_test SET timezone TO 'UTC';");
+  auto r = trace("ALTER TABLE s_ts ALTER COLUMN at TYPE timestamptz;\n");
+  auto mismatch = messages(r, "trace-mismatch");
+  ASSERT_EQ(mismatch.size(), 1u);
+  EXPECT_NE(
+      mismatch[0].find("migsafe predicted a rewrite of public.s_ts, the server did not rewrite it"),
+      std::string::npos)
+      << mismatch[0];
+  sql("DROP TABLE s_ts;");
+}
+
+TEST_F(Snapshot, TraceLockTimeoutIsAFindingNotACrash) {
+  REQUIRE_SERVER();
+  pqxx::connection holder(dsn());
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE s_small IN ACCESS SHARE MODE");
+  auto r = trace("ALTER TABLE s_small ADD COLUMN blocked int;\nSELECT 1;\n");
+  EXPECT_TRUE(r.database_error.empty()) << r.database_error;
+  auto waited = messages(r, "trace-lock-timeout");
+  ASSERT_EQ(waited.size(), 1u);
+  EXPECT_EQ(waited[0].substr(0, 3), "1: ");
+  hold.abort();
+}
+
+TEST_F(Snapshot, KilledTraceConnectionIsExit3AndChangesNothing) {
+  REQUIRE_SERVER();
+  std::string before = one(kChecksum);
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "ALTER TABLE s_small ADD COLUMN killed int;\nSELECT pg_sleep(8);\n");
+  test::CommandResult result;
+  std::thread run([&] {
+    result = test::run_migsafe({"check", "--db", dsn(), "--trace", d + "/m.sql"});
+  });
+  // Wait for the trace to reach the sleep, then kill its backend.
+  bool killed = false;
+  for (int i = 0; i < 100 && !killed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    killed = one("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                 "WHERE application_name = 'migsafe-trace' AND query LIKE '%pg_sleep%'") == "1";
+  }
+  run.join();
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
+  EXPECT_NE(result.err.find("migsafe: database error:"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("migsafe-test-secret"), std::string::npos);
+  EXPECT_EQ(one(kChecksum), before);
 }
 
 TEST(SnapshotErrors, DatabaseErrorsAreExit3WithoutThePassword) {

@@ -76,6 +76,7 @@ struct CheckOptions {
   // PostgreSQL snapshot: a connection string (the password never appears in output).
   std::string db;
   bool version_given = false;  // --target-version wins over the snapshot's server version
+  bool trace = false;          // run the reported migrations on the snapshot, rolled back
 };
 
 struct CheckResult {
@@ -116,6 +117,27 @@ class SnapshotSource {
   virtual std::vector<SeqScan> seq_scans(std::string_view sql) = 0;
 };
 
+// What running a statement on a snapshot showed (--trace).
+struct TracedLock {
+  QualifiedName table;
+  LockMode mode = LockMode::none;
+};
+struct TraceResult {
+  bool traced = true;
+  std::string note;  // why it was not traced, or how it was adapted to run in a transaction
+  bool adapted = false;
+  double ms = 0;
+  std::vector<TracedLock> locks;         // locks the statement took or strengthened
+  std::vector<QualifiedName> rewritten;  // tables whose files it replaced
+  std::vector<QualifiedName> scanned;    // tables it read sequentially
+  std::string error, sqlstate;           // when the server refused or stopped it
+};
+class StatementTracer {
+ public:
+  virtual ~StatementTracer() = default;
+  virtual TraceResult trace(const Statement& st) = 0;
+};
+
 // Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
 // asks it about each statement before the rules.
 class StatementProbe {
@@ -137,11 +159,14 @@ class StatementProbe {
 class SetAnalyzer {
  public:
   SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
-              StatementProbe* probe = nullptr, SnapshotSource* snapshot = nullptr);
+              StatementProbe* probe = nullptr, SnapshotSource* snapshot = nullptr,
+              StatementTracer* tracer = nullptr);
   ~SetAnalyzer();
   SetAnalyzer(const SetAnalyzer&) = delete;
   SetAnalyzer& operator=(const SetAnalyzer&) = delete;
-  void begin_file(const SourceText& src, size_t file_index, int position_in_set);
+  // traced: whether --trace runs this file's statements (only the files being reported).
+  void begin_file(const SourceText& src, size_t file_index, int position_in_set,
+                  bool traced = false);
   void statement(const Statement& st);
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out);
 

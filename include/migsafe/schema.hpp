@@ -105,6 +105,12 @@ class SchemaModel {
   // A table read from a snapshot: it existed before every migration file.
   void add_existing_table(TableInfo t);
   size_t table_count() const { return tables_.size(); }
+  // Volatility of a function the snapshot knows ('i', 's' or 'v'), or 0 when unknown.
+  char function_volatility(const std::string& name) const {
+    auto it = functions_.find(name);
+    return it == functions_.end() ? 0 : it->second;
+  }
+  void set_function_volatility(const std::string& name, char v) { functions_[name] = v; }
   // A domain with CHECK or NOT NULL constraints: adding a column of it rewrites the table.
   bool domain_has_constraints(const std::string& name) const {
     return constrained_domains_.count(name) > 0;
@@ -118,6 +124,7 @@ class SchemaModel {
   std::unordered_map<std::string, TableInfo> tables_;
   std::unordered_map<std::string, std::string> index_owner_;  // index key -> table key
   std::unordered_set<std::string> constrained_domains_;
+  std::unordered_map<std::string, char> functions_;
 };
 
 }  // namespace migsafe

@@ -27,6 +27,9 @@ struct SnapshotLimits {
 class PgSnapshot : public SnapshotSource {
  public:
   virtual TargetVersion server_version() const = 0;
+  // A session that runs statements in one transaction that is always rolled back (when the
+  // tracer is destroyed, or when the connection dies), with lock and statement timeouts.
+  virtual std::unique_ptr<StatementTracer> begin_trace() = 0;
 };
 // Throws SnapshotError (connection refused, bad credentials, ...).
 std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn,

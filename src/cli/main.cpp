@@ -33,6 +33,7 @@ struct Flags {
   std::vector<std::string> paths;
   std::string version, format = "text", fail_on, color = "auto", transactions;
   std::string changed_since, layout, docs_url, db;
+  bool trace = false;
   std::vector<std::string> exclude;
 };
 
@@ -105,6 +106,9 @@ int run_check(const Flags& f) {
   opt.db = f.db;
   if (opt.db.empty())
     if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
+  opt.trace = f.trace;
+  if (opt.trace && opt.db.empty())
+    throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
 
@@ -247,6 +251,10 @@ int main(int argc, char** argv) {
   check->add_option("--db", f.db,
                     "a PostgreSQL snapshot to read real sizes, indexes and plans from "
                     "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
+  check->add_flag("--trace", f.trace,
+                  "with --db: run the migrations being reported on the snapshot, in one "
+                  "transaction that is always rolled back, and report locks, rewrites, scans "
+                  "and times");
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);

@@ -21,9 +21,12 @@ constexpr AlterOtherLock kAlterOtherLocks[] = {
 };
 
 // The first volatile function in a default, or empty when the default is safe to store once.
-std::string volatile_function(const ExprInfo& e) {
-  for (const auto& fn : e.functions)
-    if (function_volatility(fn) == Volatility::volatile_fn) return fn;
+// A snapshot's pg_proc knows user functions; the built-in table knows the common ones.
+std::string volatile_function(const ExprInfo& e, const SchemaModel& schema) {
+  for (const auto& fn : e.functions) {
+    char known = schema.function_volatility(fn);
+    if (known ? known == 'v' : function_volatility(fn) == Volatility::volatile_fn) return fn;
+  }
   return {};
 }
 
@@ -44,7 +47,7 @@ void add_column(const Operation& op, const SchemaModel& schema, Effect& e) {
   } else if (c.generated == Generated::stored) {
     e.rewrite = true;
     e.reason = c.name + " is a stored generated column: the value is computed for every row";
-  } else if (std::string fn = volatile_function(c.default_expr); !fn.empty()) {
+  } else if (std::string fn = volatile_function(c.default_expr, schema); !fn.empty()) {
     e.rewrite = true;
     e.reason = "the default calls " + fn + "(), which is volatile: every row gets its own value";
   }

@@ -86,8 +86,8 @@ namespace detail {
 class Analyzer {
  public:
   Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe,
-           SnapshotSource* snapshot)
-      : packs_(packs), opt_(opt), probe_(probe), snapshot_(snapshot) {
+           SnapshotSource* snapshot, StatementTracer* tracer)
+      : packs_(packs), opt_(opt), probe_(probe), snapshot_(snapshot), tracer_(tracer) {
     if (snapshot_) snapshot_->load_schema(model_);
     for (const auto& p : packs)
       for (const auto& r : p.rules) {
@@ -97,7 +97,8 @@ class Analyzer {
       }
   }
 
-  void begin_file(const SourceText& src, size_t file_index, int model_file) {
+  void begin_file(const SourceText& src, size_t file_index, int model_file, bool traced) {
+    traced_ = traced && tracer_ != nullptr;
     src_ = &src;
     file_index_ = file_index;
     model_file_ = model_file;
@@ -123,12 +124,86 @@ class Analyzer {
         stmt_of_.resize(found_.size(), si);
       }
     }
+    if (traced_) trace(st, si);
     session_->begin_statement(st);
     for (const Operation& op : st.ops) {
       evaluate(st, op, normalized, *src_, file_index_);
       stmt_of_.resize(found_.size(), si);
     }
     session_->end_statement(st);
+  }
+
+  // --trace: run the statement on the snapshot (rolled back) and report what the server did,
+  // and where the static model predicted something else.
+  void trace(const Statement& st, int si) {
+    TraceResult t = tracer_->trace(st);
+    auto emit = [&](std::string_view id, std::string message) {
+      found_.push_back(builtin_finding(id, st.span.begin, std::move(message)));
+      found_.back().statement = st.span;
+      if (!t.note.empty() && t.traced) found_.back().notes.push_back("trace: " + t.note);
+      stmt_of_.resize(found_.size(), si);
+    };
+    if (!t.traced) {
+      emit("trace", "not traced: " + t.note);
+      return;
+    }
+    if (t.sqlstate == "55P03") {
+      emit("trace-lock-timeout",
+           "on the snapshot this statement could not get its lock within "
+           "lock_timeout: another session holds a conflicting lock (" +
+               t.error + ")");
+      return;
+    }
+    if (t.sqlstate == "57014") {
+      emit("trace-statement-timeout", "on the snapshot this statement ran past statement_timeout");
+      return;
+    }
+    if (!t.error.empty()) {
+      emit("engine-rejects", "PostgreSQL rejects this statement on the snapshot: " + t.error);
+      return;
+    }
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f ms", t.ms);
+    std::string msg = std::string("on the snapshot: ") + ms;
+    for (const auto& l : t.locks)
+      msg += "; " + std::string(lock_mode_name(l.mode)) + " on " + l.table.display() +
+             " (held to the end of the transaction)";
+    for (const auto& r : t.rewritten) msg += "; rewrote " + r.display();
+    for (const auto& s : t.scanned) msg += "; read every row of " + s.display();
+    emit("trace", msg);
+    if (!t.adapted) compare_with_model(st, t, emit);
+  }
+
+  template <class Emit>
+  void compare_with_model(const Statement& st, const TraceResult& t, Emit& emit) {
+    std::map<std::string, LockMode> predicted;
+    std::set<std::string> predicted_rewrite;
+    for (const Operation& op : st.ops) {
+      if (op.kind == OpKind::do_block || op.kind == OpKind::create_function) return;
+      Effect e = compute_effect(opt_.dialect, op, model_, opt_.version);
+      const TableInfo* table = model_.find(e.table);
+      if (!table || table->origin.file >= 0) continue;  // only tables the snapshot had
+      LockMode& m = predicted[table_key(e.table)];
+      m = std::max(m, e.lock);
+      if (e.rewrite) predicted_rewrite.insert(table_key(e.table));
+    }
+    for (const auto& l : t.locks) {
+      auto it = predicted.find(table_key(l.table));
+      if (it == predicted.end() || it->second == l.mode) continue;
+      emit("trace-mismatch", "migsafe predicted " + std::string(lock_mode_name(it->second)) +
+                                 " on " + l.table.display() + ", the server took " +
+                                 std::string(lock_mode_name(l.mode)));
+    }
+    std::set<std::string> rewritten;
+    for (const auto& r : t.rewritten) rewritten.insert(table_key(r));
+    for (const auto& [table, lock] : predicted) {
+      (void)lock;
+      bool said = predicted_rewrite.count(table) > 0, did = rewritten.count(table) > 0;
+      if (said != did)
+        emit("trace-mismatch", std::string("migsafe predicted ") +
+                                   (said ? "a rewrite" : "no rewrite") + " of " + table +
+                                   ", the server " + (did ? "rewrote it" : "did not rewrite it"));
+    }
   }
 
   // Runs the SQL of a DO block or a called function: each inner statement is checked like a
@@ -366,6 +441,8 @@ class Analyzer {
   const CheckOptions& opt_;
   StatementProbe* probe_ = nullptr;
   SnapshotSource* snapshot_ = nullptr;
+  StatementTracer* tracer_ = nullptr;
+  bool traced_ = false;
   std::vector<const Rule*> rules_;
   bool any_pattern_ = false;
   SchemaModel model_;
@@ -424,20 +501,21 @@ uint32_t line_offset(const SourceText& src, uint32_t line) {
 
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out) {
-  Analyzer a(packs, opt, nullptr, nullptr);
+  Analyzer a(packs, opt, nullptr, nullptr, nullptr);
   for (size_t i = 0; i < migrations.size(); ++i) {
-    a.begin_file(*migrations[i].source, first_file_index + i, static_cast<int>(i));
+    a.begin_file(*migrations[i].source, first_file_index + i, static_cast<int>(i), false);
     for (const Statement& st : migrations[i].statements) a.statement(st);
     a.end_file(migrations[i].comments, out);
   }
 }
 
 SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt,
-                         StatementProbe* probe, SnapshotSource* snapshot)
-    : impl_(std::make_unique<Analyzer>(packs, opt, probe, snapshot)) {}
+                         StatementProbe* probe, SnapshotSource* snapshot, StatementTracer* tracer)
+    : impl_(std::make_unique<Analyzer>(packs, opt, probe, snapshot, tracer)) {}
 SetAnalyzer::~SetAnalyzer() = default;
-void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set) {
-  impl_->begin_file(src, file_index, position_in_set);
+void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set,
+                             bool traced) {
+  impl_->begin_file(src, file_index, position_in_set, traced);
 }
 void SetAnalyzer::statement(const Statement& st) {
   impl_->statement(st);

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <chrono>
+#include <map>
 #include <regex>
 
 #include "migsafe/snapshot.hpp"
@@ -149,8 +151,15 @@ class PgSnapshotImpl : public PgSnapshot {
       it->second.add_constraint(std::move(c));
     }
     for (auto& [oid, t] : tables) model.add_existing_table(std::move(t));
+    // Volatility of the database's own functions, for column defaults that call them.
+    for (const auto& r : tx.exec(R"(
+        SELECT p.proname, p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))"))
+      model.set_function_volatility(r[0].as<std::string>(), r[1].as<std::string>()[0]);
     tx.abort();
   }
+
+  std::unique_ptr<StatementTracer> begin_trace() override;
 
   std::vector<SeqScan> seq_scans(std::string_view sql) override {
     std::vector<SeqScan> out;
@@ -169,7 +178,6 @@ class PgSnapshotImpl : public PgSnapshot {
     return out;
   }
 
- private:
   static std::string with_connect_timeout(const std::string& dsn) {
     if (dsn.find("connect_timeout") != std::string::npos) return dsn;
     if (dsn.find("://") != std::string::npos)
@@ -177,6 +185,7 @@ class PgSnapshotImpl : public PgSnapshot {
     return dsn + " connect_timeout=10";
   }
 
+ private:
   void limit(pqxx::transaction_base& tx) {
     tx.exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
     tx.exec("SET LOCAL lock_timeout = " + std::to_string(limits_.lock_timeout_ms));
@@ -197,6 +206,213 @@ class PgSnapshotImpl : public PgSnapshot {
   pqxx::connection conn_;
   int version_num_ = 0;
 };
+
+// --trace: one session, one transaction for the whole run, never committed. Each statement runs
+// in a savepoint; what it locked, rewrote and scanned is read from pg_locks, pg_class and
+// pg_stat_xact_user_tables around it.
+class PgTracer : public StatementTracer {
+ public:
+  // The transaction is driven by hand (BEGIN, savepoints, ROLLBACK) so that a failing statement
+  // only rolls back to its savepoint. It is never committed: ROLLBACK here, and the server rolls
+  // it back by itself if the connection dies first.
+  PgTracer(const std::string& dsn, const SnapshotLimits& limits)
+      : dsn_(dsn), conn_(with_app_name(dsn)), tx_(conn_) {
+    tx_.exec("BEGIN");
+    tx_.exec("SET LOCAL lock_timeout = " + std::to_string(limits.lock_timeout_ms));
+    tx_.exec("SET LOCAL statement_timeout = " + std::to_string(limits.statement_timeout_ms));
+  }
+  ~PgTracer() override {
+    try {
+      tx_.exec("ROLLBACK");
+    } catch (...) {
+      // The connection is gone: the server has rolled the transaction back already.
+    }
+  }
+
+  TraceResult trace(const Statement& st) override {
+    TraceResult t;
+    std::string sql(st.text);
+    if (!adapt(st, sql, t)) return t;
+    try {
+      State before = state();
+      tx_.exec("SAVEPOINT migsafe_trace");
+      auto start = std::chrono::steady_clock::now();
+      try {
+        tx_.exec(sql);
+        t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                   .count();
+        tx_.exec("RELEASE SAVEPOINT migsafe_trace");
+      } catch (const pqxx::sql_error& e) {
+        t.error = first_line(e.what());
+        t.sqlstate = e.sqlstate();
+        tx_.exec("ROLLBACK TO SAVEPOINT migsafe_trace");
+        return t;
+      }
+      State after = state();
+      for (const auto& [oid, mode] : after.locks) {
+        auto was = before.locks.find(oid);
+        if (was == before.locks.end() || was->second < mode)
+          t.locks.push_back({after.names[oid], mode});
+      }
+      for (const auto& [oid, node] : before.filenodes) {
+        auto now = after.filenodes.find(oid);
+        if (now != after.filenodes.end() && now->second != node)
+          t.rewritten.push_back(before.names[oid]);
+      }
+      for (const auto& [oid, scans] : after.seq_scans) {
+        auto was = before.seq_scans.find(oid);
+        if (scans > (was == before.seq_scans.end() ? 0 : was->second) &&
+            before.filenodes.count(oid))
+          t.scanned.push_back(after.names[oid]);
+      }
+    } catch (const pqxx::broken_connection& e) {
+      throw SnapshotError("the snapshot connection was lost during the trace: " +
+                          redact(e.what(), dsn_));
+    } catch (const pqxx::sql_error& e) {
+      throw SnapshotError("the trace failed: " + redact(first_line(e.what()), dsn_));
+    }
+    return t;
+  }
+
+ private:
+  struct State {
+    std::map<long, LockMode> locks;
+    std::map<long, long> filenodes;
+    std::map<long, long> seq_scans;
+    std::map<long, QualifiedName> names;
+  };
+
+  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+  static std::string with_app_name(const std::string& dsn) {
+    std::string d = PgSnapshotImpl::with_connect_timeout(dsn);
+    if (d.find("://") != std::string::npos)
+      return d + (d.find('?') == std::string::npos ? "?" : "&") + "application_name=migsafe-trace";
+    return d + " application_name=migsafe-trace";
+  }
+
+  // Runs statements as a transaction allows: false when the statement is not traced.
+  static bool adapt(const Statement& st, std::string& sql, TraceResult& t) {
+    // Some statements act outside the transaction (files, other sessions, server settings)
+    // and a rollback would not undo them: never run on a snapshot.
+    static const std::regex outside(
+        R"(\b(dblink\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|lo_export|lo_import|pg_file_\w+|pg_read_\w*file|pg_ls_\w+|pg_promote|pg_switch_wal|pg_\w*replication_slot\w*|pg_logical_emit_message)\s*\()",
+        std::regex::icase);
+    static constexpr std::string_view kOutsideNodes[] = {"CopyStmt",
+                                                         "AlterSystemStmt",
+                                                         "CreatedbStmt",
+                                                         "DropdbStmt",
+                                                         "LoadStmt",
+                                                         "CheckPointStmt",
+                                                         "CreateTableSpaceStmt",
+                                                         "DropTableSpaceStmt",
+                                                         "CreateSubscriptionStmt",
+                                                         "AlterSubscriptionStmt"};
+    for (auto n : kOutsideNodes)
+      if (st.node == n) {
+        t.traced = false;
+        t.note = "it acts outside the transaction (" + std::string(n) +
+                 "), so it never runs on a snapshot";
+        return false;
+      }
+    if (std::regex_search(sql, outside)) {
+      t.traced = false;
+      t.note =
+          "it calls a function that acts outside the transaction, so it never runs on a snapshot";
+      return false;
+    }
+    for (const auto& op : st.ops) {
+      switch (op.kind) {
+        case OpKind::begin:
+        case OpKind::commit:
+        case OpKind::rollback:
+        case OpKind::savepoint:
+          t.traced = false;
+          t.note = "transaction control: the trace runs the whole migration in one transaction";
+          return false;
+        case OpKind::vacuum:
+        case OpKind::meta_command:
+          t.traced = false;
+          t.note = op.kind == OpKind::vacuum ? "VACUUM cannot run inside the trace's transaction"
+                                             : "a psql meta-command";
+          return false;
+        case OpKind::set_setting:
+        case OpKind::reset_setting:
+          if (op.object == "lock_timeout" || op.object == "statement_timeout" ||
+              op.object == "all" || op.object.find("transaction") != std::string::npos) {
+            t.traced = false;
+            t.note = "the trace keeps its own timeouts and transaction settings";
+            return false;
+          }
+          break;
+        default:
+          if (op.concurrently) {
+            static const std::regex concurrently("\\bCONCURRENTLY\\b", std::regex::icase);
+            sql =
+                std::regex_replace(sql, concurrently, "", std::regex_constants::format_first_only);
+            t.adapted = true;
+            t.note =
+                "run without CONCURRENTLY, which cannot run in a transaction: these are the plain "
+                "form's locks";
+          }
+      }
+    }
+    return true;
+  }
+
+  State state() {
+    State s;
+    for (const auto& r : tx_.exec(R"(
+        SELECT c.oid::bigint, n.nspname, c.relname, c.relfilenode::bigint
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%')")) {
+      long oid = r[0].as<long>();
+      s.names[oid] = {r[1].as<std::string>() == "public" ? "" : r[1].as<std::string>(),
+                      r[2].as<std::string>()};
+      s.filenodes[oid] = r[3].as<long>();
+    }
+    for (const auto& r : tx_.exec("SELECT relid::bigint, seq_scan FROM pg_stat_xact_user_tables"))
+      s.seq_scans[r[0].as<long>()] = r[1].as<long>();
+    for (const auto& r :
+         tx_.exec("SELECT relation::bigint, mode FROM pg_locks WHERE pid = pg_backend_pid() AND "
+                  "locktype = 'relation' AND granted AND relation IS NOT NULL")) {
+      long oid = r[0].as<long>();
+      if (!s.names.count(oid)) continue;
+      std::string mode = r[1].as<std::string>();  // e.g. AccessExclusiveLock
+      LockMode m = parse_pg_locks_mode(mode);
+      if (m > s.locks[oid]) s.locks[oid] = m;
+    }
+    return s;
+  }
+
+  static LockMode parse_pg_locks_mode(const std::string& mode) {
+    static const std::pair<const char*, LockMode> kModes[] = {
+        {"AccessShareLock", LockMode::access_share},
+        {"RowShareLock", LockMode::row_share},
+        {"RowExclusiveLock", LockMode::row_exclusive},
+        {"ShareUpdateExclusiveLock", LockMode::share_update_exclusive},
+        {"ShareLock", LockMode::share},
+        {"ShareRowExclusiveLock", LockMode::share_row_exclusive},
+        {"ExclusiveLock", LockMode::exclusive},
+        {"AccessExclusiveLock", LockMode::access_exclusive}};
+    for (const auto& [name, m] : kModes)
+      if (mode == name) return m;
+    return LockMode::none;
+  }
+
+  std::string dsn_;
+  pqxx::connection conn_;
+  pqxx::nontransaction tx_;
+};
+
+std::unique_ptr<StatementTracer> PgSnapshotImpl::begin_trace() {
+  try {
+    return std::make_unique<PgTracer>(dsn_, limits_);
+  } catch (const std::exception& e) {
+    throw SnapshotError("cannot start the trace: " + redact(e.what(), dsn_));
+  }
+}
 
 }  // namespace
 
