@@ -137,6 +137,19 @@ TEST_F(Snapshot, SizeDecidesSeverityAndIsStated) {
   EXPECT_NE(small->message.find("(100 rows"), std::string::npos) << small->message;
 }
 
+TEST_F(Snapshot, ConfigChangesAThreshold) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/.migsafe.yaml",
+                   "rules:\n  create-index-not-concurrent: {threshold: {rows: 100000}}\n");
+  test::write_file(d + "/m.sql",
+                   "SET lock_timeout = '1s';\nCREATE INDEX s_big_kind_idx ON s_big (kind);\n");
+  auto r = test::run_migsafe({"check", "--db", dsn(), "m.sql"}, "", d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("warning[create-index-not-concurrent]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("under the rule's threshold (100000 rows"), std::string::npos) << r.out;
+}
+
 TEST_F(Snapshot, ForeignKeyIndex) {
   REQUIRE_SERVER();
   sql("INSERT INTO s_child SELECT g, NULL FROM generate_series(1, 20000) g; ANALYZE s_child;");

@@ -17,6 +17,8 @@ namespace migsafe {
 struct RuleOverride {
   std::optional<bool> enabled;
   std::optional<Severity> severity;
+  std::optional<double> threshold_rows;  // snapshot size thresholds (size_dependent rules)
+  std::optional<int64_t> threshold_bytes;
   Position where;  // in the config file, for errors about the rule id
 };
 

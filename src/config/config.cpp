@@ -111,8 +111,24 @@ class ConfigReader {
           } else if (k == "severity") {
             o.severity = parse_severity(scalar(skv.second));
             if (!o.severity) fail(skv.second, "severity must be error, warning or info");
+          } else if (k == "threshold") {
+            const YAML::Node& th = skv.second;
+            if (!th.IsMap()) fail(th, "threshold is {rows: N, bytes: N}");
+            for (const auto& t : th) {
+              std::string tk = t.first.as<std::string>();
+              try {
+                if (tk == "rows")
+                  o.threshold_rows = std::stod(scalar(t.second));
+                else if (tk == "bytes")
+                  o.threshold_bytes = std::stoll(scalar(t.second));
+                else
+                  fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
+              } catch (const std::invalid_argument&) {
+                fail(t.second, "threshold values are numbers");
+              }
+            }
           } else {
-            fail(skv.first, "unknown key '" + k + "' (valid keys: enabled, severity)");
+            fail(skv.first, "unknown key '" + k + "' (valid keys: enabled, severity, threshold)");
           }
         }
       } else {
@@ -155,6 +171,8 @@ void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg) {
         if (it->id != id) continue;
         found = true;
         if (o.severity) it->severity = *o.severity;
+        if (o.threshold_rows) it->threshold_rows = *o.threshold_rows;
+        if (o.threshold_bytes) it->threshold_bytes = *o.threshold_bytes;
         if (o.enabled && !*o.enabled) {
           p.rules.erase(it);
           break;
