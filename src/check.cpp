@@ -200,7 +200,8 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     try {
       if (opt.dialect != Dialect::postgres)
         throw SnapshotError("--db is supported for PostgreSQL snapshots only in this release");
-      snapshot = connect_postgres(opt.db);
+      snapshot =
+          connect_postgres(opt.db, SnapshotLimits{opt.statement_timeout_ms, opt.lock_timeout_ms});
       if (!opt.version_given) effective.version = snapshot->server_version();
     } catch (const SnapshotError& e) {
       CheckResult failed;

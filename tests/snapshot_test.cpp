@@ -324,6 +324,15 @@ TEST_F(Snapshot, TraceLockTimeoutIsAFindingNotACrash) {
   hold.abort();
 }
 
+TEST_F(Snapshot, StatementTimeoutIsConfigurable) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", "SELECT pg_sleep(2);\n");
+  auto r = test::run_migsafe(
+      {"check", "--db", dsn(), "--trace", "--snapshot-statement-timeout", "200", d + "/m.sql"});
+  EXPECT_NE(r.out.find("warning[trace-statement-timeout]"), std::string::npos) << r.out << r.err;
+}
+
 TEST_F(Snapshot, KilledTraceConnectionIsExit3AndChangesNothing) {
   REQUIRE_SERVER();
   std::string before = one(kChecksum);

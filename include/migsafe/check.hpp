@@ -75,8 +75,10 @@ struct CheckOptions {
   std::string changed_since;
   // PostgreSQL snapshot: a connection string (the password never appears in output).
   std::string db;
-  bool version_given = false;  // --target-version wins over the snapshot's server version
-  bool trace = false;          // run the reported migrations on the snapshot, rolled back
+  bool version_given = false;        // --target-version wins over the snapshot's server version
+  bool trace = false;                // run the reported migrations on the snapshot, rolled back
+  int lock_timeout_ms = 1000;        // snapshot sessions: how long to wait for a lock
+  int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
 };
 
 struct CheckResult {

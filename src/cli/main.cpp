@@ -34,6 +34,7 @@ struct Flags {
   std::string version, format = "text", fail_on, color = "auto", transactions;
   std::string changed_since, layout, docs_url, db;
   bool trace = false;
+  int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
   std::vector<std::string> exclude;
 };
 
@@ -107,6 +108,8 @@ int run_check(const Flags& f) {
   if (opt.db.empty())
     if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
   opt.trace = f.trace;
+  opt.lock_timeout_ms = f.lock_timeout_ms;
+  opt.statement_timeout_ms = f.statement_timeout_ms;
   if (opt.trace && opt.db.empty())
     throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
   if (f.paths.empty())
@@ -251,6 +254,14 @@ int main(int argc, char** argv) {
   check->add_option("--db", f.db,
                     "a PostgreSQL snapshot to read real sizes, indexes and plans from "
                     "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
+  check
+      ->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
+                   "milliseconds a snapshot query or traced statement waits for a lock (1000)")
+      ->check(CLI::Range(1, 600000));
+  check
+      ->add_option("--snapshot-statement-timeout", f.statement_timeout_ms,
+                   "milliseconds a snapshot query or traced statement may run (10000)")
+      ->check(CLI::Range(1, 3600000));
   check->add_flag("--trace", f.trace,
                   "with --db: run the migrations being reported on the snapshot, in one "
                   "transaction that is always rolled back, and report locks, rewrites, scans "
