@@ -212,3 +212,24 @@ TEST(Engine, SaferAlternativeIsConcreteSql) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(Engine, DuplicateIndexNeedsSameMethodAndPlainColumns) {
+  std::string setup =
+      "CREATE TABLE u (id int, email text, name text, tags text[]);"
+      "CREATE UNIQUE INDEX CONCURRENTLY u_email ON u (lower(email));"
+      "CREATE INDEX CONCURRENTLY u_tags ON u USING gin (tags);"
+      "CREATE INDEX CONCURRENTLY u_name_id ON u (name, id);";
+  auto expr =
+      test::check_files({setup, "CREATE UNIQUE INDEX CONCURRENTLY u_name ON u (lower(name));"});
+  EXPECT_FALSE(test::has_rule(expr, "duplicate-index"));
+  auto method = test::check_files({setup, "CREATE INDEX CONCURRENTLY u_tags_btree ON u (tags);"});
+  EXPECT_FALSE(test::has_rule(method, "duplicate-index"));
+  auto prefix = test::check_files({setup, "CREATE INDEX CONCURRENTLY u_name ON u (name);"});
+  EXPECT_TRUE(test::has_rule(prefix, "duplicate-index"));
+}
+
+}  // namespace
+}  // namespace migsafe

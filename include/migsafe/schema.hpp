@@ -24,6 +24,7 @@ struct IndexInfo {
   bool unique = false;
   bool partial = false;
   bool valid = true;
+  std::string method = "btree";   // only indexes of one access method stand in for each other
   int64_t scans = -1;             // snapshot: index scans since the statistics were reset
   bool backs_constraint = false;  // snapshot: a constraint uses it
 };

@@ -307,8 +307,9 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::create_index: {
       if (!op.index) return;
       TableInfo& tt = ensure_table();
-      tt.add_index(
-          IndexInfo{op.index->name, op.index->columns, op.index->unique, op.index->partial, true});
+      IndexInfo idx{op.index->name, op.index->columns, op.index->unique, op.index->partial, true};
+      if (!op.index->method.empty()) idx.method = op.index->method;
+      tt.add_index(std::move(idx));
       index_owner_[key({op.table.schema, op.index->name})] = key(op.table);
       return;
     }

@@ -91,6 +91,7 @@ class PgSnapshotImpl : public PgSnapshot {
     }
     for (const auto& r : tx.exec(R"(
         SELECT i.indrelid::bigint, ic.relname, i.indisunique, i.indisvalid, i.indpred IS NOT NULL,
+               (SELECT amname FROM pg_am WHERE oid = ic.relam) AS method,
                COALESCE(s.idx_scan, 0)::bigint,
                EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid),
                ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -105,9 +106,10 @@ class PgSnapshotImpl : public PgSnapshot {
       idx.unique = r[2].as<bool>();
       idx.valid = r[3].as<bool>();
       idx.partial = r[4].as<bool>();
-      idx.scans = r[5].as<int64_t>();
-      idx.backs_constraint = r[6].as<bool>();
-      auto arr = r[7].as_array();
+      idx.method = r[5].as<std::string>();
+      idx.scans = r[6].as<int64_t>();
+      idx.backs_constraint = r[7].as<bool>();
+      auto arr = r[8].as_array();
       for (auto e = arr.get_next(); e.first != pqxx::array_parser::juncture::done;
            e = arr.get_next())
         if (e.first == pqxx::array_parser::juncture::string_value)
