@@ -51,6 +51,7 @@ size_t CheckResult::count(Severity s) const {
 namespace {
 // trace_file: which files --trace runs (null: none).
 using TraceFilter = std::function<bool(const std::string& path)>;
+void sort_findings(CheckResult& r);
 CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                             const CheckOptions& opt, PgSnapshot* snapshot,
                             const TraceFilter* trace_file);
@@ -58,7 +59,9 @@ CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vecto
 
 CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                        const CheckOptions& opt) {
-  return check_sets_with(sets, packs, opt, nullptr, nullptr);
+  CheckResult r = check_sets_with(sets, packs, opt, nullptr, nullptr);
+  sort_findings(r);
+  return r;
 }
 
 namespace {
@@ -88,12 +91,16 @@ CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vecto
       r.statements += parsed.statements;
     }
   }
+  return r;
+}
+
+// Findings in file order, then line:col (stable: rule order within a place).
+void sort_findings(CheckResult& r) {
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     if (a.file != b.file) return a.file < b.file;
     if (a.at.line != b.at.line) return a.at.line < b.at.line;
     return a.at.col < b.at.col;
   });
-  return r;
 }
 }  // namespace
 
@@ -259,11 +266,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   std::erase_if(r.findings, [&](const Finding& f) {
     return !r.files[f.file].reported && f.rule_id != "migration-edited";
   });
-  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
-    if (a.file != b.file) return a.file < b.file;
-    if (a.at.line != b.at.line) return a.at.line < b.at.line;
-    return a.at.col < b.at.col;
-  });
+  sort_findings(r);
   return r;
 }
 

@@ -52,7 +52,13 @@ size_t count_rule(const CheckResult& r, std::string_view id) {
 }
 
 bool has_rule(const CheckResult& r, std::string_view id) {
-  return count_rule(r, id) > 0;
+  return find_finding(r, id) != nullptr;
+}
+
+const Finding* find_finding(const CheckResult& r, std::string_view id) {
+  for (const auto& f : r.findings)
+    if (f.rule_id == id) return &f;
+  return nullptr;
 }
 
 const std::vector<Pack>& sqlite_packs() {

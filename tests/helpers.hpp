@@ -20,6 +20,7 @@ CheckResult check_files(const std::vector<std::string>& files, int pg_major = 16
 // Rule ids of the findings in the last file of the set.
 std::vector<std::string> rule_ids_in_last_file(const CheckResult& r);
 bool has_rule(const CheckResult& r, std::string_view id);
+const Finding* find_finding(const CheckResult& r, std::string_view id);  // the first, or null
 size_t count_rule(const CheckResult& r, std::string_view id);
 
 Migration parse_pg(const std::string& sql);

@@ -12,11 +12,7 @@ using test::has_rule;
 
 const std::string kSetup = "CREATE TABLE t (id int, a int);";
 
-const Finding* find(const CheckResult& r, std::string_view id) {
-  for (const auto& f : r.findings)
-    if (f.rule_id == id) return &f;
-  return nullptr;
-}
+using test::find_finding;
 
 TEST(Plpgsql, DoBlockStatementsAreCheckedAtTheirPosition) {
   auto r = check_files({kSetup,
@@ -28,7 +24,7 @@ TEST(Plpgsql, DoBlockStatementsAreCheckedAtTheirPosition) {
                         "  END IF;\n"
                         "END\n"
                         "$$;\n"});
-  const Finding* f = find(r, "create-index-not-concurrent");
+  const Finding* f = find_finding(r, "create-index-not-concurrent");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->at.line, 5u);
   EXPECT_EQ(f->at.col, 5u);
@@ -43,7 +39,7 @@ TEST(Plpgsql, ExecuteOfAStringLiteralIsChecked) {
        "  EXECUTE 'ALTER TABLE t ALTER COLUMN a TYPE bigint';\n"
        "  EXECUTE format('ALTER TABLE %I ADD COLUMN b uuid DEFAULT gen_random_uuid()', 't');\n"
        "END $$;\n"});
-  const Finding* f = find(r, "alter-column-type-rewrite");
+  const Finding* f = find_finding(r, "alter-column-type-rewrite");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->at.line, 3u);
   // format() builds the SQL at run time: nothing to check statically, and no guess is made.
@@ -72,7 +68,7 @@ TEST(Plpgsql, FunctionsRunWhenTheMigrationCallsThem) {
   EXPECT_FALSE(has_rule(not_called, "drop-column"));
   auto called =
       check_files({kSetup, "SET lock_timeout = '1s';\n" + define + "SELECT backfill();\n"});
-  const Finding* f = find(called, "drop-column");
+  const Finding* f = find_finding(called, "drop-column");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->at.line, 4u);
   auto procedure = check_files(

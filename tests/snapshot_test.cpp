@@ -54,11 +54,7 @@ CheckResult check_with_snapshot(const std::vector<std::string>& files, bool vers
   return check_paths({d + "/m"}, test::shipped_postgres_packs(), opt);
 }
 
-const Finding* find(const CheckResult& r, std::string_view id) {
-  for (const auto& f : r.findings)
-    if (f.rule_id == id) return &f;
-  return nullptr;
-}
+using test::find_finding;
 
 class Snapshot : public ::testing::Test {
  protected:
@@ -157,7 +153,7 @@ TEST_F(Snapshot, ForeignKeyIndex) {
       check_with_snapshot({"SET lock_timeout = '1s';\n"
                            "ALTER TABLE s_child ADD CONSTRAINT s_child_fk FOREIGN KEY (parent_id)"
                            " REFERENCES s_parent (id) NOT VALID;\n"});
-  const Finding* f = find(bad, "foreign-key-without-index");
+  const Finding* f = find_finding(bad, "foreign-key-without-index");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::error);
   EXPECT_NE(
@@ -168,21 +164,21 @@ TEST_F(Snapshot, ForeignKeyIndex) {
       check_with_snapshot({"SET lock_timeout = '1s';\n"
                            "ALTER TABLE s_child2 ADD CONSTRAINT s_child2_fk FOREIGN KEY (parent_id)"
                            " REFERENCES s_parent (id) NOT VALID;\n"});
-  EXPECT_EQ(find(good, "foreign-key-without-index"), nullptr);
+  EXPECT_EQ(find_finding(good, "foreign-key-without-index"), nullptr);
 }
 
 TEST_F(Snapshot, UnindexedDataChange) {
   REQUIRE_SERVER();
   auto bad = check_with_snapshot({"UPDATE s_big SET payload = 'y' WHERE kind = 3;\n"});
-  const Finding* f = find(bad, "unindexed-data-change");
+  const Finding* f = find_finding(bad, "unindexed-data-change");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::error);
   EXPECT_NE(f->message.find("sequential scan"), std::string::npos);
   auto good = check_with_snapshot({"UPDATE s_big SET payload = 'y' WHERE id = 3;\n"});
-  EXPECT_EQ(find(good, "unindexed-data-change"), nullptr);
+  EXPECT_EQ(find_finding(good, "unindexed-data-change"), nullptr);
   // Small tables stay warnings: the scan is cheap there.
   auto small = check_with_snapshot({"UPDATE s_small SET kind = 0 WHERE kind = 3;\n"});
-  const Finding* s = find(small, "unindexed-data-change");
+  const Finding* s = find_finding(small, "unindexed-data-change");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->severity, Severity::warning);
 }
@@ -194,16 +190,16 @@ TEST_F(Snapshot, DropIndex) {
       "SELECT pg_stat_force_next_flush();");
   sql("SELECT pg_sleep(0.1);");
   auto used = check_with_snapshot({"DROP INDEX CONCURRENTLY s_big_parent_idx;\n"});
-  EXPECT_NE(find(used, "drop-index-in-use"), nullptr);
+  EXPECT_NE(find_finding(used, "drop-index-in-use"), nullptr);
   auto pkey = check_with_snapshot({"DROP INDEX CONCURRENTLY s_small_pkey;\n"});
-  EXPECT_NE(find(pkey, "drop-index-backing-constraint"), nullptr);
+  EXPECT_NE(find_finding(pkey, "drop-index-backing-constraint"), nullptr);
   sql("CREATE INDEX IF NOT EXISTS s_small_kind_unused ON s_small (kind);");
   auto unused = check_with_snapshot({"DROP INDEX CONCURRENTLY s_small_kind_unused;\n"});
-  EXPECT_EQ(find(unused, "drop-index-in-use"), nullptr);
-  EXPECT_EQ(find(unused, "drop-index-backing-constraint"), nullptr);
+  EXPECT_EQ(find_finding(unused, "drop-index-in-use"), nullptr);
+  EXPECT_EQ(find_finding(unused, "drop-index-backing-constraint"), nullptr);
   auto dup =
       check_with_snapshot({"CREATE INDEX CONCURRENTLY s_big_parent_dup ON s_big (parent_id);\n"});
-  EXPECT_NE(find(dup, "duplicate-index"), nullptr);
+  EXPECT_NE(find_finding(dup, "duplicate-index"), nullptr);
 }
 
 // migsafe only reads: catalog and data are byte for byte the same after a run, whatever the

@@ -123,7 +123,10 @@ std::string find_shipped_pack(Dialect d);
 std::vector<std::string> shipped_pack_names();
 // The packs every run starts from: core plus the dialect's.
 std::vector<Pack> load_shipped_packs(Dialect d);
-std::string find_shipped_pack(const std::string& name);  // e.g. "postgres-style"
+std::string find_shipped_pack(const std::string& name);
+// A pack named in --pack or a config: a path (has '/' or a .yaml/.yml suffix), else the name
+// of a shipped pack.
+bool is_pack_path(const std::string& s);  // e.g. "postgres-style"
 const Rule* find_rule(const std::vector<Pack>& packs, std::string_view id);
 
 // Facts about an operation that depend on its place in the migration, not on the operation alone.

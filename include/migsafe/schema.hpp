@@ -64,6 +64,9 @@ struct TableInfo {
   ColumnInfo* column(std::string_view n);
   const ConstraintInfo* constraint(std::string_view n) const;
   const IndexInfo* index(std::string_view n) const;
+  // A valid, non-partial index of the same access method that already serves the new index:
+  // same plain columns, or the new columns are its leading ones (and unique if it must be).
+  const IndexInfo* covering_index(const IndexSpec& spec) const;
 
   // Changes go through these, which keep the positions by name below current.
   void add_column(ColumnInfo c);
@@ -94,6 +97,9 @@ struct TableInfo {
   // A validated CHECK (col IS NOT NULL) or a NOT NULL / primary key already guarantees it.
   bool proves_not_null(std::string_view col) const;
 };
+
+// How a table is keyed: "schema.name", with unqualified names in public.
+std::string table_key(const QualifiedName& n);
 
 class SchemaModel {
  public:

@@ -59,8 +59,7 @@ std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, c
   std::vector<Pack> packs = load_shipped_packs(d);
   // A bare name ("postgres-style") is a shipped pack; anything else is a path.
   auto add = [&](const std::string& p) {
-    bool is_path = p.find('/') != std::string::npos || p.ends_with(".yaml") || p.ends_with(".yml");
-    packs.push_back(load_pack(is_path ? p : find_shipped_pack(p)));
+    packs.push_back(load_pack(is_pack_path(p) ? p : find_shipped_pack(p)));
   };
   for (const auto& p : cfg.packs) add(p);
   for (const auto& p : extra) add(p);

@@ -57,9 +57,7 @@ class ConfigReader {
     if (auto n = root["docs_url"]) c.docs_url = scalar(n);
     fs::path base = fs::path(path_).parent_path();
     for (const auto& p : list(root["packs"], "packs")) {
-      bool is_path =
-          p.find('/') != std::string::npos || p.ends_with(".yaml") || p.ends_with(".yml");
-      c.packs.push_back(is_path && fs::path(p).is_relative() ? (base / p).string() : p);
+      c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
     }
     c.exclude = list(root["exclude"], "exclude");
     if (auto rules = root["rules"]) read_rules(rules, c);

@@ -204,24 +204,7 @@ const Named kAttributes[] = {
      "snapshot: the dropped index backs a constraint"},
     {"index_duplicates_existing",
      [](const EvalInput& in) {
-       // An existing valid index on the same columns, or one the new index is a prefix of.
-       if (!in.op.index || !in.table || in.op.index->partial) return b(false);
-       const auto& cols = in.op.index->columns;
-       // Expressions are not compared (both would read "(expression)"): no verdict on them.
-       auto has_expression = [](const std::vector<std::string>& c) {
-         return std::find(c.begin(), c.end(), "(expression)") != c.end();
-       };
-       if (has_expression(cols)) return b(false);
-       std::string method = in.op.index->method.empty() ? "btree" : in.op.index->method;
-       for (const auto& idx : in.table->indexes) {
-         if (!idx.valid || idx.partial || idx.name == in.op.index->name) continue;
-         if (idx.method != method || has_expression(idx.columns)) continue;
-         if (idx.columns.size() >= cols.size() &&
-             std::equal(cols.begin(), cols.end(), idx.columns.begin()) &&
-             (!in.op.index->unique || idx.unique))
-           return b(true);
-       }
-       return b(false);
+       return b(in.op.index && in.table && in.table->covering_index(*in.op.index));
      },
      "an existing index already covers these columns (same, or the new one is its prefix)"},
     {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },

@@ -328,6 +328,10 @@ std::string find_shipped_pack(const std::string& name) {
                               MIGSAFE_INSTALL_RULES_DIR + "; set MIGSAFE_RULES_DIR)");
 }
 
+bool is_pack_path(const std::string& s) {
+  return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
+}
+
 std::vector<std::string> shipped_pack_names() {
   namespace fs = std::filesystem;
   fs::path dir = fs::path(find_shipped_pack(std::string("core"))).parent_path();

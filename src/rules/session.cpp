@@ -6,10 +6,6 @@
 
 namespace migsafe {
 
-std::string table_key(const QualifiedName& n) {
-  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
-}
-
 namespace {
 bool has_op(const Statement& st, OpKind k) {
   for (const auto& op : st.ops)

@@ -13,8 +13,6 @@
 
 namespace migsafe {
 
-std::string table_key(const QualifiedName& n);
-
 class SessionState {
  public:
   struct Held {

@@ -98,13 +98,9 @@ std::string value_of(std::string_view key, const EvalInput& in) {
     return buf;
   }
   if (key == "duplicate_of") {
-    if (in.table && in.op.index)
-      for (const auto& idx : in.table->indexes)
-        if (idx.name != in.op.index->name && idx.columns.size() >= in.op.index->columns.size() &&
-            std::equal(in.op.index->columns.begin(), in.op.index->columns.end(),
-                       idx.columns.begin()))
-          return idx.name;
-    return "an existing index";
+    const IndexInfo* idx =
+        in.table && in.op.index ? in.table->covering_index(*in.op.index) : nullptr;
+    return idx ? idx->name : std::string("an existing index");
   }
   if (key == "kind") return std::string(op_sql_words(in.op.kind));
   std::string unknown(1, '{');  // left as written, so a typo shows in the output

@@ -81,6 +81,24 @@ const IndexInfo* TableInfo::index(std::string_view n) const {
   return pos ? &indexes[*pos] : nullptr;
 }
 
+const IndexInfo* TableInfo::covering_index(const IndexSpec& spec) const {
+  // Expressions are not compared (all of them read "(expression)"): no verdict on them.
+  auto has_expression = [](const std::vector<std::string>& c) {
+    return std::find(c.begin(), c.end(), "(expression)") != c.end();
+  };
+  if (spec.partial || has_expression(spec.columns)) return nullptr;
+  const std::string method = spec.method.empty() ? "btree" : spec.method;
+  for (const auto& idx : indexes) {
+    if (!idx.valid || idx.partial || idx.name == spec.name) continue;
+    if (idx.method != method || has_expression(idx.columns)) continue;
+    if (idx.columns.size() >= spec.columns.size() &&
+        std::equal(spec.columns.begin(), spec.columns.end(), idx.columns.begin()) &&
+        (!spec.unique || idx.unique))
+      return &idx;
+  }
+  return nullptr;
+}
+
 void TableInfo::reindex() {
   rebuild(columns, column_at);
   rebuild(indexes, index_at);
@@ -110,8 +128,12 @@ bool TableInfo::proves_not_null(std::string_view col) const {
   });
 }
 
-std::string SchemaModel::key(const QualifiedName& n) {
+std::string table_key(const QualifiedName& n) {
   return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
+}
+
+std::string SchemaModel::key(const QualifiedName& n) {
+  return table_key(n);
 }
 
 const TableInfo* SchemaModel::find(const QualifiedName& name) const {
