@@ -1,0 +1,94 @@
+// Loads the PostgreSQL snapshot module (migsafe-pg-snapshot.so) on first use, so that runs
+// without --db never map libpq and its dependencies.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "migsafe/snapshot.hpp"
+
+namespace migsafe {
+namespace {
+
+namespace fs = std::filesystem;
+
+using ConnectFn = PgSnapshot* (*)(const std::string&, const SnapshotLimits&, std::string&);
+
+// The loaded module: closed when the last snapshot object made by it is gone.
+class Module {
+ public:
+  explicit Module(void* handle) : handle_(handle) {}
+  ~Module() { dlclose(handle_); }
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  void* symbol(const char* name) const { return dlsym(handle_, name); }
+
+ private:
+  void* handle_;
+};
+
+std::shared_ptr<Module> load_module() {
+  constexpr const char* kFile = "migsafe-pg-snapshot.so";
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("MIGSAFE_MODULE_DIR")) dirs.emplace_back(env);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path());
+    dirs.push_back(exe.parent_path() / ".." / "lib" / "migsafe");
+  }
+  dirs.emplace_back(MIGSAFE_BUILD_MODULE_DIR);
+  dirs.emplace_back(MIGSAFE_INSTALL_MODULE_DIR);
+  std::string tried;
+  for (const auto& d : dirs) {
+    fs::path p = d / kFile;
+    if (!fs::exists(p, ec)) continue;
+    if (void* h = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL)) return std::make_shared<Module>(h);
+    tried += std::string(" (") + dlerror() + ")";
+  }
+  throw SnapshotError(std::string("the PostgreSQL snapshot module ") + kFile +
+                      " could not be loaded" +
+                      (tried.empty() ? " (not found next to migsafe)" : tried));
+}
+
+// Keeps the module loaded for as long as the objects it made are alive.
+class ModuleTracer : public StatementTracer {
+ public:
+  ModuleTracer(std::shared_ptr<Module> m, std::unique_ptr<StatementTracer> t)
+      : inner_(std::move(t)), module_(std::move(m)) {}
+  TraceResult trace(const Statement& st) override { return inner_->trace(st); }
+
+ private:
+  std::unique_ptr<StatementTracer> inner_;  // destroyed before the module is closed
+  std::shared_ptr<Module> module_;
+};
+
+class ModuleSnapshot : public PgSnapshot {
+ public:
+  ModuleSnapshot(std::shared_ptr<Module> m, std::unique_ptr<PgSnapshot> s)
+      : inner_(std::move(s)), module_(std::move(m)) {}
+  TargetVersion server_version() const override { return inner_->server_version(); }
+  void load_schema(SchemaModel& model) override { inner_->load_schema(model); }
+  std::vector<SeqScan> seq_scans(std::string_view sql) override { return inner_->seq_scans(sql); }
+  std::unique_ptr<StatementTracer> begin_trace() override {
+    return std::make_unique<ModuleTracer>(module_, inner_->begin_trace());
+  }
+
+ private:
+  std::unique_ptr<PgSnapshot> inner_;
+  std::shared_ptr<Module> module_;
+};
+
+}  // namespace
+
+std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn, const SnapshotLimits& limits) {
+  std::shared_ptr<Module> module = load_module();
+  auto connect = reinterpret_cast<ConnectFn>(module->symbol("migsafe_pg_connect"));
+  if (!connect) throw SnapshotError("the PostgreSQL snapshot module has no migsafe_pg_connect");
+  std::string error;
+  std::unique_ptr<PgSnapshot> snapshot(connect(dsn, limits, error));
+  if (!snapshot) throw SnapshotError(error);
+  return std::make_unique<ModuleSnapshot>(module, std::move(snapshot));
+}
+
+}  // namespace migsafe
