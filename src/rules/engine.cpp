@@ -113,7 +113,7 @@ class Analyzer {
   void statement(const Statement& st) {
     int si = static_cast<int>(spans_.size());
     current_statement_ = si;
-    spans_.push_back(st.span);
+    spans_.push_back({st.span.begin, st.span.end, st.span.stop.line});
     std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
     if (probe_) {
       if (auto rejected = probe_->run(st)) {
@@ -464,7 +464,7 @@ class Analyzer {
   std::set<std::string> fired_once_;  // rules that fire once per file and already did
   std::vector<Finding> found_;
   std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
-  std::vector<Span> spans_;
+  std::vector<StatementPlace> spans_;
 };
 
 }  // namespace detail

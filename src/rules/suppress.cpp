@@ -64,7 +64,7 @@ std::optional<Suppression> parse(const Comment& c) {
 
 std::vector<Suppression> find_suppressions(const SourceText& src,
                                            const std::vector<Comment>& comments,
-                                           const std::vector<Span>& stmts) {
+                                           const std::vector<StatementPlace>& stmts) {
   std::vector<Suppression> out;
   for (const Comment& c : comments) {
     auto s = parse(c);
@@ -72,11 +72,12 @@ std::vector<Suppression> find_suppressions(const SourceText& src,
     uint32_t line = src.position(c.begin).line;
     // A comment inside a statement or trailing on its last line belongs to it; otherwise the
     // comment covers the next statement.
-    auto next = std::lower_bound(stmts.begin(), stmts.end(), c.begin,
-                                 [](const Span& st, uint32_t off) { return st.begin < off; });
+    auto next =
+        std::lower_bound(stmts.begin(), stmts.end(), c.begin,
+                         [](const StatementPlace& st, uint32_t off) { return st.begin < off; });
     if (next != stmts.begin()) {
       auto prev = std::prev(next);
-      if (prev->end > c.begin || prev->stop.line == line)
+      if (prev->end > c.begin || prev->last_line == line)
         s->statement = static_cast<int>(prev - stmts.begin());
     }
     if (s->statement < 0 && next != stmts.end())

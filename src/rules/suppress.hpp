@@ -20,9 +20,17 @@ struct Suppression {
   bool used = false;
 };
 
-// spans: the file's statements in order.
+// Where a statement is, as much as suppressions need: kept for every statement of a file, so
+// it stays small (a file can hold hundreds of thousands).
+struct StatementPlace {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  uint32_t last_line = 0;
+};
+
+// places: the file's statements in order.
 std::vector<Suppression> find_suppressions(const SourceText& src,
                                            const std::vector<Comment>& comments,
-                                           const std::vector<Span>& spans);
+                                           const std::vector<StatementPlace>& places);
 
 }  // namespace migsafe
