@@ -18,6 +18,11 @@ MIGSAFE_TEST_PG_DSN="$(BUILD_DIR="$ROOT/build" "$ROOT/scripts/start-postgres.sh"
 export MIGSAFE_TEST_PG_DSN
 trap 'BUILD_DIR="$ROOT/build" "$ROOT/scripts/stop-postgres.sh"' EXIT
 
+echo "== MariaDB test server (loopback, data under build/)"
+MIGSAFE_TEST_MYSQL="$(BUILD_DIR="$ROOT/build" "$ROOT/scripts/start-mysql.sh")"
+export MIGSAFE_TEST_MYSQL
+trap 'BUILD_DIR="$ROOT/build" "$ROOT/scripts/stop-postgres.sh"; BUILD_DIR="$ROOT/build" "$ROOT/scripts/stop-mysql.sh"' EXIT
+
 echo "== tests"
 ctest --test-dir "$ROOT/build" --output-on-failure -j"$JOBS"
 

@@ -82,8 +82,8 @@ CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vecto
       size_t file_index = r.files.size();
       analyzer.begin_file(*src, file_index, static_cast<int>(i),
                           tracer && trace_file && (*trace_file)(src->path()));
-      ParsedFile parsed =
-          parse_each(opt.dialect, *src, [&](Statement& st) { analyzer.statement(st); });
+      ParsedFile parsed = parse_each(
+          opt.dialect, *src, [&](Statement& st) { analyzer.statement(st); }, &opt.version);
       analyzer.end_file(parsed.comments, r.findings);
       for (const auto& e : parsed.syntax_errors)
         r.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});

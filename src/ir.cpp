@@ -7,7 +7,7 @@
 namespace migsafe {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 60> kOpKindNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 65> kOpKindNames{{
     {OpKind::create_table, "create_table"},
     {OpKind::create_table_as, "create_table_as"},
     {OpKind::create_view, "create_view"},
@@ -67,6 +67,11 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 60> kOpKindNames{{
     {OpKind::comment, "comment"},
     {OpKind::alter_table_other, "alter_table_other"},
     {OpKind::meta_command, "meta_command"},
+    {OpKind::modify_column, "modify_column"},
+    {OpKind::convert_charset, "convert_charset"},
+    {OpKind::table_options, "table_options"},
+    {OpKind::partition_op, "partition_op"},
+    {OpKind::optimize_table, "optimize_table"},
     {OpKind::other, "other"},
 }};
 

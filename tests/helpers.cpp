@@ -78,6 +78,25 @@ CheckResult check_sqlite(const std::vector<std::string>& files) {
   return check_sets({set}, sqlite_packs(), opt);
 }
 
+const std::vector<Pack>& mysql_packs() {
+  static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/core.yaml"),
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/mysql.yaml")};
+  return packs;
+}
+
+CheckResult check_mysql(const std::vector<std::string>& files, Dialect flavor,
+                        std::string_view version) {
+  SourceSet set;
+  for (size_t i = 0; i < files.size(); ++i)
+    set.push_back(make_source("m" + std::to_string(i + 1) + ".sql", files[i]));
+  CheckOptions opt;
+  opt.dialect = flavor;
+  opt.version = version.empty() ? default_target_version(flavor)
+                                : parse_target_version(flavor, version).value();
+  return check_sets({set}, mysql_packs(), opt);
+}
+
 Migration parse_pg(const std::string& sql) {
   return parse_postgres(make_source("t.sql", sql));
 }

@@ -29,6 +29,11 @@ Migration parse_pg(const std::string& sql);
 const std::vector<Pack>& sqlite_packs();
 CheckResult check_sqlite(const std::vector<std::string>& files);
 
+// MySQL / MariaDB: core + mysql packs; version empty = the flavor's default.
+const std::vector<Pack>& mysql_packs();
+CheckResult check_mysql(const std::vector<std::string>& files, Dialect flavor = Dialect::mysql,
+                        std::string_view version = "");
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

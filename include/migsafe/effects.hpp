@@ -34,9 +34,14 @@ bool lock_blocks_writes(LockMode m);  // INSERT / UPDATE / DELETE wait
 struct TargetVersion {
   int major = 16;
   int minor = 0;
+  int patch = -1;  // MySQL / MariaDB release within the series; -1: the series' latest
   std::string display() const;
+  // The patch level to compare with: an unnamed patch is the series' current release.
+  int patch_or_latest() const { return patch < 0 ? 999 : patch; }
 };
 std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s);
+// Any major[.minor[.patch]], without a dialect's range check (pack version ranges).
+std::optional<TargetVersion> parse_version_number(std::string_view s);
 TargetVersion default_target_version(Dialect d);
 
 enum class TxRule {
@@ -46,6 +51,22 @@ enum class TxRule {
 
 // How long the lock is held once granted; drives the wording of findings.
 enum class Hold { brief, scan, rewrite, index_build, data_change };
+
+// MySQL / MariaDB online DDL: how the server carries out an ALTER TABLE specification, cheapest
+// first, so a statement with several specifications takes the largest of them.
+enum class Algorithm : uint8_t {
+  none,     // not an online-DDL operation
+  instant,  // data dictionary only
+  inplace,  // inside the storage engine, no table rebuild (MariaDB: NOCOPY)
+  rebuild,  // inside the storage engine, the clustered index is rebuilt
+  copy,     // row-by-row copy into a new table
+};
+std::string_view algorithm_name(Algorithm a);  // "INSTANT", "INPLACE", "INPLACE (rebuild)", "COPY"
+
+// The weakest LOCK= clause the server accepts for the operation: NONE lets reads and writes go
+// on, SHARED allows reads only, EXCLUSIVE neither.
+enum class DdlLock : uint8_t { none, shared, exclusive };
+std::string_view ddl_lock_name(DdlLock l);  // "NONE", "SHARED", "EXCLUSIVE"
 
 struct TableLock {
   QualifiedName table;
@@ -64,8 +85,12 @@ struct Effect {
   bool data_loss = false;
   bool breaks_compat = false;  // code already deployed stops working
   TxRule tx = TxRule::any;
-  bool database_write_lock = false;  // SQLite: the one write lock of the whole database file
-  std::string reason;                // plain words on why: "gen_random_uuid() is volatile"
+  bool database_write_lock = false;       // SQLite: the one write lock of the whole database file
+  Algorithm algorithm = Algorithm::none;  // MySQL / MariaDB ALTER TABLE
+  DdlLock min_lock = DdlLock::none;       // MySQL / MariaDB: the least blocking LOCK= possible
+  bool implicit_commit = false;           // MySQL / MariaDB: DDL commits the open transaction
+  std::vector<std::string_view> changes;  // MySQL / MariaDB: the online-DDL classes (ddl_change)
+  std::string reason;                     // plain words on why: "gen_random_uuid() is volatile"
 
   bool blocks_reads() const;
   bool blocks_writes() const;
@@ -87,6 +112,18 @@ TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& new_t
 
 Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
 Effect sqlite_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
-Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v);
+// flavor: Dialect::mysql or Dialect::mariadb; v is a version of that server.
+// foreign_key_checks: the session setting in force (it decides how ADD FOREIGN KEY runs).
+Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& schema, TargetVersion v,
+                    bool foreign_key_checks = true);
+// What an ALTER TABLE statement with several specifications does as a whole: the largest
+// algorithm and lock any of them needs.
+struct StatementDdl {
+  Algorithm algorithm = Algorithm::none;
+  DdlLock min_lock = DdlLock::none;
+};
+StatementDdl combine_ddl(const std::vector<Effect>& effects);
+Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
+                      bool foreign_key_checks = true);
 
 }  // namespace migsafe

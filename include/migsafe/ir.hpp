@@ -70,7 +70,7 @@ struct ExprInfo {
   std::string text;                    // the expression as written in the file
 };
 
-enum class Generated { none, stored, identity };
+enum class Generated { none, stored, identity, virtual_column };
 
 struct ForeignKeyRef {
   QualifiedName table;
@@ -89,6 +89,8 @@ struct ColumnSpec {
   ExprInfo default_expr;
   std::optional<ForeignKeyRef> references;
   std::string collation;
+  std::string charset;   // MySQL: CHARACTER SET of the column, lower-case; empty = the table's
+  std::string position;  // MySQL: "first" or the column named by AFTER; empty = last
 };
 
 enum class ConstraintKind { check, foreign_key, unique, primary_key, exclusion, not_null, other };
@@ -173,6 +175,12 @@ enum class OpKind {
   comment,
   alter_table_other,
   meta_command,
+  // MySQL / MariaDB
+  modify_column,    // MODIFY / CHANGE: the column is defined anew (column_spec)
+  convert_charset,  // CONVERT TO CHARACTER SET (value: the charset)
+  table_options,    // ENGINE=, ROW_FORMAT=, FORCE, ... (detail: which)
+  partition_op,     // ADD / DROP / REORGANIZE ... PARTITION (detail: which)
+  optimize_table,
   other,
 };
 std::string_view op_kind_name(OpKind k);
@@ -218,6 +226,10 @@ struct Operation {
   // operation stays cheap.
   std::shared_ptr<const RoutineBody> body;
   std::vector<std::string> calls;  // functions / procedures a SELECT or CALL invokes
+  // MySQL / MariaDB ALTER TABLE: the statement's ALGORITHM= and LOCK= clauses, upper-case,
+  // empty when not given; every operation of the statement carries them.
+  std::string algorithm;
+  std::string lock_clause;
 };
 
 struct Statement {

@@ -64,19 +64,28 @@ struct ParsedFile {
 // Streaming form: each statement goes to the sink in file order and is not kept, so a large
 // file costs memory for one batch of statements, not for the whole file.
 using StatementSink = std::function<void(Statement&)>;
-ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink);
+struct TargetVersion;
+// version: the server the file is for (MySQL executable comments depend on it); null = default.
+ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink,
+                      const TargetVersion* version = nullptr);
 ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink);
 ParsedFile parse_sqlite_each(const SourceText& source, const StatementSink& sink);
+// flavor: Dialect::mysql or Dialect::mariadb.
+ParsedFile parse_mysql_each(Dialect flavor, const SourceText& source, const StatementSink& sink,
+                            const TargetVersion* version = nullptr);
 
 // Whole-file form, for tests and tools that want the IR at once.
 Migration parse_postgres(std::shared_ptr<const SourceText> source);
-Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source);
+Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source,
+                          const TargetVersion* version = nullptr);
 
 // Marks which statements run inside an explicit BEGIN ... COMMIT block, statement by statement.
 // Shared by all front ends.
 class TransactionTracker {
  public:
   void assign(Statement& st);
+  // MySQL / MariaDB DDL commits the open transaction before it runs.
+  void implicit_commit() { current_ = -1; }
 
  private:
   int current_ = -1;

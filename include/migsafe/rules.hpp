@@ -148,6 +148,10 @@ struct OpFacts {
       0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it
   LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table
   std::string other_held_by;
+  size_t op_index = 0;  // position of the operation in its statement
+  // MySQL / MariaDB: the statement as a whole (an ALTER with several specifications takes the
+  // largest algorithm and lock any of them needs).
+  StatementDdl statement_ddl;
 };
 
 struct EvalInput {
@@ -158,6 +162,7 @@ struct EvalInput {
   const TableInfo* table;  // before the operation, when known
   TargetVersion version;
   std::string_view normalized_text;
+  Dialect dialect = Dialect::postgres;
 };
 
 bool condition_matches(const Condition& c, const EvalInput& in);

@@ -16,6 +16,8 @@ struct ColumnInfo {
   std::string name;
   TypeRef type;
   bool not_null = false;
+  std::string charset;  // MySQL: the column's own CHARACTER SET; empty = the table's
+  Generated generated = Generated::none;
 };
 
 struct IndexInfo {
@@ -58,6 +60,7 @@ struct TableInfo {
   std::vector<ConstraintInfo> constraints;
   TableOrigin origin;
   bool partitioned = false;
+  std::string charset;  // MySQL: the table's default CHARACTER SET; empty = the server's
   std::optional<TableStats> stats;  // known only from a snapshot
 
   const ColumnInfo* column(std::string_view n) const;

@@ -51,14 +51,46 @@ bool lock_blocks_writes(LockMode m) {
 }
 
 bool Effect::blocks_reads() const {
-  return lock_blocks_reads(lock);
+  return lock_blocks_reads(lock) || min_lock == DdlLock::exclusive;
 }
 bool Effect::blocks_writes() const {
-  return lock_blocks_writes(lock);
+  return lock_blocks_writes(lock) || min_lock != DdlLock::none;
 }
 
 std::string TargetVersion::display() const {
-  return minor ? std::to_string(major) + "." + std::to_string(minor) : std::to_string(major);
+  std::string s = std::to_string(major);
+  // MySQL series are named with their minor ("8.0"), PostgreSQL majors without ("16").
+  if (minor || patch >= 0 || major < 10) s += "." + std::to_string(minor);
+  if (patch >= 0) s += "." + std::to_string(patch);
+  return s;
+}
+
+std::string_view algorithm_name(Algorithm a) {
+  switch (a) {
+    case Algorithm::none:
+      return "none";
+    case Algorithm::instant:
+      return "INSTANT";
+    case Algorithm::inplace:
+      return "INPLACE";
+    case Algorithm::rebuild:
+      return "INPLACE (rebuild)";
+    case Algorithm::copy:
+      return "COPY";
+  }
+  return "none";
+}
+
+std::string_view ddl_lock_name(DdlLock l) {
+  switch (l) {
+    case DdlLock::none:
+      return "NONE";
+    case DdlLock::shared:
+      return "SHARED";
+    case DdlLock::exclusive:
+      return "EXCLUSIVE";
+  }
+  return "NONE";
 }
 
 TargetVersion default_target_version(Dialect d) {
@@ -75,7 +107,7 @@ TargetVersion default_target_version(Dialect d) {
   return {16, 0};
 }
 
-std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s) {
+std::optional<TargetVersion> parse_version_number(std::string_view s) {
   TargetVersion v{0, 0};
   size_t i = 0;
   auto number = [&](int& out) {
@@ -86,13 +118,30 @@ std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s)
     return i > b;
   };
   if (!number(v.major)) return std::nullopt;
-  if (i < s.size() && s[i] == '.') {
+  for (int* part : {&v.minor, &v.patch}) {
+    if (i == s.size()) break;
+    if (s[i] != '.') return std::nullopt;
     ++i;
-    if (!number(v.minor)) return std::nullopt;
+    if (!number(*part)) return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
-  if (d == Dialect::postgres && (v.major < 11 || v.major > 17)) return std::nullopt;
-  if (d == Dialect::sqlite && (v.major != 3 || v.minor < 35 || v.minor > 46)) return std::nullopt;
+  return v;
+}
+
+std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s) {
+  auto v = parse_version_number(s);
+  if (!v) return std::nullopt;
+  bool server = d == Dialect::mysql || d == Dialect::mariadb;
+  if (!server && v->patch >= 0) return std::nullopt;
+  if (d == Dialect::postgres && (v->major < 11 || v->major > 17)) return std::nullopt;
+  if (d == Dialect::sqlite && (v->major != 3 || v->minor < 35 || v->minor > 46))
+    return std::nullopt;
+  // The online-DDL tables cover these series; others would be guesses.
+  if (d == Dialect::mysql &&
+      !((v->major == 5 && v->minor == 7) || (v->major == 8 && v->minor <= 4)))
+    return std::nullopt;
+  if (d == Dialect::mariadb && !((v->major == 10 && v->minor >= 3) || v->major == 11))
+    return std::nullopt;
   return v;
 }
 

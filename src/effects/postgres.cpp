@@ -392,15 +392,18 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
   return e;
 }
 
-Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v) {
+Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
+                      bool foreign_key_checks) {
   switch (d) {
     case Dialect::postgres:
       return postgres_effect(op, schema, v);
     case Dialect::sqlite:
       return sqlite_effect(op, schema, v);
-    default:
-      return Effect{};
+    case Dialect::mysql:
+    case Dialect::mariadb:
+      return mysql_effect(d, op, schema, v, foreign_key_checks);
   }
+  return Effect{};
 }
 
 }  // namespace migsafe

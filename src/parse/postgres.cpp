@@ -150,25 +150,28 @@ ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& si
   return PgFileParser(source, sink).run();
 }
 
-ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink) {
+ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink,
+                      const TargetVersion* version) {
   switch (dialect) {
     case Dialect::postgres:
       return parse_postgres_each(source, sink);
     case Dialect::sqlite:
       return parse_sqlite_each(source, sink);
-    default:
-      throw InputError(source.path(), "the " + std::string(dialect_name(dialect)) +
-                                          " dialect is not supported yet");
+    case Dialect::mysql:
+    case Dialect::mariadb:
+      return parse_mysql_each(dialect, source, sink, version);
   }
+  throw InputError(source.path(), "unknown dialect");
 }
 
-Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source) {
+Migration parse_migration(Dialect dialect, std::shared_ptr<const SourceText> source,
+                          const TargetVersion* version) {
   Migration m;
   m.path = source->path();
   m.dialect = dialect;
   m.source = source;
-  ParsedFile f =
-      parse_each(dialect, *source, [&](Statement& st) { m.statements.push_back(std::move(st)); });
+  ParsedFile f = parse_each(
+      dialect, *source, [&](Statement& st) { m.statements.push_back(std::move(st)); }, version);
   m.comments = std::move(f.comments);
   m.syntax_errors = std::move(f.syntax_errors);
   return m;

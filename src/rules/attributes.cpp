@@ -1,6 +1,7 @@
 // The attributes and effects a pack condition can test, each with the one function that reads
 // it. Adding a condition name means adding a row here, nothing else.
 #include <algorithm>
+#include <cctype>
 
 #include "migsafe/rules.hpp"
 
@@ -31,6 +32,8 @@ std::string generated_name(Generated g) {
       return "stored";
     case Generated::identity:
       return "identity";
+    case Generated::virtual_column:
+      return "virtual";
   }
   return "none";
 }
@@ -62,6 +65,28 @@ std::string type_base(const ColumnSpec& c) {
     return "serial";
   }
   return c.type.name;
+}
+
+std::string lower_name(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The ALGORITHM= / LOCK= clause the statement gives cannot be honoured: the server refuses it.
+bool clause_refused(const EvalInput& in) {
+  const Algorithm a = in.effect.algorithm;
+  if (a == Algorithm::none) return false;
+  const auto& ch = in.effect.changes;
+  if (std::find(ch.begin(), ch.end(), "type_change_unknown") != ch.end()) return false;
+  const std::string& alg = in.op.algorithm;
+  if (alg == "INSTANT" && a > Algorithm::instant) return true;
+  if (alg == "NOCOPY" && a > Algorithm::inplace) return true;
+  if (alg == "INPLACE" && a == Algorithm::copy) return true;
+  const std::string& lock = in.op.lock_clause;
+  if (lock == "NONE" && in.effect.min_lock > DdlLock::none) return true;
+  if (lock == "SHARED" && in.effect.min_lock > DdlLock::shared) return true;
+  return false;
 }
 
 const Named kAttributes[] = {
@@ -113,7 +138,7 @@ const Named kAttributes[] = {
      [](const EvalInput& in) {
        return col(in) ? generated_name(col(in)->generated) : std::string("none");
      },
-     "none, stored or identity"},
+     "none, stored, virtual (MySQL) or identity"},
     {"has_default",
      [](const EvalInput& in) {
        return b(col(in) && col(in)->default_expr.present && !col(in)->default_expr.is_null);
@@ -209,6 +234,23 @@ const Named kAttributes[] = {
      "an existing index already covers these columns (same, or the new one is its prefix)"},
     {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
      "the schema the statement names for its table (empty when unqualified)"},
+    {"requested_algorithm", [](const EvalInput& in) { return lower_name(in.op.algorithm); },
+     "MySQL: the ALGORITHM= clause, lower-case (instant, inplace, nocopy, copy, default); empty "
+     "when not given"},
+    {"requested_lock", [](const EvalInput& in) { return lower_name(in.op.lock_clause); },
+     "MySQL: the LOCK= clause, lower-case (none, shared, exclusive, default); empty when not "
+     "given"},
+    {"clause_refused", [](const EvalInput& in) { return b(clause_refused(in)); },
+     "MySQL: the server refuses the ALGORITHM= / LOCK= clause for this operation"},
+    {"first_in_statement", [](const EvalInput& in) { return b(in.facts.op_index == 0); },
+     "the first operation of its statement (statement-level rules fire once)"},
+    {"statement_online",
+     [](const EvalInput& in) {
+       return b(in.facts.statement_ddl.algorithm != Algorithm::none &&
+                in.facts.statement_ddl.algorithm != Algorithm::copy &&
+                in.facts.statement_ddl.min_lock == DdlLock::none);
+     },
+     "MySQL: the whole statement runs without a table copy and lets writes go on"},
     {"meta_command",
      [](const EvalInput& in) {
        return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
@@ -234,12 +276,39 @@ const Named kEffects[] = {
      "fails on a table that has rows"},
     {"locks_other_table", [](const EvalInput& in) { return b(!in.effect.other_locks.empty()); },
      "the operation also locks another table (a referenced or partition table)"},
+    {"algorithm",
+     [](const EvalInput& in) {
+       switch (in.effect.algorithm) {
+         case Algorithm::none:
+           return std::string("none");
+         case Algorithm::instant:
+           return std::string("instant");
+         case Algorithm::inplace:
+           return std::string("inplace");
+         case Algorithm::rebuild:
+           return std::string("rebuild");
+         case Algorithm::copy:
+           return std::string("copy");
+       }
+       return std::string("none");
+     },
+     "MySQL: the algorithm the server picks: instant, inplace, rebuild (in place), copy, none"},
+    {"min_lock", [](const EvalInput& in) { return lower_name(ddl_lock_name(in.effect.min_lock)); },
+     "MySQL: the least blocking LOCK= the operation allows: none, shared, exclusive"},
+    {"implicit_commit", [](const EvalInput& in) { return b(in.effect.implicit_commit); },
+     "MySQL: the statement commits the open transaction before it runs"},
     {"outside_transaction_only",
      [](const EvalInput& in) { return b(in.effect.tx == TxRule::outside_block); },
      "cannot run inside a transaction block"},
 };
 
 const MultiNamed kMultiAttributes[] = {
+    {"ddl_change",
+     [](const EvalInput& in) {
+       return std::vector<std::string>(in.effect.changes.begin(), in.effect.changes.end());
+     },
+     "MySQL: what the specification changes, as the online-DDL tables name it (type_change, "
+     "varchar_widen_copy, null_to_not_null, add_fulltext_first, drop_primary_key, ...)"},
     {"column_types",
      [](const EvalInput& in) {
        std::vector<std::string> out;

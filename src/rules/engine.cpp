@@ -126,10 +126,18 @@ class Analyzer {
     }
     if (traced_) trace(st, si);
     session_->begin_statement(st);
-    for (const Operation& op : st.ops) {
-      evaluate(st, op, normalized, *src_, file_index_);
+    statement_ddl_ = {};
+    if (opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) {
+      std::vector<Effect> effects;
+      for (const Operation& op : st.ops) effects.push_back(effect_of(op));
+      statement_ddl_ = combine_ddl(effects);
+    }
+    for (size_t k = 0; k < st.ops.size(); ++k) {
+      op_index_ = k;
+      evaluate(st, st.ops[k], normalized, *src_, file_index_);
       stmt_of_.resize(found_.size(), si);
     }
+    op_index_ = 0;
     session_->end_statement(st);
   }
 
@@ -246,11 +254,15 @@ class Analyzer {
   SchemaModel& model() { return model_; }
 
  private:
+  Effect effect_of(const Operation& op) const {
+    return compute_effect(opt_.dialect, op, model_, opt_.version, !session_->foreign_keys_off());
+  }
+
   void evaluate(const Statement& st, const Operation& op, const std::string& normalized,
                 const SourceText& src, size_t file_index) {
     const SessionState& session = *session_;
     const int model_file = model_file_;
-    Effect effect = compute_effect(opt_.dialect, op, model_, opt_.version);
+    Effect effect = effect_of(op);
     const TableInfo* table = model_.find(effect.table);
     OpFacts facts;
     facts.table_known = table != nullptr;
@@ -264,6 +276,8 @@ class Analyzer {
     facts.lock_timeout_set = session.lock_timeout_set();
     facts.foreign_keys_off = session.foreign_keys_off();
     facts.snapshot = snapshot_ != nullptr;
+    facts.op_index = op_index_;
+    facts.statement_ddl = statement_ddl_;
     bool bulk = op.kind == OpKind::update || op.kind == OpKind::delete_rows ||
                 (op.kind == OpKind::insert && op.from_select);
     if (snapshot_ && bulk && table && !facts.table_new) {
@@ -284,7 +298,7 @@ class Analyzer {
       if (op.kind == OpKind::validate_constraint)
         facts.added_in_same_transaction = session.added_not_valid(effect.table, op.object);
     }
-    EvalInput in{st, op, effect, facts, table, opt_.version, normalized};
+    EvalInput in{st, op, effect, facts, table, opt_.version, normalized, opt_.dialect};
 
     std::vector<Candidate> candidates;
     for (const Rule* r : rules_) {
@@ -459,6 +473,8 @@ class Analyzer {
   std::map<std::string, Routine> routines_;
   std::map<const Rule*, std::shared_ptr<const std::string>> why_cache_;
   int routine_depth_ = 0;
+  size_t op_index_ = 0;         // the operation being evaluated, within its statement
+  StatementDdl statement_ddl_;  // MySQL: the statement's combined algorithm and lock
   int current_statement_ = 0;
   std::optional<SessionState> session_;
   std::set<std::string> fired_once_;  // rules that fire once per file and already did

@@ -41,7 +41,9 @@ std::optional<Severity> parse_severity(std::string_view s) {
 
 bool VersionRange::contains(TargetVersion v) const {
   auto cmp = [](TargetVersion a, TargetVersion b) {
-    return a.major != b.major ? a.major - b.major : a.minor - b.minor;
+    if (a.major != b.major) return a.major - b.major;
+    if (a.minor != b.minor) return a.minor - b.minor;
+    return a.patch_or_latest() - b.patch_or_latest();
   };
   if (min && cmp(v, *min) < 0) return false;
   if (max && cmp(v, *max) > 0) return false;
@@ -129,7 +131,7 @@ class PackReader {
 
   TargetVersion version(const YAML::Node& n, std::string_view s, Dialect d) const {
     auto v = parse_target_version(d, s);
-    if (!v) v = parse_target_version(Dialect::mysql, s);  // ranges may name any version number
+    if (!v) v = parse_version_number(s);  // ranges may name any version number
     if (!v) fail(n, "'" + std::string(s) + "' is not a version number");
     return *v;
   }
@@ -151,7 +153,9 @@ class PackReader {
     } else if (s.starts_with("<")) {
       TargetVersion v = version(n, s.substr(1), d);
       // "<12" means up to the last release before 12.
-      if (v.minor > 0)
+      if (v.patch > 0)
+        r.max = TargetVersion{v.major, v.minor, v.patch - 1};
+      else if (v.minor > 0)
         r.max = TargetVersion{v.major, v.minor - 1};
       else
         r.max = TargetVersion{v.major - 1, 999};

@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include <cctype>
+#include <cstdlib>
 
 #include "migsafe/rules.hpp"
 
@@ -30,7 +31,8 @@ void SessionState::begin_statement(const Statement& st) {
 
 void SessionState::end_statement(const Statement& st) {
   for (const auto& k : ae_this_statement_) ++held_[k].statements;
-  if (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback)) {
+  if (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback) || implicit_commit_) {
+    implicit_commit_ = false;
     explicit_open_ = false;
     end_transaction();
   } else if (!in_transaction()) {
@@ -109,6 +111,14 @@ void SessionState::record(const Operation& op, const Effect& e) {
   if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
     not_valid_.insert(table_key(e.table) + "/" + op.constraint->name);
   bool all = op.object == "all";
+  if (e.implicit_commit && explicit_open_) implicit_commit_ = true;
+  if (op.kind == OpKind::set_setting && op.object == "foreign_key_checks")
+    foreign_keys_off_ = op.value == "0" || op.value == "off" || op.value == "false";
+  if (op.kind == OpKind::set_setting && op.object == "lock_wait_timeout") {
+    // The server default is a year (MySQL) or a day (MariaDB): only a short wait protects.
+    long secs = std::strtol(op.value.c_str(), nullptr, 10);
+    session_lock_timeout_ = op.value != "default" && secs > 0 && secs <= 3600;
+  }
   if (op.kind == OpKind::set_setting && op.object == "foreign_keys" && !in_transaction())
     foreign_keys_off_ =
         op.value == "off" || op.value == "0" || op.value == "false" || op.value == "no";

@@ -45,6 +45,7 @@ class SessionState {
   bool added_not_valid(const QualifiedName& t, const std::string& constraint) const;
   bool lock_timeout_set() const;
   // SQLite: PRAGMA foreign_keys = OFF ran outside a transaction (inside one it is a no-op).
+  // MySQL / MariaDB: SET foreign_key_checks = 0 is in force.
   bool foreign_keys_off() const { return foreign_keys_off_; }
 
   // Records what an operation did: locks taken, settings changed.
@@ -65,6 +66,7 @@ class SessionState {
   std::map<std::string, Held> held_;
   std::set<std::string> not_valid_;
   bool foreign_keys_off_ = false;
+  bool implicit_commit_ = false;  // MySQL DDL in this statement commits the open transaction
   std::optional<bool> session_lock_timeout_;  // set for the session; nullopt: server default (off)
   std::optional<bool> local_lock_timeout_;    // SET LOCAL, until the transaction ends
 };

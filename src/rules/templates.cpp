@@ -85,6 +85,43 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "statement_concurrently") return with_concurrently(in);
   if (key == "statement_not_valid") return strip_semicolon(in.stmt.text) + " NOT VALID;";
   if (key == "version") return in.version.display();
+  if (key == "server")
+    return std::string(in.dialect == Dialect::mariadb ? "MariaDB "
+                       : in.dialect == Dialect::mysql ? "MySQL "
+                                                      : "") +
+           in.version.display();
+  if (key == "algorithm") return std::string(algorithm_name(in.effect.algorithm));
+  if (key == "min_lock") return std::string(ddl_lock_name(in.effect.min_lock));
+  if (key == "statement_algorithm")
+    return std::string(algorithm_name(in.facts.statement_ddl.algorithm));
+  if (key == "suggested_clause") {
+    const StatementDdl& d = in.facts.statement_ddl;
+    if (d.algorithm == Algorithm::instant) return "ALGORITHM=INSTANT";
+    if (d.algorithm == Algorithm::copy || d.min_lock != DdlLock::none) return "LOCK=NONE";
+    return "ALGORITHM=INPLACE, LOCK=NONE";
+  }
+  if (key == "lock_words") return in.op.lock_clause == "EXCLUSIVE" ? "reads and writes" : "writes";
+  if (key == "statement_with_clause") {
+    // CREATE / DROP INDEX take the clauses without a comma; ALTER TABLE lists them.
+    std::string stmt = strip_semicolon(in.stmt.text);
+    std::string clause = value_of("suggested_clause", in);
+    bool index_stmt = in.stmt.node == "create" || in.stmt.node == "drop";
+    if (index_stmt) {
+      for (char& c : clause)
+        if (c == ',') c = ' ';
+      std::string spaced;
+      for (size_t i = 0; i < clause.size(); ++i)
+        if (!(clause[i] == ' ' && i > 0 && clause[i - 1] == ' ')) spaced += clause[i];
+      return stmt + " " + spaced + ";";
+    }
+    return stmt + ", " + clause + ";";
+  }
+  if (key == "requested") {
+    std::string r;
+    if (!in.op.algorithm.empty()) r = "ALGORITHM=" + in.op.algorithm;
+    if (!in.op.lock_clause.empty()) r += (r.empty() ? "" : ", ") + ("LOCK=" + in.op.lock_clause);
+    return r;
+  }
   if (key == "constraint_columns" || key == "constraint_columns_joined") {
     std::string out;
     if (in.op.constraint)
@@ -150,6 +187,9 @@ std::string_view op_sql_words(OpKind k) {
       {OpKind::set_unlogged, "SET UNLOGGED"},
       {OpKind::set_tablespace, "SET TABLESPACE"},
       {OpKind::set_access_method, "SET ACCESS METHOD"},
+      {OpKind::modify_column, "MODIFY COLUMN"},
+      {OpKind::convert_charset, "CONVERT TO CHARACTER SET"},
+      {OpKind::optimize_table, "OPTIMIZE TABLE"},
   };
   for (const auto& w : kWords)
     if (w.kind == k) return w.sql;

@@ -162,7 +162,8 @@ const TableInfo* SchemaModel::table_of_constraint_name(std::string_view name) co
 namespace {
 
 ColumnInfo column_info(const ColumnSpec& c) {
-  return {c.name, c.type, c.not_null || c.primary_key || c.generated == Generated::identity};
+  return {c.name, c.type, c.not_null || c.primary_key || c.generated == Generated::identity,
+          c.charset, c.generated};
 }
 
 std::string default_index_name(const TableInfo& t, const std::vector<std::string>& cols,
@@ -263,6 +264,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       nt.name = op.table;
       nt.origin = {file, tx};
       nt.partitioned = op.partitioned;
+      if (op.kind == OpKind::create_table) nt.charset = op.value;
       for (const auto& c : op.columns) nt.add_column(column_info(c));
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
@@ -293,9 +295,31 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (ColumnInfo* c = tt.column(op.column))
         c->type = *op.new_type;
       else
-        tt.add_column({op.column, *op.new_type, false});
+        tt.add_column({op.column, *op.new_type, false, "", Generated::none});
       return;
     }
+    case OpKind::modify_column: {
+      if (!op.column_spec) return;
+      TableInfo& tt = ensure_table();
+      ColumnInfo c = column_info(*op.column_spec);
+      if (ColumnInfo* existing = tt.column(op.column)) {
+        if (c.charset.empty() && op.column_spec->type.name == existing->type.name)
+          c.charset = existing->charset;
+        *existing = std::move(c);
+      } else {
+        tt.add_column(std::move(c));
+      }
+      return;
+    }
+    case OpKind::convert_charset:
+      if (t) {
+        t->charset = op.value;
+        for (auto& c : t->columns) c.charset.clear();
+      }
+      return;
+    case OpKind::table_options:
+      if (t && op.detail == "CHARACTER SET") t->charset = op.value;
+      return;
     case OpKind::set_not_null:
     case OpKind::drop_not_null: {
       TableInfo& tt = ensure_table();
@@ -316,7 +340,10 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       return;
     case OpKind::drop_constraint:
       if (t) {
-        t->erase_constraints_if([&](const ConstraintInfo& c) { return c.name == op.object; });
+        bool pk = op.constraint && op.constraint->kind == ConstraintKind::primary_key;
+        t->erase_constraints_if([&](const ConstraintInfo& c) {
+          return c.name == op.object || (pk && c.kind == ConstraintKind::primary_key);
+        });
         t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
       }
       return;
@@ -337,6 +364,13 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     }
     case OpKind::drop_index:
     case OpKind::rename_index: {
+      if (t) {  // MySQL names the table: index names are per table there
+        if (op.kind == OpKind::drop_index)
+          t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
+        else
+          t->rename_index(op.object, op.new_name);
+        return;
+      }
       QualifiedName idx{op.table.schema, op.object};
       auto it = index_owner_.find(key(idx));
       if (it == index_owner_.end()) return;

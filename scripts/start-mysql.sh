@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts a throw-away MariaDB server on loopback for the online-DDL verification test. Its data
+# folder lives under the build folder; scripts/stop-mysql.sh stops it. Prints the connection as
+# host:port:user:password:database (the password exists only on this throw-away server).
+#   BUILD_DIR (default build/), MYSQL_TEST_PORT (default 33069)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+PORT="${MYSQL_TEST_PORT:-33069}"
+mkdir -p "$BUILD_DIR"
+# As root the server runs as the mysql account; when that account cannot reach the build
+# folder (a checkout under /root), the data goes to a folder of its own under /tmp instead.
+BASE="$BUILD_DIR"
+if [[ $(id -u) -eq 0 ]] && ! runuser -u mysql -- test -x "$BUILD_DIR" 2>/dev/null; then
+  BASE="/tmp/migsafe-my-$(printf '%s' "$BUILD_DIR" | md5sum | cut -c1-12)"
+  mkdir -p "$BASE"
+  chmod 755 "$BASE"
+  echo "start-mysql: $BUILD_DIR is not reachable by the mysql account; using $BASE" >&2
+fi
+echo "$BASE" > "$BUILD_DIR/mysql-location"
+DATA="$BASE/mysql-data"
+RUN="$BASE/mysql-run"
+mkdir -p "$DATA" "$RUN"
+USER_OPT=()
+if [[ $(id -u) -eq 0 ]]; then
+  chown mysql "$DATA" "$RUN"
+  USER_OPT=(--user=mysql)
+fi
+SOCK="$RUN/mysqld.sock"
+
+if [[ ! -d "$DATA/mysql" ]]; then
+  mariadb-install-db --no-defaults "${USER_OPT[@]}" --datadir="$DATA" \
+    --auth-root-authentication-method=socket --skip-test-db >"$RUN/install.log" 2>&1
+fi
+if ! mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1; then
+  mariadbd --no-defaults "${USER_OPT[@]}" --datadir="$DATA" --socket="$SOCK" \
+    --pid-file="$RUN/mysqld.pid" --port="$PORT" --bind-address=127.0.0.1 \
+    --log-error="$RUN/error.log" --skip-log-bin --innodb-buffer-pool-size=64M \
+    --innodb-log-file-size=16M --performance-schema=OFF >/dev/null 2>&1 &
+  for _ in $(seq 1 60); do
+    mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 ||
+    { echo "start-mysql: the server did not start; see $RUN/error.log" >&2; exit 1; }
+fi
+mariadb --no-defaults --socket="$SOCK" -uroot <<'SQL'
+CREATE DATABASE IF NOT EXISTS migsafe_test;
+CREATE USER IF NOT EXISTS 'migsafe_test'@'127.0.0.1' IDENTIFIED BY 'migsafe-test-secret';
+GRANT ALL ON migsafe_test.* TO 'migsafe_test'@'127.0.0.1';
+SQL
+echo "127.0.0.1:$PORT:migsafe_test:migsafe-test-secret:migsafe_test"

@@ -1,0 +1,1290 @@
+// MySQL / MariaDB front end: the splitter cuts the file into statements, and a recursive-descent
+// parser here turns the statement kinds migrations use into IR. Everything else is kept as an
+// `other` statement; a statement of a known kind that breaks the grammar is a syntax error.
+#include <algorithm>
+#include <cctype>
+
+#include "migsafe/effects.hpp"
+#include "migsafe/parse.hpp"
+#include "mysql_lexer.hpp"
+
+namespace migsafe {
+namespace {
+
+using mysql::Tok;
+using mysql::Token;
+
+struct ParseFailure {
+  uint32_t offset;
+  std::string message;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view lower_b) {
+  if (a.size() != lower_b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != lower_b[i]) return false;
+  return true;
+}
+
+// Canonical type names, so "integer" and "int", "bool" and "tinyint(1)" compare equal.
+std::string canonical_type(const std::string& t) {
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"integer", "int"},         {"int4", "int"},        {"int8", "bigint"},
+      {"int2", "smallint"},       {"int1", "tinyint"},    {"int3", "mediumint"},
+      {"middleint", "mediumint"}, {"bool", "tinyint"},    {"boolean", "tinyint"},
+      {"dec", "decimal"},         {"numeric", "decimal"}, {"fixed", "decimal"},
+      {"real", "double"},         {"float8", "double"},   {"float4", "float"},
+      {"character", "char"},      {"nchar", "char"},      {"nvarchar", "varchar"},
+  };
+  for (const auto& [from, to] : kAliases)
+    if (t == from) return std::string(to);
+  return t;
+}
+
+ConstraintSpec constraint_of(ConstraintKind k, std::string name) {
+  ConstraintSpec c;
+  c.kind = k;
+  c.name = std::move(name);
+  return c;
+}
+
+bool is_integer_type(std::string_view t) {
+  return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "bigint";
+}
+
+// Words that end a column's attributes inside an ALTER specification or CREATE TABLE element.
+class Parser {
+ public:
+  Parser(std::string_view text, const std::vector<Token>& toks, Statement& st)
+      : s_(text), t_(toks), st_(st) {}
+
+  void parse() {
+    if (t_.empty()) return;
+    if (word("alter")) return alter();
+    if (word("create")) return create();
+    if (word("drop")) return drop();
+    if (word("rename")) return rename();
+    if (word("truncate")) return truncate();
+    if (word("optimize")) return optimize();
+    if (word("update")) return update();
+    if (word("delete")) return del();
+    if (word("insert") || word("replace")) return insert();
+    if (word("set")) return set();
+    if (word("start")) return simple(is("transaction") ? OpKind::begin : OpKind::other);
+    if (word("begin")) return simple(at_end() || is("work") ? OpKind::begin : OpKind::other);
+    if (word("commit")) return simple(OpKind::commit);
+    if (word("rollback")) return simple(has_word("to") ? OpKind::savepoint : OpKind::rollback);
+    if (word("savepoint") || word("release")) return simple(OpKind::savepoint);
+    if (word("lock")) return lock_tables();
+    if (word("analyze")) return simple(OpKind::analyze);
+    if (word("select") || word("with") || is_punct("(")) return simple(OpKind::select);
+    simple(OpKind::other);
+  }
+
+ private:
+  // ---- token access ----
+  bool at_end() const { return i_ >= t_.size(); }
+  std::string_view text(const Token& t) const { return mysql::token_text(s_, t); }
+  std::string_view cur_text() const { return at_end() ? std::string_view() : text(t_[i_]); }
+  bool is(std::string_view w) const {
+    return !at_end() && t_[i_].kind == Tok::word && iequals(text(t_[i_]), w);
+  }
+  bool is_at(size_t k, std::string_view w) const {
+    return k < t_.size() && t_[k].kind == Tok::word && iequals(text(t_[k]), w);
+  }
+  bool word(std::string_view w) {
+    if (!is(w)) return false;
+    ++i_;
+    return true;
+  }
+  bool is_punct(std::string_view p) const {
+    return !at_end() && t_[i_].kind == Tok::punct && text(t_[i_]) == p;
+  }
+  bool punct(std::string_view p) {
+    if (!is_punct(p)) return false;
+    ++i_;
+    return true;
+  }
+  bool has_word(std::string_view w) const {
+    for (const auto& t : t_)
+      if (t.kind == Tok::word && iequals(text(t), w)) return true;
+    return false;
+  }
+  uint32_t here() const {
+    if (at_end()) return t_.back().offset + t_.back().length;
+    return t_[i_].offset;
+  }
+  [[noreturn]] void error(const std::string& what) const {
+    std::string got = at_end() ? "the end of the statement" : "'" + std::string(cur_text()) + "'";
+    throw ParseFailure{here(), what + ", found " + got};
+  }
+  void expect(std::string_view w) {
+    if (!word(w)) error("expected " + upper(w));
+  }
+  void expect_punct(std::string_view p) {
+    if (!punct(p)) error("expected '" + std::string(p) + "'");
+  }
+
+  // A name: unquoted word, `quoted`, or "quoted" / 'quoted' where MySQL accepts it.
+  bool is_name() const {
+    return !at_end() &&
+           (t_[i_].kind == Tok::word || t_[i_].kind == Tok::ident || t_[i_].kind == Tok::string);
+  }
+  std::string name() {
+    if (!is_name()) error("expected a name");
+    return unquote(t_[i_++]);
+  }
+  std::string unquote(const Token& t) const {
+    std::string_view v = text(t);
+    if (t.kind == Tok::word) return lower(v);
+    char q = v[0];
+    std::string out;
+    for (size_t k = 1; k + 1 < v.size(); ++k) {
+      if (v[k] == q && v[k + 1] == q) {
+        out += q;
+        ++k;
+      } else if (v[k] == '\\' && q != '`' && k + 2 < v.size()) {
+        out += v[++k];
+      } else {
+        out += v[k];
+      }
+    }
+    // Table and column names compare case-insensitively on the common lower_case_table_names.
+    return lower(out);
+  }
+  QualifiedName qualified() {
+    std::string first = name();
+    if (punct(".")) return {first, name()};
+    return {"", first};
+  }
+
+  // Skips a balanced (...) group, the opening parenthesis being current.
+  void skip_group() {
+    if (!punct("(")) error("expected '('");
+    int depth = 1;
+    while (!at_end() && depth > 0) {
+      if (is_punct("("))
+        ++depth;
+      else if (is_punct(")"))
+        --depth;
+      ++i_;
+    }
+    if (depth > 0) error("unbalanced parentheses: expected ')'");
+  }
+  // Skips to the next ',' at this nesting level (or the end).
+  void skip_to_comma() {
+    int depth = 0;
+    while (!at_end()) {
+      if (is_punct("(")) {
+        ++depth;
+      } else if (is_punct(")")) {
+        if (depth == 0) return;
+        --depth;
+      } else if (depth == 0 && is_punct(",")) {
+        return;
+      }
+      ++i_;
+    }
+    if (depth > 0) error("unbalanced parentheses: expected ')'");
+  }
+
+  Operation op(OpKind k, uint32_t at) const {
+    Operation o;
+    o.kind = k;
+    o.location = at;
+    return o;
+  }
+  void simple(OpKind k) {
+    st_.ops.push_back(op(k, st_.span.begin));
+    // An unknown statement is still checked for balanced parentheses: nothing else is known.
+  }
+
+  // ---- expressions ----
+  // An expression up to a ',' or ')' at its level, or a word that ends it.
+  ExprInfo expression(std::initializer_list<std::string_view> stop_words = {}) {
+    ExprInfo e;
+    e.present = true;
+    size_t b = i_;
+    int depth = 0;
+    while (!at_end()) {
+      if (depth == 0 && (is_punct(",") || is_punct(")"))) break;
+      if (depth == 0 && t_[i_].kind == Tok::word) {
+        bool stop = false;
+        for (auto w : stop_words) stop = stop || is(w);
+        if (stop && i_ > b) break;
+      }
+      if (is_punct("(")) {
+        if (i_ > b && t_[i_ - 1].kind == Tok::word) e.functions.push_back(lower(text(t_[i_ - 1])));
+        ++depth;
+      } else if (is_punct(")")) {
+        --depth;
+      } else if (is("select")) {
+        e.has_subquery = true;
+      }
+      ++i_;
+    }
+    if (depth > 0) error("unbalanced parentheses: expected ')'");
+    if (i_ == b) error("expected an expression");
+    e.text =
+        std::string(s_.substr(t_[b].offset, t_[i_ - 1].offset + t_[i_ - 1].length - t_[b].offset));
+    e.is_null = i_ == b + 1 && iequals(text(t_[b]), "null");
+    return e;
+  }
+
+  std::vector<std::string> column_list() {
+    std::vector<std::string> cols;
+    expect_punct("(");
+    for (;;) {
+      if (is_punct("(")) {  // functional key part
+        size_t b = i_;
+        skip_group();
+        cols.push_back(std::string(s_.substr(t_[b].offset, here() - t_[b].offset)));
+      } else {
+        cols.push_back(name());
+        if (is_punct("(")) skip_group();  // prefix length
+      }
+      word("asc") || word("desc");
+      if (punct(",")) continue;
+      expect_punct(")");
+      return cols;
+    }
+  }
+
+  // ---- column definitions ----
+  TypeRef data_type() {
+    TypeRef t;
+    if (!is_name() || t_[i_].kind != Tok::word) error("expected a data type");
+    std::string n = lower(text(t_[i_++]));
+    if ((n == "double" && word("precision")) || (n == "character" && word("varying")) ||
+        (n == "national" && is_name()))
+      n = n == "character" ? "varchar" : (n == "national" ? lower(text(t_[i_++])) : n);
+    if (n == "long" && (is("varchar") || is("varbinary"))) n = "medium" + lower(text(t_[i_++]));
+    n = canonical_type(n);
+    t.name = n;
+    if (punct("(")) {
+      bool members = n == "enum" || n == "set";
+      while (!at_end() && !is_punct(")")) {
+        if (members && t_[i_].kind == Tok::string)
+          t.mods.push_back(0), ++i_;
+        else if (t_[i_].kind == Tok::number)
+          t.mods.push_back(std::strtoll(std::string(text(t_[i_++])).c_str(), nullptr, 10));
+        else if (!punct(","))
+          ++i_;
+      }
+      expect_punct(")");
+      if (members) {
+        // Members matter as a list (appending is in place, inserting is not): keep them.
+        size_t close = i_ - 1, k = close;
+        while (k > 0 && !(t_[k].kind == Tok::punct && text(t_[k]) == "(")) --k;
+        t.mods.clear();
+        std::string list(s_.substr(t_[k].offset, t_[close].offset + 1 - t_[k].offset));
+        t.name += list;
+      }
+    }
+    if (is_integer_type(t.name)) t.mods.clear();  // display width, not storage
+    for (;;) {
+      if (word("unsigned")) {
+        t.name += " unsigned";
+      } else if (word("signed") || word("zerofill")) {
+      } else if (word("binary") || word("ascii") || word("unicode") || word("byte")) {
+      } else {
+        break;
+      }
+    }
+    return t;
+  }
+
+  std::string charset_name() {
+    punct("=");
+    std::string c = name();
+    if (c == "utf8") c = "utf8mb3";
+    return c;
+  }
+
+  // col_name type [attributes...]
+  ColumnSpec column_def() {
+    ColumnSpec c;
+    c.name = name();
+    c.type = data_type();
+    for (;;) {
+      if (at_end() || is_punct(",") || is_punct(")")) break;
+      if (word("not")) {
+        expect("null");
+        c.not_null = true;
+      } else if (word("null")) {
+        c.not_null = false;
+      } else if (word("default")) {
+        c.default_expr = default_value();
+      } else if (word("auto_increment")) {
+        c.serial = true;
+      } else if (word("primary")) {
+        expect("key");
+        c.primary_key = c.not_null = true;
+      } else if (word("unique")) {
+        word("key");
+        c.unique = true;
+      } else if (word("key")) {
+        c.primary_key = c.not_null = true;
+      } else if (word("comment")) {
+        if (!at_end()) ++i_;
+      } else if (word("collate")) {
+        c.collation = charset_name();
+      } else if (word("character")) {
+        expect("set");
+        c.charset = charset_name();
+      } else if (word("charset")) {
+        c.charset = charset_name();
+      } else if (word("column_format") || word("storage") || word("srid") ||
+                 word("engine_attribute") || word("secondary_engine_attribute")) {
+        punct("=");
+        if (!at_end()) ++i_;
+      } else if (word("generated")) {
+        expect("always");
+        expect("as");
+        generated(c);
+      } else if (word("as")) {
+        generated(c);
+      } else if (word("references")) {
+        c.references = references();
+      } else if (word("constraint")) {
+        if (!is("check")) name();
+      } else if (word("check")) {
+        skip_group();
+        c.has_check = true;
+      } else if (word("on")) {
+        expect("update");
+        default_value();
+      } else if (word("invisible") || word("visible") || word("enforced") || word("virtual") ||
+                 word("stored") || word("persistent") || word("compressed")) {
+      } else if (is("first") || is("after")) {
+        break;
+      } else if (word("serial")) {
+        expect("default");
+        expect("value");
+        c.serial = c.not_null = c.unique = true;
+      } else {
+        error("unexpected word in the definition of column " + c.name);
+      }
+    }
+    return c;
+  }
+
+  void generated(ColumnSpec& c) {
+    skip_group();
+    c.generated = Generated::virtual_column;
+    if (word("stored") || word("persistent"))
+      c.generated = Generated::stored;
+    else
+      word("virtual");
+  }
+
+  ExprInfo default_value() {
+    ExprInfo e;
+    e.present = true;
+    if (at_end()) error("expected a default value");
+    size_t b = i_;
+    if (is_punct("(")) {
+      e = expression();  // consumes nothing: '(' is the first token
+    } else {
+      punct("-") || punct("+");
+      if (t_[i_].kind == Tok::word && !is("null")) {
+        // CURRENT_TIMESTAMP, NOW(), b'0', x'00', a charset introducer before a string.
+        ++i_;
+        if (is_punct("(")) {
+          e.functions.push_back(lower(text(t_[i_ - 1])));
+          skip_group();
+        } else if (!at_end() && t_[i_].kind == Tok::string) {
+          ++i_;
+        } else {
+          std::string w = lower(text(t_[i_ - 1]));
+          if (w == "current_timestamp" || w == "localtime" || w == "localtimestamp")
+            e.functions.push_back(w);
+        }
+      } else {
+        ++i_;
+      }
+      e.is_null = i_ == b + 1 && iequals(text(t_[b]), "null");
+    }
+    e.text =
+        std::string(s_.substr(t_[b].offset, t_[i_ - 1].offset + t_[i_ - 1].length - t_[b].offset));
+    return e;
+  }
+
+  ForeignKeyRef references() {
+    ForeignKeyRef r;
+    r.table = qualified();
+    if (is_punct("(")) r.columns = column_list();
+    for (;;) {
+      if (word("match")) {
+        if (!at_end()) ++i_;
+      } else if (word("on")) {
+        if (!word("delete") && !word("update")) error("expected DELETE or UPDATE");
+        if (word("set")) {
+          if (!word("null") && !word("default")) error("expected NULL or DEFAULT");
+        } else if (word("no")) {
+          expect("action");
+        } else if (!word("cascade") && !word("restrict")) {
+          error("expected a referential action");
+        }
+      } else {
+        return r;
+      }
+    }
+  }
+
+  void column_position(ColumnSpec& c) {
+    if (word("first"))
+      c.position = "first";
+    else if (word("after"))
+      c.position = name();
+  }
+
+  // ---- index / key definitions (CREATE TABLE elements and ALTER ADD) ----
+  // After ADD or at a CREATE TABLE element: returns false when it is not a key definition.
+  bool key_definition(Operation& o, uint32_t at) {
+    std::string constraint_name;
+    bool had_constraint = false;
+    if (word("constraint")) {
+      had_constraint = true;
+      if (!is("primary") && !is("unique") && !is("foreign") && !is("check"))
+        constraint_name = name();
+    }
+    if (word("primary")) {
+      expect("key");
+      index_options_before();
+      ConstraintSpec c;
+      c.kind = ConstraintKind::primary_key;
+      c.name = "primary";
+      c.columns = column_list();
+      index_options();
+      o = op(OpKind::add_constraint, at);
+      o.constraint = c;
+      return true;
+    }
+    if (word("unique")) {
+      word("index") || word("key");
+      ConstraintSpec c;
+      c.kind = ConstraintKind::unique;
+      if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+      if (is_name() && !is("using")) c.name = name();
+      if (c.name.empty()) c.name = constraint_name;
+      index_options_before();
+      c.columns = column_list();
+      index_options();
+      bool ine = o.if_not_exists;
+      o = op(OpKind::create_index, at);
+      o.if_not_exists = ine;
+      o.index = IndexSpec{c.name.empty() ? (c.columns.empty() ? "" : c.columns[0]) : c.name,
+                          c.columns, "btree", true, false};
+      return true;
+    }
+    if (word("foreign")) {
+      expect("key");
+      ConstraintSpec c;
+      c.kind = ConstraintKind::foreign_key;
+      if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+      if (is_name()) c.name = name();
+      if (!constraint_name.empty()) c.name = constraint_name;
+      c.columns = column_list();
+      expect("references");
+      c.references = references();
+      bool ine = o.if_not_exists;
+      o = op(OpKind::add_constraint, at);
+      o.if_not_exists = ine;
+      o.constraint = c;
+      return true;
+    }
+    if (word("check")) {
+      ConstraintSpec c;
+      c.kind = ConstraintKind::check;
+      c.name = constraint_name;
+      skip_group();
+      word("not");
+      word("enforced");
+      o = op(OpKind::add_constraint, at);
+      o.constraint = c;
+      return true;
+    }
+    if (had_constraint) error("expected PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK");
+    std::string method = "btree";
+    if (word("fulltext"))
+      method = "fulltext";
+    else if (word("spatial"))
+      method = "spatial";
+    bool keyword = word("index") || word("key");
+    if (!keyword && method == "btree") return false;
+    IndexSpec idx;
+    idx.method = method;
+    if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+    if (is_name() && !is("using")) idx.name = name();
+    index_options_before();
+    idx.columns = column_list();
+    index_options();
+    if (idx.name.empty() && !idx.columns.empty()) idx.name = idx.columns[0];
+    bool ine = o.if_not_exists;
+    o = op(OpKind::create_index, at);
+    o.if_not_exists = ine;
+    o.index = idx;
+    return true;
+  }
+  void index_options_before() {
+    if (word("using") || word("type")) name();
+  }
+  void index_options() {
+    for (;;) {
+      if (word("using") || word("type")) {
+        name();
+      } else if (word("key_block_size") || word("with") || word("comment") ||
+                 word("engine_attribute") || word("secondary_engine_attribute")) {
+        word("parser");
+        punct("=");
+        if (!at_end()) ++i_;
+      } else if (word("visible") || word("invisible") || word("clustering")) {
+        punct("=");
+        word("yes") || word("no");
+      } else if (word("ignored") || word("not")) {
+        word("ignored");
+      } else {
+        return;
+      }
+    }
+  }
+
+  // ---- ALTER TABLE ----
+  void alter() {
+    word("online");
+    word("ignore");
+    if (!word("table")) return simple(OpKind::other);  // ALTER DATABASE, VIEW, EVENT, ...
+    Operation head;
+    if (word("if")) {
+      expect("exists");
+      head.if_exists = true;
+    }
+    QualifiedName table = qualified();
+    word("wait") ? void(++i_) : void(word("nowait"));
+    std::string algorithm, lock;
+    size_t first = st_.ops.size();
+    while (!at_end()) {
+      alter_spec(table, algorithm, lock);
+      if (!punct(",")) {
+        if (at_end()) break;
+        // Partition options follow the specifications without a comma.
+        if (is("partition") || is("remove")) continue;
+        error("expected ',' or the end of the ALTER TABLE statement");
+      }
+    }
+    if (st_.ops.size() == first)
+      st_.ops.push_back(op(OpKind::alter_table_other, st_.span.begin)),
+          st_.ops.back().detail = "no change";
+    bool adds_pk = false;
+    for (size_t k = first; k < st_.ops.size(); ++k)
+      adds_pk = adds_pk || (st_.ops[k].kind == OpKind::add_constraint && st_.ops[k].constraint &&
+                            st_.ops[k].constraint->kind == ConstraintKind::primary_key);
+    for (size_t k = first; k < st_.ops.size(); ++k) {
+      Operation& o = st_.ops[k];
+      if (adds_pk && o.kind == OpKind::drop_constraint && o.object == "primary")
+        o.detail = "replaced";
+      if (o.table.empty()) o.table = table;
+      o.if_exists = o.if_exists || head.if_exists;
+      o.algorithm = algorithm;
+      o.lock_clause = lock;
+    }
+  }
+
+  std::string option_value() {
+    punct("=");
+    if (at_end()) error("expected a value");
+    return upper(text(t_[i_++]));
+  }
+
+  void alter_spec(const QualifiedName& table, std::string& algorithm, std::string& lock) {
+    const uint32_t at = here();
+    auto push = [&](Operation o) { st_.ops.push_back(std::move(o)); };
+    if (word("algorithm")) {
+      algorithm = option_value();
+      return;
+    }
+    if (word("lock")) {
+      lock = option_value();
+      return;
+    }
+    if (word("add")) {
+      if (is("partition")) return partition_spec(at, "ADD PARTITION");
+      Operation o;
+      if (key_definition(o, at)) return push(std::move(o));
+      word("column");
+      bool ine = false;
+      if (word("if")) expect("not"), expect("exists"), ine = true;
+      if (punct("(")) {
+        for (;;) {
+          Operation c = op(OpKind::add_column, here());
+          if (!key_definition(c, here())) c.column_spec = column_def();
+          c.if_not_exists = ine;
+          push(std::move(c));
+          if (punct(",")) continue;
+          expect_punct(")");
+          return;
+        }
+      }
+      Operation c = op(OpKind::add_column, at);
+      c.column_spec = column_def();
+      column_position(*c.column_spec);
+      c.if_not_exists = ine;
+      return push(std::move(c));
+    }
+    if (word("drop")) {
+      if (word("primary")) {
+        expect("key");
+        Operation o = op(OpKind::drop_constraint, at);
+        o.object = "primary";
+        o.constraint = constraint_of(ConstraintKind::primary_key, "primary");
+        return push(std::move(o));
+      }
+      if (word("foreign")) {
+        expect("key");
+        Operation o = op(OpKind::drop_constraint, at);
+        if (word("if")) expect("exists"), o.if_exists = true;
+        o.object = name();
+        o.constraint = constraint_of(ConstraintKind::foreign_key, o.object);
+        return push(std::move(o));
+      }
+      if (word("index") || word("key")) {
+        Operation o = op(OpKind::drop_index, at);
+        if (word("if")) expect("exists"), o.if_exists = true;
+        o.object = name();
+        return push(std::move(o));
+      }
+      if (word("check") || word("constraint")) {
+        Operation o = op(OpKind::drop_constraint, at);
+        if (word("if")) expect("exists"), o.if_exists = true;
+        o.object = name();
+        return push(std::move(o));
+      }
+      if (is("partition")) return partition_spec(at, "DROP PARTITION");
+      word("column");
+      Operation o = op(OpKind::drop_column, at);
+      if (word("if")) expect("exists"), o.if_exists = true;
+      o.column = name();
+      word("restrict") || word("cascade");
+      return push(std::move(o));
+    }
+    if (word("modify")) {
+      word("column");
+      Operation o = op(OpKind::modify_column, at);
+      if (word("if")) expect("exists"), o.if_exists = true;
+      o.column_spec = column_def();
+      column_position(*o.column_spec);
+      o.column = o.column_spec->name;
+      return push(std::move(o));
+    }
+    if (word("change")) {
+      word("column");
+      bool ie = false;
+      if (word("if")) expect("exists"), ie = true;
+      std::string old_name = name();
+      ColumnSpec c = column_def();
+      column_position(c);
+      // The redefinition is judged against the old column, so it comes before the rename.
+      std::string new_name = c.name;
+      c.name = old_name;
+      Operation o = op(OpKind::modify_column, at);
+      o.column = old_name;
+      o.if_exists = ie;
+      o.column_spec = std::move(c);
+      push(std::move(o));
+      if (new_name != old_name) {
+        Operation r = op(OpKind::rename_column, at);
+        r.column = old_name;
+        r.new_name = new_name;
+        r.if_exists = ie;
+        r.detail = "CHANGE";
+        push(std::move(r));
+      }
+      return;
+    }
+    if (word("alter")) {
+      if (word("index") || word("key")) {
+        Operation o = op(OpKind::alter_table_other, at);
+        o.object = name();
+        o.detail = "ALTER INDEX";
+        if (!word("visible") && !word("invisible") && !word("ignored") &&
+            !(word("not") && word("ignored")))
+          error("expected VISIBLE or INVISIBLE");
+        return push(std::move(o));
+      }
+      if (word("check") || word("constraint")) {
+        Operation o = op(OpKind::alter_table_other, at);
+        o.object = name();
+        o.detail = "ALTER CONSTRAINT";
+        word("not");
+        expect("enforced");
+        return push(std::move(o));
+      }
+      word("column");
+      Operation o = op(OpKind::set_default, at);
+      o.column = name();
+      if (word("set")) {
+        if (word("default")) {
+          o.using_expr = default_value();
+        } else if (word("visible") || word("invisible")) {
+          o.kind = OpKind::alter_table_other;
+          o.detail = "column visibility";
+        } else {
+          error("expected DEFAULT, VISIBLE or INVISIBLE");
+        }
+      } else if (word("drop")) {
+        expect("default");
+        o.kind = OpKind::drop_default;
+      } else {
+        error("expected SET or DROP");
+      }
+      return push(std::move(o));
+    }
+    if (word("rename")) {
+      if (word("column")) {
+        Operation o = op(OpKind::rename_column, at);
+        o.column = name();
+        expect("to");
+        o.new_name = name();
+        return push(std::move(o));
+      }
+      if (word("index") || word("key")) {
+        Operation o = op(OpKind::rename_index, at);
+        o.object = name();
+        expect("to");
+        o.new_name = name();
+        return push(std::move(o));
+      }
+      word("to") || word("as");
+      Operation o = op(OpKind::rename_table, at);
+      o.table = table;
+      QualifiedName to = qualified();
+      o.new_name = to.name;
+      return push(std::move(o));
+    }
+    if (word("convert")) {
+      expect("to");
+      if (word("character"))
+        expect("set");
+      else
+        expect("charset");
+      Operation o = op(OpKind::convert_charset, at);
+      o.value = charset_name();
+      if (word("collate")) charset_name();
+      return push(std::move(o));
+    }
+    if (word("force")) return push(table_option(at, "FORCE"));
+    if (word("engine") || word("type")) return push(table_option(at, "ENGINE", option_value()));
+    if (word("row_format")) return push(table_option(at, "ROW_FORMAT", option_value()));
+    if (word("key_block_size")) return push(table_option(at, "KEY_BLOCK_SIZE", option_value()));
+    if (word("encryption")) return push(table_option(at, "ENCRYPTION", option_value()));
+    if (word("auto_increment")) return push(table_option(at, "AUTO_INCREMENT", option_value()));
+    if (word("comment")) return push(table_option(at, "COMMENT", option_value()));
+    if (word("default")) {
+      if (word("character"))
+        expect("set");
+      else if (!word("charset") && !word("collate"))
+        error("expected CHARACTER SET or COLLATE");
+      return push(table_option(at, "CHARACTER SET", charset_name()));
+    }
+    if (word("character")) {
+      expect("set");
+      return push(table_option(at, "CHARACTER SET", charset_name()));
+    }
+    if (word("charset") || word("collate"))
+      return push(table_option(at, "CHARACTER SET", charset_name()));
+    if (is("stats_persistent") || is("stats_auto_recalc") || is("stats_sample_pages") ||
+        is("pack_keys") || is("checksum") || is("delay_key_write") || is("min_rows") ||
+        is("max_rows") || is("avg_row_length") || is("compression") || is("insert_method") ||
+        is("page_checksum") || is("transactional") || is("tablespace") || is("union") ||
+        is("data") || is("index") || is("connection") || is("password") || is("storage") ||
+        is("secondary_engine") || is("engine_attribute") || is("autoextend_size") || is("with") ||
+        is("without") || is("page_compressed") || is("page_compression_level") || is("sequence") ||
+        is("start_transaction")) {
+      std::string opt = upper(cur_text());
+      ++i_;
+      word("directory");
+      word("validation");
+      std::string v;
+      if (punct("=") || (!at_end() && !is_punct(",")))
+        if (!at_end() && !is_punct(",")) {
+          if (is_punct("("))
+            skip_group();
+          else
+            v = upper(text(t_[i_++]));
+        }
+      return push(table_option(at, opt, v));
+    }
+    if (word("enable") || word("disable")) {
+      expect("keys");
+      return push(table_option(at, "KEYS"));
+    }
+    if (word("discard") || word("import")) {
+      if (is("partition")) return partition_spec(at, "DISCARD/IMPORT PARTITION");
+      expect("tablespace");
+      return push(table_option(at, "TABLESPACE"));
+    }
+    if (word("order")) {
+      expect("by");
+      skip_to_comma();
+      return push(table_option(at, "ORDER BY"));
+    }
+    if (is("partition") || is("remove") || is("coalesce") || is("reorganize") || is("exchange") ||
+        is("analyze") || is("check") || is("optimize") || is("rebuild") || is("repair") ||
+        is("truncate") || is("split") || is("merge") || is("convert") || is("upgrade")) {
+      std::string what = upper(cur_text());
+      if (is("partition"))
+        what = "PARTITION BY";
+      else if (is("remove"))
+        what = "REMOVE PARTITIONING";
+      else
+        what += " PARTITION";
+      return partition_spec(at, what);
+    }
+    error("unknown ALTER TABLE specification");
+  }
+
+  Operation table_option(uint32_t at, std::string what, std::string value = {}) {
+    Operation o = op(OpKind::table_options, at);
+    o.detail = std::move(what);
+    o.value = std::move(value);
+    return o;
+  }
+
+  void partition_spec(uint32_t at, std::string what) {
+    skip_to_comma();
+    Operation o = op(OpKind::partition_op, at);
+    o.detail = std::move(what);
+    st_.ops.push_back(std::move(o));
+  }
+
+  // ---- CREATE ----
+  void create() {
+    word("or") && word("replace");
+    bool temporary = word("temporary");
+    if (word("table")) return create_table(temporary);
+    bool unique = word("unique");
+    std::string method = "btree";
+    if (word("fulltext"))
+      method = "fulltext";
+    else if (word("spatial"))
+      method = "spatial";
+    if (word("index")) return create_index(unique, method);
+    if (unique || method != "btree") error("expected INDEX");
+    // CREATE [ALGORITHM=..] [DEFINER=..] [SQL SECURITY ..] VIEW / TRIGGER / PROCEDURE ...
+    for (size_t k = i_; k < t_.size() && k < i_ + 12; ++k) {
+      if (is_at(k, "view")) return simple(OpKind::create_view);
+      if (is_at(k, "trigger")) return simple(OpKind::create_trigger);
+      if (is_at(k, "procedure") || is_at(k, "function") || is_at(k, "event"))
+        return simple(OpKind::create_function);
+      if (is_at(k, "database") || is_at(k, "schema") || is_at(k, "user") || is_at(k, "role") ||
+          is_at(k, "sequence") || is_at(k, "server") || is_at(k, "tablespace"))
+        return simple(OpKind::other);
+    }
+    simple(OpKind::other);
+  }
+
+  void create_table(bool temporary) {
+    Operation o = op(OpKind::create_table, st_.span.begin);
+    if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+    o.table = qualified();
+    o.detail = temporary ? "temporary" : "";
+    if (word("like") || (is_punct("(") && is_at(i_ + 1, "like"))) {
+      if (punct("(")) word("like");
+      qualified();
+      punct(")");
+      st_.ops.push_back(std::move(o));
+      return;
+    }
+    if (punct("(")) {
+      if (is("select") || is("with")) {
+        --i_;
+        skip_group();
+        o.kind = OpKind::create_table_as;
+      } else {
+        for (;;) {
+          Operation k;
+          if (key_definition(k, here())) {
+            if (k.constraint) o.table_constraints.push_back(*k.constraint);
+            if (k.index) {
+              ConstraintSpec c;
+              c.kind = k.index->unique ? ConstraintKind::unique : ConstraintKind::other;
+              c.name = k.index->name;
+              c.columns = k.index->columns;
+              if (k.index->unique)
+                o.table_constraints.push_back(c);
+              else
+                pending_indexes_.push_back(*k.index);
+            }
+          } else {
+            o.columns.push_back(column_def());
+          }
+          if (punct(",")) continue;
+          expect_punct(")");
+          break;
+        }
+      }
+    }
+    // Table options, partitioning, then an optional [IGNORE|REPLACE] [AS] SELECT.
+    while (!at_end()) {
+      if (is("select") || is("with") ||
+          (is("as") && (is_at(i_ + 1, "select") || is_at(i_ + 1, "with"))) || is_punct("(")) {
+        o.kind = OpKind::create_table_as;
+        break;
+      }
+      if (is("partition")) {
+        o.partitioned = true;
+        break;
+      }
+      if (word("default")) continue;
+      if (word("character") || word("charset")) {
+        word("set");
+        o.value = charset_name();
+        continue;
+      }
+      ++i_;
+    }
+    if (o.value.empty()) o.value = "";
+    st_.ops.push_back(std::move(o));
+    for (auto& idx : pending_indexes_) {
+      Operation io = op(OpKind::create_index, st_.span.begin);
+      io.table = st_.ops[0].table;
+      io.index = idx;
+      io.detail = "inline";
+      st_.ops.push_back(std::move(io));
+    }
+  }
+
+  void create_index(bool unique, const std::string& method) {
+    Operation o = op(OpKind::create_index, st_.span.begin);
+    if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+    IndexSpec idx;
+    idx.name = name();
+    idx.unique = unique;
+    idx.method = method;
+    index_options_before();
+    expect("on");
+    o.table = qualified();
+    idx.columns = column_list();
+    o.index = idx;
+    while (!at_end()) {
+      if (word("algorithm"))
+        o.algorithm = option_value();
+      else if (word("lock"))
+        o.lock_clause = option_value();
+      else
+        ++i_;
+    }
+    st_.ops.push_back(std::move(o));
+  }
+
+  // ---- DROP / RENAME / TRUNCATE / OPTIMIZE ----
+  void drop() {
+    bool temporary = word("temporary");
+    if (word("table") || word("tables")) {
+      bool ie = false;
+      if (word("if")) expect("exists"), ie = true;
+      do {
+        Operation o = op(OpKind::drop_table, here());
+        o.table = qualified();
+        o.if_exists = ie;
+        o.detail = temporary ? "temporary" : "";
+        st_.ops.push_back(std::move(o));
+      } while (punct(","));
+      bool cascade = word("cascade");
+      for (auto& o : st_.ops) o.cascade = cascade;
+      return;
+    }
+    if (word("index")) {
+      Operation o = op(OpKind::drop_index, st_.span.begin);
+      if (word("if")) expect("exists"), o.if_exists = true;
+      o.object = name();
+      expect("on");
+      o.table = qualified();
+      while (!at_end()) {
+        if (word("algorithm"))
+          o.algorithm = option_value();
+        else if (word("lock"))
+          o.lock_clause = option_value();
+        else
+          ++i_;
+      }
+      st_.ops.push_back(std::move(o));
+      return;
+    }
+    if (word("view")) return simple(OpKind::drop_view);
+    if (word("database") || word("schema")) {
+      Operation o = op(OpKind::drop_database, st_.span.begin);
+      if (word("if")) expect("exists"), o.if_exists = true;
+      o.object = name();
+      st_.ops.push_back(std::move(o));
+      return;
+    }
+    simple(OpKind::drop_other);
+  }
+
+  void rename() {
+    if (!word("table") && !word("tables")) return simple(OpKind::other);  // RENAME USER
+    do {
+      Operation o = op(OpKind::rename_table, here());
+      o.table = qualified();
+      expect("to");
+      o.new_name = qualified().name;
+      st_.ops.push_back(std::move(o));
+    } while (punct(","));
+  }
+
+  void truncate() {
+    word("table");
+    Operation o = op(OpKind::truncate, st_.span.begin);
+    o.table = qualified();
+    st_.ops.push_back(std::move(o));
+  }
+
+  void optimize() {
+    word("no_write_to_binlog") || word("local");
+    if (!word("table") && !word("tables")) error("expected TABLE");
+    do {
+      Operation o = op(OpKind::optimize_table, here());
+      o.table = qualified();
+      st_.ops.push_back(std::move(o));
+    } while (punct(","));
+  }
+
+  void lock_tables() {
+    if (!word("tables") && !word("table")) return simple(OpKind::other);
+    do {
+      Operation o = op(OpKind::lock_table, here());
+      o.table = qualified();
+      word("as") && (name(), true);
+      if (is_name() && !is("read") && !is("write") && !is("low_priority")) name();
+      std::string mode;
+      while (!at_end() && !is_punct(",")) mode += (mode.empty() ? "" : " ") + upper(text(t_[i_++]));
+      o.value = mode;
+      st_.ops.push_back(std::move(o));
+    } while (punct(","));
+  }
+
+  // ---- data changes ----
+  // Whether a word appears outside parentheses from the current token on.
+  bool top_level_word(std::string_view w) const {
+    int depth = 0;
+    for (size_t k = i_; k < t_.size(); ++k) {
+      if (t_[k].kind == Tok::punct) {
+        std::string_view p = text(t_[k]);
+        if (p == "(")
+          ++depth;
+        else if (p == ")")
+          --depth;
+      } else if (depth == 0 && t_[k].kind == Tok::word && iequals(text(t_[k]), w)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void update() {
+    word("low_priority");
+    word("ignore");
+    Operation o = op(OpKind::update, st_.span.begin);
+    o.table = qualified();
+    o.has_where = top_level_word("where");
+    st_.ops.push_back(std::move(o));
+  }
+
+  void del() {
+    word("low_priority");
+    word("quick");
+    word("ignore");
+    Operation o = op(OpKind::delete_rows, st_.span.begin);
+    if (!word("from")) {
+      // DELETE t1 FROM t1 JOIN ...: the first table named is the one rows leave.
+      o.table = qualified();
+      if (punct(".")) expect_punct("*");
+    } else {
+      o.table = qualified();
+    }
+    o.has_where = top_level_word("where");
+    st_.ops.push_back(std::move(o));
+  }
+
+  void insert() {
+    word("low_priority") || word("delayed") || word("high_priority");
+    word("ignore");
+    word("into");
+    Operation o = op(OpKind::insert, st_.span.begin);
+    o.table = qualified();
+    o.from_select = top_level_word("select") ||
+                    (is_punct("(") && i_ + 1 < t_.size() && is_at(i_ + 1, "select"));
+    if (!o.from_select) {
+      // INSERT INTO t (a, b) SELECT ...: the SELECT follows the column list.
+      size_t save = i_;
+      if (is_punct("(") && !is_at(i_ + 1, "select")) {
+        skip_group();
+        o.from_select = is("select") || is("with") || (is_punct("(") && is_at(i_ + 1, "select"));
+      }
+      i_ = save;
+    }
+    st_.ops.push_back(std::move(o));
+  }
+
+  // SET [GLOBAL|SESSION|LOCAL|PERSIST] name = value [, ...]
+  void set() {
+    if (is("names") || (is("character") && is_at(i_ + 1, "set")) || is("charset") ||
+        is("password") || is("role") || is("default") || is("transaction") || is("statement"))
+      return simple(OpKind::other);
+    for (;;) {
+      const uint32_t at = here();
+      bool global = false;
+      if (word("global") || word("persist") || word("persist_only"))
+        global = true;
+      else
+        word("session") || word("local");
+      if (is("transaction")) return simple(OpKind::other);
+      Operation o = op(OpKind::set_setting, at);
+      if (!at_end() && t_[i_].kind == Tok::variable) {
+        std::string v = lower(text(t_[i_++]));
+        if (v.starts_with("@@")) {
+          v = v.substr(2);
+          for (std::string_view scope : {"session.", "local.", "global.", "persist."})
+            if (v.starts_with(scope)) {
+              global = global || scope == "global." || scope == "persist.";
+              v = v.substr(scope.size());
+            }
+          if (v.empty() && punct(".")) v = name();
+        }
+        o.object = v;
+      } else {
+        o.object = name();
+      }
+      if (!punct("=")) {
+        if (!(punct(":") && punct("="))) error("expected '='");
+      }
+      ExprInfo e = expression();
+      o.value = lower(e.text);
+      if (o.value.size() >= 2 && (o.value[0] == '\'' || o.value[0] == '"'))
+        o.value = o.value.substr(1, o.value.size() - 2);
+      o.local = false;
+      o.detail = global ? "global" : "session";
+      st_.ops.push_back(std::move(o));
+      if (!punct(",")) break;
+    }
+    if (!at_end()) error("expected ',' or the end of the SET statement");
+  }
+
+  std::string_view s_;
+  const std::vector<Token>& t_;
+  Statement& st_;
+  size_t i_ = 0;
+  std::vector<IndexSpec> pending_indexes_;
+};
+
+// DDL that commits the open transaction before it runs (the manual's "statements that cause an
+// implicit commit").
+bool commits_implicitly(const Statement& st) {
+  for (const auto& op : st.ops) {
+    switch (op.kind) {
+      case OpKind::create_table:
+      case OpKind::create_table_as:
+        if (op.detail == "temporary") continue;
+        return true;
+      case OpKind::drop_table:
+        if (op.detail == "temporary") continue;
+        return true;
+      case OpKind::lock_table:
+      case OpKind::create_view:
+      case OpKind::create_index:
+      case OpKind::drop_index:
+      case OpKind::add_column:
+      case OpKind::drop_column:
+      case OpKind::modify_column:
+      case OpKind::set_default:
+      case OpKind::drop_default:
+      case OpKind::add_constraint:
+      case OpKind::drop_constraint:
+      case OpKind::rename_column:
+      case OpKind::rename_table:
+      case OpKind::rename_index:
+      case OpKind::drop_view:
+      case OpKind::drop_database:
+      case OpKind::drop_other:
+      case OpKind::truncate:
+      case OpKind::create_trigger:
+      case OpKind::create_function:
+      case OpKind::convert_charset:
+      case OpKind::table_options:
+      case OpKind::partition_op:
+      case OpKind::optimize_table:
+      case OpKind::alter_table_other:
+      case OpKind::analyze:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+mysql::ServerTarget server_target(Dialect d, const TargetVersion* v) {
+  TargetVersion t = v ? *v : default_target_version(d);
+  mysql::ServerTarget out;
+  out.mariadb = d == Dialect::mariadb;
+  out.version =
+      static_cast<uint32_t>(t.major * 10000 + t.minor * 100 + std::min(t.patch_or_latest(), 99));
+  return out;
+}
+
+}  // namespace
+
+ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const StatementSink& sink,
+                            const TargetVersion* version) {
+  ParsedFile out;
+  const std::string_view text = src.text();
+  mysql::Splitter splitter(text, server_target(flavor, version));
+  mysql::RawStatement raw;
+  TransactionTracker tx;
+  while (splitter.next(raw)) {
+    Statement st;
+    st.span = src.span(raw.begin, raw.end);
+    st.text = text.substr(raw.begin, raw.end - raw.begin);
+    if (raw.delimiter_command) {
+      st.node = "delimiter";
+      Operation o;
+      o.kind = OpKind::meta_command;
+      o.location = raw.begin;
+      o.object = "delimiter";
+      st.ops.push_back(std::move(o));
+    } else {
+      st.node = lower(mysql::token_text(text, raw.tokens.front()));
+      try {
+        Parser(text, raw.tokens, st).parse();
+      } catch (const ParseFailure& f) {
+        out.syntax_errors.push_back({src.position(f.offset), f.message});
+        continue;
+      }
+    }
+    // DDL ends the open transaction before it runs: the statement itself is outside it.
+    if (commits_implicitly(st)) tx.implicit_commit();
+    tx.assign(st);
+    ++out.statements;
+    sink(st);
+  }
+  if (const auto& err = splitter.error())
+    out.syntax_errors.push_back({src.position(err->offset), err->message});
+  out.comments = std::move(splitter.comments());
+  return out;
+}
+
+}  // namespace migsafe

@@ -1,0 +1,238 @@
+#include "mysql_lexer.hpp"
+
+#include <cctype>
+
+namespace migsafe::mysql {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string_view token_text(std::string_view text, const Token& t) {
+  return text.substr(t.offset, t.length);
+}
+
+void Splitter::fail(uint32_t offset, std::string message) {
+  if (!error_) error_ = LexFailure{offset, std::move(message)};
+  pos_ = s_.size();
+}
+
+bool Splitter::at_delimiter(size_t i) const {
+  return s_[i] == delimiter_[0] && (delimiter_.size() == 1 || at(i, delimiter_));
+}
+
+bool Splitter::skip_comment() {
+  const size_t i = pos_;
+  const char c = s_[i];
+  size_t end = 0;
+  if (c == '#') {
+    end = s_.find('\n', i);
+  } else if (c == '-' && i + 1 < s_.size() && s_[i + 1] == '-' &&
+             (i + 2 == s_.size() || is_space(s_[i + 2]) ||
+              static_cast<unsigned char>(s_[i + 2]) < 0x20)) {
+    end = s_.find('\n', i);  // MySQL needs a space (or control character) after "--"
+  } else if (c == '/' && i + 1 < s_.size() && s_[i + 1] == '*') {
+    size_t j = i + 2;
+    bool mariadb_only = at(j, "M!");
+    if (mariadb_only || (j < s_.size() && s_[j] == '!')) {
+      j += mariadb_only ? 2 : 1;
+      size_t digits = j;
+      uint32_t version = 0;
+      while (j < s_.size() && j - digits < 6 && std::isdigit(static_cast<unsigned char>(s_[j])))
+        version = version * 10 + static_cast<uint32_t>(s_[j++] - '0');
+      bool active =
+          (j == digits || version <= target_.version) && (!mariadb_only || target_.mariadb);
+      if (active) {
+        // Its content is code for this server: lex on, and drop the closing "*/" later.
+        ++executable_depth_;
+        pos_ = j;
+        return true;
+      }
+    }
+    size_t close = s_.find("*/", i + 2);
+    if (close == std::string_view::npos) {
+      fail(static_cast<uint32_t>(i), "unterminated /* comment");
+      return true;
+    }
+    end = close + 2;
+  } else {
+    return false;
+  }
+  if (end == std::string_view::npos) end = s_.size();
+  comments_.push_back(
+      {static_cast<uint32_t>(i), static_cast<uint32_t>(end), s_.substr(i, end - i)});
+  pos_ = end;
+  return true;
+}
+
+bool Splitter::read_delimiter_command(RawStatement& out) {
+  size_t j = pos_ + 9;  // "delimiter"
+  if (j >= s_.size() || (s_[j] != ' ' && s_[j] != '\t')) return false;
+  while (j < s_.size() && (s_[j] == ' ' || s_[j] == '\t')) ++j;
+  size_t b = j;
+  while (j < s_.size() && !is_space(s_[j])) ++j;
+  if (j == b) {
+    fail(static_cast<uint32_t>(pos_), "DELIMITER needs a delimiter string");
+    return true;
+  }
+  delimiter_ = std::string(s_.substr(b, j - b));
+  out.tokens.push_back({Tok::word, static_cast<uint32_t>(pos_), 9});
+  out.tokens.push_back({Tok::punct, static_cast<uint32_t>(b), static_cast<uint32_t>(j - b)});
+  out.begin = static_cast<uint32_t>(pos_);
+  out.end = out.end_with_delimiter = static_cast<uint32_t>(j);
+  out.delimiter_command = true;
+  size_t eol = s_.find('\n', j);
+  pos_ = eol == std::string_view::npos ? s_.size() : eol + 1;
+  return true;
+}
+
+void Splitter::lex_token(RawStatement& out) {
+  const size_t i = pos_;
+  const char c = s_[i];
+  size_t j = i + 1;
+  Tok kind = Tok::punct;
+  if (c == '\'' || c == '"' || c == '`') {
+    kind = c == '`' ? Tok::ident : Tok::string;
+    for (;;) {
+      if (j >= s_.size()) {
+        fail(static_cast<uint32_t>(i),
+             c == '`' ? "unterminated `quoted` name" : std::string("unterminated ") + c + "string");
+        return;
+      }
+      if (s_[j] == '\\' && c != '`') {
+        j += 2;
+      } else if (s_[j] == c) {
+        if (j + 1 < s_.size() && s_[j + 1] == c) {
+          j += 2;
+        } else {
+          ++j;
+          break;
+        }
+      } else {
+        ++j;
+      }
+    }
+  } else if (std::isdigit(static_cast<unsigned char>(c))) {
+    kind = Tok::number;
+    while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') && !at_delimiter(j)) ++j;
+  } else if (is_word_char(c)) {
+    kind = Tok::word;
+    while (j < s_.size() && is_word_char(s_[j]) && !at_delimiter(j)) ++j;
+  } else if (c == '@') {
+    kind = Tok::variable;
+    if (j < s_.size() && s_[j] == '@') ++j;
+    if (j < s_.size() && (s_[j] == '\'' || s_[j] == '"' || s_[j] == '`')) {
+      char q = s_[j];
+      size_t close = s_.find(q, j + 1);
+      j = close == std::string_view::npos ? s_.size() : close + 1;
+    } else {
+      while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') && !at_delimiter(j)) ++j;
+    }
+  }
+  Token t{kind, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)};
+  pos_ = j;
+  if (out.tokens.empty()) out.begin = t.offset;
+  out.tokens.push_back(t);
+  if (delimiter_ == ";") track_compound(out, t);
+}
+
+// Whether a ';' ends the statement: not inside the BEGIN ... END body of a stored program that
+// was written without a DELIMITER change.
+void Splitter::track_compound(const RawStatement& st, const Token& t) {
+  std::string_view w = token_text(s_, t);
+  const size_t n = st.tokens.size();
+  if (!compound_) {
+    if (t.kind != Tok::word || n > 12) return;
+    std::string_view first = token_text(s_, st.tokens[0]);
+    if (n >= 2 && iequals(first, "create") &&
+        (iequals(w, "trigger") || iequals(w, "procedure") || iequals(w, "function") ||
+         iequals(w, "event"))) {
+      compound_ = true;
+      statement_start_ = false;
+    } else if (n == 3 && iequals(first, "begin") && iequals(w, "atomic")) {
+      compound_ = true;  // MariaDB: BEGIN NOT ATOMIC ... END at the top level
+      depth_ = 1;
+      statement_start_ = true;
+    }
+    return;
+  }
+  const bool start = statement_start_;
+  statement_start_ = false;
+  if (t.kind == Tok::punct) {
+    statement_start_ = w == ";" || w == ":";
+    return;
+  }
+  if (t.kind != Tok::word) return;
+  bool after_end = n >= 2 && st.tokens[n - 2].kind == Tok::word &&
+                   iequals(token_text(s_, st.tokens[n - 2]), "end");
+  if (iequals(w, "begin")) {
+    ++depth_;
+    statement_start_ = true;
+  } else if (iequals(w, "end")) {
+    --depth_;
+  } else if (iequals(w, "case")) {
+    if (!after_end) ++depth_;
+  } else if (start && (iequals(w, "if") || iequals(w, "loop") || iequals(w, "while") ||
+                       iequals(w, "repeat"))) {
+    ++depth_;
+    statement_start_ = iequals(w, "loop") || iequals(w, "repeat");
+  } else if (iequals(w, "then") || iequals(w, "else") || iequals(w, "do") || iequals(w, "row")) {
+    statement_start_ = true;
+  }
+}
+
+bool Splitter::next(RawStatement& out) {
+  out.tokens.clear();
+  out.delimiter_command = false;
+  compound_ = false;
+  depth_ = 0;
+  statement_start_ = true;
+  while (!error_) {
+    while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+    if (pos_ >= s_.size()) {
+      if (executable_depth_ > 0 && !error_)
+        fail(static_cast<uint32_t>(s_.size()), "unterminated /*! executable comment");
+      if (out.tokens.empty() || error_) return false;
+      const Token& last = out.tokens.back();
+      out.end = out.end_with_delimiter = last.offset + last.length;
+      return true;
+    }
+    if (executable_depth_ > 0 && at(pos_, "*/")) {
+      --executable_depth_;
+      pos_ += 2;
+      continue;
+    }
+    if (skip_comment()) continue;
+    if (out.tokens.empty() && (s_[pos_] == 'd' || s_[pos_] == 'D') &&
+        iequals(s_.substr(pos_, 9), "delimiter") && read_delimiter_command(out))
+      return !error_;
+    if (at_delimiter(pos_) && (!compound_ || depth_ <= 0)) {
+      if (out.tokens.empty()) {
+        pos_ += delimiter_.size();
+        continue;
+      }
+      const Token& last = out.tokens.back();
+      out.end = last.offset + last.length;
+      pos_ += delimiter_.size();
+      out.end_with_delimiter = static_cast<uint32_t>(pos_);
+      return true;
+    }
+    lex_token(out);
+  }
+  return false;
+}
+
+}  // namespace migsafe::mysql
