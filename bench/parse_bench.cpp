@@ -2,6 +2,8 @@
 // comparisons against squawk live in scripts/bench.sh.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "migsafe/check.hpp"
@@ -47,6 +49,39 @@ void BM_Parse(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));
 }
 BENCHMARK(BM_Parse)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// The MySQL front end (splitter and parser, statements streamed and dropped) on the file named
+// by MIGSAFE_BENCH_MYSQL_FILE (scripts/bench.sh writes it with scripts/gen_mysql_migration.py);
+// without it, on a built-in mix. bytes_per_second is the front end's parse speed.
+std::string mysql_workload() {
+  if (const char* path = std::getenv("MIGSAFE_BENCH_MYSQL_FILE")) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!s.str().empty()) return s.str();
+  }
+  std::ostringstream s;
+  for (int i = 0; i < 20000; ++i)
+    s << "ALTER TABLE `t" << i % 50 << "` ADD COLUMN `c" << i
+      << "` VARCHAR(64) NOT NULL DEFAULT '', ADD INDEX i" << i << " (c" << i
+      << "), ALGORITHM=INPLACE, LOCK=NONE;\n-- note\nUPDATE t SET a = 'x;y' WHERE id = " << i
+      << ";\nDELIMITER $$\nCREATE TRIGGER g" << i
+      << " BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END$$\nDELIMITER ;\n";
+  return s.str();
+}
+
+void BM_MysqlParse(benchmark::State& state) {
+  auto src = make_source("bench.sql", mysql_workload());
+  size_t statements = 0;
+  for (auto _ : state) {
+    ParsedFile f = parse_mysql_each(Dialect::mysql, *src, [&](Statement&) { ++statements; });
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));
+  state.counters["statements"] =
+      static_cast<double>(statements) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_MysqlParse)->Unit(benchmark::kMillisecond);
 
 void BM_CheckAndReport(benchmark::State& state) {
   auto src = make_source("bench.sql", workload(static_cast<int>(state.range(0))));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks migsafe against squawk (a peer, measured in the same run) on the deterministic
-# workloads of ../shared/bench/gen_pg_migration.py, then runs the Google Benchmark targets.
-# squawk is installed from npm into a temporary folder: a benchmark tool, never a build or
-# test dependency.
+# workloads of ../shared/bench/gen_pg_migration.py; then the MySQL front end's parse speed on a
+# 50 MB file of scripts/gen_mysql_migration.py, against node-sql-parser (a peer MySQL parser,
+# same statements, same run); then the Google Benchmark targets. squawk and node-sql-parser are
+# installed from npm into a temporary folder: benchmark tools, never build or test dependencies.
 #
 #   scripts/bench.sh                 # sizes 5000 20000 100000 200000, 5 runs each (medians)
 #   SIZES="20000" RUNS=9 scripts/bench.sh
@@ -69,6 +70,50 @@ for n in sizes:
     sj, srss = measure([squawk, "--reporter", "json", path])
     print(f"{n:>10} {size:>11} | {mt:>11.3f}s {mj:>11.3f}s {sj:>11.3f}s | {sj / mt:>7.1f}x | "
           f"{mrss / 1024:>11.1f} {srss / 1024:>10.1f} {mrss / srss:>9.2f}")
+PY
+
+echo
+echo "MySQL front end, parse only (splitter + parser, statements streamed), MB/s:"
+NSP_DIR="$WORK/node-sql-parser"
+if [[ ! -d "$NSP_DIR/node_modules/node-sql-parser" ]]; then
+  mkdir -p "$NSP_DIR"
+  (cd "$NSP_DIR" && npm install --silent --no-audit --no-fund node-sql-parser@5 >/dev/null)
+fi
+cat > "$NSP_DIR/parse.js" <<'JS'
+// Times node-sql-parser's MySQL parse of one file (after reading it), as JSON.
+const { Parser } = require('node-sql-parser');
+const text = require('fs').readFileSync(process.argv[2], 'utf8');
+const t0 = process.hrtime.bigint();
+const ast = new Parser().astify(text, { database: 'MySQL' });
+const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+console.log(JSON.stringify({ statements: ast.length, mb_per_s: Buffer.byteLength(text) / 1e6 / secs }));
+JS
+BIG="$WORK/mysql_50mb.sql"
+PLAIN="$WORK/mysql_plain_200kb.sql"
+[[ -f "$BIG" ]] || python3 "$ROOT/scripts/gen_mysql_migration.py" -b 50000000 -s 42 -o "$BIG"
+[[ -f "$PLAIN" ]] || python3 "$ROOT/scripts/gen_mysql_migration.py" --plain -b 200000 -s 42 -o "$PLAIN"
+python3 - "$BUILD_DIR/bench/migsafe_bench" "$NSP_DIR/parse.js" "$BIG" "$PLAIN" <<'PY'
+import json, os, subprocess, sys
+bench, peer, big, plain = sys.argv[1:5]
+
+def ours(path):
+    out = subprocess.run([bench, "--benchmark_filter=BM_MysqlParse", "--benchmark_format=json",
+                          "--benchmark_min_time=1"], env={**os.environ, "MIGSAFE_BENCH_MYSQL_FILE": path},
+                         capture_output=True, text=True, check=True).stdout
+    b = json.loads(out)["benchmarks"][0]
+    return b["bytes_per_second"] / 1e6, int(b["statements"])
+
+def theirs(path):
+    r = json.loads(subprocess.run(["node", peer, path], capture_output=True, text=True, check=True).stdout)
+    return r["mb_per_s"], r["statements"]
+
+big_speed, big_n = ours(big)
+print(f"  migsafe, {os.path.getsize(big) / 1e6:.0f} MB with DELIMITER blocks and executable comments: "
+      f"{big_speed:.1f} MB/s ({big_n} statements)")
+m, mn = ours(plain)
+p, pn = theirs(plain)
+print(f"  {os.path.getsize(plain) / 1e3:.0f} kB of plain statements: migsafe {m:.1f} MB/s ({mn} statements), "
+      f"node-sql-parser {p:.2f} MB/s ({pn} statements): {m / p:.0f}x")
 PY
 
 if [[ -x "$BUILD_DIR/bench/migsafe_bench" ]]; then

@@ -45,7 +45,16 @@ INSTANTIATE_TEST_SUITE_P(
         Golden{"unsafe-pg11.txt",
                {"check", "--color", "never", "--target-version", "11",
                 "fixtures/postgres/unsafe/004_archive.sql"},
-               1}),
+               1},
+        Golden{"mysql-unsafe.txt",
+               {"check", "--color", "never", "--dialect", "mysql", "fixtures/mysql/unsafe"},
+               1},
+        Golden{"mariadb-unsafe.txt",
+               {"check", "--color", "never", "--dialect", "mariadb", "fixtures/mysql/unsafe"},
+               1},
+        Golden{"mysql-safe.txt",
+               {"check", "--color", "never", "--dialect", "mysql", "fixtures/mysql/safe"},
+               0}),
     [](const auto& info) {
       std::string n = info.param.name;
       for (char& c : n)

@@ -315,6 +315,38 @@ TEST(MysqlRules, DdlCommitsTheTransactionItRunsIn) {
   EXPECT_EQ(test::count_rule(r, "ddl-in-transaction"), 1u);
 }
 
+TEST(MysqlRules, SuppressionsWorkInHashComments) {
+  const std::string setup = "CREATE TABLE users (id BIGINT PRIMARY KEY, age INT);";
+  auto flagged = test::check_mysql({setup, "ALTER TABLE users MODIFY age BIGINT;"});
+  EXPECT_TRUE(test::has_rule(flagged, "change-column-type"));
+  auto hushed = test::check_mysql({setup,
+                                   "# migsafe:ignore change-column-type the table holds ten rows\n"
+                                   "ALTER TABLE users MODIFY age BIGINT;"});
+  EXPECT_FALSE(test::has_rule(hushed, "change-column-type"));
+  EXPECT_FALSE(test::has_rule(hushed, "suppression-unused"));
+}
+
+TEST(MysqlRules, OnlyThisSessionsSettingsCount) {
+  const std::string setup =
+      "CREATE TABLE users (id BIGINT PRIMARY KEY);\n"
+      "CREATE TABLE orders (id BIGINT PRIMARY KEY, user_id BIGINT, KEY o_u (user_id));";
+  const std::string fk = "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);";
+  EXPECT_TRUE(
+      test::has_rule(test::check_mysql({setup, "SET GLOBAL foreign_key_checks = 0;\n" + fk}),
+                     "add-foreign-key-with-checks"));
+  EXPECT_FALSE(
+      test::has_rule(test::check_mysql({setup, "SET @@session.foreign_key_checks = OFF;\n" + fk}),
+                     "add-foreign-key-with-checks"));
+  // A lock_wait_timeout of a year is the default, not a protection.
+  const std::string alter = "ALTER TABLE users ADD COLUMN a INT, ALGORITHM=INSTANT;";
+  EXPECT_TRUE(
+      test::has_rule(test::check_mysql({setup, "SET lock_wait_timeout = 31536000;\n" + alter}),
+                     "missing-lock-wait-timeout"));
+  EXPECT_FALSE(
+      test::has_rule(test::check_mysql({setup, "SET SESSION lock_wait_timeout = 3;\n" + alter}),
+                     "missing-lock-wait-timeout"));
+}
+
 // ---- the corpus ----
 TEST(MysqlCorpus, EveryFileParsesWithoutACrash) {
   if (!test::shared_dir_available())
@@ -363,6 +395,23 @@ TEST(MysqlCorpus, EveryFileParsesWithoutACrash) {
             << syntax_errors << " syntax errors\n";
   for (const auto& [w, n] : other_by_word) std::cout << "  other: " << w << " " << n << "\n";
   EXPECT_GE(parsed, 99.0);
+
+  // The whole pipeline, project by project (each folder is one migration set), for both
+  // servers: no crash, and the findings per rule printed so noise stays visible.
+  for (Dialect d : {Dialect::mysql, Dialect::mariadb}) {
+    CheckOptions opt;
+    opt.dialect = d;
+    opt.version = default_target_version(d);
+    std::map<std::string, size_t> per_rule;
+    for (const auto& project : fs::directory_iterator(root)) {
+      if (!project.is_directory()) continue;
+      CheckResult r = check_paths({project.path().string()}, test::mysql_packs(), opt);
+      for (const auto& f : r.findings) ++per_rule[f.rule_id];
+    }
+    std::cout << dialect_name(d) << " findings per rule:";
+    for (const auto& [id, n] : per_rule) std::cout << " " << id << "=" << n;
+    std::cout << "\n";
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "helpers.hpp"
+#include "migsafe/effects.hpp"
 
 namespace migsafe {
 namespace {
@@ -84,6 +85,108 @@ TEST(Robustness, RandomTokenSoupNeverCrashes) {
     }
     SourceSet set{make_source("fuzz.sql", sql)};
     CheckResult r = check_sets({set}, test::shipped_postgres_packs(), CheckOptions{});
+    for (const auto& f : r.findings) {
+      ASSERT_GT(f.at.line, 0u) << sql;
+      ASSERT_LE(f.statement.end, sql.size()) << sql;
+    }
+    for (const auto& p : r.problems) ASSERT_GT(p.pos.line, 0u) << p.message << "\n" << sql;
+  }
+}
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// The same for the MySQL front end, whose lexer and parser are migsafe's own: DELIMITER
+// changes, executable comments, backslash escapes and stored-program blocks in any order.
+TEST(Robustness, MysqlTokenSoupNeverCrashes) {
+  static const char* kTokens[] = {"ALTER",
+                                  "TABLE",
+                                  "t",
+                                  "`t`",
+                                  "(",
+                                  ")",
+                                  ";",
+                                  "'",
+                                  "\"",
+                                  "`",
+                                  "\\",
+                                  "\n",
+                                  "ADD",
+                                  "COLUMN",
+                                  "MODIFY",
+                                  "CHANGE",
+                                  "DROP",
+                                  "PRIMARY",
+                                  "KEY",
+                                  "INDEX",
+                                  "FULLTEXT",
+                                  "FOREIGN",
+                                  "REFERENCES",
+                                  "ALGORITHM=INPLACE",
+                                  "LOCK=NONE",
+                                  ",",
+                                  "INT",
+                                  "VARCHAR(64)",
+                                  "NOT",
+                                  "NULL",
+                                  "DEFAULT",
+                                  "AUTO_INCREMENT",
+                                  "AS",
+                                  "STORED",
+                                  "FIRST",
+                                  "AFTER",
+                                  "DELIMITER",
+                                  "$$",
+                                  "//",
+                                  "BEGIN",
+                                  "END",
+                                  "IF",
+                                  "CASE",
+                                  "CREATE",
+                                  "TRIGGER",
+                                  "FOR",
+                                  "EACH",
+                                  "ROW",
+                                  "/*!80000",
+                                  "/*M!100500",
+                                  "/*",
+                                  "*/",
+                                  "#",
+                                  "-- ",
+                                  "--",
+                                  "SET",
+                                  "foreign_key_checks",
+                                  "=",
+                                  "0",
+                                  "@@session.x",
+                                  "@v",
+                                  "UPDATE",
+                                  "WHERE",
+                                  "PARTITION",
+                                  "CONVERT",
+                                  "TO",
+                                  "CHARACTER",
+                                  "ü",
+                                  "\t",
+                                  "0x1F",
+                                  "X'AB'"};
+  std::mt19937 rng(20261127);
+  std::uniform_int_distribution<size_t> pick(0, std::size(kTokens) - 1);
+  std::uniform_int_distribution<int> length(1, 120);
+  CheckOptions opt;
+  opt.dialect = Dialect::mariadb;
+  opt.version = default_target_version(Dialect::mariadb);
+  for (int i = 0; i < 600; ++i) {
+    std::string sql;
+    for (int n = length(rng); n > 0; --n) {
+      sql += kTokens[pick(rng)];
+      sql += ' ';
+    }
+    SourceSet set{make_source("fuzz.sql", sql)};
+    CheckResult r = check_sets({set}, test::mysql_packs(), opt);
     for (const auto& f : r.findings) {
       ASSERT_GT(f.at.line, 0u) << sql;
       ASSERT_LE(f.statement.end, sql.size()) << sql;

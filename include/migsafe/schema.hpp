@@ -12,11 +12,16 @@
 
 namespace migsafe {
 
+// MySQL character sets as a one-byte id, so a model of thousands of columns stays small.
+// 0: not given (inherited); an unknown name gets its own id shared by all unknown names.
+uint8_t charset_id(std::string_view name);
+std::string_view charset_name(uint8_t id);  // "" for 0
+
 struct ColumnInfo {
   std::string name;
   TypeRef type;
   bool not_null = false;
-  std::string charset;  // MySQL: the column's own CHARACTER SET; empty = the table's
+  uint8_t charset = 0;  // MySQL: the column's own CHARACTER SET (charset_id); 0 = the table's
   Generated generated = Generated::none;
 };
 
@@ -60,7 +65,7 @@ struct TableInfo {
   std::vector<ConstraintInfo> constraints;
   TableOrigin origin;
   bool partitioned = false;
-  std::string charset;  // MySQL: the table's default CHARACTER SET; empty = the server's
+  uint8_t charset = 0;  // MySQL: the table's default CHARACTER SET (charset_id); 0 = the server's
   std::optional<TableStats> stats;  // known only from a snapshot
 
   const ColumnInfo* column(std::string_view n) const;

@@ -335,8 +335,8 @@ struct Classified {
 };
 
 std::string charset_of(const ColumnInfo* c, const TableInfo* t) {
-  if (c && !c->charset.empty()) return c->charset;
-  if (t && !t->charset.empty()) return t->charset;
+  if (c && c->charset) return std::string(charset_name(c->charset));
+  if (t && t->charset) return std::string(charset_name(t->charset));
   return "utf8mb4";
 }
 
@@ -363,7 +363,8 @@ std::vector<Classified> classify_modify(Server s, const ColumnInfo* old, const T
   const TypeRef& a = old->type;
   const TypeRef& b = n.type;
   std::string old_cs = charset_of(old, t);
-  std::string new_cs = n.charset.empty() ? old_cs : n.charset;
+  std::string new_cs =
+      n.charset.empty() ? old_cs : std::string(charset_name(charset_id(n.charset)));
   if (a.name != b.name || a.mods != b.mods) {
     if (is_varchar(a) && is_varchar(b) && a.name == b.name && b.mods[0] >= a.mods[0] &&
         old_cs == new_cs) {

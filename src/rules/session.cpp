@@ -112,9 +112,11 @@ void SessionState::record(const Operation& op, const Effect& e) {
     not_valid_.insert(table_key(e.table) + "/" + op.constraint->name);
   bool all = op.object == "all";
   if (e.implicit_commit && explicit_open_) implicit_commit_ = true;
-  if (op.kind == OpKind::set_setting && op.object == "foreign_key_checks")
+  // MySQL: SET GLOBAL changes new sessions, not this one.
+  const bool this_session = op.detail != "global";
+  if (op.kind == OpKind::set_setting && op.object == "foreign_key_checks" && this_session)
     foreign_keys_off_ = op.value == "0" || op.value == "off" || op.value == "false";
-  if (op.kind == OpKind::set_setting && op.object == "lock_wait_timeout") {
+  if (op.kind == OpKind::set_setting && op.object == "lock_wait_timeout" && this_session) {
     // The server default is a year (MySQL) or a day (MariaDB): only a short wait protects.
     long secs = std::strtol(op.value.c_str(), nullptr, 10);
     session_lock_timeout_ = op.value != "default" && secs > 0 && secs <= 3600;

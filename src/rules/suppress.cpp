@@ -29,6 +29,8 @@ std::optional<Suppression> parse(const Comment& c) {
   std::string_view body = c.text;
   if (body.starts_with("--"))
     body.remove_prefix(2);
+  else if (body.starts_with("#"))  // MySQL
+    body.remove_prefix(1);
   else if (body.starts_with("/*"))
     body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
   body = trim(body);

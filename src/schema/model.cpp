@@ -6,6 +6,26 @@
 namespace migsafe {
 
 namespace {
+// Index = id; id 0 is "not given", the last entry stands for every name not listed.
+constexpr std::string_view kCharsets[] = {
+    "",        "utf8mb4", "utf8mb3", "latin1", "ascii",  "binary",  "ucs2",
+    "utf16",   "utf16le", "utf32",   "latin2", "cp1250", "cp1251",  "gbk",
+    "big5",    "sjis",    "ujis",    "euckr",  "gb2312", "gb18030", "cp932",
+    "eucjpms", "koi8r",   "greek",   "hebrew", "latin5", "latin7",  "other"};
+}  // namespace
+
+uint8_t charset_id(std::string_view name) {
+  if (name == "utf8") name = "utf8mb3";
+  for (size_t i = 0; i + 1 < std::size(kCharsets); ++i)
+    if (kCharsets[i] == name) return static_cast<uint8_t>(i);
+  return static_cast<uint8_t>(std::size(kCharsets) - 1);
+}
+
+std::string_view charset_name(uint8_t id) {
+  return id < std::size(kCharsets) ? kCharsets[id] : kCharsets[std::size(kCharsets) - 1];
+}
+
+namespace {
 
 // Small tables (nearly all) are searched linearly; past this many entries a table keeps
 // positions by name, so a migration that alters one table thousands of times stays linear
@@ -163,7 +183,7 @@ namespace {
 
 ColumnInfo column_info(const ColumnSpec& c) {
   return {c.name, c.type, c.not_null || c.primary_key || c.generated == Generated::identity,
-          c.charset, c.generated};
+          charset_id(c.charset), c.generated};
 }
 
 std::string default_index_name(const TableInfo& t, const std::vector<std::string>& cols,
@@ -264,7 +284,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       nt.name = op.table;
       nt.origin = {file, tx};
       nt.partitioned = op.partitioned;
-      if (op.kind == OpKind::create_table) nt.charset = op.value;
+      if (op.kind == OpKind::create_table) nt.charset = charset_id(op.value);
       for (const auto& c : op.columns) nt.add_column(column_info(c));
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
@@ -295,7 +315,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (ColumnInfo* c = tt.column(op.column))
         c->type = *op.new_type;
       else
-        tt.add_column({op.column, *op.new_type, false, "", Generated::none});
+        tt.add_column({op.column, *op.new_type, false, 0, Generated::none});
       return;
     }
     case OpKind::modify_column: {
@@ -303,7 +323,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       TableInfo& tt = ensure_table();
       ColumnInfo c = column_info(*op.column_spec);
       if (ColumnInfo* existing = tt.column(op.column)) {
-        if (c.charset.empty() && op.column_spec->type.name == existing->type.name)
+        if (c.charset == 0 && op.column_spec->type.name == existing->type.name)
           c.charset = existing->charset;
         *existing = std::move(c);
       } else {
@@ -313,12 +333,12 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     }
     case OpKind::convert_charset:
       if (t) {
-        t->charset = op.value;
-        for (auto& c : t->columns) c.charset.clear();
+        t->charset = charset_id(op.value);
+        for (auto& c : t->columns) c.charset = 0;
       }
       return;
     case OpKind::table_options:
-      if (t && op.detail == "CHARACTER SET") t->charset = op.value;
+      if (t && op.detail == "CHARACTER SET") t->charset = charset_id(op.value);
       return;
     case OpKind::set_not_null:
     case OpKind::drop_not_null: {
