@@ -147,3 +147,43 @@ TEST(MysqlEffects, SameAlterFlaggedOnOldServersOnly) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(MysqlEffects, ExplicitClausesAreHonoured) {
+  // MySQL: an explicit INPLACE makes an INSTANT-capable ADD COLUMN rebuild the table; MariaDB
+  // reads INPLACE as "this or better" and stays INSTANT.
+  EXPECT_EQ(algo("ALTER TABLE users ADD COLUMN c INT, ALGORITHM=INPLACE;", Dialect::mysql, "8.0"),
+            Algorithm::rebuild);
+  EXPECT_EQ(
+      algo("ALTER TABLE users ADD COLUMN c INT, ALGORITHM=INPLACE;", Dialect::mariadb, "10.11"),
+      Algorithm::instant);
+  // COPY copies and blocks writes (MariaDB 11.4 copies online unless LOCK= says otherwise).
+  Predicted copy =
+      predict(kUsers, "ALTER TABLE users ADD INDEX ua (a), ALGORITHM=COPY;", Dialect::mysql, "8.0");
+  EXPECT_EQ(copy.algorithm, Algorithm::copy);
+  EXPECT_EQ(copy.lock, DdlLock::shared);
+  EXPECT_EQ(predict(kUsers, "ALTER TABLE users ADD INDEX ua (a), ALGORITHM=COPY;", Dialect::mariadb,
+                    "11.4")
+                .lock,
+            DdlLock::none);
+  EXPECT_EQ(
+      predict(kUsers, "ALTER TABLE users ADD INDEX ua (a), LOCK=EXCLUSIVE;", Dialect::mysql, "8.0")
+          .lock,
+      DdlLock::exclusive);
+  // The findings: the request is what is flagged, once, and the suggestion is the cheapest
+  // clause the change needs by itself.
+  auto r = test::check_mysql({kUsers, "ALTER TABLE users ADD COLUMN c INT, ALGORITHM=COPY;"});
+  ASSERT_TRUE(test::has_rule(r, "algorithm-copy-requested"));
+  EXPECT_FALSE(test::has_rule(r, "table-copy"));
+  EXPECT_NE(test::find_finding(r, "algorithm-copy-requested")->instead.find("ALGORITHM=INSTANT"),
+            std::string::npos);
+  // COPY with LOCK=NONE is refused by MySQL.
+  EXPECT_TRUE(test::has_rule(
+      test::check_mysql({kUsers, "ALTER TABLE users ADD COLUMN c INT, ALGORITHM=COPY, LOCK=NONE;"}),
+      "algorithm-not-supported"));
+}
+
+}  // namespace
+}  // namespace migsafe

@@ -243,6 +243,9 @@ struct TwinCase {
   std::string rule;
   Dialect flavor;
 };
+void PrintTo(const TwinCase& c, std::ostream* os) {
+  *os << c.rule << " on " << dialect_name(c.flavor);
+}
 
 std::vector<TwinCase> twin_cases() {
   std::vector<TwinCase> out;

@@ -661,6 +661,28 @@ void data_effects(const Operation& op, const ColumnInfo* old, Effect& e) {
   }
 }
 
+// An explicit clause the server can honour changes what it does: COPY copies, LOCK=SHARED or
+// EXCLUSIVE block more, and on MySQL an explicit INPLACE turns an INSTANT change into an
+// in-place one (MariaDB reads a requested algorithm as "this or better").
+void honour_clauses(Server s, const Operation& op, TargetVersion v, Effect& e) {
+  if (e.algorithm == Algorithm::none) return;
+  if (op.algorithm == "COPY") {
+    e.algorithm = Algorithm::copy;
+    // MariaDB 11.4 copies with concurrent writes unless LOCK= says otherwise.
+    if (!(s == Server::mariadb && version_number(v) >= 110400))
+      e.min_lock = std::max(e.min_lock, DdlLock::shared);
+    e.reason = "ALGORITHM=COPY was requested";
+  } else if (s == Server::mysql && op.algorithm == "INPLACE" && e.algorithm == Algorithm::instant) {
+    bool layout = op.kind == OpKind::add_column || op.kind == OpKind::drop_column;
+    e.algorithm = layout ? Algorithm::rebuild : Algorithm::inplace;
+    e.reason = layout ? "ALGORITHM=INPLACE was requested where INSTANT was possible: MySQL "
+                        "rebuilds the table"
+                      : "ALGORITHM=INPLACE was requested where INSTANT was possible";
+  }
+  if (op.lock_clause == "SHARED") e.min_lock = std::max(e.min_lock, DdlLock::shared);
+  if (op.lock_clause == "EXCLUSIVE") e.min_lock = DdlLock::exclusive;
+}
+
 }  // namespace
 
 StatementDdl combine_ddl(const std::vector<Effect>& effects) {
@@ -693,6 +715,7 @@ Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& sche
                     c.change == Change::add_fulltext || c.change == Change::add_fulltext_first ||
                     c.change == Change::add_spatial || c.change == Change::add_primary_key;
   }
+  honour_clauses(s, op, v, e);
   e.rewrite = e.algorithm == Algorithm::rebuild || e.algorithm == Algorithm::copy;
   e.scan = e.rewrite || e.index_build;
   e.hold = e.rewrite ? Hold::rewrite : (e.index_build ? Hold::index_build : Hold::brief);

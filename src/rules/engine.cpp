@@ -128,8 +128,15 @@ class Analyzer {
     session_->begin_statement(st);
     statement_ddl_ = {};
     if (opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) {
+      // What the statement needs by itself, without its ALGORITHM= / LOCK= clauses: the
+      // cheapest clause to suggest, and whether it runs online as written.
       std::vector<Effect> effects;
-      for (const Operation& op : st.ops) effects.push_back(effect_of(op));
+      for (const Operation& op : st.ops) {
+        Operation bare = op;
+        bare.algorithm.clear();
+        bare.lock_clause.clear();
+        effects.push_back(effect_of(bare));
+      }
       statement_ddl_ = combine_ddl(effects);
     }
     for (size_t k = 0; k < st.ops.size(); ++k) {
