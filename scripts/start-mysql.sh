@@ -6,6 +6,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+mkdir -p "$BUILD_DIR"
+BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"  # the server needs absolute paths
 PORT="${MYSQL_TEST_PORT:-33069}"
 mkdir -p "$BUILD_DIR"
 # As root the server runs as the mysql account; when that account cannot reach the build

@@ -3,6 +3,8 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+mkdir -p "$BUILD_DIR"
+BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"  # the server needs absolute paths
 BASE="$BUILD_DIR"
 [[ -f "$BUILD_DIR/mysql-location" ]] && BASE="$(cat "$BUILD_DIR/mysql-location")"
 SOCK="$BASE/mysql-run/mysqld.sock"
