@@ -91,6 +91,7 @@ struct ColumnSpec {
   std::string collation;
   std::string charset;   // MySQL: CHARACTER SET of the column, lower-case; empty = the table's
   std::string position;  // MySQL: "first" or the column named by AFTER; empty = last
+  bool explicit_null = false;  // NULL was written: a MODIFY that drops NOT NULL means it
 };
 
 enum class ConstraintKind { check, foreign_key, unique, primary_key, exclusion, not_null, other };

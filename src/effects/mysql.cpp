@@ -34,7 +34,8 @@ enum class Change : uint8_t {
   enum_append,
   column_charset,
   null_to_not_null,
-  not_null_to_null,
+  not_null_to_null,  // NOT NULL left out of the new definition
+  null_allowed,      // NULL written on purpose
   same_definition,
   set_default,
   add_index,
@@ -91,6 +92,7 @@ constexpr std::string_view kChangeNames[] = {
     "column_charset",
     "null_to_not_null",
     "not_null_to_null",
+    "null_allowed",
     "same_definition",
     "set_default",
     "add_index",
@@ -202,6 +204,8 @@ constexpr Row kRows[] = {
     {C::null_to_not_null, Ma, 100300, A::rebuild, L::none},
     {C::not_null_to_null, My, 50700, A::rebuild, L::none},
     {C::not_null_to_null, Ma, 100300, A::rebuild, L::none},
+    {C::null_allowed, My, 50700, A::rebuild, L::none},
+    {C::null_allowed, Ma, 100300, A::rebuild, L::none},
     {C::same_definition, My, 50700, A::instant, L::none},
     {C::same_definition, Ma, 100300, A::instant, L::none},
     {C::set_default, My, 50700, A::inplace, L::none},
@@ -400,7 +404,8 @@ std::vector<Classified> classify_modify(Server s, const ColumnInfo* old, const T
     out.push_back({Change::null_to_not_null,
                    "NULL to NOT NULL rebuilds the table and fails if a row holds NULL"});
   if (old->not_null && !n.not_null)
-    out.push_back({Change::not_null_to_null, "NOT NULL to NULL rebuilds the table"});
+    out.push_back({n.explicit_null ? Change::null_allowed : Change::not_null_to_null,
+                   "NOT NULL to NULL rebuilds the table"});
   if ((old->generated == Generated::stored) != (n.generated == Generated::stored))
     out.push_back({Change::type_change, "a stored generated column changes"});
   if (out.empty()) out.push_back({Change::same_definition, "the definition is unchanged"});

@@ -275,9 +275,12 @@ class Parser {
     t.name = n;
     if (punct("(")) {
       bool members = n == "enum" || n == "set";
+      // Members matter as a list (appending is in place, inserting is not): they are kept in
+      // the type's name, spaced the same whatever the file's layout.
+      std::string list;
       while (!at_end() && !is_punct(")")) {
         if (members && t_[i_].kind == Tok::string)
-          t.mods.push_back(0), ++i_;
+          list += (list.empty() ? "" : ",") + std::string(text(t_[i_++]));
         else if (t_[i_].kind == Tok::number)
           t.mods.push_back(std::strtoll(std::string(text(t_[i_++])).c_str(), nullptr, 10));
         else if (!punct(","))
@@ -285,12 +288,8 @@ class Parser {
       }
       expect_punct(")");
       if (members) {
-        // Members matter as a list (appending is in place, inserting is not): keep them.
-        size_t close = i_ - 1, k = close;
-        while (k > 0 && !(t_[k].kind == Tok::punct && text(t_[k]) == "(")) --k;
         t.mods.clear();
-        std::string list(s_.substr(t_[k].offset, t_[close].offset + 1 - t_[k].offset));
-        t.name += list;
+        t.name += "(" + list + ")";
       }
     }
     if (is_integer_type(t.name)) t.mods.clear();  // display width, not storage
@@ -325,6 +324,7 @@ class Parser {
         c.not_null = true;
       } else if (word("null")) {
         c.not_null = false;
+        c.explicit_null = true;
       } else if (word("default")) {
         c.default_expr = default_value();
       } else if (word("auto_increment")) {
