@@ -318,6 +318,42 @@ TEST(MysqlRules, DdlCommitsTheTransactionItRunsIn) {
   EXPECT_EQ(test::count_rule(r, "ddl-in-transaction"), 1u);
 }
 
+TEST(MysqlRules, CalledProceduresAreCheckedStatementByStatement) {
+  const std::string setup = "CREATE TABLE users (id BIGINT PRIMARY KEY, age INT, n INT);";
+  const std::string proc =
+      "CREATE PROCEDURE widen_age()\n"
+      "BEGIN\n"
+      "  DECLARE done INT;\n"
+      "  SELECT COUNT(*) INTO done FROM information_schema.columns WHERE column_name = 'age';\n"
+      "  IF done = 1 THEN\n"
+      "    ALTER TABLE users MODIFY age BIGINT;\n"
+      "  ELSE\n"
+      "    UPDATE users SET n = CASE WHEN age > 1 THEN 1 ELSE 2 END;\n"
+      "  END IF;\n"
+      "END;\n";
+  // Created only: nothing runs, nothing is reported.
+  auto created = test::check_mysql({setup, proc});
+  EXPECT_FALSE(test::has_rule(created, "change-column-type"));
+  // Called: the statements inside IF / ELSE are checked where they are written.
+  auto called = test::check_mysql({setup, proc + "CALL widen_age();\n"});
+  const Finding* f = test::find_finding(called, "change-column-type");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->at.line, 6u);
+  const Finding* u = test::find_finding(called, "update-without-where");
+  ASSERT_NE(u, nullptr);  // the CASE expression did not hide the UPDATE
+  EXPECT_EQ(u->at.line, 8u);
+  // A procedure's statements are not one transaction in MySQL.
+  EXPECT_FALSE(test::has_rule(called, "ddl-in-transaction"));
+  // The same with DELIMITER, and a join-restricted UPDATE is not "every row".
+  auto delimited =
+      test::check_mysql({setup,
+                         "DELIMITER //\nCREATE PROCEDURE p() BEGIN\n"
+                         "  UPDATE users u JOIN users v ON u.id = v.n SET u.n = 1;\n"
+                         "  ALTER TABLE users DROP COLUMN n;\nEND //\nDELIMITER ;\nCALL p();\n"});
+  EXPECT_TRUE(test::has_rule(delimited, "drop-column"));
+  EXPECT_FALSE(test::has_rule(delimited, "update-without-where"));
+}
+
 TEST(MysqlRules, SuppressionsWorkInHashComments) {
   const std::string setup = "CREATE TABLE users (id BIGINT PRIMARY KEY, age INT);";
   auto flagged = test::check_mysql({setup, "ALTER TABLE users MODIFY age BIGINT;"});

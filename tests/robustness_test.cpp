@@ -172,7 +172,19 @@ TEST(Robustness, MysqlTokenSoupNeverCrashes) {
                                   "ü",
                                   "\t",
                                   "0x1F",
-                                  "X'AB'"};
+                                  "X'AB'",
+                                  "PROCEDURE",
+                                  "p()",
+                                  "CALL",
+                                  "p",
+                                  "THEN",
+                                  "ELSE",
+                                  "WHILE",
+                                  "DO",
+                                  "LOOP",
+                                  "REPEAT",
+                                  "DECLARE",
+                                  "l:"};
   std::mt19937 rng(20261127);
   std::uniform_int_distribution<size_t> pick(0, std::size(kTokens) - 1);
   std::uniform_int_distribution<int> length(1, 120);
@@ -185,6 +197,9 @@ TEST(Robustness, MysqlTokenSoupNeverCrashes) {
       sql += kTokens[pick(rng)];
       sql += ' ';
     }
+    // Every other input is the body of a procedure that is then called, so the body walker
+    // sees the soup too.
+    if (i % 2) sql = "CREATE PROCEDURE p() BEGIN " + sql + " END;\nCALL p();\n";
     SourceSet set{make_source("fuzz.sql", sql)};
     CheckResult r = check_sets({set}, test::mysql_packs(), opt);
     for (const auto& f : r.findings) {

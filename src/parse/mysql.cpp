@@ -64,11 +64,36 @@ bool is_integer_type(std::string_view t) {
   return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "bigint";
 }
 
-// Words that end a column's attributes inside an ALTER specification or CREATE TABLE element.
+// What a CREATE PROCEDURE needs to keep its body for later: the file and the server.
+struct BodyContext {
+  const SourceText* src;
+  mysql::ServerTarget target;
+};
+
+std::vector<Statement> body_statements(const BodyContext& ctx, uint32_t begin, uint32_t end);
+
+// The statements of a stored procedure, found when a later CALL runs it: the leaf statements
+// of its BEGIN ... END block, inside IF / CASE / WHILE / LOOP / REPEAT. Parsed on first use.
+class ProcedureBody : public RoutineBody {
+ public:
+  ProcedureBody(BodyContext ctx, uint32_t begin, uint32_t end)
+      : ctx_(ctx), begin_(begin), end_(end) {}
+  const std::vector<Statement>& statements() const override {
+    if (!parsed_) parsed_ = body_statements(ctx_, begin_, end_);
+    return *parsed_;
+  }
+
+ private:
+  BodyContext ctx_;
+  uint32_t begin_, end_;
+  mutable std::optional<std::vector<Statement>> parsed_;
+};
+
 class Parser {
  public:
-  Parser(std::string_view text, const std::vector<Token>& toks, Statement& st)
-      : s_(text), t_(toks), st_(st) {}
+  Parser(std::string_view text, const std::vector<Token>& toks, Statement& st,
+         const BodyContext* body = nullptr)
+      : s_(text), t_(toks), st_(st), body_(body) {}
 
   void parse() {
     if (t_.empty()) return;
@@ -89,6 +114,7 @@ class Parser {
     if (word("savepoint") || word("release")) return simple(OpKind::savepoint);
     if (word("lock")) return lock_tables();
     if (word("analyze")) return simple(OpKind::analyze);
+    if (word("call")) return call();
     if (word("select") || word("with") || is_punct("(")) return simple(OpKind::select);
     simple(OpKind::other);
   }
@@ -887,13 +913,54 @@ class Parser {
     for (size_t k = i_; k < t_.size() && k < i_ + 12; ++k) {
       if (is_at(k, "view")) return simple(OpKind::create_view);
       if (is_at(k, "trigger")) return simple(OpKind::create_trigger);
-      if (is_at(k, "procedure") || is_at(k, "function") || is_at(k, "event"))
-        return simple(OpKind::create_function);
+      if (is_at(k, "procedure")) {
+        i_ = k + 1;
+        return create_procedure();
+      }
+      if (is_at(k, "function") || is_at(k, "event")) return simple(OpKind::create_function);
       if (is_at(k, "database") || is_at(k, "schema") || is_at(k, "user") || is_at(k, "role") ||
           is_at(k, "sequence") || is_at(k, "server") || is_at(k, "tablespace"))
         return simple(OpKind::other);
     }
     simple(OpKind::other);
+  }
+
+  void create_procedure() {
+    Operation o = op(OpKind::create_function, st_.span.begin);
+    if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+    o.object = qualified().name;
+    o.detail = "procedure";
+    if (is_punct("(")) skip_group();
+    for (;;) {  // characteristics
+      if (word("comment")) {
+        if (!at_end()) ++i_;
+      } else if (word("language")) {
+        word("sql");
+      } else if (word("not")) {
+        expect("deterministic");
+      } else if (word("deterministic")) {
+      } else if (word("contains") || word("no")) {
+        expect("sql");
+      } else if (word("reads") || word("modifies")) {
+        expect("sql");
+        expect("data");
+      } else if (is("sql") && is_at(i_ + 1, "security")) {
+        i_ += 2;
+        if (!at_end()) ++i_;
+      } else {
+        break;
+      }
+    }
+    if (at_end()) error("expected the procedure's body");
+    if (body_) o.body = std::make_shared<ProcedureBody>(*body_, t_[i_].offset, st_.span.end);
+    st_.ops.push_back(std::move(o));
+  }
+
+  void call() {
+    Operation o = op(OpKind::other, st_.span.begin);
+    o.detail = "CALL";
+    o.calls.push_back(qualified().name);
+    st_.ops.push_back(std::move(o));
   }
 
   void create_table(bool temporary) {
@@ -1100,7 +1167,8 @@ class Parser {
     word("ignore");
     Operation o = op(OpKind::update, st_.span.begin);
     o.table = qualified();
-    o.has_where = top_level_word("where");
+    // A multi-table UPDATE restricts its rows with the join's ON as much as with WHERE.
+    o.has_where = top_level_word("where") || (top_level_word("join") && top_level_word("on"));
     st_.ops.push_back(std::move(o));
   }
 
@@ -1116,7 +1184,7 @@ class Parser {
     } else {
       o.table = qualified();
     }
-    o.has_where = top_level_word("where");
+    o.has_where = top_level_word("where") || (top_level_word("join") && top_level_word("on"));
     st_.ops.push_back(std::move(o));
   }
 
@@ -1187,9 +1255,75 @@ class Parser {
   std::string_view s_;
   const std::vector<Token>& t_;
   Statement& st_;
+  const BodyContext* body_;
   size_t i_ = 0;
   std::vector<IndexSpec> pending_indexes_;
 };
+
+// Where the leaf statement of a piece of a compound body starts: past labels and the control
+// flow that leads to it (BEGIN, ELSE, LOOP, REPEAT, IF ... THEN, WHILE ... DO, WHEN ... THEN).
+// A CASE or IF inside an expression is left alone: only words at a statement's start count.
+size_t leaf_start(std::string_view text, const std::vector<Token>& t) {
+  auto word_at = [&](size_t k, std::string_view w) {
+    return k < t.size() && t[k].kind == Tok::word && iequals(mysql::token_text(text, t[k]), w);
+  };
+  auto past = [&](size_t k, std::string_view w) {  // past the first top-level w from k
+    int depth = 0;
+    for (size_t j = k; j < t.size(); ++j) {
+      std::string_view x = mysql::token_text(text, t[j]);
+      if (t[j].kind == Tok::punct && x == "(") ++depth;
+      if (t[j].kind == Tok::punct && x == ")") --depth;
+      if (depth == 0 && t[j].kind == Tok::word && iequals(x, w)) return j + 1;
+    }
+    return t.size();
+  };
+  size_t k = 0;
+  for (size_t guard = 0; guard < t.size() && k < t.size(); ++guard) {
+    size_t before = k;
+    if (k + 1 < t.size() && t[k + 1].kind == Tok::punct && mysql::token_text(text, t[k + 1]) == ":")
+      k += 2;  // label:
+    else if (word_at(k, "begin"))
+      k += word_at(k + 1, "not") && word_at(k + 2, "atomic") ? 3 : 1;
+    else if (word_at(k, "else") || word_at(k, "loop") || word_at(k, "repeat"))
+      k += 1;
+    else if (word_at(k, "if") || word_at(k, "elseif") || word_at(k, "when") || word_at(k, "case"))
+      k = past(k, "then");
+    else if (word_at(k, "while"))
+      k = past(k, "do");
+    if (k == before) break;
+  }
+  return k;
+}
+
+std::vector<Statement> body_statements(const BodyContext& ctx, uint32_t begin, uint32_t end) {
+  static constexpr std::string_view kNotStatements[] = {"end",    "declare",  "leave", "iterate",
+                                                        "return", "open",     "close", "fetch",
+                                                        "signal", "resignal", "until", "get"};
+  std::vector<Statement> out;
+  const std::string_view text = ctx.src->text();
+  mysql::Splitter splitter(text, ctx.target, begin, end);
+  mysql::RawStatement raw;
+  while (splitter.next(raw)) {
+    size_t k = leaf_start(text, raw.tokens);
+    if (k >= raw.tokens.size()) continue;
+    std::string first = lower(mysql::token_text(text, raw.tokens[k]));
+    if (std::find(std::begin(kNotStatements), std::end(kNotStatements), first) !=
+        std::end(kNotStatements))
+      continue;
+    std::vector<Token> leaf(raw.tokens.begin() + static_cast<long>(k), raw.tokens.end());
+    Statement st;
+    st.span = ctx.src->span(leaf.front().offset, raw.end);
+    st.text = text.substr(leaf.front().offset, raw.end - leaf.front().offset);
+    st.node = first;
+    try {
+      Parser(text, leaf, st, &ctx).parse();
+    } catch (const ParseFailure&) {
+      continue;  // the CREATE PROCEDURE itself parsed; a body piece we cannot read adds nothing
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
 
 // DDL that commits the open transaction before it runs (the manual's "statements that cause an
 // implicit commit").
@@ -1252,7 +1386,9 @@ ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const Stateme
                             const TargetVersion* version) {
   ParsedFile out;
   const std::string_view text = src.text();
-  mysql::Splitter splitter(text, server_target(flavor, version));
+  const mysql::ServerTarget target = server_target(flavor, version);
+  mysql::Splitter splitter(text, target);
+  const BodyContext body{&src, target};
   mysql::RawStatement raw;
   TransactionTracker tx;
   while (splitter.next(raw)) {
@@ -1269,7 +1405,7 @@ ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const Stateme
     } else {
       st.node = lower(mysql::token_text(text, raw.tokens.front()));
       try {
-        Parser(text, raw.tokens, st).parse();
+        Parser(text, raw.tokens, st, &body).parse();
       } catch (const ParseFailure& f) {
         out.syntax_errors.push_back({src.position(f.offset), f.message});
         continue;

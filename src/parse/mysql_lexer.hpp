@@ -52,6 +52,10 @@ struct LexFailure {
 class Splitter {
  public:
   Splitter(std::string_view text, ServerTarget target) : s_(text), target_(target) {}
+  // Splits [begin, end) of the text only: the statements of a stored program's body (offsets
+  // stay those of the whole text).
+  Splitter(std::string_view text, ServerTarget target, uint32_t begin, uint32_t end)
+      : s_(text.substr(0, end)), target_(target), pos_(begin) {}
   // The next statement; false at the end of the text or after an error (see error()).
   bool next(RawStatement& out);
   const std::optional<LexFailure>& error() const { return error_; }

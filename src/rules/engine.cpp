@@ -106,7 +106,8 @@ class Analyzer {
     stmt_of_.clear();
     spans_.clear();
     fired_once_.clear();
-    session_.emplace(opt_.transactions);
+    session_.emplace(opt_.transactions,
+                     opt_.dialect != Dialect::mysql && opt_.dialect != Dialect::mariadb);
     if (probe_) probe_->begin_file();
   }
 

@@ -21,7 +21,10 @@ class SessionState {
     int statements = 0;  // statements of this transaction that took ACCESS EXCLUSIVE on it
   };
 
-  explicit SessionState(TransactionMode mode) : mode_(mode) {}
+  // routine_is_transaction: PostgreSQL runs a DO block or function as one statement, in one
+  // transaction; a MySQL stored procedure runs its statements one by one.
+  explicit SessionState(TransactionMode mode, bool routine_is_transaction = true)
+      : mode_(mode), routine_is_transaction_(routine_is_transaction) {}
 
   // Before a statement's operations: BEGIN opens a block (or nests in one).
   void begin_statement(const Statement& st);
@@ -30,7 +33,8 @@ class SessionState {
   void end_statement(const Statement& st);
 
   bool in_transaction() const {
-    return explicit_open_ || mode_ != TransactionMode::autocommit || routine_depth_ > 0;
+    return explicit_open_ || mode_ != TransactionMode::autocommit ||
+           (routine_depth_ > 0 && routine_is_transaction_);
   }
   // A DO block or a function runs as one statement: its inner statements share one transaction.
   void enter_routine() { ++routine_depth_; }
@@ -57,6 +61,7 @@ class SessionState {
   static bool timeout_is_off(std::string_view v);
 
   TransactionMode mode_;
+  bool routine_is_transaction_ = true;
   bool explicit_open_ = false;
   int routine_depth_ = 0;
   bool nested_begin_ = false;
