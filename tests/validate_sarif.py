@@ -30,6 +30,8 @@ with tempfile.TemporaryDirectory() as tmp:
         "unsafe fixtures": ["fixtures/postgres/unsafe"],
         "safe fixtures": ["fixtures/postgres/safe"],
         "syntax error and findings": [broken],
+        "mysql unsafe fixtures": ["--dialect", "mysql", "fixtures/mysql/unsafe"],
+        "mariadb syntax error": ["--dialect", "mariadb", broken],
         "missing file": [os.path.join(tmp, "missing.sql")],
     }
     failed = 0

@@ -22,6 +22,8 @@ struct FindingEffect {
   bool rewrite = false;
   bool scan = false;
   std::vector<TableLock> other_locks;
+  Algorithm algorithm = Algorithm::none;  // MySQL / MariaDB online DDL
+  DdlLock min_lock = DdlLock::none;
 };
 
 struct Finding {

@@ -16,13 +16,18 @@ json effect_json(const FindingEffect& e) {
   json others = json::array();
   for (const auto& o : e.other_locks)
     others.push_back({{"table", o.table.display()}, {"lock", lock_mode_name(o.mode)}});
-  return {{"table", e.table},
-          {"lock", lock_mode_name(e.lock)},
-          {"blocks_reads", e.blocks_reads},
-          {"blocks_writes", e.blocks_writes},
-          {"rewrite", e.rewrite},
-          {"scan", e.scan},
-          {"other_locks", others}};
+  json j = {{"table", e.table},
+            {"lock", lock_mode_name(e.lock)},
+            {"blocks_reads", e.blocks_reads},
+            {"blocks_writes", e.blocks_writes},
+            {"rewrite", e.rewrite},
+            {"scan", e.scan},
+            {"other_locks", others}};
+  if (e.algorithm != Algorithm::none) {  // MySQL / MariaDB
+    j["algorithm"] = algorithm_name(e.algorithm);
+    j["min_lock"] = ddl_lock_name(e.min_lock);
+  }
+  return j;
 }
 
 }  // namespace

@@ -54,6 +54,20 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
         s += "; also " + std::string(lock_mode_name(o.mode)) + " on " + o.table.display();
     notes.push_back(std::move(s));
   }
+  if (e.algorithm != Algorithm::none && !e.table.name.empty()) {
+    // MySQL / MariaDB: the online-DDL algorithm, what it lets go on, and the metadata lock
+    // every ALTER takes, however cheap.
+    std::string s = "online DDL: " + std::string(algorithm_name(e.algorithm)) +
+                    " with LOCK=" + std::string(ddl_lock_name(e.min_lock)) + " at least on " +
+                    e.table.display() + ": ";
+    s += e.min_lock == DdlLock::exclusive ? "reads and writes wait"
+         : e.min_lock == DdlLock::shared  ? "INSERT, UPDATE and DELETE wait; reads go on"
+                                          : "reads and writes go on";
+    s += "; an exclusive metadata lock is taken at the start and the end, and while it waits "
+         "behind open transactions every query on " +
+         e.table.display() + " queues";
+    notes.push_back(std::move(s));
+  }
   if (f.in_transaction && f.held_lock > e.lock && !e.table.name.empty())
     notes.push_back(
         "held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
@@ -71,6 +85,8 @@ FindingEffect finding_effect(const Effect& e) {
   fe.rewrite = e.rewrite;
   fe.scan = e.scan;
   fe.other_locks = e.other_locks;
+  fe.algorithm = e.algorithm;
+  fe.min_lock = e.min_lock;
   return fe;
 }
 
