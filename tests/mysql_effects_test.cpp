@@ -114,10 +114,14 @@ TEST(MysqlEffects, StatementTakesTheLargestAlgorithmOfItsSpecifications) {
                         Dialect::mysql, "8.0");
   EXPECT_EQ(p.algorithm, Algorithm::copy);
   EXPECT_EQ(p.lock, DdlLock::shared);
+  // An INSTANT column change next to an in-place one is done in place: a rebuild.
   p = predict(kUsers, "ALTER TABLE users ADD COLUMN c INT, ADD INDEX users_c (c);", Dialect::mysql,
               "8.0");
-  EXPECT_EQ(p.algorithm, Algorithm::inplace);
+  EXPECT_EQ(p.algorithm, Algorithm::rebuild);
   EXPECT_EQ(p.lock, DdlLock::none);
+  p = predict(kUsers, "ALTER TABLE users ALTER COLUMN a SET DEFAULT 1, ADD INDEX users_a (a);",
+              Dialect::mysql, "8.0");
+  EXPECT_EQ(p.algorithm, Algorithm::inplace);
 }
 
 TEST(MysqlEffects, ForeignKeyChecksDecideHowAForeignKeyIsAdded) {

@@ -626,6 +626,7 @@ bool is_ddl(OpKind k) {
     case OpKind::partition_op:
     case OpKind::optimize_table:
     case OpKind::alter_table_other:
+    case OpKind::lock_table:  // LOCK TABLES commits the open transaction as well
       return true;
     default:
       return false;
@@ -692,10 +693,18 @@ void honour_clauses(Server s, const Operation& op, TargetVersion v, Effect& e) {
 
 StatementDdl combine_ddl(const std::vector<Effect>& effects) {
   StatementDdl d;
+  bool instant_layout = false;  // an ADD / DROP / reorder of a column done INSTANT on its own
   for (const Effect& e : effects) {
     d.algorithm = std::max(d.algorithm, e.algorithm);
     d.min_lock = std::max(d.min_lock, e.min_lock);
+    for (std::string_view c : e.changes)
+      instant_layout = instant_layout || (e.algorithm == Algorithm::instant &&
+                                          (c == "add_column" || c == "add_column_positioned" ||
+                                           c == "drop_column" || c == "reorder_column"));
   }
+  // Next to an operation that is not INSTANT, the column change is done in place too, which
+  // rebuilds the table (measured on MariaDB 10.11: ADD COLUMN c, ADD INDEX (c) refuses NOCOPY).
+  if (instant_layout && d.algorithm == Algorithm::inplace) d.algorithm = Algorithm::rebuild;
   return d;
 }
 
