@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
 #include "migsafe/effects.hpp"
@@ -451,6 +452,35 @@ TEST(MysqlCorpus, EveryFileParsesWithoutACrash) {
     for (const auto& [id, n] : per_rule) std::cout << " " << id << "=" << n;
     std::cout << "\n";
   }
+}
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(MysqlCli, ConfigChoosesTheServerAndVersion) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/.migsafe.yaml",
+                   "dialect: mariadb\n"
+                   "target_version: '10.3'\n"
+                   "rules:\n"
+                   "  missing-lock-wait-timeout: off\n");
+  test::write_file(d + "/m/1.sql", "CREATE TABLE t (id INT PRIMARY KEY, a INT);\n");
+  test::write_file(d + "/m/2.sql", "ALTER TABLE t ADD COLUMN b INT FIRST, ALGORITHM=INSTANT;\n");
+  // MariaDB 10.3 adds columns instantly only at the end: the clause is refused.
+  auto old = test::run_migsafe({"check", "--format", "json", "m"}, "", d);
+  auto j = nlohmann::json::parse(old.out);
+  EXPECT_EQ(j["dialect"], "mariadb");
+  EXPECT_EQ(j["target_version"], "10.3");
+  ASSERT_EQ(j["findings"].size(), 1u) << old.out;
+  EXPECT_EQ(j["findings"][0]["rule"], "algorithm-not-supported");
+  EXPECT_EQ(j["findings"][0]["effect"]["algorithm"], "INPLACE (rebuild)");
+  // A flag wins over the file: from 10.4 the same ALTER is instant and nothing is reported.
+  auto now =
+      test::run_migsafe({"check", "--format", "json", "--target-version", "10.4", "m"}, "", d);
+  EXPECT_EQ(nlohmann::json::parse(now.out)["findings"].size(), 0u) << now.out;
 }
 
 }  // namespace
