@@ -77,6 +77,44 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 65> kOpKindNames{{
 
 }  // namespace
 
+bool commits_implicitly(const Operation& op) {
+  switch (op.kind) {
+    case OpKind::create_table:
+    case OpKind::create_table_as:
+    case OpKind::drop_table:
+      return op.detail != "temporary";
+    case OpKind::lock_table:
+    case OpKind::create_view:
+    case OpKind::create_index:
+    case OpKind::drop_index:
+    case OpKind::add_column:
+    case OpKind::drop_column:
+    case OpKind::modify_column:
+    case OpKind::set_default:
+    case OpKind::drop_default:
+    case OpKind::add_constraint:
+    case OpKind::drop_constraint:
+    case OpKind::rename_column:
+    case OpKind::rename_table:
+    case OpKind::rename_index:
+    case OpKind::drop_view:
+    case OpKind::drop_database:
+    case OpKind::drop_other:
+    case OpKind::truncate:
+    case OpKind::create_trigger:
+    case OpKind::create_function:
+    case OpKind::convert_charset:
+    case OpKind::table_options:
+    case OpKind::partition_op:
+    case OpKind::optimize_table:
+    case OpKind::alter_table_other:
+    case OpKind::analyze:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view op_kind_name(OpKind k) {
   for (const auto& [kind, name] : kOpKindNames)
     if (kind == k) return name;

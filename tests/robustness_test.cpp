@@ -11,6 +11,15 @@
 namespace migsafe {
 namespace {
 
+// Every finding and problem points at a real place in the input.
+void expect_located(const CheckResult& r, const std::string& sql) {
+  for (const auto& f : r.findings) {
+    ASSERT_GT(f.at.line, 0u) << sql;
+    ASSERT_LE(f.statement.end, sql.size()) << sql;
+  }
+  for (const auto& p : r.problems) ASSERT_GT(p.pos.line, 0u) << p.message << "\n" << sql;
+}
+
 TEST(Robustness, RandomTokenSoupNeverCrashes) {
   static const char* kTokens[] = {"SELECT",
                                   "ALTER",
@@ -85,11 +94,8 @@ TEST(Robustness, RandomTokenSoupNeverCrashes) {
     }
     SourceSet set{make_source("fuzz.sql", sql)};
     CheckResult r = check_sets({set}, test::shipped_postgres_packs(), CheckOptions{});
-    for (const auto& f : r.findings) {
-      ASSERT_GT(f.at.line, 0u) << sql;
-      ASSERT_LE(f.statement.end, sql.size()) << sql;
-    }
-    for (const auto& p : r.problems) ASSERT_GT(p.pos.line, 0u) << p.message << "\n" << sql;
+    expect_located(r, sql);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -202,11 +208,8 @@ TEST(Robustness, MysqlTokenSoupNeverCrashes) {
     if (i % 2) sql = "CREATE PROCEDURE p() BEGIN " + sql + " END;\nCALL p();\n";
     SourceSet set{make_source("fuzz.sql", sql)};
     CheckResult r = check_sets({set}, test::mysql_packs(), opt);
-    for (const auto& f : r.findings) {
-      ASSERT_GT(f.at.line, 0u) << sql;
-      ASSERT_LE(f.statement.end, sql.size()) << sql;
-    }
-    for (const auto& p : r.problems) ASSERT_GT(p.pos.line, 0u) << p.message << "\n" << sql;
+    expect_located(r, sql);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 

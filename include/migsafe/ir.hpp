@@ -233,6 +233,10 @@ struct Operation {
   std::string lock_clause;
 };
 
+// MySQL / MariaDB: the operation commits the open transaction before it runs (the manual's
+// "statements that cause an implicit commit"); temporary tables are the exception.
+bool commits_implicitly(const Operation& op);
+
 struct Statement {
   Span span;
   std::string_view text;        // points into the Migration's SourceText

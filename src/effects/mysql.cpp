@@ -597,42 +597,6 @@ std::vector<Classified> classify(Server s, const Operation& op, const TableInfo*
   }
 }
 
-bool is_ddl(OpKind k) {
-  switch (k) {
-    case OpKind::create_table:
-    case OpKind::create_table_as:
-    case OpKind::create_view:
-    case OpKind::create_index:
-    case OpKind::drop_index:
-    case OpKind::add_column:
-    case OpKind::drop_column:
-    case OpKind::modify_column:
-    case OpKind::set_default:
-    case OpKind::drop_default:
-    case OpKind::add_constraint:
-    case OpKind::drop_constraint:
-    case OpKind::rename_column:
-    case OpKind::rename_table:
-    case OpKind::rename_index:
-    case OpKind::drop_table:
-    case OpKind::drop_view:
-    case OpKind::drop_database:
-    case OpKind::drop_other:
-    case OpKind::truncate:
-    case OpKind::create_trigger:
-    case OpKind::create_function:
-    case OpKind::convert_charset:
-    case OpKind::table_options:
-    case OpKind::partition_op:
-    case OpKind::optimize_table:
-    case OpKind::alter_table_other:
-    case OpKind::lock_table:  // LOCK TABLES commits the open transaction as well
-      return true;
-    default:
-      return false;
-  }
-}
-
 void data_effects(const Operation& op, const ColumnInfo* old, Effect& e) {
   switch (op.kind) {
     case OpKind::drop_column:
@@ -715,9 +679,7 @@ Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& sche
   e.table = op.table;
   const TableInfo* t = schema.find(op.table);
   const ColumnInfo* old = t && !op.column.empty() ? t->column(op.column) : nullptr;
-  e.implicit_commit =
-      is_ddl(op.kind) && !((op.kind == OpKind::create_table || op.kind == OpKind::drop_table) &&
-                           op.detail == "temporary");
+  e.implicit_commit = commits_implicitly(op);
   for (const Classified& c : classify(s, op, t, foreign_key_checks)) {
     Fact f = lookup(c.change, s, v);
     e.changes.push_back(kChangeNames[static_cast<size_t>(c.change)]);

@@ -238,19 +238,14 @@ class Parser {
   }
 
   // ---- expressions ----
-  // An expression up to a ',' or ')' at its level, or a word that ends it.
-  ExprInfo expression(std::initializer_list<std::string_view> stop_words = {}) {
+  // An expression up to a ',' or ')' at its level.
+  ExprInfo expression() {
     ExprInfo e;
     e.present = true;
     size_t b = i_;
     int depth = 0;
     while (!at_end()) {
       if (depth == 0 && (is_punct(",") || is_punct(")"))) break;
-      if (depth == 0 && t_[i_].kind == Tok::word) {
-        bool stop = false;
-        for (auto w : stop_words) stop = stop || is(w);
-        if (stop && i_ > b) break;
-      }
       if (is_punct("(")) {
         if (i_ > b && t_[i_ - 1].kind == Tok::word) e.functions.push_back(lower(text(t_[i_ - 1])));
         ++depth;
@@ -599,7 +594,11 @@ class Parser {
       head.if_exists = true;
     }
     QualifiedName table = qualified();
-    word("wait") ? void(++i_) : void(word("nowait"));
+    if (word("wait")) {
+      if (!at_end()) ++i_;  // WAIT n (MariaDB)
+    } else {
+      word("nowait");
+    }
     std::string algorithm, lock;
     size_t first = st_.ops.size();
     while (!at_end()) {
@@ -1023,7 +1022,6 @@ class Parser {
       }
       ++i_;
     }
-    if (o.value.empty()) o.value = "";
     st_.ops.push_back(std::move(o));
     for (auto& idx : pending_indexes_) {
       Operation io = op(OpKind::create_index, st_.span.begin);
@@ -1046,6 +1044,12 @@ class Parser {
     o.table = qualified();
     idx.columns = column_list();
     o.index = idx;
+    index_statement_clauses(o);
+    st_.ops.push_back(std::move(o));
+  }
+
+  // CREATE / DROP INDEX end with ALGORITHM= and LOCK= (no commas), among other options.
+  void index_statement_clauses(Operation& o) {
     while (!at_end()) {
       if (word("algorithm"))
         o.algorithm = option_value();
@@ -1054,7 +1058,6 @@ class Parser {
       else
         ++i_;
     }
-    st_.ops.push_back(std::move(o));
   }
 
   // ---- DROP / RENAME / TRUNCATE / OPTIMIZE ----
@@ -1080,14 +1083,7 @@ class Parser {
       o.object = name();
       expect("on");
       o.table = qualified();
-      while (!at_end()) {
-        if (word("algorithm"))
-          o.algorithm = option_value();
-        else if (word("lock"))
-          o.lock_clause = option_value();
-        else
-          ++i_;
-      }
+      index_statement_clauses(o);
       st_.ops.push_back(std::move(o));
       return;
     }
@@ -1325,52 +1321,6 @@ std::vector<Statement> body_statements(const BodyContext& ctx, uint32_t begin, u
   return out;
 }
 
-// DDL that commits the open transaction before it runs (the manual's "statements that cause an
-// implicit commit").
-bool commits_implicitly(const Statement& st) {
-  for (const auto& op : st.ops) {
-    switch (op.kind) {
-      case OpKind::create_table:
-      case OpKind::create_table_as:
-        if (op.detail == "temporary") continue;
-        return true;
-      case OpKind::drop_table:
-        if (op.detail == "temporary") continue;
-        return true;
-      case OpKind::lock_table:
-      case OpKind::create_view:
-      case OpKind::create_index:
-      case OpKind::drop_index:
-      case OpKind::add_column:
-      case OpKind::drop_column:
-      case OpKind::modify_column:
-      case OpKind::set_default:
-      case OpKind::drop_default:
-      case OpKind::add_constraint:
-      case OpKind::drop_constraint:
-      case OpKind::rename_column:
-      case OpKind::rename_table:
-      case OpKind::rename_index:
-      case OpKind::drop_view:
-      case OpKind::drop_database:
-      case OpKind::drop_other:
-      case OpKind::truncate:
-      case OpKind::create_trigger:
-      case OpKind::create_function:
-      case OpKind::convert_charset:
-      case OpKind::table_options:
-      case OpKind::partition_op:
-      case OpKind::optimize_table:
-      case OpKind::alter_table_other:
-      case OpKind::analyze:
-        return true;
-      default:
-        break;
-    }
-  }
-  return false;
-}
-
 mysql::ServerTarget server_target(Dialect d, const TargetVersion* v) {
   TargetVersion t = v ? *v : default_target_version(d);
   mysql::ServerTarget out;
@@ -1412,7 +1362,9 @@ ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const Stateme
       }
     }
     // DDL ends the open transaction before it runs: the statement itself is outside it.
-    if (commits_implicitly(st)) tx.implicit_commit();
+    if (std::any_of(st.ops.begin(), st.ops.end(),
+                    [](const Operation& o) { return commits_implicitly(o); }))
+      tx.implicit_commit();
     tx.assign(st);
     ++out.statements;
     sink(st);
