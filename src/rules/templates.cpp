@@ -190,6 +190,8 @@ std::string_view op_sql_words(OpKind k) {
       {OpKind::modify_column, "MODIFY COLUMN"},
       {OpKind::convert_charset, "CONVERT TO CHARACTER SET"},
       {OpKind::optimize_table, "OPTIMIZE TABLE"},
+      {OpKind::table_options, "a table option change"},
+      {OpKind::partition_op, "a partition change"},
   };
   for (const auto& w : kWords)
     if (w.kind == k) return w.sql;
