@@ -5,21 +5,11 @@
 #   BUILD_DIR (default build/), MYSQL_TEST_PORT (default 33069)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
-mkdir -p "$BUILD_DIR"
-BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"  # the server needs absolute paths
+source "$ROOT/scripts/lib/server-dirs.sh"
+BUILD_DIR="$(absolute_build_dir "${BUILD_DIR:-$ROOT/build}")"
 PORT="${MYSQL_TEST_PORT:-33069}"
-mkdir -p "$BUILD_DIR"
-# As root the server runs as the mysql account; when that account cannot reach the build
-# folder (a checkout under /root), the data goes to a folder of its own under /tmp instead.
-BASE="$BUILD_DIR"
-if [[ $(id -u) -eq 0 ]] && ! runuser -u mysql -- test -x "$BUILD_DIR" 2>/dev/null; then
-  BASE="/tmp/migsafe-my-$(printf '%s' "$BUILD_DIR" | md5sum | cut -c1-12)"
-  mkdir -p "$BASE"
-  chmod 755 "$BASE"
-  echo "start-mysql: $BUILD_DIR is not reachable by the mysql account; using $BASE" >&2
-fi
-echo "$BASE" > "$BUILD_DIR/mysql-location"
+# As root the server runs as the mysql account.
+BASE="$(server_base "$BUILD_DIR" mysql mysql)"
 DATA="$BASE/mysql-data"
 RUN="$BASE/mysql-run"
 mkdir -p "$DATA" "$RUN"

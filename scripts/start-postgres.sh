@@ -4,21 +4,11 @@
 #   BUILD_DIR (default build/), PGPORT (default 54329)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+source "$ROOT/scripts/lib/server-dirs.sh"
+BUILD_DIR="$(absolute_build_dir "${BUILD_DIR:-$ROOT/build}")"
 PORT="${PGPORT:-54329}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-mkdir -p "$BUILD_DIR"
-# The data folder lives under the build folder. When the server's account cannot reach it (a
-# checkout under /root, say), it goes to a folder of its own under /tmp instead; the choice is
-# recorded for stop-postgres.sh.
-BASE="$BUILD_DIR"
-if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$BUILD_DIR" 2>/dev/null; then
-  BASE="/tmp/migsafe-pg-$(printf '%s' "$BUILD_DIR" | md5sum | cut -c1-12)"
-  mkdir -p "$BASE"
-  chmod 755 "$BASE"
-  echo "start-postgres: $BUILD_DIR is not reachable by the postgres account; using $BASE" >&2
-fi
-echo "$BASE" > "$BUILD_DIR/pg-location"
+BASE="$(server_base "$BUILD_DIR" postgres pg)"
 DATA="$BASE/pg-data"
 RUN="$BASE/pg-run"
 mkdir -p "$RUN"

@@ -2,11 +2,9 @@
 # Stops the MariaDB server scripts/start-mysql.sh started (nothing to do if none runs).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
-mkdir -p "$BUILD_DIR"
-BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"  # the server needs absolute paths
-BASE="$BUILD_DIR"
-[[ -f "$BUILD_DIR/mysql-location" ]] && BASE="$(cat "$BUILD_DIR/mysql-location")"
+source "$ROOT/scripts/lib/server-dirs.sh"
+BUILD_DIR="$(absolute_build_dir "${BUILD_DIR:-$ROOT/build}")"
+BASE="$(saved_base "$BUILD_DIR" mysql)"
 SOCK="$BASE/mysql-run/mysqld.sock"
 PIDFILE="$BASE/mysql-run/mysqld.pid"
 [[ -S "$SOCK" ]] || exit 0

@@ -2,10 +2,10 @@
 # Stops the server scripts/start-postgres.sh started (its data folder stays for the next run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+source "$ROOT/scripts/lib/server-dirs.sh"
+BUILD_DIR="$(absolute_build_dir "${BUILD_DIR:-$ROOT/build}")"
 BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-BASE="$BUILD_DIR"
-[[ -f "$BUILD_DIR/pg-location" ]] && BASE="$(cat "$BUILD_DIR/pg-location")"
+BASE="$(saved_base "$BUILD_DIR" pg)"
 DATA="$BASE/pg-data"
 [[ -f "$DATA/PG_VERSION" ]] || exit 0
 if [[ $(id -u) -eq 0 ]]; then

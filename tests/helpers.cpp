@@ -1,5 +1,8 @@
 #include "helpers.hpp"
 
+#include <gtest/gtest.h>
+
+#include "migsafe/effects.hpp"
 #include "migsafe/snapshot.hpp"
 
 #include <sys/wait.h>
@@ -95,6 +98,21 @@ CheckResult check_mysql(const std::vector<std::string>& files, Dialect flavor,
   opt.version = version.empty() ? default_target_version(flavor)
                                 : parse_target_version(flavor, version).value();
   return check_sets({set}, mysql_packs(), opt);
+}
+
+StatementDdl predict_ddl(const std::string& setup, const std::string& alter, Dialect flavor,
+                         TargetVersion v, bool foreign_key_checks) {
+  SchemaModel model;
+  Migration s = parse_migration(flavor, make_source("s.sql", setup), &v);
+  for (const auto& st : s.statements)
+    for (const auto& op : st.ops) model.apply(op, -1, -1);
+  Migration m = parse_migration(flavor, make_source("m.sql", alter), &v);
+  EXPECT_TRUE(m.syntax_errors.empty()) << alter << ": " << m.syntax_errors[0].message;
+  if (m.statements.empty()) return {};
+  std::vector<Effect> effects;
+  for (const auto& op : m.statements.back().ops)
+    effects.push_back(compute_effect(flavor, op, model, v, foreign_key_checks));
+  return combine_ddl(effects);
 }
 
 Migration parse_pg(const std::string& sql) {

@@ -34,6 +34,11 @@ const std::vector<Pack>& mysql_packs();
 CheckResult check_mysql(const std::vector<std::string>& files, Dialect flavor = Dialect::mysql,
                         std::string_view version = "");
 
+// MySQL / MariaDB: what the last statement of `alter` needs as a whole (its specifications
+// combined), after `setup` built the schema; as the effects table predicts it.
+StatementDdl predict_ddl(const std::string& setup, const std::string& alter, Dialect flavor,
+                         TargetVersion v, bool foreign_key_checks = true);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

@@ -142,20 +142,9 @@ struct Expected {
 };
 
 Expected expected_for(const Case& c, TargetVersion v) {
-  SchemaModel model;
-  Migration setup = parse_migration(
-      Dialect::mariadb,
-      make_source("s.sql", std::string(kParent) + ";\n" + table_sql(c.table) + ";"), &v);
-  for (const auto& st : setup.statements)
-    for (const auto& op : st.ops) model.apply(op, -1, -1);
-  Migration m = parse_migration(
-      Dialect::mariadb, make_source("m.sql", std::string("ALTER TABLE verify_t ") + c.spec + ";"),
-      &v);
-  EXPECT_TRUE(m.syntax_errors.empty()) << c.spec << ": " << m.syntax_errors[0].message;
-  std::vector<Effect> effects;
-  for (const auto& op : m.statements.at(0).ops)
-    effects.push_back(compute_effect(Dialect::mariadb, op, model, v, c.foreign_key_checks));
-  StatementDdl d = combine_ddl(effects);
+  StatementDdl d = test::predict_ddl(std::string(kParent) + ";\n" + table_sql(c.table) + ";",
+                                     std::string("ALTER TABLE verify_t ") + c.spec + ";",
+                                     Dialect::mariadb, v, c.foreign_key_checks);
   return {d.algorithm == Algorithm::instant, d.algorithm <= Algorithm::inplace,
           d.algorithm != Algorithm::copy && d.min_lock == DdlLock::none};
 }

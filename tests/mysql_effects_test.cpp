@@ -16,16 +16,7 @@ struct Predicted {
 // The combined algorithm of the last statement of `alter`, after `setup` ran.
 Predicted predict(const std::string& setup, const std::string& alter, Dialect d,
                   std::string_view version) {
-  SchemaModel model;
-  TargetVersion v = parse_target_version(d, version).value();
-  Migration s = parse_migration(d, make_source("s.sql", setup), &v);
-  for (const auto& st : s.statements)
-    for (const auto& op : st.ops) model.apply(op, 0, -1);
-  Migration m = parse_migration(d, make_source("m.sql", alter), &v);
-  EXPECT_TRUE(m.syntax_errors.empty()) << alter;
-  std::vector<Effect> effects;
-  for (const auto& op : m.statements.back().ops) effects.push_back(compute_effect(d, op, model, v));
-  StatementDdl c = combine_ddl(effects);
+  StatementDdl c = test::predict_ddl(setup, alter, d, parse_target_version(d, version).value());
   return {c.algorithm, c.min_lock};
 }
 

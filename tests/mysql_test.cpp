@@ -355,6 +355,20 @@ TEST(MysqlRules, CalledProceduresAreCheckedStatementByStatement) {
   EXPECT_FALSE(test::has_rule(delimited, "update-without-where"));
 }
 
+TEST(MysqlRules, SuggestedClauseFollowsTheStatementsSyntax) {
+  auto r = test::check_mysql({"CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20));",
+                              "CREATE INDEX users_name ON users (name);\n"
+                              "ALTER TABLE users ADD INDEX users_name2 (name);\n"});
+  std::vector<std::string> suggestions;
+  for (const auto& f : r.findings)
+    if (f.rule_id == "alter-without-algorithm-lock") suggestions.push_back(f.instead);
+  // CREATE INDEX takes its clauses without commas, ALTER TABLE lists them.
+  EXPECT_EQ(suggestions, (std::vector<std::string>{
+                             "CREATE INDEX users_name ON users (name) ALGORITHM=INPLACE LOCK=NONE;",
+                             "ALTER TABLE users ADD INDEX users_name2 (name), ALGORITHM=INPLACE, "
+                             "LOCK=NONE;"}));
+}
+
 TEST(MysqlRules, SuppressionsWorkInHashComments) {
   const std::string setup = "CREATE TABLE users (id BIGINT PRIMARY KEY, age INT);";
   auto flagged = test::check_mysql({setup, "ALTER TABLE users MODIFY age BIGINT;"});

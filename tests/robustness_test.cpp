@@ -11,6 +11,28 @@
 namespace migsafe {
 namespace {
 
+// Deterministic random inputs: 1 to 120 tokens drawn from a list, separated by spaces.
+class Soup {
+ public:
+  template <size_t N>
+  Soup(const char* const (&tokens)[N], unsigned seed)
+      : tokens_(tokens, tokens + N), rng_(seed), pick_(0, N - 1) {}
+  std::string next() {
+    std::string sql;
+    for (int n = length_(rng_); n > 0; --n) {
+      sql += tokens_[pick_(rng_)];
+      sql += ' ';
+    }
+    return sql;
+  }
+
+ private:
+  std::vector<const char*> tokens_;
+  std::mt19937 rng_;
+  std::uniform_int_distribution<size_t> pick_;
+  std::uniform_int_distribution<int> length_{1, 120};
+};
+
 // Every finding and problem points at a real place in the input.
 void expect_located(const CheckResult& r, const std::string& sql) {
   for (const auto& f : r.findings) {
@@ -83,15 +105,9 @@ TEST(Robustness, RandomTokenSoupNeverCrashes) {
                                   "VALID",
                                   "ü",
                                   "\t"};
-  std::mt19937 rng(20261126);
-  std::uniform_int_distribution<size_t> pick(0, std::size(kTokens) - 1);
-  std::uniform_int_distribution<int> length(1, 120);
+  Soup soup(kTokens, 20261126);
   for (int i = 0; i < 600; ++i) {
-    std::string sql;
-    for (int n = length(rng); n > 0; --n) {
-      sql += kTokens[pick(rng)];
-      sql += ' ';
-    }
+    std::string sql = soup.next();
     SourceSet set{make_source("fuzz.sql", sql)};
     CheckResult r = check_sets({set}, test::shipped_postgres_packs(), CheckOptions{});
     expect_located(r, sql);
@@ -191,18 +207,12 @@ TEST(Robustness, MysqlTokenSoupNeverCrashes) {
                                   "REPEAT",
                                   "DECLARE",
                                   "l:"};
-  std::mt19937 rng(20261127);
-  std::uniform_int_distribution<size_t> pick(0, std::size(kTokens) - 1);
-  std::uniform_int_distribution<int> length(1, 120);
+  Soup soup(kTokens, 20261127);
   CheckOptions opt;
   opt.dialect = Dialect::mariadb;
   opt.version = default_target_version(Dialect::mariadb);
   for (int i = 0; i < 600; ++i) {
-    std::string sql;
-    for (int n = length(rng); n > 0; --n) {
-      sql += kTokens[pick(rng)];
-      sql += ' ';
-    }
+    std::string sql = soup.next();
     // Every other input is the body of a procedure that is then called, so the body walker
     // sees the soup too.
     if (i % 2) sql = "CREATE PROCEDURE p() BEGIN " + sql + " END;\nCALL p();\n";

@@ -114,8 +114,10 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
 Effect sqlite_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
 // flavor: Dialect::mysql or Dialect::mariadb; v is a version of that server.
 // foreign_key_checks: the session setting in force (it decides how ADD FOREIGN KEY runs).
+// honour_clauses: false gives what the operation needs by itself, as if it had no ALGORITHM= /
+// LOCK= clause.
 Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& schema, TargetVersion v,
-                    bool foreign_key_checks = true);
+                    bool foreign_key_checks = true, bool honour_clauses = true);
 // What an ALTER TABLE statement with several specifications does as a whole: the largest
 // algorithm and lock any of them needs.
 struct StatementDdl {

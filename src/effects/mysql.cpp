@@ -634,7 +634,7 @@ void data_effects(const Operation& op, const ColumnInfo* old, Effect& e) {
 // An explicit clause the server can honour changes what it does: COPY copies, LOCK=SHARED or
 // EXCLUSIVE block more, and on MySQL an explicit INPLACE turns an INSTANT change into an
 // in-place one (MariaDB reads a requested algorithm as "this or better").
-void honour_clauses(Server s, const Operation& op, TargetVersion v, Effect& e) {
+void apply_clauses(Server s, const Operation& op, TargetVersion v, Effect& e) {
   if (e.algorithm == Algorithm::none) return;
   if (op.algorithm == "COPY") {
     e.algorithm = Algorithm::copy;
@@ -673,7 +673,7 @@ StatementDdl combine_ddl(const std::vector<Effect>& effects) {
 }
 
 Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& schema, TargetVersion v,
-                    bool foreign_key_checks) {
+                    bool foreign_key_checks, bool honour_clauses) {
   const Server s = flavor == Dialect::mariadb ? Server::mariadb : Server::mysql;
   Effect e;
   e.table = op.table;
@@ -691,7 +691,7 @@ Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& sche
                     c.change == Change::add_fulltext || c.change == Change::add_fulltext_first ||
                     c.change == Change::add_spatial || c.change == Change::add_primary_key;
   }
-  honour_clauses(s, op, v, e);
+  if (honour_clauses) apply_clauses(s, op, v, e);
   e.rewrite = e.algorithm == Algorithm::rebuild || e.algorithm == Algorithm::copy;
   e.scan = e.rewrite || e.index_build;
   e.hold = e.rewrite ? Hold::rewrite : (e.index_build ? Hold::index_build : Hold::brief);

@@ -232,10 +232,7 @@ class Parser {
     o.location = at;
     return o;
   }
-  void simple(OpKind k) {
-    st_.ops.push_back(op(k, st_.span.begin));
-    // An unknown statement is still checked for balanced parentheses: nothing else is known.
-  }
+  void simple(OpKind k) { st_.ops.push_back(op(k, st_.span.begin)); }
 
   // ---- expressions ----
   // An expression up to a ',' or ')' at its level.
@@ -288,10 +285,13 @@ class Parser {
     TypeRef t;
     if (!is_name() || t_[i_].kind != Tok::word) error("expected a data type");
     std::string n = lower(text(t_[i_++]));
-    if ((n == "double" && word("precision")) || (n == "character" && word("varying")) ||
-        (n == "national" && is_name()))
-      n = n == "character" ? "varchar" : (n == "national" ? lower(text(t_[i_++])) : n);
-    if (n == "long" && (is("varchar") || is("varbinary"))) n = "medium" + lower(text(t_[i_++]));
+    if (n == "national" && is_name()) n = lower(text(t_[i_++]));  // NATIONAL CHAR / VARCHAR
+    if (n == "double")
+      word("precision");
+    else if (n == "character" && word("varying"))
+      n = "varchar";
+    else if (n == "long" && (is("varchar") || is("varbinary")))
+      n = "medium" + lower(text(t_[i_++]));
     n = canonical_type(n);
     t.name = n;
     if (punct("(")) {
@@ -588,10 +588,10 @@ class Parser {
     word("online");
     word("ignore");
     if (!word("table")) return simple(OpKind::other);  // ALTER DATABASE, VIEW, EVENT, ...
-    Operation head;
+    bool if_exists = false;
     if (word("if")) {
       expect("exists");
-      head.if_exists = true;
+      if_exists = true;
     }
     QualifiedName table = qualified();
     if (word("wait")) {
@@ -622,7 +622,7 @@ class Parser {
       if (adds_pk && o.kind == OpKind::drop_constraint && o.object == "primary")
         o.detail = "replaced";
       if (o.table.empty()) o.table = table;
-      o.if_exists = o.if_exists || head.if_exists;
+      o.if_exists = o.if_exists || if_exists;
       o.algorithm = algorithm;
       o.lock_clause = lock;
     }
@@ -967,6 +967,7 @@ class Parser {
     if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
     o.table = qualified();
     o.detail = temporary ? "temporary" : "";
+    std::vector<IndexSpec> indexes;  // plain KEY / INDEX elements: CREATE INDEX operations after it
     if (word("like") || (is_punct("(") && is_at(i_ + 1, "like"))) {
       if (punct("(")) word("like");
       qualified();
@@ -984,15 +985,14 @@ class Parser {
           Operation k;
           if (key_definition(k, here())) {
             if (k.constraint) o.table_constraints.push_back(*k.constraint);
-            if (k.index) {
+            if (k.index && k.index->unique) {
               ConstraintSpec c;
-              c.kind = k.index->unique ? ConstraintKind::unique : ConstraintKind::other;
+              c.kind = ConstraintKind::unique;
               c.name = k.index->name;
               c.columns = k.index->columns;
-              if (k.index->unique)
-                o.table_constraints.push_back(c);
-              else
-                pending_indexes_.push_back(*k.index);
+              o.table_constraints.push_back(std::move(c));
+            } else if (k.index) {
+              indexes.push_back(*k.index);
             }
           } else {
             o.columns.push_back(column_def());
@@ -1023,7 +1023,7 @@ class Parser {
       ++i_;
     }
     st_.ops.push_back(std::move(o));
-    for (auto& idx : pending_indexes_) {
+    for (auto& idx : indexes) {
       Operation io = op(OpKind::create_index, st_.span.begin);
       io.table = st_.ops[0].table;
       io.index = idx;
@@ -1240,7 +1240,6 @@ class Parser {
       o.value = lower(e.text);
       if (o.value.size() >= 2 && (o.value[0] == '\'' || o.value[0] == '"'))
         o.value = o.value.substr(1, o.value.size() - 2);
-      o.local = false;
       o.detail = global ? "global" : "session";
       st_.ops.push_back(std::move(o));
       if (!punct(",")) break;
@@ -1253,7 +1252,6 @@ class Parser {
   Statement& st_;
   const BodyContext* body_;
   size_t i_ = 0;
-  std::vector<IndexSpec> pending_indexes_;
 };
 
 // Where the leaf statement of a piece of a compound body starts: past labels and the control

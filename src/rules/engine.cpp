@@ -148,12 +148,9 @@ class Analyzer {
       // What the statement needs by itself, without its ALGORITHM= / LOCK= clauses: the
       // cheapest clause to suggest, and whether it runs online as written.
       std::vector<Effect> effects;
-      for (const Operation& op : st.ops) {
-        Operation bare = op;
-        bare.algorithm.clear();
-        bare.lock_clause.clear();
-        effects.push_back(effect_of(bare));
-      }
+      for (const Operation& op : st.ops)
+        effects.push_back(mysql_effect(opt_.dialect, op, model_, opt_.version,
+                                       !session_->foreign_keys_off(), /*honour_clauses=*/false));
       statement_ddl_ = combine_ddl(effects);
     }
     for (size_t k = 0; k < st.ops.size(); ++k) {

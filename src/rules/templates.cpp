@@ -42,6 +42,13 @@ std::string constraint_name(const EvalInput& in) {
   return "<constraint_name>";
 }
 
+// MySQL: the cheapest ALGORITHM= / LOCK= clause the statement can take, parts joined by sep.
+std::string suggested_clause(const StatementDdl& d, std::string_view sep) {
+  if (d.algorithm == Algorithm::instant) return "ALGORITHM=INSTANT";
+  if (d.algorithm == Algorithm::copy || d.min_lock != DdlLock::none) return "LOCK=NONE";
+  return "ALGORITHM=INPLACE" + std::string(sep) + "LOCK=NONE";
+}
+
 std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "table") {
     const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
@@ -94,27 +101,14 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "min_lock") return std::string(ddl_lock_name(in.effect.min_lock));
   if (key == "statement_algorithm")
     return std::string(algorithm_name(in.facts.statement_ddl.algorithm));
-  if (key == "suggested_clause") {
-    const StatementDdl& d = in.facts.statement_ddl;
-    if (d.algorithm == Algorithm::instant) return "ALGORITHM=INSTANT";
-    if (d.algorithm == Algorithm::copy || d.min_lock != DdlLock::none) return "LOCK=NONE";
-    return "ALGORITHM=INPLACE, LOCK=NONE";
-  }
+  if (key == "suggested_clause") return suggested_clause(in.facts.statement_ddl, ", ");
   if (key == "lock_words") return in.op.lock_clause == "EXCLUSIVE" ? "reads and writes" : "writes";
   if (key == "statement_with_clause") {
     // CREATE / DROP INDEX take the clauses without a comma; ALTER TABLE lists them.
     std::string stmt = strip_semicolon(in.stmt.text);
-    std::string clause = value_of("suggested_clause", in);
     bool index_stmt = in.stmt.node == "create" || in.stmt.node == "drop";
-    if (index_stmt) {
-      for (char& c : clause)
-        if (c == ',') c = ' ';
-      std::string spaced;
-      for (size_t i = 0; i < clause.size(); ++i)
-        if (!(clause[i] == ' ' && i > 0 && clause[i - 1] == ' ')) spaced += clause[i];
-      return stmt + " " + spaced + ";";
-    }
-    return stmt + ", " + clause + ";";
+    return stmt + (index_stmt ? " " : ", ") +
+           suggested_clause(in.facts.statement_ddl, index_stmt ? " " : ", ") + ";";
   }
   if (key == "requested") {
     std::string r;
