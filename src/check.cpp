@@ -250,6 +250,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     return failed;
   }
   r.version = effective.version;
+  r.trace_superuser = snapshot && opt.trace && snapshot->superuser();
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
   size_t first = 0;
   try {

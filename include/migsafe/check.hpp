@@ -11,6 +11,7 @@
 #include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
 #include "migsafe/schema.hpp"
+#include "migsafe/snapshot.hpp"
 
 namespace migsafe {
 
@@ -89,6 +90,7 @@ struct CheckResult {
   std::vector<InputProblem> problems;    // any of these makes the exit status 2
   std::string database_error;            // exit status 3
   std::optional<TargetVersion> version;  // when a snapshot decided it
+  bool trace_superuser = false;          // --trace ran as a superuser (the summary says so)
   size_t statements = 0;
   size_t count(Severity s) const;
   size_t migration_files() const;
@@ -106,57 +108,6 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
 namespace detail {
 class Analyzer;
 }
-
-// A sequential scan in a statement's plan, from a snapshot.
-struct SeqScan {
-  std::string relation;
-  double rows = 0;
-};
-
-// Facts from a copy of real data (a PostgreSQL snapshot), for the rules engine.
-class SnapshotSource {
- public:
-  virtual ~SnapshotSource() = default;
-  virtual void load_schema(SchemaModel& model) = 0;
-  virtual std::vector<SeqScan> seq_scans(std::string_view sql) = 0;
-};
-
-// What running a statement on a snapshot showed (--trace).
-struct TracedLock {
-  QualifiedName table;
-  LockMode mode = LockMode::none;
-};
-struct TraceResult {
-  bool traced = true;
-  std::string note;  // why it was not traced, or how it was adapted to run in a transaction
-  bool adapted = false;
-  double ms = 0;
-  std::vector<TracedLock> locks;         // locks the statement took or strengthened
-  std::vector<QualifiedName> rewritten;  // tables whose files it replaced
-  std::vector<QualifiedName> scanned;    // tables it read sequentially
-  std::string error, sqlstate;           // when the server refused or stopped it
-};
-class StatementTracer {
- public:
-  virtual ~StatementTracer() = default;
-  virtual TraceResult trace(const Statement& st) = 0;
-};
-
-// Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
-// asks it about each statement before the rules.
-class StatementProbe {
- public:
-  virtual ~StatementProbe() = default;
-  virtual void begin_file() = 0;
-  // The engine's own error message when it rejects the statement, with the byte offset in the
-  // file where it points.
-  struct Rejection {
-    uint32_t offset = 0;
-    std::string message;
-  };
-  virtual std::optional<Rejection> run(const Statement& st) = 0;
-  virtual void end_file() = 0;
-};
 
 // The rules engine over one migration set, fed statement by statement: the schema model and
 // transaction state carry over from statement to statement and from file to file.

@@ -40,6 +40,9 @@ struct IndexInfo {
 struct TableStats {
   double rows = -1;  // estimate; -1 when never analyzed
   int64_t bytes = 0;
+  // Another session's lock that kept the snapshot read from sizing it ("ACCESS EXCLUSIVE, held
+  // by session 123 (psql)"); bytes then come from the catalog's page count.
+  std::string locked_by;
 };
 
 struct ConstraintInfo {

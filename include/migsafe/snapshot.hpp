@@ -1,10 +1,17 @@
-// Running migrations against a real engine. SQLite's dry run needs no database from the user:
-// the real SQLite library, on a scratch in-memory database.
+// Running and planning migrations against a real engine: a copy of real data (a PostgreSQL
+// snapshot), or SQLite's dry run, which needs no database from the user (the real SQLite
+// library, on a scratch in-memory database). The rules engine sees only these interfaces.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
-#include "migsafe/check.hpp"
+#include "migsafe/effects.hpp"
+#include "migsafe/ir.hpp"
 #include "migsafe/schema.hpp"
 
 namespace migsafe {
@@ -20,13 +27,82 @@ struct SnapshotLimits {
   int lock_timeout_ms = 1000;
 };
 
-// A connection to a copy of real data. Read-only: every query runs in a READ ONLY transaction
-// with the limits set, and is rolled back.
-// load_schema reads tables, columns, indexes (with use counts), constraints and sizes;
-// seq_scans plans a statement (EXPLAIN, never ANALYZE) and is empty when it cannot be planned.
+// A sequential scan in a statement's plan.
+struct SeqScan {
+  std::string relation;
+  double rows = 0;
+};
+
+// A statement's plan on the snapshot (EXPLAIN, never ANALYZE), or why there is none.
+struct PlanResult {
+  bool planned = false;
+  std::vector<SeqScan> seq_scans;
+  std::string error;     // why there is no plan, in plain words
+  std::string sqlstate;  // the server's, when it refused to plan
+  bool refused = false;  // the sandbox would not send the statement
+};
+
+// Facts from a copy of real data, for the rules engine.
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  virtual void load_schema(SchemaModel& model) = 0;
+  // Plans a statement the sandbox allows; never runs it.
+  virtual PlanResult plan(std::string_view sql) = 0;
+};
+
+// What running a statement on a snapshot showed (--trace).
+struct TracedLock {
+  QualifiedName table;
+  LockMode mode = LockMode::none;
+};
+struct TraceResult {
+  bool traced = true;
+  bool refused = false;  // the sandbox refused it (not traced, and a fact is missing)
+  std::string note;      // why it was not traced, or how it was adapted to run in a transaction
+  bool adapted = false;
+  double ms = 0;
+  std::vector<TracedLock> locks;         // lock modes the statement took that were not held yet
+  std::vector<QualifiedName> rewritten;  // tables whose files it replaced
+  std::vector<QualifiedName> scanned;    // tables it read sequentially
+  std::vector<std::string> notes;        // what it left behind that the rollback keeps
+  std::string error, sqlstate;           // when the server refused or stopped it
+  std::vector<PlanResult> plans;         // of the texts asked for, before the statement ran
+};
+class StatementTracer {
+ public:
+  virtual ~StatementTracer() = default;
+  // plan_texts: statements (the statement itself, or ones its routines run) to plan in the
+  // trace's transaction before the statement runs.
+  virtual TraceResult trace(const Statement& st,
+                            const std::vector<std::string_view>& plan_texts) = 0;
+};
+
+// Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
+// asks it about each statement before the rules.
+class StatementProbe {
+ public:
+  virtual ~StatementProbe() = default;
+  virtual void begin_file() = 0;
+  // The engine's own error message when it rejects the statement, with the byte offset in the
+  // file where it points.
+  struct Rejection {
+    uint32_t offset = 0;
+    std::string message;
+  };
+  virtual std::optional<Rejection> run(const Statement& st) = 0;
+  virtual void end_file() = 0;
+};
+
+// A connection to a PostgreSQL copy of real data. Read-only: every query runs in a READ ONLY
+// transaction with the limits set, and is rolled back. load_schema reads tables, columns,
+// indexes (with use counts), constraints and sizes.
 class PgSnapshot : public SnapshotSource {
  public:
   virtual TargetVersion server_version() const = 0;
+  // Whether the snapshot role is a superuser (the trace says so: a role that owns the tables
+  // is enough).
+  virtual bool superuser() const = 0;
   // A session that runs statements in one transaction that is always rolled back (when the
   // tracer is destroyed, or when the connection dies), with lock and statement timeouts.
   virtual std::unique_ptr<StatementTracer> begin_trace() = 0;

@@ -111,6 +111,13 @@ int run_check(const Flags& f) {
   opt.statement_timeout_ms = f.statement_timeout_ms;
   if (opt.trace && opt.db.empty())
     throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
+  // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
+  // statement stuck behind another session's lock would read as merely slow.
+  if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
+    throw CLI::ValidationError("--snapshot-lock-timeout",
+                               "must be below --snapshot-statement-timeout (" +
+                                   std::to_string(opt.lock_timeout_ms) +
+                                   " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
 

@@ -70,6 +70,7 @@ std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
                   plural(r.count(Severity::warning), "warning");
   if (size_t infos = r.count(Severity::info)) s += ", " + std::to_string(infos) + " info";
   if (!r.problems.empty()) s += " · " + plural(r.problems.size(), "input error");
+  if (r.trace_superuser) s += " · traced as a superuser (a role that owns the tables is enough)";
   s += is_blocked(r, ctx.fail_on) ? " · blocked" : " · passed";
   return s;
 }

@@ -128,6 +128,10 @@ class Analyzer {
   }
 
   void statement(const Statement& st) {
+    plans_.clear();
+    incomplete_.clear();
+    locked_reported_.clear();
+    trace_lock_reported_ = false;
     int si = static_cast<int>(spans_.size());
     current_statement_ = si;
     spans_.push_back({st.span.begin, st.span.end, st.span.stop.line});
@@ -165,18 +169,35 @@ class Analyzer {
   // --trace: run the statement on the snapshot (rolled back) and report what the server did,
   // and where the static model predicted something else.
   void trace(const Statement& st, int si) {
-    TraceResult t = tracer_->trace(st);
+    std::vector<const Statement*> wanted = statements_to_plan(st);
+    std::vector<std::string_view> texts;
+    for (const Statement* w : wanted) texts.push_back(w->text);
+    TraceResult t = tracer_->trace(st, texts);
+    for (size_t i = 0; i < wanted.size() && i < t.plans.size(); ++i)
+      plans_[wanted[i]->text.data()] = t.plans[i];
     auto emit = [&](std::string_view id, std::string message) {
       found_.push_back(builtin_finding(id, st.span.begin, std::move(message)));
       found_.back().statement = st.span;
       if (!t.note.empty() && t.traced) found_.back().notes.push_back("trace: " + t.note);
       stmt_of_.resize(found_.size(), si);
     };
+    if (t.refused) {
+      emit("snapshot-incomplete",
+           "not traced: the sandbox refused to run it on the snapshot, "
+           "because " +
+               t.note);
+      found_.back().notes.push_back(
+          "so: the locks, rewrites and timing of this statement on the snapshot are unknown, and "
+          "later statements of the trace run without its changes");
+      return;
+    }
     if (!t.traced) {
       emit("trace", "not traced: " + t.note);
       return;
     }
+    trace_lock_reported_ = false;
     if (t.sqlstate == "55P03") {
+      trace_lock_reported_ = true;
       emit("trace-lock-timeout",
            "on the snapshot this statement could not get its lock within "
            "lock_timeout: another session holds a conflicting lock (" +
@@ -187,52 +208,228 @@ class Analyzer {
       emit("trace-statement-timeout", "on the snapshot this statement ran past statement_timeout");
       return;
     }
-    if (!t.error.empty()) {
-      emit("engine-rejects", "PostgreSQL rejects this statement on the snapshot: " + t.error);
+    if (t.sqlstate == "42501") {
+      emit("snapshot-incomplete",
+           "not traced: the snapshot role may not run this statement (" + t.error + ")");
+      found_.back().severity = Severity::warning;
+      found_.back().notes.push_back(
+          "so: its locks, rewrites and timing on the snapshot are unknown; trace with a role that "
+          "owns the tables (the migration's own role in production may well have the privilege)");
       return;
     }
+    if (!t.error.empty()) {
+      emit("engine-rejects",
+           "PostgreSQL on the snapshot rejects this statement (run inside the trace's rolled-back "
+           "transaction): " +
+               t.error);
+      return;
+    }
+    std::map<std::string, std::vector<LockMode>> taken;  // new lock modes per table
+    std::map<std::string, QualifiedName> names;
+    for (const auto& l : t.locks) {
+      taken[table_key(l.table)].push_back(l.mode);
+      names[table_key(l.table)] = l.table;
+    }
+    std::vector<HeldLock> held = already_held(st, t);
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f ms", t.ms);
     std::string msg = std::string("on the snapshot: ") + ms;
-    for (const auto& l : t.locks)
-      msg += "; " + std::string(lock_mode_name(l.mode)) + " on " + l.table.display() +
-             " (held to the end of the transaction)";
+    for (const auto& [key, modes] : taken)
+      msg += "; " + std::string(lock_mode_name(*std::max_element(modes.begin(), modes.end()))) +
+             " on " + names[key].display() + " (held to the end of the transaction)";
+    for (const auto& h : held)
+      msg += "; " + std::string(lock_mode_name(h.mode)) + " on " + h.table +
+             " (already held since " + h.by + ")";
     for (const auto& r : t.rewritten) msg += "; rewrote " + r.display();
     for (const auto& s : t.scanned) msg += "; read every row of " + s.display();
     emit("trace", msg);
-    if (!t.adapted) compare_with_model(st, t, emit);
+    for (const auto& n : t.notes) found_.back().notes.push_back("left behind: " + n);
+    std::string here = src_->path() + ":" + std::to_string(st.span.start.line);
+    for (const auto& l : t.locks)
+      trace_holder_.emplace(std::make_pair(table_key(l.table), l.mode), here);
+    if (!t.adapted) compare_with_model(st, t, held, emit);
+  }
+
+  struct HeldLock {
+    std::string key;    // table_key
+    std::string table;  // as displayed
+    LockMode mode;
+    std::string by;  // file:line of the traced statement that took it
+  };
+
+  // The locks the model says the statement takes that the trace's transaction already held,
+  // so that the server could not show them being taken (production takes them here).
+  std::vector<HeldLock> already_held(const Statement& st, const TraceResult& t) {
+    std::vector<HeldLock> out;
+    for (const auto& [key, p] : predicted_locks(st)) {
+      bool shown = false;
+      for (const auto& l : t.locks) shown |= table_key(l.table) == key && l.mode == p.second;
+      auto holder = trace_holder_.find({key, p.second});
+      if (!shown && holder != trace_holder_.end())
+        out.push_back({key, p.first, p.second, holder->second});
+    }
+    return out;
+  }
+
+  // The model's lock per table of the snapshot for a statement: table_key -> (display, mode).
+  std::map<std::string, std::pair<std::string, LockMode>> predicted_locks(const Statement& st) {
+    std::map<std::string, std::pair<std::string, LockMode>> out;
+    for (const Operation& op : st.ops) {
+      if (op.kind == OpKind::do_block || op.kind == OpKind::create_function) return {};
+      Effect e = compute_effect(opt_.dialect, op, model_, opt_.version);
+      const TableInfo* table = model_.find(e.table);
+      if (!table || table->origin.file >= 0 || e.lock == LockMode::none) continue;
+      auto& slot = out[table_key(e.table)];
+      slot.first = e.table.display();
+      slot.second = std::max(slot.second, e.lock);
+    }
+    return out;
   }
 
   template <class Emit>
-  void compare_with_model(const Statement& st, const TraceResult& t, Emit& emit) {
-    std::map<std::string, LockMode> predicted;
-    std::set<std::string> predicted_rewrite;
-    for (const Operation& op : st.ops) {
+  void compare_with_model(const Statement& st, const TraceResult& t,
+                          const std::vector<HeldLock>& held, Emit& emit) {
+    for (const Operation& op : st.ops)
       if (op.kind == OpKind::do_block || op.kind == OpKind::create_function) return;
+    std::map<std::string, LockMode> server;  // strongest mode per table, taken or already held
+    std::map<std::string, std::string> shown;
+    for (const auto& l : t.locks) {
+      LockMode& m = server[table_key(l.table)];
+      m = std::max(m, l.mode);
+      shown[table_key(l.table)] = l.table.display();
+    }
+    for (const auto& h : held) server[h.key] = std::max(server[h.key], h.mode);
+    std::set<std::string> predicted_rewrite;
+    std::map<std::string, std::pair<std::string, LockMode>> predicted = predicted_locks(st);
+    for (const Operation& op : st.ops) {
       Effect e = compute_effect(opt_.dialect, op, model_, opt_.version);
       const TableInfo* table = model_.find(e.table);
       if (!table || table->origin.file >= 0) continue;  // only tables the snapshot had
-      LockMode& m = predicted[table_key(e.table)];
-      m = std::max(m, e.lock);
+      predicted.try_emplace(table_key(e.table), e.table.display(), LockMode::none);
       if (e.rewrite) predicted_rewrite.insert(table_key(e.table));
     }
-    for (const auto& l : t.locks) {
-      auto it = predicted.find(table_key(l.table));
-      if (it == predicted.end() || it->second == l.mode) continue;
-      emit("trace-mismatch", "migsafe predicted " + std::string(lock_mode_name(it->second)) +
-                                 " on " + l.table.display() + ", the server took " +
-                                 std::string(lock_mode_name(l.mode)));
+    for (const auto& [key, took] : server) {
+      auto it = predicted.find(key);
+      if (it == predicted.end() || it->second.second == took || !shown.count(key)) continue;
+      emit("trace-mismatch", "migsafe predicted " + std::string(lock_mode_name(it->second.second)) +
+                                 " on " + it->second.first + ", the server took " +
+                                 std::string(lock_mode_name(took)));
     }
     std::set<std::string> rewritten;
     for (const auto& r : t.rewritten) rewritten.insert(table_key(r));
-    for (const auto& [table, lock] : predicted) {
-      (void)lock;
-      bool said = predicted_rewrite.count(table) > 0, did = rewritten.count(table) > 0;
+    for (const auto& [key, p] : predicted) {
+      bool said = predicted_rewrite.count(key) > 0, did = rewritten.count(key) > 0;
       if (said != did)
         emit("trace-mismatch", std::string("migsafe predicted ") +
-                                   (said ? "a rewrite" : "no rewrite") + " of " + table +
+                                   (said ? "a rewrite" : "no rewrite") + " of " + key +
                                    ", the server " + (did ? "rewrote it" : "did not rewrite it"));
     }
+  }
+
+  // Data changes on tables of the snapshot whose plan a rule needs: the statement itself, and
+  // the statements a DO block or a called routine runs.
+  std::vector<const Statement*> statements_to_plan(const Statement& st) {
+    std::vector<const Statement*> out;
+    auto add = [&](const Statement& s) {
+      for (const Operation& op : s.ops)
+        if (plan_relevant(op)) {
+          out.push_back(&s);
+          return;
+        }
+    };
+    add(st);
+    for (const Operation& op : st.ops) {
+      if (op.kind == OpKind::do_block && op.body)
+        for (const Statement& inner : op.body->statements()) add(inner);
+      for (const auto& name : op.calls)
+        if (auto it = routines_.find(name); it != routines_.end())
+          for (const Statement& inner : it->second.body->statements()) add(inner);
+    }
+    return out;
+  }
+
+  bool plan_relevant(const Operation& op) const {
+    bool bulk = op.kind == OpKind::update || op.kind == OpKind::delete_rows ||
+                (op.kind == OpKind::insert && op.from_select);
+    if (!bulk) return false;
+    const TableInfo* t = model_.find(effect_of(op).table);
+    return t && t->origin.file < 0 && t->stats;
+  }
+
+  // The plan of a statement: from the trace (planned in its transaction before the statement
+  // ran), else from the read-only snapshot session.
+  const PlanResult& plan_of(const Statement& st) {
+    auto it = plans_.find(st.text.data());
+    if (it != plans_.end()) return it->second;
+    if (traced_) {
+      PlanResult p;
+      p.error = "the trace did not plan it";
+      return plans_.emplace(st.text.data(), std::move(p)).first->second;
+    }
+    return plans_.emplace(st.text.data(), snapshot_->plan(st.text)).first->second;
+  }
+
+  // A plan the snapshot could not give: whether the statement scans the table is unknown.
+  void plan_missing(const Statement& st, const Operation& op, const Effect& effect,
+                    const TableInfo& table, const PlanResult& plan, const SourceText& src,
+                    size_t file_index) {
+    if (!incomplete_.insert(st.text.data()).second) return;
+    bool routine = &src != src_ || st.span.begin != spans_[current_statement_].begin;
+    std::string hint;
+    const std::string& state = plan.sqlstate;
+    if (plan.refused)
+      hint = "check this statement by hand, or call only functions the sandbox can read";
+    else if (state == "42501")
+      hint =
+          "the snapshot role lacks the privilege the plan needs (EXPLAIN of UPDATE, DELETE and "
+          "INSERT checks the statement's privileges, though it never runs it): grant it, or "
+          "use a role that owns the tables";
+    else if (state == "55P03")
+      hint = "another session holds a lock on the snapshot; run again when it is gone";
+    else if (state == "42P01" || state == "42703" || state == "42883" || state == "42704" ||
+             state == "42P02")
+      hint = routine ? "it uses PL/pgSQL variables or objects the migration creates, which a plan "
+                       "cannot see; check its WHERE clause against the indexes of " +
+                           effect.table.display()
+                     : "it uses objects that earlier statements of the migration create: run "
+                       "with --trace to plan it after them";
+    else
+      hint = "see the server's message";
+    Finding f = migsafe::builtin_finding(packs_, "snapshot-incomplete", file_index, src,
+                                         std::max(op.location, st.span.begin),
+                                         std::string(op.kind == OpKind::update   ? "UPDATE"
+                                                     : op.kind == OpKind::insert ? "INSERT"
+                                                                                 : "DELETE") +
+                                             " on " + effect.table.display() +
+                                             " could not be planned on the snapshot, so whether "
+                                             "it reads the whole table is unknown: " +
+                                             plan.error);
+    f.statement = st.span;
+    f.notes.push_back("snapshot: " + effect.table.display() + " has " +
+                      describe_size(*table.stats));
+    f.notes.push_back("to check it: " + hint);
+    const Rule* scan_rule = find_rule(packs_, "unindexed-data-change");
+    double rows = scan_rule ? scan_rule->threshold_rows : 10000;
+    int64_t bytes = scan_rule ? scan_rule->threshold_bytes : 100LL << 20;
+    bool small = table.stats->rows >= 0 && table.stats->rows < rows && table.stats->bytes < bytes;
+    // Unknown on a big table could have blocked; on a small one it could not.
+    f.severity = small ? Severity::warning : Severity::error;
+    found_.push_back(std::move(f));
+  }
+
+  // The catalog read met a lock another session holds on the table.
+  void catalog_lock(const Statement& st, const Effect& effect, const TableInfo& table,
+                    const SourceText& src, size_t file_index) {
+    if (trace_lock_reported_ || !locked_reported_.insert(st.text.data()).second) return;
+    Finding f = migsafe::builtin_finding(
+        packs_, "trace-lock-timeout", file_index, src, st.span.begin,
+        "on the snapshot another session holds " + table.stats->locked_by + " on " +
+            effect.table.display() +
+            ": this statement would wait for it, and every query on the table after it");
+    f.statement = st.span;
+    f.notes.push_back("snapshot: the catalog read could not size " + effect.table.display() +
+                      " (its page count is used instead)");
+    found_.push_back(std::move(f));
   }
 
   // Runs the SQL of a DO block or a called function: each inner statement is checked like a
@@ -299,14 +496,18 @@ class Analyzer {
     facts.snapshot = snapshot_ != nullptr;
     facts.op_index = op_index_;
     facts.statement_ddl = statement_ddl_;
-    bool bulk = op.kind == OpKind::update || op.kind == OpKind::delete_rows ||
-                (op.kind == OpKind::insert && op.from_select);
-    if (snapshot_ && bulk && table && !facts.table_new) {
-      for (const auto& scan : snapshot_->seq_scans(st.text))
+    if (snapshot_ && table && table->stats && !table->stats->locked_by.empty())
+      catalog_lock(st, effect, *table, src, file_index);
+    if (snapshot_ && !facts.table_new && plan_relevant(op)) {
+      const PlanResult& plan = plan_of(st);
+      for (const auto& scan : plan.seq_scans)
         if (scan.relation == effect.table.name && scan.rows >= facts.seq_scan_rows) {
           facts.seq_scan = true;
           facts.seq_scan_rows = scan.rows;
         }
+      bool every_row =
+          (op.kind == OpKind::update || op.kind == OpKind::delete_rows) && !op.has_where;
+      if (!plan.planned && !every_row) plan_missing(st, op, effect, *table, plan, src, file_index);
     }
     if (facts.in_transaction) {
       auto held = session.held(effect.table);
@@ -478,6 +679,13 @@ class Analyzer {
   SnapshotSource* snapshot_ = nullptr;
   StatementTracer* tracer_ = nullptr;
   bool traced_ = false;
+  // Per statement: plans by statement text, statements already reported as unplannable or
+  // locked, and whether the trace reported a lock timeout.
+  std::map<const char*, PlanResult> plans_;
+  std::set<const char*> incomplete_, locked_reported_;
+  bool trace_lock_reported_ = false;
+  // Over the trace: which traced statement (file:line) first took each lock mode on a table.
+  std::map<std::pair<std::string, LockMode>, std::string> trace_holder_;
   std::vector<const Rule*> rules_;
   bool any_pattern_ = false;
   SchemaModel model_;

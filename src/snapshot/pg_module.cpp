@@ -56,7 +56,9 @@ class ModuleTracer : public StatementTracer {
  public:
   ModuleTracer(std::shared_ptr<Module> m, std::unique_ptr<StatementTracer> t)
       : inner_(std::move(t)), module_(std::move(m)) {}
-  TraceResult trace(const Statement& st) override { return inner_->trace(st); }
+  TraceResult trace(const Statement& st, const std::vector<std::string_view>& plan_texts) override {
+    return inner_->trace(st, plan_texts);
+  }
 
  private:
   std::unique_ptr<StatementTracer> inner_;  // destroyed before the module is closed
@@ -69,7 +71,8 @@ class ModuleSnapshot : public PgSnapshot {
       : inner_(std::move(s)), module_(std::move(m)) {}
   TargetVersion server_version() const override { return inner_->server_version(); }
   void load_schema(SchemaModel& model) override { inner_->load_schema(model); }
-  std::vector<SeqScan> seq_scans(std::string_view sql) override { return inner_->seq_scans(sql); }
+  bool superuser() const override { return inner_->superuser(); }
+  PlanResult plan(std::string_view sql) override { return inner_->plan(sql); }
   std::unique_ptr<StatementTracer> begin_trace() override {
     return std::make_unique<ModuleTracer>(module_, inner_->begin_trace());
   }

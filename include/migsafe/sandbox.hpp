@@ -1,0 +1,78 @@
+// What may run on a snapshot. The migration under review is hostile: it may come from anyone's
+// pull request, and the snapshot holds a copy of real data, often reached as a superuser. Before
+// migsafe sends a statement to a snapshot (a traced statement, or the EXPLAIN of one), the
+// sandbox judges it from its parse tree, never from its text: which statement kinds it holds,
+// what every function, operator and cast it names resolves to in the snapshot's catalog, and
+// what the routines it calls, creates or replaces do, down to the SQL inside their bodies.
+// Whatever reaches outside the transaction or the database is refused; what cannot be checked
+// (SQL built at run time, languages other than SQL and PL/pgSQL) is refused too.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migsafe {
+
+enum class SandboxAction {
+  run,     // send it (sql may be an adapted form)
+  skip,    // harmless, but not run: transaction control, VACUUM, the trace's own timeouts
+  refuse,  // reaches outside the transaction or the database, or cannot be checked
+};
+
+struct SandboxVerdict {
+  SandboxAction action = SandboxAction::run;
+  std::string reason;      // why it is skipped or refused, in plain words
+  std::string sql;         // what to send when it runs: the statement or its adapted form
+  std::string adaptation;  // how it was adapted to run in a transaction (empty: as written)
+};
+
+// A function, procedure or aggregate as the snapshot's catalog knows it.
+struct PgRoutine {
+  int64_t oid = 0;
+  std::string schema;
+  std::string name;
+  char kind = 'f';                  // f function, p procedure, a aggregate, w window
+  std::string language;             // internal, c, sql, plpgsql, ...
+  char volatility = 'v';            // i immutable, s stable, v volatile
+  bool builtin = false;             // part of the server itself (created by initdb)
+  std::string extension;            // the extension that owns it, if any
+  std::vector<std::string> config;  // its SET clauses, "name=value"
+  std::string definition;           // its CREATE statement, for SQL and PL/pgSQL routines
+  std::vector<int64_t> parts;       // an aggregate's support functions
+  bool takes_row = false;           // one argument of a row type: t.f calls it as f(t)
+  std::string display() const { return schema.empty() ? name : schema + "." + name; }
+};
+
+// The catalog lookups the PostgreSQL sandbox needs, answered by the session the statement would
+// run in (so it sees what earlier traced statements created). A name without a schema is
+// looked up in every schema: a call is judged by everything it could resolve to.
+class PgSandboxCatalog {
+ public:
+  virtual ~PgSandboxCatalog() = default;
+  virtual std::vector<PgRoutine> routines(std::string_view schema, std::string_view name) = 0;
+  virtual std::optional<PgRoutine> routine(int64_t oid) = 0;
+  // Functions behind operators of that name (their code and selectivity estimators) that are
+  // not part of the server.
+  virtual std::vector<int64_t> operator_functions(std::string_view schema,
+                                                  std::string_view name) = 0;
+  // Functions that are not part of the server and that a cast into, or the input of, a type of
+  // that name calls.
+  virtual std::vector<int64_t> type_functions(std::string_view schema, std::string_view name) = 0;
+  // Functions of the triggers on a table (one trigger by name, or all when trigger is empty).
+  virtual std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
+                                                 std::string_view trigger) = 0;
+  // A foreign table that a relation of that name is, has as a partition or child, or reads
+  // through its view definition; empty when none.
+  virtual std::string foreign_reach(std::string_view schema, std::string_view name) = 0;
+  // Whether the sequence named by a regclass text existed before the trace began, so that a
+  // change to it would outlive the rollback.
+  virtual bool sequence_predates_trace(std::string_view regclass_text) = 0;
+};
+
+// Judges one PostgreSQL statement (exactly one: text holding several is refused).
+SandboxVerdict judge_postgres(std::string_view sql, PgSandboxCatalog& catalog);
+
+}  // namespace migsafe

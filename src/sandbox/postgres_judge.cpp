@@ -1,0 +1,756 @@
+// The PostgreSQL sandbox's judge: walks libpg_query's parse tree of a statement, and of every
+// SQL and PL/pgSQL body the statement creates, replaces or calls, and refuses at the first
+// thing that could reach outside the transaction or that it cannot check.
+#include <pg_query.h>
+#include <simdjson.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "migsafe/sandbox.hpp"
+#include "postgres_policy.hpp"
+#include "sql_words.hpp"
+
+namespace migsafe {
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::object;
+using namespace sandbox;
+
+// Deep enough for any real migration; deeper trees are refused rather than followed.
+constexpr size_t kMaxJsonDepth = 3000;
+constexpr int kMaxRoutineDepth = 32;
+
+struct Refusal {
+  std::string reason;
+};
+
+class ParseResult {
+ public:
+  explicit ParseResult(const std::string& sql) : r_(pg_query_parse(sql.c_str())) {}
+  ~ParseResult() { pg_query_free_parse_result(r_); }
+  ParseResult(const ParseResult&) = delete;
+  ParseResult& operator=(const ParseResult&) = delete;
+  const PgQueryParseResult* operator->() const { return &r_; }
+
+ private:
+  PgQueryParseResult r_;
+};
+
+class PlpgsqlParseResult {
+ public:
+  explicit PlpgsqlParseResult(const std::string& sql) : r_(pg_query_parse_plpgsql(sql.c_str())) {}
+  ~PlpgsqlParseResult() { pg_query_free_plpgsql_parse_result(r_); }
+  PlpgsqlParseResult(const PlpgsqlParseResult&) = delete;
+  PlpgsqlParseResult& operator=(const PlpgsqlParseResult&) = delete;
+  const PgQueryPlpgsqlParseResult* operator->() const { return &r_; }
+
+ private:
+  PgQueryPlpgsqlParseResult r_;
+};
+
+struct Name {
+  std::string schema;
+  std::string name;
+  std::string display() const { return schema.empty() ? name : schema + "." + name; }
+  bool operator<(const Name& o) const {
+    return schema != o.schema ? schema < o.schema : name < o.name;
+  }
+};
+
+std::string_view str(element e, const char* key) {
+  std::string_view s;
+  if (e[key].get(s) != simdjson::SUCCESS) return {};
+  return s;
+}
+
+bool flag(element e, const char* key) {
+  bool b = false;
+  if (e[key].get(b) != simdjson::SUCCESS) return false;
+  return b;
+}
+
+// A list of String nodes ("schema", "name") as the parser writes qualified names.
+std::optional<Name> name_of(element list) {
+  array a;
+  if (list.get(a) != simdjson::SUCCESS) return std::nullopt;
+  std::vector<std::string> parts;
+  for (element item : a) {
+    std::string_view s;
+    if (item["String"]["sval"].get(s) != simdjson::SUCCESS) return std::nullopt;
+    parts.emplace_back(s);
+  }
+  if (parts.empty()) return std::nullopt;
+  Name n;
+  n.name = parts.back();
+  if (parts.size() >= 2) n.schema = parts[parts.size() - 2];
+  return n;
+}
+
+bool is_string_const(element e, std::string& out) {
+  std::string_view s;
+  if (e["A_Const"]["sval"]["sval"].get(s) == simdjson::SUCCESS) {
+    out = std::string(s);
+    return true;
+  }
+  object o;
+  if (e["A_Const"].get(o) == simdjson::SUCCESS && o["sval"].error() == simdjson::SUCCESS) {
+    out.clear();  // the empty string
+    return true;
+  }
+  return false;
+}
+
+// A string the parser can compute without running anything: a literal, a literal cast to a
+// text type, or literals joined with ||.
+std::optional<std::string> constant_string(element e) {
+  std::string s;
+  if (is_string_const(e, s)) return s;
+  element arg;
+  if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
+    auto t = name_of(e["TypeCast"]["typeName"]["names"]);
+    if (t && (t->name == "text" || t->name == "varchar" || t->name == "regclass"))
+      return constant_string(arg);
+    return std::nullopt;
+  }
+  object expr;
+  if (e["A_Expr"].get(expr) == simdjson::SUCCESS) {
+    auto op = name_of(expr["name"]);
+    if (str(e["A_Expr"], "kind") != "AEXPR_OP" || !op || op->name != "||") return std::nullopt;
+    auto l = constant_string(expr["lexpr"]), r = constant_string(expr["rexpr"]);
+    if (l && r) return *l + *r;
+  }
+  return std::nullopt;
+}
+
+// The JSON of a parse tree, followed as deep as kMaxJsonDepth.
+simdjson::error_code parse_json(simdjson::dom::parser& parser, const char* text, element& out) {
+  size_t len = std::strlen(text);
+  if (auto e = parser.allocate(len, kMaxJsonDepth)) return e;
+  return parser.parse(text, len).get(out);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A dollar-quote tag that does not occur in body.
+std::string dollar_tag(std::string_view body) {
+  std::string tag = "$migsafe$";
+  for (int i = 0; body.find(tag) != std::string_view::npos; ++i)
+    tag = "$migsafe" + std::to_string(i) + "$";
+  return tag;
+}
+
+class Judge {
+ public:
+  explicit Judge(PgSandboxCatalog& catalog) : catalog_(catalog) {}
+
+  SandboxVerdict top(std::string_view sql, bool adapted_once = false) {
+    SandboxVerdict v;
+    v.sql = std::string(sql);
+    try {
+      std::string text(sql);
+      ParseResult parsed(text);
+      if (parsed->error)
+        throw Refusal{std::string("it does not parse as PostgreSQL 15 SQL (") +
+                      parsed->error->message + ")"};
+      simdjson::dom::parser json;
+      element doc;
+      if (parse_json(json, parsed->parse_tree, doc) != simdjson::SUCCESS)
+        throw Refusal{"it is nested deeper than the sandbox follows"};
+      array stmts;
+      if (doc["stmts"].get(stmts) != simdjson::SUCCESS || stmts.size() == 0) {
+        v.action = SandboxAction::skip;
+        v.reason = "it holds no statement";
+        return v;
+      }
+      if (stmts.size() != 1)
+        throw Refusal{"the text holds " + std::to_string(stmts.size()) +
+                      " statements where one was expected"};
+      element stmt = stmts.at(0)["stmt"];
+      object node;
+      if (stmt.get(node) != simdjson::SUCCESS || node.size() != 1)
+        throw Refusal{"its parse tree has an unexpected shape"};
+      std::string_view type = (*node.begin()).key;
+      element body = (*node.begin()).value;
+      if (auto skip = top_level_skip(type, body)) {
+        v.action = SandboxAction::skip;
+        v.reason = *skip;
+        return v;
+      }
+      if (!adapted_once && concurrent(type, body)) return adapt(text, type);
+      statement(type, body, text);
+    } catch (const Refusal& r) {
+      v.action = SandboxAction::refuse;
+      v.reason = r.reason;
+    }
+    return v;
+  }
+
+ private:
+  // What the trace leaves out at the top level without refusing it.
+  std::optional<std::string> top_level_skip(std::string_view type, element body) {
+    const StatementPolicy* p = statement_policy(type);
+    if (!p) throw Refusal{std::string(type) + " is not on the sandbox's list of statements"};
+    if (type == "TransactionStmt") {
+      std::string_view kind = str(body, "kind");
+      if (kind == "TRANS_STMT_PREPARE" || kind == "TRANS_STMT_COMMIT_PREPARED" ||
+          kind == "TRANS_STMT_ROLLBACK_PREPARED")
+        throw Refusal{
+            "two-phase commit leaves a prepared transaction behind that outlives the "
+            "trace"};
+    }
+    if (type == "CopyStmt" && str(body, "filename").empty() && !flag(body, "is_program"))
+      return std::string(flag(body, "is_from")
+                             ? "COPY ... FROM stdin: its rows come from the client"
+                             : "COPY ... TO stdout only prints rows");
+    if (type == "VariableSetStmt") {
+      std::string name = lower(str(body, "name"));
+      std::string_view kind = str(body, "kind");
+      if (kind == "VAR_RESET_ALL") return "RESET ALL would reset the trace's own timeouts";
+      if (name == "transaction" || name == "session characteristics")
+        return "the trace keeps its own transaction";
+      SettingVerdict s = setting_policy(name);
+      if (s.action == SettingAction::protect) return std::string(s.reason);
+      if (s.action == SettingAction::refuse)
+        throw Refusal{"it sets " + name + ": " + std::string(s.reason)};
+    }
+    if (type == "AlterTableStmt" && has_subcommand(body, "AT_DetachPartitionFinalize"))
+      return "DETACH PARTITION ... FINALIZE cannot run in a transaction";
+    if (p->action == SandboxAction::skip) return std::string(p->reason);
+    if (p->action == SandboxAction::refuse) throw Refusal{std::string(p->reason)};
+    return std::nullopt;
+  }
+
+  static bool has_subcommand(element body, std::string_view subtype) {
+    array cmds;
+    if (body["cmds"].get(cmds) != simdjson::SUCCESS) return false;
+    for (element c : cmds)
+      if (str(c["AlterTableCmd"], "subtype") == subtype) return true;
+    return false;
+  }
+
+  // CONCURRENTLY forms cannot run in a transaction block; the trace runs their plain form.
+  static bool concurrent(std::string_view type, element body) {
+    if (type == "IndexStmt" || type == "DropStmt") return flag(body, "concurrent");
+    if (type == "ReindexStmt") {
+      array params;
+      if (body["params"].get(params) != simdjson::SUCCESS) return false;
+      for (element p : params)
+        if (str(p["DefElem"], "defname") == "concurrently") return true;
+      return false;
+    }
+    if (type == "AlterTableStmt") {
+      array cmds;
+      if (body["cmds"].get(cmds) != simdjson::SUCCESS) return false;
+      for (element c : cmds)
+        if (str(c["AlterTableCmd"], "subtype") == "AT_DetachPartition" &&
+            flag(c["AlterTableCmd"]["def"]["PartitionCmd"], "concurrent"))
+          return true;
+    }
+    return false;
+  }
+
+  SandboxVerdict adapt(const std::string& text, std::string_view type) {
+    for (const SqlToken& t : sql_tokens(text)) {
+      if (t.kind != SqlToken::word ||
+          lower(text.substr(t.begin, t.end - t.begin)) != "concurrently")
+        continue;
+      std::string plain = text.substr(0, t.begin) + text.substr(t.end);
+      SandboxVerdict v = Judge(catalog_).top(plain, /*adapted_once=*/true);
+      if (v.action != SandboxAction::run) return v;
+      // The plain form must be the same kind of statement without CONCURRENTLY, or the word
+      // taken out was not the keyword.
+      ParseResult check(plain);
+      simdjson::dom::parser json;
+      element doc;
+      object node;
+      if (check->error || parse_json(json, check->parse_tree, doc) ||
+          doc["stmts"].at(0)["stmt"].get(node) || node.size() != 1 || (*node.begin()).key != type ||
+          concurrent(type, (*node.begin()).value))
+        break;
+      v.adaptation =
+          "run without CONCURRENTLY, which cannot run in a transaction: these are the plain "
+          "form's locks";
+      return v;
+    }
+    SandboxVerdict v;
+    v.action = SandboxAction::refuse;
+    v.reason =
+        "its CONCURRENTLY form cannot run in the trace's transaction, and the plain form "
+        "could not be made from it";
+    return v;
+  }
+
+  // One statement node with the text it was parsed from (for the bodies of CREATE FUNCTION).
+  void statement(std::string_view type, element body, const std::string& text) {
+    text_stack_.push_back(text);
+    node(type, body);
+    text_stack_.pop_back();
+  }
+
+  // Every SQL statement in a text: a routine body, a string EXECUTE runs.
+  void sql_text(const std::string& text, const std::string& what) {
+    ParseResult parsed(text);
+    if (parsed->error)
+      throw Refusal{what + " does not parse as PostgreSQL 15 SQL (" + parsed->error->message + ")"};
+    simdjson::dom::parser json;
+    element doc;
+    if (parse_json(json, parsed->parse_tree, doc))
+      throw Refusal{what + " is nested deeper than the sandbox follows"};
+    array stmts;
+    if (doc["stmts"].get(stmts) != simdjson::SUCCESS) return;
+    for (element s : stmts) {
+      int64_t loc = 0, len = 0;
+      if (s["stmt_location"].get(loc) != simdjson::SUCCESS) loc = 0;
+      if (s["stmt_len"].get(len) != simdjson::SUCCESS || len == 0)
+        len = static_cast<int64_t>(text.size()) - loc;
+      object node;
+      if (s["stmt"].get(node) != simdjson::SUCCESS || node.size() != 1)
+        throw Refusal{what + " has a parse tree of an unexpected shape"};
+      statement((*node.begin()).key, (*node.begin()).value,
+                text.substr(static_cast<size_t>(loc), static_cast<size_t>(len)));
+    }
+  }
+
+  void walk(element e) {
+    object o;
+    if (e.get(o) == simdjson::SUCCESS) {
+      // Structures the parser writes inline, without a node name around them.
+      if (o["relname"].error() == simdjson::SUCCESS) relation(e);
+      if (o["names"].error() == simdjson::SUCCESS && o["typemod"].error() == simdjson::SUCCESS)
+        type_name(e);
+      if (o["funcname"].error() == simdjson::SUCCESS &&
+          o["funcformat"].error() == simdjson::SUCCESS)
+        func_call(e);
+      for (auto [key, value] : o) {
+        if (!key.empty() && std::isupper(static_cast<unsigned char>(key[0])))
+          node(key, value);
+        else
+          walk(value);
+      }
+      return;
+    }
+    array a;
+    if (e.get(a) == simdjson::SUCCESS)
+      for (element x : a) walk(x);
+  }
+
+  void node(std::string_view type, element body) {
+    bool is_statement = type.ends_with("Stmt");
+    if (is_statement) {
+      const StatementPolicy* p = statement_policy(type);
+      if (!p) throw Refusal{std::string(type) + " is not on the sandbox's list of statements"};
+      // Only the top-level statement may be skipped; inside a routine or a rule it would run.
+      if (!stmt_stack_.empty() && p->action != SandboxAction::run)
+        throw Refusal{"it holds " + std::string(type) + ": " +
+                      std::string(p->reason.empty() ? "not allowed inside a routine" : p->reason)};
+      if (p->action == SandboxAction::refuse) throw Refusal{std::string(p->reason)};
+      stmt_stack_.push_back(type);
+      statement_facts(type, body);
+    }
+    if (type == "A_Expr") operator_use(body);
+    if (type == "ColumnRef") functional_notation(body);
+    if (type == "RangeTableSample") routine_names(body["method"], "a table sample method");
+    walk(body);
+    if (is_statement) stmt_stack_.pop_back();
+  }
+
+  std::string_view parent_statement() const {
+    return stmt_stack_.size() >= 2 ? stmt_stack_[stmt_stack_.size() - 2] : std::string_view();
+  }
+
+  // What a statement node needs beyond the walk of its tree.
+  void statement_facts(std::string_view type, element body) {
+    if (type == "VariableSetStmt") return setting(body);
+    if (type == "CreateFunctionStmt") return create_function(body);
+    if (type == "DoStmt") return do_block(body);
+    if (type == "CreateExtensionStmt") {
+      std::string name(str(body, "extname"));
+      if (!trusted_extension(name))
+        throw Refusal{"it creates extension " + name + ": " + std::string(extension_reason(name))};
+      return;
+    }
+    if (type == "CreateTrigStmt" || type == "CreateEventTrigStmt")
+      return routine_names(body["funcname"], "its trigger function");
+    if (type == "CreateCastStmt")
+      return routine_names(body["func"]["objname"], "its cast function");
+    if (type == "DefineStmt") return function_options(body["definition"]);
+    if (type == "CreateRangeStmt") return function_options(body["params"]);
+    if (type == "AlterTypeStmt" || type == "AlterOperatorStmt")
+      return function_options(body["options"]);
+    if (type == "AlterTableStmt") return enabled_triggers(body);
+    if (type == "RenameStmt" || type == "AlterObjectSchemaStmt") {
+      std::string_view kind = str(body, type == "RenameStmt" ? "renameType" : "objectType");
+      if (kind == "OBJECT_FUNCTION" || kind == "OBJECT_PROCEDURE" || kind == "OBJECT_ROUTINE" ||
+          kind == "OBJECT_AGGREGATE")
+        // A renamed or moved routine is what later calls of its new name run.
+        return routine_names(body["object"]["ObjectWithArgs"]["objname"], "the routine it renames");
+    }
+  }
+
+  void setting(element body) {
+    std::string name = lower(str(body, "name"));
+    std::string_view parent = parent_statement();
+    // ALTER ROLE / DATABASE ... SET only changes future sessions, and is rolled back.
+    if (parent == "AlterRoleSetStmt" || parent == "AlterDatabaseSetStmt") return;
+    if (name == "transaction" || name == "session characteristics") return;
+    std::string_view kind = str(body, "kind");
+    SettingVerdict s = setting_policy(name);
+    if (stmt_stack_.size() == 1 && (kind == "VAR_RESET_ALL" || s.action == SettingAction::protect))
+      return;  // the top level skips these (top_level_skip)
+    if (kind == "VAR_RESET_ALL") throw Refusal{"it resets every setting, the trace's own too"};
+    if (s.action != SettingAction::allow)
+      throw Refusal{(parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt"
+                         ? "it gives a routine a SET of " + name + ": "
+                         : "it sets " + name + ": ") +
+                    std::string(s.reason)};
+  }
+
+  void create_function(element body) {
+    std::string language = "sql";
+    std::vector<std::string> bodies;
+    array options;
+    if (body["options"].get(options) == simdjson::SUCCESS) {
+      for (element o : options) {
+        element d = o["DefElem"];
+        std::string_view name = str(d, "defname");
+        if (name == "language") {
+          std::string_view l;
+          if (d["arg"]["String"]["sval"].get(l) == simdjson::SUCCESS) language = lower(l);
+        } else if (name == "as") {
+          array parts;
+          if (d["arg"]["List"]["items"].get(parts) == simdjson::SUCCESS)
+            for (element p : parts) {
+              std::string_view s;
+              if (p["String"]["sval"].get(s) == simdjson::SUCCESS) bodies.emplace_back(s);
+            }
+        } else if (name == "support") {
+          routine_names(d["arg"], "its planner support function");
+        }
+      }
+    }
+    if (!checked_language(language))
+      throw Refusal{"it creates a routine in " + language +
+                    ", which the sandbox cannot read (only SQL and PL/pgSQL)"};
+    if (language == "plpgsql") {
+      if (text_stack_.empty()) throw Refusal{"it creates a routine whose text cannot be located"};
+      plpgsql(text_stack_.back(), "the PL/pgSQL body it creates");
+    } else {
+      for (const auto& b : bodies) sql_text(b, "the SQL body it creates");
+    }
+    // A BEGIN ATOMIC / RETURN body is part of the tree: the walk judges it.
+  }
+
+  void do_block(element body) {
+    std::string language = "plpgsql", code;
+    array args;
+    if (body["args"].get(args) == simdjson::SUCCESS) {
+      for (element a : args) {
+        element d = a["DefElem"];
+        std::string_view s;
+        if (d["arg"]["String"]["sval"].get(s) != simdjson::SUCCESS) continue;
+        if (str(d, "defname") == "language") language = lower(s);
+        if (str(d, "defname") == "as") code = std::string(s);
+      }
+    }
+    if (language != "plpgsql")
+      throw Refusal{"it runs a DO block in " + language + ", which the sandbox cannot read"};
+    std::string tag = dollar_tag(code);
+    plpgsql(
+        "CREATE FUNCTION migsafe_do_block() RETURNS void LANGUAGE plpgsql AS " + tag + code + tag,
+        "its DO block");
+  }
+
+  // A PL/pgSQL routine, given as its CREATE FUNCTION statement.
+  void plpgsql(const std::string& create, const std::string& what) {
+    if (++routine_depth_ > kMaxRoutineDepth)
+      throw Refusal{"its routines call each other deeper than the sandbox follows"};
+    PlpgsqlParseResult parsed(create);
+    if (parsed->error)
+      throw Refusal{what + " does not parse as PL/pgSQL (" + parsed->error->message + ")"};
+    simdjson::dom::parser json;
+    element doc;
+    if (!parsed->plpgsql_funcs || parse_json(json, parsed->plpgsql_funcs, doc))
+      throw Refusal{what + " is nested deeper than the sandbox follows"};
+    plpgsql_walk(doc, "", "", what);
+    --routine_depth_;
+  }
+
+  void plpgsql_walk(element e, std::string_view stmt, std::string_view field,
+                    const std::string& what) {
+    object o;
+    if (e.get(o) == simdjson::SUCCESS) {
+      for (auto [key, value] : o) {
+        if (key == "PLpgSQL_expr") {
+          plpgsql_expr(str(value, "query"), stmt, field, what);
+          continue;
+        }
+        if (key.starts_with("PLpgSQL_stmt_")) {
+          if (key == "PLpgSQL_stmt_commit" || key == "PLpgSQL_stmt_rollback")
+            throw Refusal{what + " commits or rolls back, which would end the trace's transaction"};
+          plpgsql_walk(value, key, "", what);
+          continue;
+        }
+        plpgsql_walk(value, stmt, key.starts_with("PLpgSQL_") ? field : key, what);
+      }
+      return;
+    }
+    array a;
+    if (e.get(a) == simdjson::SUCCESS)
+      for (element x : a) plpgsql_walk(x, stmt, field, what);
+  }
+
+  void plpgsql_expr(std::string_view query, std::string_view stmt, std::string_view field,
+                    const std::string& what) {
+    std::string q(query);
+    bool dynamic = (stmt == "PLpgSQL_stmt_dynexecute" && field == "query") ||
+                   (stmt == "PLpgSQL_stmt_dynfors" && field == "query") || field == "dynquery";
+    if (dynamic) return dynamic_sql(q, what);
+    bool statement = (stmt == "PLpgSQL_stmt_execsql" && field == "sqlstmt") ||
+                     stmt == "PLpgSQL_stmt_perform" || stmt == "PLpgSQL_stmt_call" ||
+                     (field == "query" &&
+                      (stmt == "PLpgSQL_stmt_fors" || stmt == "PLpgSQL_stmt_forc" ||
+                       stmt == "PLpgSQL_stmt_return_query" || stmt == "PLpgSQL_stmt_open")) ||
+                     field == "cursor_explicit_expr";
+    if (statement) return sql_text(q, what);
+    if (stmt == "PLpgSQL_stmt_assign" && field == "expr") q = assignment_as_comparison(q);
+    // Every other expression runs as SELECT <expression>.
+    ParseResult as_select("SELECT " + q);
+    if (!as_select->error) return sql_text("SELECT " + q, what);
+    sql_text(q, what);
+  }
+
+  // "target := value" judged as the comparison "target = value": both sides are evaluated.
+  static std::string assignment_as_comparison(std::string q) {
+    for (const SqlToken& t : sql_tokens(q))
+      if (t.kind == SqlToken::symbol && q.compare(t.begin, t.end - t.begin, ":=") == 0) {
+        q.replace(t.begin, 2, " =");
+        break;
+      }
+    return q;
+  }
+
+  // EXECUTE: judged only when the string is known before it runs.
+  void dynamic_sql(const std::string& expr, const std::string& what) {
+    std::string select = "SELECT " + expr;
+    ParseResult parsed(select);
+    simdjson::dom::parser json;
+    element doc, val;
+    if (!parsed->error && !parse_json(json, parsed->parse_tree, doc) &&
+        !doc["stmts"].at(0)["stmt"]["SelectStmt"]["targetList"].at(0)["ResTarget"]["val"].get(
+            val)) {
+      if (auto text = constant_string(val))
+        return sql_text(*text, "the SQL that " + what + " EXECUTEs");
+    }
+    throw Refusal{what + " EXECUTEs SQL built at run time, which cannot be checked before it runs"};
+  }
+
+  void function_options(element list) {
+    array defs;
+    if (list.get(defs) != simdjson::SUCCESS) return;
+    for (element d : defs) {
+      std::string_view name = str(d["DefElem"], "defname");
+      if (!function_valued_option(lower(name))) continue;
+      element arg = d["DefElem"]["arg"];
+      if (arg["TypeName"].error() == simdjson::SUCCESS)
+        routine_names(arg["TypeName"]["names"], "its " + std::string(name) + " function");
+      else if (arg["List"].error() == simdjson::SUCCESS)
+        routine_names(arg["List"]["items"], "its " + std::string(name) + " function");
+      else
+        routine_names(arg, "its " + std::string(name) + " function");
+    }
+  }
+
+  void enabled_triggers(element body) {
+    array cmds;
+    if (body["cmds"].get(cmds) != simdjson::SUCCESS) return;
+    auto table = Name{std::string(str(body["relation"], "schemaname")),
+                      std::string(str(body["relation"], "relname"))};
+    for (element c : cmds) {
+      std::string_view sub = str(c["AlterTableCmd"], "subtype");
+      if (!sub.starts_with("AT_Enable") || sub.find("Trig") == std::string_view::npos) continue;
+      std::string trigger = sub == "AT_EnableTrigAll" || sub == "AT_EnableTrigUser"
+                                ? ""
+                                : std::string(str(c["AlterTableCmd"], "name"));
+      for (int64_t oid : catalog_.trigger_functions(table.schema, table.name, trigger))
+        routine_oid(oid, "the trigger it enables");
+    }
+  }
+
+  void func_call(element call) {
+    auto n = name_of(call["funcname"]);
+    if (!n) return;
+    array args;
+    std::vector<element> arg_list;
+    if (call["args"].get(args) == simdjson::SUCCESS)
+      for (element a : args) arg_list.push_back(a);
+    for (const PgRoutine& r : routines(*n)) judge(r, &arg_list);
+  }
+
+  void routine_names(element list, const std::string& what) {
+    auto n = name_of(list);
+    if (!n) {
+      std::string_view s;
+      if (list["String"]["sval"].get(s) != simdjson::SUCCESS) return;
+      n = Name{"", std::string(s)};
+    }
+    for (const PgRoutine& r : routines(*n)) {
+      try {
+        judge(r, nullptr);
+      } catch (const Refusal& f) {
+        throw Refusal{what + " " + r.display() + " cannot be run: " + f.reason};
+      }
+    }
+  }
+
+  void routine_oid(int64_t oid, const std::string& what) {
+    auto r = catalog_.routine(oid);
+    if (!r) return;
+    try {
+      judge(*r, nullptr);
+    } catch (const Refusal& f) {
+      throw Refusal{what + ": " + f.reason};
+    }
+  }
+
+  const std::vector<PgRoutine>& routines(const Name& n) {
+    auto it = routine_cache_.find(n);
+    if (it == routine_cache_.end())
+      it = routine_cache_.emplace(n, catalog_.routines(n.schema, n.name)).first;
+    return it->second;
+  }
+
+  void operator_use(element expr) {
+    std::string_view kind = str(expr, "kind");
+    std::vector<Name> ops;
+    if (kind.starts_with("AEXPR_BETWEEN") || kind.starts_with("AEXPR_NOT_BETWEEN")) {
+      ops = {{"", "<="}, {"", ">="}};
+    } else if (auto n = name_of(expr["name"])) {
+      ops.push_back(*n);
+    }
+    for (const Name& op : ops) {
+      if (!judged_operators_.insert(op).second) continue;
+      for (int64_t oid : catalog_.operator_functions(op.schema, op.name))
+        routine_oid(oid, "operator " + op.display());
+    }
+  }
+
+  // t.f is f(t) when f takes one row: judged like a call.
+  void functional_notation(element ref) {
+    array fields;
+    if (ref["fields"].get(fields) != simdjson::SUCCESS || fields.size() < 2) return;
+    std::string_view last;
+    if (fields.at(fields.size() - 1)["String"]["sval"].get(last) != simdjson::SUCCESS) return;
+    for (const PgRoutine& r : routines(Name{"", std::string(last)}))
+      if (r.takes_row) judge(r, nullptr);
+  }
+
+  void type_name(element t) {
+    auto n = name_of(t["names"]);
+    if (!n || !judged_types_.insert(*n).second) return;
+    for (int64_t oid : catalog_.type_functions(n->schema, n->name))
+      routine_oid(oid, "type " + n->display());
+  }
+
+  void relation(element rv) {
+    Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
+    if (n.name.empty() || !judged_relations_.insert(n).second) return;
+    std::string foreign = catalog_.foreign_reach(n.schema, n.name);
+    if (!foreign.empty())
+      throw Refusal{"it uses " + n.display() + ", which reaches foreign table " + foreign +
+                    " on another server"};
+  }
+
+  void judge(const PgRoutine& r, const std::vector<element>* args) {
+    if (r.builtin) {
+      BuiltinVerdict v = builtin_policy(r.name, r.volatility);
+      if (v.action == BuiltinAction::refuse)
+        throw Refusal{"it calls " + r.display() + ": " + std::string(v.reason)};
+      if (v.action == BuiltinAction::special) special_call(r, args);
+      return;
+    }
+    if (!judged_routines_.insert(r.oid).second) return;  // judged, or being judged (recursion)
+    for (const auto& c : r.config) {
+      std::string name = lower(c.substr(0, c.find('=')));
+      SettingVerdict s = setting_policy(name);
+      if (s.action != SettingAction::allow)
+        throw Refusal{"it calls " + r.display() + ", which sets " + name + ": " +
+                      std::string(s.reason)};
+    }
+    if (r.kind == 'a') {
+      for (int64_t part : r.parts) routine_oid(part, "aggregate " + r.display());
+      return;
+    }
+    if (!r.extension.empty() && !checked_language(r.language)) {
+      if (!trusted_extension(r.extension))
+        throw Refusal{"it calls " + r.display() + " of extension " + r.extension + ": " +
+                      std::string(extension_reason(r.extension))};
+      if (r.volatility == 'v' && !harmless_volatile_extension_function(r.name))
+        throw Refusal{"it calls " + r.display() + ", a volatile function of extension " +
+                      r.extension + " that migsafe does not know to be harmless"};
+      return;
+    }
+    if (!checked_language(r.language))
+      throw Refusal{"it calls " + r.display() + ", written in " + r.language +
+                    ", which the sandbox cannot read"};
+    if (r.definition.empty())
+      throw Refusal{"it calls " + r.display() + ", whose definition could not be read"};
+    std::string what = "routine " + r.display();
+    try {
+      if (r.language == "plpgsql") {
+        plpgsql(r.definition, what);
+      } else {
+        sql_text(r.definition, what);
+      }
+    } catch (const Refusal& f) {
+      throw Refusal{f.reason.starts_with("it calls " + r.display())
+                        ? f.reason
+                        : "it calls " + r.display() + ": " + f.reason};
+    }
+  }
+
+  void special_call(const PgRoutine& r, const std::vector<element>* args) {
+    if (!args || args->empty())
+      throw Refusal{"it calls " + r.display() + " in a way whose arguments cannot be checked"};
+    auto first = constant_string((*args)[0]);
+    if (r.name == "set_config") {
+      if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
+      std::string name = lower(*first);
+      SettingVerdict s = setting_policy(name);
+      if (s.action != SettingAction::allow)
+        throw Refusal{"it sets " + name + " through set_config: " + std::string(s.reason)};
+      return;
+    }
+    if (r.name == "nextval") return;  // consumed values are tolerated, and noted by the trace
+    // setval: only sequences the trace created are rolled back with it.
+    if (!first)
+      throw Refusal{
+          "it calls setval on a sequence named at run time; setval is not undone by a "
+          "rollback"};
+    if (catalog_.sequence_predates_trace(*first))
+      throw Refusal{"it calls setval on sequence " + *first + ", which a rollback does not undo"};
+  }
+
+  PgSandboxCatalog& catalog_;
+  std::vector<std::string> text_stack_;
+  std::vector<std::string_view> stmt_stack_;
+  std::map<Name, std::vector<PgRoutine>> routine_cache_;
+  std::set<int64_t> judged_routines_;
+  std::set<Name> judged_operators_, judged_types_, judged_relations_;
+  int routine_depth_ = 0;
+};
+
+}  // namespace
+
+SandboxVerdict judge_postgres(std::string_view sql, PgSandboxCatalog& catalog) {
+  return Judge(catalog).top(sql);
+}
+
+}  // namespace migsafe

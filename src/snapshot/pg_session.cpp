@@ -1,0 +1,102 @@
+#include "pg_session.hpp"
+
+#include <sys/socket.h>
+
+#include <nlohmann/json.hpp>
+
+namespace migsafe {
+
+Watchdog::Watchdog(int socket) : socket_(socket), thread_([this] { run(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Watchdog::Guard Watchdog::arm(std::chrono::milliseconds budget) {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    deadline_ = std::chrono::steady_clock::now() + budget;
+  }
+  cv_.notify_all();
+  return Guard(*this);
+}
+
+void Watchdog::disarm() {
+  std::lock_guard<std::mutex> lock(m_);
+  deadline_.reset();
+}
+
+bool Watchdog::fired() const {
+  std::lock_guard<std::mutex> lock(m_);
+  return fired_;
+}
+
+void Watchdog::run() {
+  std::unique_lock<std::mutex> lock(m_);
+  while (!stop_) {
+    if (!deadline_) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto until = *deadline_;
+    if (cv_.wait_until(lock, until) == std::cv_status::timeout && deadline_ &&
+        *deadline_ == until) {
+      fired_ = true;
+      deadline_.reset();
+      // The socket stays open (libpq owns it); shutting it down wakes the blocked read.
+      ::shutdown(socket_, SHUT_RDWR);
+    }
+  }
+}
+
+void no_reconnect(pqxx::connection& conn) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  conn.inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+}
+
+std::string session_dsn(const std::string& dsn, const std::string& application) {
+  std::string d = dsn;
+  bool uri = d.find("://") != std::string::npos;
+  auto add = [&](const std::string& key, const std::string& value) {
+    if (d.find(key + "=") != std::string::npos) return;
+    if (uri)
+      d += (d.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+    else
+      d += " " + key + "=" + value;
+  };
+  add("connect_timeout", "10");
+  add("application_name", application);
+  return d;
+}
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+namespace {
+void collect_seq_scans(const nlohmann::json& node, std::vector<SeqScan>& out) {
+  if (node.is_array()) {
+    for (const auto& n : node) collect_seq_scans(n, out);
+  } else if (node.is_object()) {
+    if (node.value("Node Type", "") == "Seq Scan" && node.contains("Relation Name"))
+      out.push_back({node["Relation Name"].get<std::string>(), node.value("Plan Rows", 0.0)});
+    for (const auto& [k, v] : node.items())
+      if (v.is_object() || v.is_array()) collect_seq_scans(v, out);
+  }
+}
+}  // namespace
+
+std::vector<SeqScan> seq_scans_of(const std::string& explain_json) {
+  std::vector<SeqScan> out;
+  collect_seq_scans(nlohmann::json::parse(explain_json), out);
+  return out;
+}
+
+}  // namespace migsafe

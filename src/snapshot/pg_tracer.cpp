@@ -1,0 +1,278 @@
+// --trace: one session, one transaction for the whole migration set, never committed. Each
+// statement is first judged by the sandbox (in a savepoint, on the catalog as the earlier
+// statements left it), then run in a savepoint through the extended protocol, which takes
+// exactly one statement. What it locked, rewrote and scanned is read from pg_locks, pg_class
+// and pg_stat_xact_user_tables around it.
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "migsafe/sandbox.hpp"
+#include "pg_session.hpp"
+#include "pg_tracer.hpp"
+#include "postgres_catalog.hpp"
+
+namespace migsafe {
+namespace {
+
+LockMode parse_pg_locks_mode(const std::string& mode) {
+  static const std::pair<const char*, LockMode> kModes[] = {
+      {"AccessShareLock", LockMode::access_share},
+      {"RowShareLock", LockMode::row_share},
+      {"RowExclusiveLock", LockMode::row_exclusive},
+      {"ShareUpdateExclusiveLock", LockMode::share_update_exclusive},
+      {"ShareLock", LockMode::share},
+      {"ShareRowExclusiveLock", LockMode::share_row_exclusive},
+      {"ExclusiveLock", LockMode::exclusive},
+      {"AccessExclusiveLock", LockMode::access_exclusive}};
+  for (const auto& [name, m] : kModes)
+    if (mode == name) return m;
+  return LockMode::none;
+}
+
+QualifiedName name_of(const std::string& schema, const std::string& name) {
+  return {schema == "public" ? "" : schema, name};
+}
+
+class PgTracer : public StatementTracer {
+ public:
+  // The transaction is driven by hand (BEGIN, savepoints, ROLLBACK) so that a failing statement
+  // only rolls back to its savepoint. It is never committed: ROLLBACK here, and the server rolls
+  // it back by itself if the connection dies first.
+  PgTracer(const std::string& dsn, const SnapshotLimits& limits)
+      : dsn_(dsn),
+        limits_(limits),
+        conn_(session_dsn(dsn, "migsafe-trace")),
+        watchdog_(conn_.sock()),
+        tx_(conn_) {
+    no_reconnect(conn_);
+    // The sandbox reads statements as UTF-8 with standard-conforming strings; the server must
+    // read them the same way.
+    conn_.set_client_encoding("UTF8");
+    exec("BEGIN");
+    exec("SET LOCAL lock_timeout = " + std::to_string(limits.lock_timeout_ms));
+    exec("SET LOCAL statement_timeout = " + std::to_string(limits.statement_timeout_ms));
+    exec("SET LOCAL standard_conforming_strings = on");
+    {
+      auto guard = watchdog_.arm(budget());
+      sequences_ = PgCatalog::sequences(tx_);
+    }
+    sequence_values_ = sequence_values();
+  }
+
+  ~PgTracer() override {
+    if (dead_) return;
+    try {
+      exec("ROLLBACK");
+    } catch (...) {
+      // The connection is gone: the server has rolled the transaction back already.
+    }
+  }
+
+  TraceResult trace(const Statement& st, const std::vector<std::string_view>& plan_texts) override {
+    if (dead_) throw SnapshotError("the trace's connection was lost earlier");
+    TraceResult t;
+    try {
+      for (std::string_view text : plan_texts) t.plans.push_back(plan(text));
+      SandboxVerdict v = judge(st.text);
+      if (v.action != SandboxAction::run) {
+        t.traced = false;
+        t.refused = v.action == SandboxAction::refuse;
+        t.note = v.reason;
+        return t;
+      }
+      if (!v.adaptation.empty()) {
+        t.adapted = true;
+        t.note = v.adaptation;
+      }
+      run(v.sql, t);
+    } catch (const pqxx::broken_connection& e) {
+      dead_ = true;
+      throw lost(e);
+    } catch (const pqxx::sql_error& e) {
+      dead_ = true;
+      throw SnapshotError("the trace failed: " + redact(first_line(e.what()), dsn_));
+    }
+    return t;
+  }
+
+ private:
+  struct State {
+    std::set<std::pair<long, LockMode>> locks;  // every mode held, per relation
+    std::map<long, long> filenodes;
+    std::map<long, long> seq_scans;
+    std::map<long, QualifiedName> names;
+  };
+
+  std::chrono::milliseconds budget() const {
+    return std::chrono::milliseconds(limits_.statement_timeout_ms) + kDeadlineMargin;
+  }
+
+  pqxx::result exec(const std::string& sql) {
+    auto guard = watchdog_.arm(budget());
+    return tx_.exec(sql);
+  }
+
+  SnapshotError lost(const std::exception& e) const {
+    if (watchdog_.fired())
+      return SnapshotError("the snapshot did not answer the trace within " +
+                           std::to_string(budget().count()) +
+                           " ms (the statement timeout and a margin): the server or the network "
+                           "is not responding");
+    return SnapshotError("the snapshot connection was lost during the trace: " +
+                         redact(e.what(), dsn_));
+  }
+
+  // The sandbox's catalog reads run in a savepoint: an error there must not end the trace.
+  SandboxVerdict judge(std::string_view sql) {
+    exec("SAVEPOINT migsafe_judge");
+    try {
+      PgCatalog catalog(tx_, &sequences_, watchdog_, budget());
+      SandboxVerdict v = judge_postgres(sql, catalog);
+      exec("RELEASE SAVEPOINT migsafe_judge");
+      return v;
+    } catch (const pqxx::sql_error& e) {
+      exec("ROLLBACK TO SAVEPOINT migsafe_judge");
+      SandboxVerdict v;
+      v.action = SandboxAction::refuse;
+      v.reason = "the sandbox could not read the snapshot's catalog to check it (" +
+                 redact(first_line(e.what()), dsn_) + ")";
+      return v;
+    }
+  }
+
+  // The plan before the statement runs, in the trace's transaction (which may hold locks that
+  // would block the read-only session).
+  PlanResult plan(std::string_view text) {
+    PlanResult p;
+    SandboxVerdict v = judge(text);
+    if (v.action != SandboxAction::run) {
+      p.refused = true;
+      p.error = "the sandbox did not send it: " + v.reason;
+      return p;
+    }
+    const std::string& sql = v.sql;
+    exec("SAVEPOINT migsafe_plan");
+    try {
+      auto guard = watchdog_.arm(budget());
+      pqxx::result r = tx_.exec_params("EXPLAIN (FORMAT JSON) " + sql);
+      p.seq_scans = seq_scans_of(r[0][0].as<std::string>());
+      p.planned = true;
+    } catch (const pqxx::sql_error& e) {
+      p.error = redact(first_line(e.what()), dsn_);
+      p.sqlstate = e.sqlstate();
+    }
+    exec(p.planned ? "RELEASE SAVEPOINT migsafe_plan" : "ROLLBACK TO SAVEPOINT migsafe_plan");
+    return p;
+  }
+
+  void run(const std::string& sql, TraceResult& t) {
+    State before = state();
+    exec("SAVEPOINT migsafe_trace");
+    auto start = std::chrono::steady_clock::now();
+    try {
+      auto guard = watchdog_.arm(budget());
+      tx_.exec_params(sql);  // the extended protocol: one statement, never several
+    } catch (const pqxx::sql_error& e) {
+      t.error = redact(first_line(e.what()), dsn_);
+      t.sqlstate = e.sqlstate();
+      exec("ROLLBACK TO SAVEPOINT migsafe_trace");
+      return;
+    }
+    t.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    exec("RELEASE SAVEPOINT migsafe_trace");
+    State after = state();
+    for (const auto& [oid, mode] : after.locks)
+      if (!before.locks.count({oid, mode})) t.locks.push_back({after.names[oid], mode});
+    for (const auto& [oid, node] : before.filenodes) {
+      auto now = after.filenodes.find(oid);
+      if (now != after.filenodes.end() && now->second != node)
+        t.rewritten.push_back(before.names[oid]);
+    }
+    for (const auto& [oid, scans] : after.seq_scans) {
+      auto was = before.seq_scans.find(oid);
+      if (scans > (was == before.seq_scans.end() ? 0 : was->second) && before.filenodes.count(oid))
+        t.scanned.push_back(after.names[oid]);
+    }
+    note_sequences(t);
+  }
+
+  State state() {
+    State s;
+    for (const auto& r : exec(R"(
+        SELECT c.oid::bigint, n.nspname, c.relname, c.relfilenode::bigint
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%')")) {
+      long oid = r[0].as<long>();
+      s.names[oid] = name_of(r[1].as<std::string>(), r[2].as<std::string>());
+      s.filenodes[oid] = r[3].as<long>();
+    }
+    for (const auto& r : exec("SELECT relid::bigint, seq_scan FROM pg_stat_xact_user_tables"))
+      s.seq_scans[r[0].as<long>()] = r[1].as<long>();
+    for (const auto& r :
+         exec("SELECT relation::bigint, mode FROM pg_locks WHERE pid = pg_backend_pid() AND "
+              "locktype = 'relation' AND granted AND relation IS NOT NULL")) {
+      long oid = r[0].as<long>();
+      if (!s.names.count(oid)) continue;
+      LockMode m = parse_pg_locks_mode(r[1].as<std::string>());
+      if (m != LockMode::none) s.locks.insert({oid, m});
+    }
+    return s;
+  }
+
+  // The last value of each sequence the snapshot had; a rollback does not give consumed
+  // values back.
+  std::map<long, std::pair<std::string, std::string>> sequence_values() {
+    std::map<long, std::pair<std::string, std::string>> out;
+    exec("SAVEPOINT migsafe_sequences");
+    try {
+      auto guard = watchdog_.arm(budget());
+      for (const auto& r : tx_.exec(R"(
+          SELECT c.oid::int8, n.nspname || '.' || c.relname, COALESCE(s.last_value::text, '')
+          FROM pg_sequences s
+          JOIN pg_namespace n ON n.nspname = s.schemaname
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename)")) {
+        long oid = r[0].as<long>();
+        if (sequences_.count(oid)) out[oid] = {r[1].as<std::string>(), r[2].as<std::string>()};
+      }
+      exec("RELEASE SAVEPOINT migsafe_sequences");
+    } catch (const pqxx::sql_error&) {
+      exec("ROLLBACK TO SAVEPOINT migsafe_sequences");  // no privilege: nothing to note
+    }
+    return out;
+  }
+
+  void note_sequences(TraceResult& t) {
+    auto now = sequence_values();
+    for (const auto& [oid, value] : now) {
+      auto was = sequence_values_.find(oid);
+      if (was != sequence_values_.end() && was->second.second != value.second)
+        t.notes.push_back("it consumed values of sequence " + value.first + " (last value " +
+                          (was->second.second.empty() ? "unset" : was->second.second) + ", now " +
+                          value.second + "); a rollback does not give them back");
+    }
+    sequence_values_ = std::move(now);
+  }
+
+  std::string dsn_;
+  SnapshotLimits limits_;
+  pqxx::connection conn_;
+  Watchdog watchdog_;
+  pqxx::nontransaction tx_;
+  std::set<int64_t> sequences_;  // the sequences the snapshot had before the trace
+  std::map<long, std::pair<std::string, std::string>> sequence_values_;
+  bool dead_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<StatementTracer> make_pg_tracer(const std::string& dsn,
+                                                const SnapshotLimits& limits) {
+  return std::make_unique<PgTracer>(dsn, limits);
+}
+
+}  // namespace migsafe

@@ -1,0 +1,473 @@
+// The trace's sandbox against hostile migrations, on the real PostgreSQL server that
+// scripts/test.sh starts. Each attack runs through the migsafe binary with --trace as a
+// superuser (the worst case); then the server is asked whether anything persisted: data,
+// catalog, roles, databases, prepared transactions, large objects, files, other sessions,
+// statistics, sequences and postgresql.auto.conf. Controls show that the same attacks do leave
+// traces when run naively in a rolled-back transaction, so the checks can fail.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "helpers.hpp"
+
+namespace migsafe {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string dsn() {
+  const char* d = std::getenv("MIGSAFE_TEST_PG_DSN");
+  return d ? d : "";
+}
+
+#define REQUIRE_SERVER()                                                   \
+  if (dsn().empty())                                                       \
+  GTEST_SKIP() << "no PostgreSQL test server: scripts/test.sh starts one " \
+                  "(scripts/start-postgres.sh prints its DSN for MIGSAFE_TEST_PG_DSN)"
+
+void sql(const std::string& text) {
+  pqxx::connection c(dsn());
+  pqxx::nontransaction tx(c);
+  tx.exec(text);
+}
+
+std::string one(const std::string& query) {
+  pqxx::connection c(dsn());
+  pqxx::nontransaction tx(c);
+  auto r = tx.exec(query);
+  return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+}
+
+// The parts of the test DSN (postgresql://user:password@host:port/db).
+struct DsnParts {
+  std::string user, password, host, port, db;
+};
+DsnParts parts() {
+  static const std::regex uri(R"(^postgresql://([^:]+):([^@]+)@([^:/]+):(\d+)/(.+)$)");
+  std::smatch m;
+  std::string d = dsn();
+  if (!std::regex_match(d, m, uri)) return {};
+  return {m[1], m[2], m[3], m[4], m[5]};
+}
+
+// Everything a hostile migration could leave behind on the server.
+struct ServerState {
+  std::string data, catalog, roles, databases, prepared, largeobjects, extensions, auto_conf,
+      stats_reset, bgwriter_reset, sequence;
+};
+
+ServerState server_state() {
+  ServerState s;
+  s.data = one("SELECT md5(string_agg(v::text, ',' ORDER BY v::text)) FROM sb_victim v");
+  s.catalog = one(R"(
+      SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (
+        SELECT 'c' || c.oid || c.relname || c.relfilenode || c.relkind::text AS x
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+        UNION ALL SELECT 'p' || p.oid || p.proname || md5(p.prosrc) FROM pg_proc p
+        WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+        UNION ALL SELECT 't' || oid || tgname || tgenabled::text FROM pg_trigger
+        UNION ALL SELECT 'o' || oid || oprname FROM pg_operator WHERE oid >= 16384
+        UNION ALL SELECT 'k' || oid FROM pg_cast WHERE oid >= 16384
+        UNION ALL SELECT 'n' || oid || nspname FROM pg_namespace
+        UNION ALL SELECT 'e' || oid || evtname || evtenabled::text FROM pg_event_trigger
+        UNION ALL SELECT 'a' || adrelid || adnum || pg_get_expr(adbin, adrelid) FROM pg_attrdef
+        UNION ALL SELECT 'r' || oid || rulename FROM pg_rewrite WHERE oid >= 16384
+        UNION ALL SELECT 's' || oid || srvname FROM pg_foreign_server
+        UNION ALL SELECT 'u' || umid || srvname FROM pg_user_mappings) t)");
+  s.roles = one("SELECT string_agg(rolname || rolsuper::text, ',' ORDER BY rolname) FROM pg_roles");
+  s.databases = one(
+      "SELECT string_agg(datname || datallowconn::text, ',' ORDER BY datname) FROM pg_database");
+  s.prepared = one("SELECT count(*) FROM pg_prepared_xacts");
+  s.largeobjects = one("SELECT count(*) FROM pg_largeobject_metadata");
+  s.extensions = one("SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension");
+  s.auto_conf = one("SELECT pg_read_file('postgresql.auto.conf')");
+  s.stats_reset =
+      one("SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()");
+  s.bgwriter_reset = one("SELECT stats_reset::text FROM pg_stat_bgwriter");
+  s.sequence = one("SELECT last_value::text || is_called::text FROM sb_seq");
+  return s;
+}
+
+void expect_same(const ServerState& a, const ServerState& b, const std::string& what) {
+  EXPECT_EQ(a.data, b.data) << what << ": table data changed";
+  EXPECT_EQ(a.catalog, b.catalog) << what << ": the catalog changed";
+  EXPECT_EQ(a.roles, b.roles) << what << ": roles changed";
+  EXPECT_EQ(a.databases, b.databases) << what << ": databases changed";
+  EXPECT_EQ(a.prepared, b.prepared) << what << ": a prepared transaction was left";
+  EXPECT_EQ(a.largeobjects, b.largeobjects) << what << ": large objects changed";
+  EXPECT_EQ(a.extensions, b.extensions) << what << ": extensions changed";
+  EXPECT_EQ(a.auto_conf, b.auto_conf) << what << ": postgresql.auto.conf changed";
+  EXPECT_EQ(a.stats_reset, b.stats_reset) << what << ": database statistics were reset";
+  EXPECT_EQ(a.bgwriter_reset, b.bgwriter_reset) << what << ": shared statistics were reset";
+  EXPECT_EQ(a.sequence, b.sequence) << what << ": a sequence was set";
+}
+
+struct Attack {
+  const char* name;
+  const char* sql;   // {CONN} the test DSN, {PID} a sentinel session, {DIR} a folder
+  int line;          // where the refusal must be reported
+  const char* says;  // part of the refusal's message
+};
+
+// Each of these would reach outside the transaction or the database if it ran.
+const Attack kAttacks[] = {
+    {"dblink_quoted", "SELECT \"dblink_exec\"('{CONN}', 'CREATE TABLE pwned (id int)');\n", 1,
+     "dblink"},
+    {"dblink_commented", "SELECT dblink_exec/**/('{CONN}', 'CREATE TABLE pwned (id int)');\n", 1,
+     "dblink"},
+    {"dblink_qualified", "SELECT public . dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)');\n",
+     1, "dblink"},
+    {"dblink_unicode_name",
+     "SELECT U&\"dblink\\005fexec\"('{CONN}', 'CREATE TABLE pwned (id int)');\n", 1, "dblink"},
+    {"dblink_in_from", "SELECT * FROM dblink('{CONN}', 'SELECT 1') AS t(x int);\n", 1, "dblink"},
+    {"dblink_in_cte",
+     "WITH x AS (SELECT dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)')) SELECT 1 FROM x;\n",
+     1, "dblink"},
+    {"dblink_in_create_table_as",
+     "CREATE TABLE sb_new AS SELECT dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)');\n", 1,
+     "dblink"},
+    {"dblink_in_explain_analyze",
+     "EXPLAIN ANALYZE SELECT dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)');\n", 1, "dblink"},
+    {"dblink_in_do_execute_literal",
+     "DO $$ BEGIN EXECUTE 'SELECT dblink_exec(''{CONN}'', ''CREATE TABLE pwned (id int)'')'; END "
+     "$$;\n",
+     1, "dblink"},
+    {"dblink_in_do_execute_concatenated",
+     "DO $$ BEGIN EXECUTE 'SELECT dbl' || 'ink_exec(''{CONN}'', ''CREATE TABLE pwned (id int)'')'; "
+     "END $$;\n",
+     1, "dblink"},
+    {"dblink_in_do_execute_format",
+     "DO $$ BEGIN EXECUTE format('SELECT %s(%L, %L)', 'dblink_exec', '{CONN}', 'CREATE TABLE pwned "
+     "(id int)'); END $$;\n",
+     1, "built at run time"},
+    {"dblink_in_nested_do",
+     "DO $a$ BEGIN EXECUTE $x$DO $b$ BEGIN PERFORM dblink_exec('{CONN}', 'CREATE TABLE pwned (id "
+     "int)'); END $b$ $x$; END $a$;\n",
+     1, "dblink"},
+    {"dblink_in_own_function",
+     "CREATE FUNCTION sb_harmless() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  PERFORM "
+     "dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)');\nEND $$;\nSELECT sb_harmless();\n",
+     1, "dblink"},
+    {"dblink_in_own_sql_function",
+     "CREATE FUNCTION sb_harmless() RETURNS text LANGUAGE sql AS $$ SELECT dblink_exec('{CONN}', "
+     "'CREATE TABLE pwned (id int)') $$;\nSELECT sb_harmless();\n",
+     1, "dblink"},
+    {"dblink_in_existing_function", "SELECT sb_exfil('{CONN}');\n", 1, "dblink"},
+    {"dblink_in_immutable_default",
+     "ALTER TABLE sb_victim ADD COLUMN c text DEFAULT sb_exfil_imm('{CONN}');\n", 1, "dblink"},
+    {"internal_alias_of_terminate",
+     "CREATE FUNCTION sb_kill(int) RETURNS bool LANGUAGE internal STRICT AS "
+     "'pg_terminate_backend';\nSELECT sb_kill({PID});\n",
+     1, "internal"},
+    {"terminate_quoted", "SELECT \"pg_terminate_backend\"({PID});\n", 1, "ends another session"},
+    {"terminate_qualified", "SELECT pg_catalog.pg_terminate_backend({PID});\n", 1,
+     "ends another session"},
+    {"terminate_in_existing_function", "SELECT sb_killer({PID});\n", 1, "ends another session"},
+    {"terminate_in_trigger",
+     "CREATE FUNCTION sb_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+     "pg_terminate_backend({PID}); RETURN NEW; END $$;\nCREATE TRIGGER sb_t BEFORE INSERT ON "
+     "sb_victim FOR EACH ROW EXECUTE FUNCTION sb_trg();\nINSERT INTO sb_victim VALUES (100, "
+     "'x');\n",
+     1, "ends another session"},
+    {"enable_existing_trigger",
+     "ALTER TABLE sb_victim ENABLE TRIGGER sb_sleeping;\nINSERT INTO sb_victim VALUES (100, "
+     "'x');\n",
+     1, "setval"},
+    {"copy_to_program", "COPY sb_victim TO PROGRAM 'touch {DIR}/program';\n", 1, "COPY"},
+    {"copy_to_program_in_do",
+     "DO $$ BEGIN COPY (SELECT 1) TO PROGRAM 'touch {DIR}/program'; END $$;\n", 1, "COPY"},
+    {"copy_to_program_in_function",
+     "CREATE FUNCTION sb_f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO PROGRAM "
+     "'touch {DIR}/program'; END $$;\nSELECT sb_f();\n",
+     1, "COPY"},
+    {"copy_to_file", "COPY sb_victim TO '{DIR}/file.csv';\n", 1, "COPY"},
+    {"prepare_transaction",
+     "BEGIN;\nALTER TABLE sb_victim ADD COLUMN c int;\nPREPARE TRANSACTION "
+     "'sb_pwn';\n",
+     3, "prepared transaction"},
+    {"setval", "SELECT setval('sb_seq', 999999);\n", 1, "setval"},
+    {"setval_in_operator", "SELECT 1 @@@ 2;\n", 1, "setval"},
+    {"setval_in_cast", "SELECT 1::sb_t;\n", 1, "setval"},
+    {"setval_in_aggregate", "SELECT sb_agg(id) FROM sb_victim;\n", 1, "setval"},
+    {"setval_in_functional_notation", "SELECT v.sb_rowfn FROM sb_victim v;\n", 1, "setval"},
+    {"stats_reset", "SELECT pg_stat_reset();\n", 1, "resets statistics"},
+    {"stats_reset_shared", "SELECT pg_stat_reset_shared('bgwriter');\n", 1, "resets statistics"},
+    {"alter_system", "ALTER SYSTEM SET work_mem = '77MB';\n", 1, "ALTER SYSTEM"},
+    {"lo_import", "SELECT lo_import('/etc/hostname');\n", 1, "large-object"},
+    {"lo_export", "SELECT lo_export(1, '{DIR}/lo.bin');\n", 1, "large-object"},
+    {"read_server_file", "SELECT pg_read_file('/etc/hostname');\n", 1, "server files"},
+    {"advisory_lock", "SELECT pg_advisory_lock(4242);\n", 1, "advisory"},
+    {"notify", "NOTIFY sb_channel, 'pwned';\n", 1, "NOTIFY"},
+    {"pg_notify", "SELECT pg_notify('sb_channel', 'pwned');\n", 1, "signals other sessions"},
+    {"listen", "LISTEN sb_channel;\n", 1, "LISTEN"},
+    {"set_role", "SET ROLE postgres;\n", 1, "role"},
+    {"set_session_authorization", "SET SESSION AUTHORIZATION postgres;\n", 1, "role"},
+    {"set_config_role", "SELECT set_config('role', 'postgres', false);\n", 1, "role"},
+    {"set_config_timeout", "SELECT set_config('statement_timeout', '0', true);\n", 1, "timeouts"},
+    {"function_without_timeout",
+     "CREATE FUNCTION sb_slow() RETURNS void LANGUAGE sql SET statement_timeout = 0 AS $$ SELECT "
+     "pg_sleep(60) $$;\n",
+     1, "statement_timeout"},
+    {"client_encoding", "SET client_encoding = 'SJIS';\n", 1, "text of later statements"},
+    {"standard_conforming_strings", "SET standard_conforming_strings = off;\n", 1,
+     "text of later statements"},
+    {"query_to_xml",
+     "SELECT query_to_xml('SELECT pg_terminate_backend({PID})', true, false, '');\n", 1,
+     "SQL given as text"},
+    {"procedure_commit",
+     "CREATE PROCEDURE sb_p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;\nCALL sb_p();\n", 1,
+     "commits"},
+    {"foreign_table_update", "UPDATE sb_remote SET v = 'pwned';\n", 1, "foreign table"},
+    {"foreign_table_through_view", "SELECT * FROM sb_remote_view;\n", 1, "foreign table"},
+    {"create_foreign_table",
+     "CREATE FOREIGN TABLE sb_remote2 (id int) SERVER sb_loop OPTIONS (table_name 'sb_victim');\n",
+     1, "foreign tables"},
+    {"untrusted_extension", "CREATE EXTENSION adminpack;\n", 1, "adminpack"},
+    {"create_database", "CREATE DATABASE sb_pwned;\n", 1, "CREATE DATABASE"},
+    {"rename_into_harmless_name",
+     "ALTER FUNCTION sb_killer(int) RENAME TO sb_innocent;\nSELECT sb_innocent({PID});\n", 1,
+     "ends another session"},
+    {"event_trigger",
+     "CREATE FUNCTION sb_evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+     "pg_terminate_backend({PID}); END $$;\n",
+     1, "ends another session"},
+    {"rule_with_notify", "CREATE RULE sb_r AS ON INSERT TO sb_victim DO ALSO NOTIFY sb_channel;\n",
+     1, "NOTIFY"},
+    {"plpython", "DO LANGUAGE plpython3u $$ import os $$;\n", 1, "plpython3u"},
+    {"checkpoint_in_do", "DO $$ BEGIN EXECUTE 'CHECKPOINT'; END $$;\n", 1, "CHECKPOINT"},
+    {"deep_nesting", nullptr, 1, "nested deeper"},
+};
+
+class Sandbox : public ::testing::TestWithParam<Attack> {
+ protected:
+  static void SetUpTestSuite() {
+    if (dsn().empty()) return;
+    DsnParts p = parts();
+    sql("CREATE EXTENSION IF NOT EXISTS dblink; CREATE EXTENSION IF NOT EXISTS postgres_fdw;");
+    sql("DROP TABLE IF EXISTS pwned; DROP VIEW IF EXISTS sb_remote_view;"
+        "DROP FOREIGN TABLE IF EXISTS sb_remote; DROP SERVER IF EXISTS sb_loop CASCADE;"
+        "DROP TABLE IF EXISTS sb_victim CASCADE; DROP SEQUENCE IF EXISTS sb_seq;"
+        "DROP TYPE IF EXISTS sb_t CASCADE; DROP OPERATOR IF EXISTS @@@ (int, int);"
+        "DROP AGGREGATE IF EXISTS sb_agg(int);"
+        "CREATE TABLE sb_victim (id int PRIMARY KEY, v text);"
+        "INSERT INTO sb_victim SELECT g, 'row ' || g FROM generate_series(1, 50) g;"
+        "CREATE SEQUENCE sb_seq; SELECT setval('sb_seq', 100);"
+        // Existing routines that reach outside: the snapshot's own, which the migration calls.
+        "CREATE OR REPLACE FUNCTION sb_exfil(conn text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM dblink_exec(conn, 'CREATE TABLE pwned (id int)'); END $$;"
+        "CREATE OR REPLACE FUNCTION sb_exfil_imm(conn text) RETURNS text IMMUTABLE LANGUAGE "
+        "plpgsql AS $$ BEGIN PERFORM dblink_exec(conn, 'CREATE TABLE pwned (id int)'); "
+        "RETURN 'x'; END $$;"
+        "CREATE OR REPLACE FUNCTION sb_killer(pid int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN "
+        "  RETURN pg_terminate_backend(pid); END $$;"
+        "CREATE OR REPLACE FUNCTION sb_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN NEW; END $$;"
+        "CREATE TRIGGER sb_sleeping BEFORE INSERT ON sb_victim FOR EACH ROW EXECUTE FUNCTION "
+        "sb_bump(); ALTER TABLE sb_victim DISABLE TRIGGER sb_sleeping;"
+        "CREATE OR REPLACE FUNCTION sb_op(int, int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN $1; END $$;"
+        "CREATE OPERATOR @@@ (procedure = sb_op, leftarg = int, rightarg = int);"
+        "CREATE TYPE sb_t AS (a int);"
+        "CREATE OR REPLACE FUNCTION sb_cast(int) RETURNS sb_t LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN ROW($1)::sb_t; END $$;"
+        "CREATE CAST (int AS sb_t) WITH FUNCTION sb_cast(int);"
+        "CREATE OR REPLACE FUNCTION sb_sfunc(int, int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN $1; END $$;"
+        "CREATE AGGREGATE sb_agg(int) (sfunc = sb_sfunc, stype = int, initcond = '0');"
+        "CREATE OR REPLACE FUNCTION sb_rowfn(sb_victim) RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN 1; END $$;"
+        "CREATE SERVER sb_loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '" +
+        p.host + "', port '" + p.port + "', dbname '" + p.db +
+        "');"
+        "CREATE USER MAPPING FOR CURRENT_USER SERVER sb_loop OPTIONS (user '" +
+        p.user + "', password '" + p.password +
+        "');"
+        "CREATE FOREIGN TABLE sb_remote (id int, v text) SERVER sb_loop OPTIONS (table_name "
+        "'sb_victim');"
+        "CREATE VIEW sb_remote_view AS SELECT * FROM sb_remote;");
+  }
+
+  void SetUp() override {
+    if (dsn().empty()) return;
+    dir_ = "/tmp/migsafe-sandbox-" + std::to_string(::getpid());
+    fs::create_directories(dir_);
+    fs::permissions(dir_, fs::perms::all);
+    sentinel_ = std::make_unique<pqxx::connection>(dsn());
+    pqxx::nontransaction tx(*sentinel_);
+    pid_ = tx.exec1("SELECT pg_backend_pid()")[0].as<std::string>();
+    tx.exec("LISTEN sb_channel");
+  }
+
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  std::string fill(std::string s) const {
+    for (auto [key, value] :
+         {std::pair<std::string, std::string>{"{CONN}", dsn()}, {"{PID}", pid_}, {"{DIR}", dir_}})
+      for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at))
+        s.replace(at, key.size(), value);
+    return s;
+  }
+
+  bool sentinel_alive() {
+    try {
+      pqxx::nontransaction tx(*sentinel_);
+      tx.exec("SELECT 1");
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  std::string dir_, pid_;
+  std::unique_ptr<pqxx::connection> sentinel_;
+};
+
+std::string deep_do_block() {
+  std::string body;
+  for (int i = 0; i < 1500; ++i) body += "BEGIN ";
+  body += "PERFORM 1; ";
+  for (int i = 0; i < 1500; ++i) body += "END; ";
+  return "DO $$ " + body + "$$;\n";
+}
+
+TEST_P(Sandbox, HostileMigrationLeavesNothingBehind) {
+  REQUIRE_SERVER();
+  const Attack& a = GetParam();
+  std::string migration = a.sql ? fill(a.sql) : deep_do_block();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", migration);
+  ServerState before = server_state();
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
+  ServerState after = server_state();
+
+  // Refused, reported where it is, and the run is blocked: a refusal is a missing fact.
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  bool reported = false;
+  std::string all;
+  for (const auto& f : doc["findings"]) {
+    all += f["rule"].get<std::string>() + " " + f["message"].get<std::string>() + "\n";
+    if (f["rule"] == "snapshot-incomplete" && f["severity"] == "error" &&
+        f["start"]["line"] == a.line &&
+        f["message"].get<std::string>().find(a.says) != std::string::npos)
+      reported = true;
+  }
+  EXPECT_TRUE(reported) << "expected a refusal at line " << a.line << " saying '" << a.says
+                        << "'; findings:\n"
+                        << all;
+  expect_same(before, after, a.name);
+  EXPECT_EQ(one("SELECT to_regclass('pwned')::text"), "") << "dblink committed a table";
+  EXPECT_TRUE(fs::is_empty(dir_)) << "a file was written on the server";
+  EXPECT_TRUE(sentinel_alive()) << "another session was ended";
+  EXPECT_EQ(sentinel_->get_notifs(), 0) << "a notification was delivered";
+}
+
+INSTANTIATE_TEST_SUITE_P(Attacks, Sandbox, ::testing::ValuesIn(kAttacks),
+                         [](const ::testing::TestParamInfo<Attack>& i) { return i.param.name; });
+
+// What an ordinary migration does is still run, and reported.
+TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+                   "ALTER TABLE sb_victim ADD COLUMN uid uuid DEFAULT gen_random_uuid();\n"
+                   "CREATE FUNCTION sb_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "NEW.v := lower(NEW.v) || now()::text; RETURN NEW; END $$;\n"
+                   "CREATE TRIGGER sb_touch BEFORE INSERT ON sb_victim FOR EACH ROW EXECUTE "
+                   "FUNCTION sb_touch();\n"
+                   "INSERT INTO sb_victim (id, v) VALUES (1000, 'X');\n"
+                   "DO $$ BEGIN EXECUTE 'ALTER TABLE sb_victim ADD COLUMN n int'; "
+                   "PERFORM pg_sleep(0); END $$;\n"
+                   "CREATE SEQUENCE sb_new_seq;\n"
+                   "SELECT setval('sb_new_seq', 10);\n"
+                   "SELECT nextval('sb_seq');\n"
+                   "CREATE INDEX CONCURRENTLY sb_v_idx ON sb_victim (v);\n"
+                   "SET search_path = public;\n"
+                   "SET lock_timeout = '5s';\n");
+  ServerState before = server_state();
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
+  ServerState after = server_state();
+  auto doc = nlohmann::json::parse(r.out);
+  std::map<int, std::string> traced;
+  for (const auto& f : doc["findings"]) {
+    EXPECT_NE(f["rule"], "snapshot-incomplete") << f["message"];
+    EXPECT_NE(f["rule"], "engine-rejects") << f["message"];
+    if (f["rule"] == "trace") traced[f["start"]["line"].get<int>()] = f["message"];
+  }
+  for (int line = 1; line <= 11; ++line)
+    EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
+        << "line " << line << ": " << traced[line];
+  EXPECT_NE(traced[12].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  // nextval on a sequence the snapshot had: tolerated, and said.
+  bool noted = false;
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == "trace" && f["start"]["line"] == 9)
+      for (const auto& n : f["notes"])
+        noted |= n.get<std::string>().find("consumed values of sequence public.sb_seq") !=
+                 std::string::npos;
+  EXPECT_TRUE(noted) << r.out;
+  after.sequence = before.sequence;  // the consumed value, tolerated
+  expect_same(before, after, "ordinary migration");
+}
+
+TEST_F(Sandbox, SuperuserIsSaidInTheSummary) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", "ALTER TABLE sb_victim ADD COLUMN z int;\n");
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", d + "/m.sql"});
+  EXPECT_NE(r.out.find("traced as a superuser"), std::string::npos) << r.out;
+  auto plain = test::run_migsafe({"check", "--db", dsn(), d + "/m.sql"});
+  EXPECT_EQ(plain.out.find("superuser"), std::string::npos) << plain.out;
+}
+
+// The planner runs immutable functions while it plans: an EXPLAIN is judged like a trace.
+TEST_F(Sandbox, PlansAreJudgedToo) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   fill("UPDATE sb_victim SET v = 'x' WHERE v = sb_exfil_imm('{CONN}');\n"));
+  ServerState before = server_state();
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--format", "json", d + "/m.sql"});
+  ServerState after = server_state();
+  EXPECT_NE(r.out.find("snapshot-incomplete"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("dblink"), std::string::npos) << r.out;
+  EXPECT_EQ(one("SELECT to_regclass('pwned')::text"), "");
+  expect_same(before, after, "plan");
+}
+
+// The checks above can fail: run naively, in a transaction that is rolled back, the same
+// statements leave traces.
+TEST_F(Sandbox, AttacksAreRealWhenRunNaively) {
+  REQUIRE_SERVER();
+  ServerState before = server_state();
+  {
+    pqxx::connection c(dsn());
+    pqxx::work tx(c);
+    tx.exec("SELECT dblink_exec('" + dsn() + "', 'CREATE TABLE pwned (id int)')");
+    tx.exec("SELECT setval('sb_seq', 999999)");
+    tx.exec("SELECT pg_stat_reset()");
+    tx.exec("COPY (SELECT 1) TO PROGRAM 'touch " + dir_ + "/program'");
+    tx.exec("SELECT pg_terminate_backend(" + pid_ + ")");
+    tx.abort();
+  }
+  ServerState after = server_state();
+  EXPECT_NE(one("SELECT to_regclass('pwned')::text"), "");
+  EXPECT_NE(before.sequence, after.sequence);
+  EXPECT_NE(before.stats_reset, after.stats_reset);
+  EXPECT_TRUE(fs::exists(dir_ + "/program"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(sentinel_alive());
+  sql("DROP TABLE pwned; SELECT setval('sb_seq', 100);");
+}
+
+}  // namespace
+}  // namespace migsafe
