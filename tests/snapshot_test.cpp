@@ -2,10 +2,19 @@
 // it and sets MIGSAFE_TEST_PG_DSN). Skips with a message when no server was started.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <regex>
 #include <thread>
 
 #include "helpers.hpp"
@@ -385,6 +394,262 @@ TEST(SnapshotErrors, DatabaseErrorsAreExit3WithoutThePassword) {
   auto env = test::run_migsafe({"check", d + "/m.sql"});
   unsetenv("MIGSAFE_DB");
   EXPECT_EQ(env.exit_code, 3);
+}
+
+// The test DSN with another role (or another host and port).
+std::string dsn_with(const std::string& user, const std::string& password, int port = 0) {
+  static const std::regex uri(R"(^postgresql://[^:]+:[^@]+@([^:/]+):(\d+)/(.+)$)");
+  std::smatch m;
+  std::string d = dsn();
+  if (!std::regex_match(d, m, uri)) return d;
+  return "postgresql://" + user + ":" + password + "@" + m[1].str() + ":" +
+         (port ? std::to_string(port) : m[2].str()) + "/" + m[3].str();
+}
+
+// Findings of one rule in JSON output: "line: severity: message".
+std::vector<std::string> json_findings(const std::string& out, std::string_view rule) {
+  std::vector<std::string> found;
+  auto doc = nlohmann::json::parse(out, nullptr, false);
+  if (doc.is_discarded()) return {"(not JSON) " + out};
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == rule)
+      found.push_back(std::to_string(f["start"]["line"].get<int>()) + ": " +
+                      f["severity"].get<std::string>() + ": " + f["message"].get<std::string>() +
+                      (f["notes"].empty() ? "" : " | " + f["notes"].dump()));
+  return found;
+}
+
+class FailClosed : public Snapshot {
+ protected:
+  void SetUp() override {
+    Snapshot::SetUp();
+    if (dsn().empty()) return;
+    sql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sb_reader') THEN "
+        "CREATE ROLE sb_reader LOGIN PASSWORD 'reader-secret'; END IF; END $$;"
+        "GRANT pg_read_all_data TO sb_reader;");
+  }
+  test::CommandResult check(const std::string& migration, std::vector<std::string> extra = {}) {
+    std::string d = test::temp_dir();
+    test::write_file(d + "/m.sql", migration);
+    std::vector<std::string> args{"check", "--format", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (std::find(extra.begin(), extra.end(), "--db") == extra.end()) {
+      args.push_back("--db");
+      args.push_back(dsn());
+    }
+    args.push_back(d + "/m.sql");
+    return test::run_migsafe(args);
+  }
+};
+
+// A read-only role cannot EXPLAIN an UPDATE: the plan is a missing fact, said as such, an
+// error on a big table and a warning on a small one.
+TEST_F(FailClosed, PlanDeniedByPrivilegesIsAFinding) {
+  REQUIRE_SERVER();
+  std::string reader = dsn_with("sb_reader", "reader-secret");
+  auto big = check("UPDATE s_big SET kind = 2 WHERE kind = 3;\n", {"--db", reader});
+  auto found = json_findings(big.out, "snapshot-incomplete");
+  ASSERT_EQ(found.size(), 1u) << big.out << big.err;
+  EXPECT_NE(found[0].find("1: error: UPDATE on s_big could not be planned"), std::string::npos)
+      << found[0];
+  EXPECT_NE(found[0].find("privilege"), std::string::npos) << found[0];
+  EXPECT_EQ(big.exit_code, 1);
+  auto small = check("UPDATE s_small SET kind = 2 WHERE kind = 3;\n", {"--db", reader});
+  found = json_findings(small.out, "snapshot-incomplete");
+  ASSERT_EQ(found.size(), 1u) << small.out;
+  EXPECT_NE(found[0].find("1: warning: "), std::string::npos) << found[0];
+  // The table's owner can plan it: the fact is there, and it blocks.
+  auto owner = check("UPDATE s_big SET kind = 2 WHERE kind = 3;\n");
+  EXPECT_TRUE(json_findings(owner.out, "snapshot-incomplete").empty()) << owner.out;
+  EXPECT_EQ(json_findings(owner.out, "unindexed-data-change").size(), 1u) << owner.out;
+  // Without a WHERE every row changes whatever the plan: nothing is missing.
+  auto all = check("UPDATE s_big SET kind = 2;\n", {"--db", reader});
+  EXPECT_TRUE(json_findings(all.out, "snapshot-incomplete").empty()) << all.out;
+}
+
+// A plan that needs what earlier statements create cannot be had from the snapshot alone; the
+// trace plans it after them, in its own transaction (which holds locks the read-only session
+// would wait for).
+TEST_F(FailClosed, TracePlansAfterTheEarlierStatements) {
+  REQUIRE_SERVER();
+  std::string migration =
+      "ALTER TABLE s_big ADD COLUMN flag int;\n"
+      "UPDATE s_big SET payload = 'y' WHERE flag = 1;\n";
+  auto plain = check(migration);
+  auto missing = json_findings(plain.out, "snapshot-incomplete");
+  ASSERT_EQ(missing.size(), 1u) << plain.out;
+  EXPECT_NE(missing[0].find("2: error: "), std::string::npos) << missing[0];
+  EXPECT_NE(missing[0].find("--trace"), std::string::npos) << missing[0];
+  auto traced = check(migration, {"--trace"});
+  EXPECT_TRUE(json_findings(traced.out, "snapshot-incomplete").empty()) << traced.out;
+  auto scans = json_findings(traced.out, "unindexed-data-change");
+  ASSERT_EQ(scans.size(), 1u) << traced.out;
+  EXPECT_EQ(scans[0].substr(0, 3), "2: ");
+}
+
+// The catalog read meets a lock another session holds: a finding, not a database error.
+TEST_F(FailClosed, LockMetWhileReadingTheCatalogIsAFinding) {
+  REQUIRE_SERVER();
+  pqxx::connection holder(dsn());
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE s_small IN ACCESS EXCLUSIVE MODE");
+  auto r = check("ALTER TABLE s_small ADD COLUMN q int;\n");
+  hold.abort();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto found = json_findings(r.out, "trace-lock-timeout");
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  EXPECT_NE(found[0].find("ACCESS EXCLUSIVE, held by session"), std::string::npos) << found[0];
+}
+
+TEST_F(FailClosed, LockTimeoutMustBeBelowTheStatementTimeout) {
+  REQUIRE_SERVER();
+  auto r = check("SELECT 1;\n", {"--trace", "--snapshot-lock-timeout", "5000",
+                                 "--snapshot-statement-timeout", "5000"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("must be below --snapshot-statement-timeout"), std::string::npos) << r.err;
+}
+
+// A statement the snapshot role may not run is a missing fact, not PostgreSQL rejecting the
+// migration; what PostgreSQL does reject is said to be PostgreSQL on the snapshot.
+TEST_F(FailClosed, PrivilegeErrorsAreNotRejections) {
+  REQUIRE_SERVER();
+  auto r = check("ALTER TABLE s_small ADD COLUMN p int;\n",
+                 {"--trace", "--db", dsn_with("sb_reader", "reader-secret")});
+  EXPECT_TRUE(json_findings(r.out, "engine-rejects").empty()) << r.out;
+  auto found = json_findings(r.out, "snapshot-incomplete");
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  EXPECT_NE(found[0].find("warning: not traced: the snapshot role may not run"), std::string::npos)
+      << found[0];
+  auto rejected = check("INSERT INTO s_small (id) VALUES (1);\n", {"--trace"});
+  auto said = json_findings(rejected.out, "engine-rejects");
+  ASSERT_EQ(said.size(), 1u) << rejected.out;
+  EXPECT_NE(said[0].find("PostgreSQL on the snapshot rejects"), std::string::npos) << said[0];
+}
+
+// Locks an earlier statement of the trace already holds cannot be seen being taken; the report
+// lists them as already held, from the model, instead of leaving them out.
+TEST_F(FailClosed, LocksAlreadyHeldAreListed) {
+  REQUIRE_SERVER();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m/1.sql", "ALTER TABLE s_small ADD COLUMN h1 int;\n");
+  test::write_file(d + "/m/2.sql",
+                   "BEGIN;\nALTER TABLE s_small ADD COLUMN h2 int;\n"
+                   "ALTER TABLE s_cat ADD COLUMN h3 int;\nALTER TABLE s_cat ADD COLUMN h4 int;\n"
+                   "COMMIT;\n");
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m"});
+  auto traced = json_findings(r.out, "trace");
+  std::string all;
+  for (const auto& t : traced) all += t + "\n";
+  EXPECT_NE(all.find("ACCESS EXCLUSIVE on s_small (already held since " + d + "/m/1.sql:1)"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("ACCESS EXCLUSIVE on s_cat (already held since " + d + "/m/2.sql:3)"),
+            std::string::npos)
+      << all;
+  EXPECT_TRUE(json_findings(r.out, "trace-mismatch").empty()) << r.out;
+}
+
+// A TCP proxy in front of the test server that stops forwarding, without closing anything, once
+// the client sends a marker: a frozen server, as a client sees it.
+class FreezingProxy {
+ public:
+  FreezingProxy(int upstream_port, std::string marker) : marker_(std::move(marker)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener_, 8);
+    socklen_t len = sizeof a;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    upstream_port_ = upstream_port;
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~FreezingProxy() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    acceptor_.join();
+    for (auto& t : pumps_) t.join();
+  }
+  int port() const { return port_; }
+  bool frozen() const { return frozen_; }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) continue;
+      pumps_.emplace_back([this, client] { pump(client); });
+    }
+  }
+  void pump(int client) {
+    int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+    if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      char buf[65536];
+      bool frozen_here = false;
+      while (!stop_) {
+        pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+        if (::poll(p, 2, 100) <= 0 || frozen_here) continue;
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+          ssize_t n = ::read(client, buf, sizeof buf);
+          if (n <= 0) break;
+          if (std::string_view(buf, static_cast<size_t>(n)).find(marker_) != std::string::npos) {
+            frozen_here = true;  // swallow it, and everything after it
+            frozen_ = true;
+            continue;
+          }
+          (void)!::write(server, buf, static_cast<size_t>(n));
+        }
+        if (p[1].revents & (POLLIN | POLLHUP)) {
+          ssize_t n = ::read(server, buf, sizeof buf);
+          if (n <= 0) break;
+          (void)!::write(client, buf, static_cast<size_t>(n));
+        }
+      }
+    }
+    ::close(server);
+    ::close(client);
+  }
+
+  std::string marker_;
+  int listener_ = -1, port_ = 0, upstream_port_ = 0;
+  std::atomic<bool> stop_{false}, frozen_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> pumps_;
+};
+
+int server_port() {
+  std::smatch m;
+  std::string d = dsn();
+  static const std::regex port(R"(:(\d+)/)");
+  return std::regex_search(d, m, port) ? std::stoi(m[1]) : 0;
+}
+
+// A server or network that stops answering ends the run with exit 3 after the statement timeout
+// and a margin, instead of waiting forever: both for the read-only session and for the trace.
+TEST_F(FailClosed, FrozenServerEndsTheRun) {
+  REQUIRE_SERVER();
+  for (bool trace : {false, true}) {
+    FreezingProxy proxy(server_port(), "migsafe_freeze_marker");
+    std::string frozen_dsn = dsn_with("migsafe_test", "migsafe-test-secret", proxy.port());
+    std::vector<std::string> extra{
+        "--db", frozen_dsn, "--snapshot-statement-timeout", "1000", "--snapshot-lock-timeout",
+        "500"};
+    if (trace) extra.push_back("--trace");
+    auto r = check("UPDATE s_big SET kind = 1 WHERE payload = 'migsafe_freeze_marker';\n", extra);
+    EXPECT_TRUE(proxy.frozen()) << "the marker never reached the proxy";
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("migsafe-test-secret"), std::string::npos) << r.err;
+  }
 }
 
 TEST(SnapshotErrors, RedactMasksPasswords) {

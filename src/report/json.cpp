@@ -79,7 +79,8 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
                     {"fail_on", ctx.fail_on == FailOn::error     ? "error"
                                 : ctx.fail_on == FailOn::warning ? "warning"
                                                                  : "never"},
-                    {"blocked", is_blocked(r, ctx.fail_on)}};
+                    {"blocked", is_blocked(r, ctx.fail_on)},
+                    {"traced_as_superuser", r.trace_superuser}};
   out << doc.dump(2) << '\n';
 }
 

@@ -77,7 +77,32 @@ std::string session_dsn(const std::string& dsn, const std::string& application) 
 }
 
 std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
+  std::string line = s.substr(0, s.find('\n'));
+  // libpq's "ERROR:  " prefix says nothing a finding does not already say.
+  constexpr std::string_view kPrefix = "ERROR:  ";
+  if (line.starts_with(kPrefix)) line.erase(0, kPrefix.size());
+  return line;
+}
+
+std::string sqlstate_of(const pqxx::failure& e) {
+  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql && !sql->sqlstate().empty())
+    return sql->sqlstate();
+  // Most specific first: undefined_* derive from syntax_error, and so on.
+  if (dynamic_cast<const pqxx::undefined_column*>(&e)) return "42703";
+  if (dynamic_cast<const pqxx::undefined_function*>(&e)) return "42883";
+  if (dynamic_cast<const pqxx::undefined_table*>(&e)) return "42P01";
+  if (dynamic_cast<const pqxx::syntax_error*>(&e)) return "42601";
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e)) return "42501";
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e)) return "40P01";
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e)) return "40001";
+  if (dynamic_cast<const pqxx::unique_violation*>(&e)) return "23505";
+  if (dynamic_cast<const pqxx::foreign_key_violation*>(&e)) return "23503";
+  if (dynamic_cast<const pqxx::not_null_violation*>(&e)) return "23502";
+  if (dynamic_cast<const pqxx::check_violation*>(&e)) return "23514";
+  if (dynamic_cast<const pqxx::feature_not_supported*>(&e)) return "0A000";
+  if (dynamic_cast<const pqxx::out_of_memory*>(&e)) return "53200";
+  if (dynamic_cast<const pqxx::disk_full*>(&e)) return "53100";
+  return "";
 }
 
 namespace {

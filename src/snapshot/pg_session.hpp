@@ -62,6 +62,9 @@ void no_reconnect(pqxx::connection& conn);
 // The DSN with a connect timeout and an application name (unless it has its own).
 std::string session_dsn(const std::string& dsn, const std::string& application);
 std::string first_line(const std::string& s);
+// The SQLSTATE of a server error. libpqxx 6 leaves it empty on the errors it has a class of its
+// own for, and raises deadlocks and serialization failures outside sql_error.
+std::string sqlstate_of(const pqxx::failure& e);
 // The sequential scans of an EXPLAIN (FORMAT JSON) document.
 std::vector<SeqScan> seq_scans_of(const std::string& explain_json);
 

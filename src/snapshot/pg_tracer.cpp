@@ -91,7 +91,7 @@ class PgTracer : public StatementTracer {
     } catch (const pqxx::broken_connection& e) {
       dead_ = true;
       throw lost(e);
-    } catch (const pqxx::sql_error& e) {
+    } catch (const pqxx::failure& e) {
       dead_ = true;
       throw SnapshotError("the trace failed: " + redact(first_line(e.what()), dsn_));
     }
@@ -133,7 +133,9 @@ class PgTracer : public StatementTracer {
       SandboxVerdict v = judge_postgres(sql, catalog);
       exec("RELEASE SAVEPOINT migsafe_judge");
       return v;
-    } catch (const pqxx::sql_error& e) {
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure& e) {
       exec("ROLLBACK TO SAVEPOINT migsafe_judge");
       SandboxVerdict v;
       v.action = SandboxAction::refuse;
@@ -160,9 +162,11 @@ class PgTracer : public StatementTracer {
       pqxx::result r = tx_.exec_params("EXPLAIN (FORMAT JSON) " + sql);
       p.seq_scans = seq_scans_of(r[0][0].as<std::string>());
       p.planned = true;
-    } catch (const pqxx::sql_error& e) {
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure& e) {
       p.error = redact(first_line(e.what()), dsn_);
-      p.sqlstate = e.sqlstate();
+      p.sqlstate = sqlstate_of(e);
     }
     exec(p.planned ? "RELEASE SAVEPOINT migsafe_plan" : "ROLLBACK TO SAVEPOINT migsafe_plan");
     return p;
@@ -175,9 +179,11 @@ class PgTracer : public StatementTracer {
     try {
       auto guard = watchdog_.arm(budget());
       tx_.exec_params(sql);  // the extended protocol: one statement, never several
-    } catch (const pqxx::sql_error& e) {
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure& e) {  // server errors, deadlocks and serialization failures
       t.error = redact(first_line(e.what()), dsn_);
-      t.sqlstate = e.sqlstate();
+      t.sqlstate = sqlstate_of(e);
       exec("ROLLBACK TO SAVEPOINT migsafe_trace");
       return;
     }

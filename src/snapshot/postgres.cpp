@@ -73,7 +73,7 @@ class PgSnapshotImpl : public PgSnapshot {
       } catch (const pqxx::broken_connection& e) {
         throw lost(e);
       } catch (const pqxx::sql_error& e) {
-        if (e.sqlstate() != "55P03" || attempt == 2)
+        if (sqlstate_of(e) != "55P03" || attempt == 2)
           throw SnapshotError("cannot read the snapshot's catalog: " +
                               redact(first_line(e.what()), dsn_));
       }
@@ -100,9 +100,9 @@ class PgSnapshotImpl : public PgSnapshot {
       p.planned = true;
     } catch (const pqxx::broken_connection& e) {
       throw lost(e);
-    } catch (const pqxx::sql_error& e) {
+    } catch (const pqxx::failure& e) {
       p.error = redact(first_line(e.what()), dsn_);
-      p.sqlstate = e.sqlstate();
+      p.sqlstate = sqlstate_of(e);
     }
     return p;
   }
