@@ -227,6 +227,9 @@ struct Operation {
   // operation stays cheap.
   std::shared_ptr<const RoutineBody> body;
   std::vector<std::string> calls;  // functions / procedures a SELECT or CALL invokes
+  // do_block / create_function: why the SQL inside the body could not be read (its statements
+  // are then not checked); empty when it was.
+  std::string body_unchecked;
   // MySQL / MariaDB ALTER TABLE: the statement's ALGORITHM= and LOCK= clauses, upper-case,
   // empty when not given; every operation of the statement carries them.
   std::string algorithm;

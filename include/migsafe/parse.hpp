@@ -32,6 +32,11 @@ inline constexpr size_t kMaxInputBytes = 64u * 1024u * 1024u;
 // Reads a file ("-" is stdin) and checks that it is text: valid UTF-8, no NUL byte, within the
 // size limit. Throws InputError.
 std::shared_ptr<const SourceText> read_source(const std::string& path);
+// The bytes of a file, "-" (stdin), a pipe, FIFO or device, read as a stream up to `limit`
+// bytes; more is an InputError, raised while reading.
+std::string read_bounded(const std::string& path, size_t limit = kMaxInputBytes);
+// What an errno from opening or listing a path means, in the words of an InputError.
+std::string describe_errno(int err);
 std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
 
 // Expands the user's PATH arguments: files stay as given, folders become their .sql files in

@@ -1,4 +1,5 @@
 #include "migsafe/config.hpp"
+#include "migsafe/parse.hpp"
 
 #include "../rules/yaml_load.hpp"
 
@@ -142,11 +143,13 @@ class ConfigReader {
 }  // namespace
 
 Config load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "cannot read the config file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ConfigReader(path).read(ss.str());
+  std::string text;
+  try {
+    text = read_bounded(path);
+  } catch (const InputError& e) {
+    throw ConfigError(path, std::string("cannot read the config file: ") + e.what());
+  }
+  return ConfigReader(path).read(text);
 }
 
 std::optional<std::string> find_config(const std::string& dir) {

@@ -1,9 +1,11 @@
 // Turning PATH arguments into ordered migration sets.
 #include <fnmatch.h>
 #include <re2/re2.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
 
@@ -77,17 +79,34 @@ std::vector<std::string> sql_files_under(const fs::path& dir, const InputOptions
   RE2 include(layout->include);
   std::vector<std::string> rel;
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-  if (ec) throw InputError(dir.string(), "cannot be read: " + ec.message());
+  // A subfolder that cannot be read could hold migrations: that is an error, not a skip.
+  fs::recursive_directory_iterator it(dir, ec);
+  if (ec) throw InputError(dir.string(), describe_errno(ec.value()));
+  fs::path entered = dir;  // the folder the next step descends into, for messages
+  auto fail = [&] { throw InputError(entered.string(), describe_errno(ec.value())); };
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) throw InputError(dir.string(), "cannot be listed: " + ec.message());
+    if (ec) fail();
     const auto& entry = *it;
-    if (!entry.is_regular_file(ec)) continue;
-    std::string r = fs::relative(entry.path(), dir, ec).generic_string();
+    if (entry.is_directory(ec)) {
+      entered = entry.path();
+      continue;
+    }
+    std::string r = entry.path().lexically_relative(dir).generic_string();
     if (is_down_migration(r) || !RE2::PartialMatch(r, include)) continue;
     if (excluded(opt.exclude, entry.path().string(), r)) continue;
+    // A migration that is a symbolic link must lead somewhere; FIFOs and devices are read as
+    // streams.
+    if (!fs::exists(entry.path(), ec)) {
+      struct stat st {};
+      int err = ::stat(entry.path().c_str(), &st) == 0 ? 0 : errno;
+      throw InputError(entry.path().string(), err == ELOOP
+                                                  ? "cannot be read: a loop of symbolic links"
+                                                  : "is a symbolic link to nothing");
+    }
     rel.push_back(std::move(r));
   }
+  // The iterator ends when it cannot open a subfolder; the error is only in ec.
+  if (ec) fail();
   std::sort(rel.begin(), rel.end(),
             [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   std::vector<std::string> out;
@@ -130,7 +149,8 @@ std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
       if (excluded(opt.exclude, arg, fs::path(arg).filename().string())) continue;
       set.files.push_back(arg);
     } else {
-      throw InputError(arg, "does not exist");
+      struct stat st {};
+      throw InputError(arg, describe_errno(::stat(arg.c_str(), &st) == 0 ? EIO : errno));
     }
     sets.push_back(std::move(set));
   }

@@ -18,6 +18,7 @@ LexOptions postgres_lex_options() {
   o.nested_block_comments = true;
   o.escape_strings = true;
   o.psql_meta_commands = true;
+  o.cr_ends_line_comment = true;
   return o;
 }
 
@@ -123,7 +124,7 @@ class Scanner {
  private:
   void line_comment() {
     uint32_t b = i_;
-    while (i_ < t_.size() && t_[i_] != '\n') ++i_;
+    while (i_ < t_.size() && t_[i_] != '\n' && !(opt_.cr_ends_line_comment && t_[i_] == '\r')) ++i_;
     out_.comments.push_back({b, i_, t_.substr(b, i_ - b)});
   }
 
@@ -287,7 +288,9 @@ uint32_t skip_trivia(std::string_view text, uint32_t pos, const LexOptions& opt)
       ++pos;
     } else if ((c == '-' && pos + 1 < text.size() && text[pos + 1] == '-') ||
                (opt.hash_comments && c == '#')) {
-      while (pos < text.size() && text[pos] != '\n') ++pos;
+      while (pos < text.size() && text[pos] != '\n' &&
+             !(opt.cr_ends_line_comment && text[pos] == '\r'))
+        ++pos;
     } else if (c == '/' && pos + 1 < text.size() && text[pos + 1] == '*') {
       int depth = 0;
       while (pos < text.size()) {

@@ -19,7 +19,8 @@ struct LexOptions {
   bool hash_comments = false;
   bool backtick_identifiers = false;
   bool bracket_identifiers = false;
-  bool psql_meta_commands = false;  // \set, \connect ... lines and COPY ... FROM stdin data
+  bool psql_meta_commands = false;    // \set, \connect ... lines and COPY ... FROM stdin data
+  bool cr_ends_line_comment = false;  // a lone CR ends a -- comment (PostgreSQL's scanner)
 };
 LexOptions postgres_lex_options();
 LexOptions sqlite_lex_options();

@@ -1,10 +1,14 @@
 // The SQL inside PL/pgSQL bodies. libpg_query's PL/pgSQL parser finds the statements a body
 // runs; each is then parsed like top-level SQL and placed at its line:col in the file.
 #include <pg_query.h>
+#include <re2/re2.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
+#include "pg_constant.hpp"
 #include "postgres_chunk.hpp"
 
 namespace migsafe {
@@ -21,6 +25,57 @@ class PlpgsqlResult {
  private:
   PgQueryPlpgsqlParseResult r_;
 };
+
+// How deep a PL/pgSQL body's tree is followed: the parser takes a few thousand nested blocks,
+// each a handful of JSON levels. Deeper bodies are an error, never a silent pass.
+constexpr size_t kMaxBodyJsonDepth = 16384;
+
+// The body wrapped into a CREATE FUNCTION that libpg_query's PL/pgSQL parser compiles, with a
+// dollar quote the body does not contain; *prefix is the length before the body.
+std::string wrap_do_body(std::string_view body, size_t* prefix) {
+  std::string tag = "$migsafe_body$";
+  for (int i = 0; body.find(tag) != std::string_view::npos; ++i)
+    tag = "$migsafe_body" + std::to_string(i) + "$";
+  std::string input = "CREATE FUNCTION migsafe_do_block() RETURNS void LANGUAGE plpgsql AS " + tag;
+  if (prefix) *prefix = input.size();
+  input.append(body).append(tag);
+  return input;
+}
+
+simdjson::error_code parse_body_json(simdjson::dom::parser& json, const char* text,
+                                     simdjson::dom::element& doc) {
+  size_t len = std::strlen(text);
+  if (auto e = json.allocate(len, kMaxBodyJsonDepth)) return e;
+  return json.parse(text, len).get(doc);
+}
+
+// libpg_query compiles PL/pgSQL without the server's catalog and without all of the routine's
+// signature, and some valid bodies fail there that compile on the server: a variable it cannot
+// tell is a cursor (FOR ... IN cursor, OPEN, FETCH), an unnamed parameter ($1) given an ALIAS, a
+// RETURN NEXT without an expression in a routine with OUT parameters. Returns why, or "" for an
+// error the server would raise too.
+std::string parser_limitation(const std::string& input, const std::string& message) {
+  if (message.find("must be of type cursor or refcursor") != std::string::npos)
+    return "it uses a cursor variable, which migsafe's PL/pgSQL parser cannot type without the "
+           "server";
+  static const RE2 near(R"re(at or near "([^"]+)")re");
+  std::string name;
+  if (RE2::PartialMatch(message, near, &name)) {
+    RE2 cursor("(?i)(^|[^a-z0-9_$])" + RE2::QuoteMeta(name) +
+               R"(\s+((no\s+)?scroll\s+)?(cursor|refcursor)\b)");
+    if (RE2::PartialMatch(input, cursor))
+      return "it uses a cursor variable, which migsafe's PL/pgSQL parser cannot type without the "
+             "server";
+  }
+  static const RE2 positional(R"re(^variable "\$[0-9]+" does not exist)re");
+  if (RE2::PartialMatch(message, positional))
+    return "it names an unnamed parameter ($1, ...), which migsafe's PL/pgSQL parser does not "
+           "declare";
+  static const RE2 out_params(R"((?i)\b(out|inout)\s|\breturns\s+table\b)");
+  if (message.starts_with("missing expression") && RE2::PartialMatch(input, out_params))
+    return "it returns through OUT parameters, which migsafe's PL/pgSQL parser does not declare";
+  return "";
+}
 
 enum class InnerKind { sql, perform, dynamic };
 
@@ -57,20 +112,6 @@ void walk(simdjson::dom::element e, std::vector<Inner>& out) {
     for (simdjson::dom::element x : a) walk(x, out);
 }
 
-// EXECUTE 'literal': the SQL inside the quotes, or nothing when the string is computed.
-std::optional<std::string> string_literal(std::string_view expr) {
-  if (expr.size() < 2 || expr.front() != '\'' || expr.back() != '\'') return std::nullopt;
-  std::string out;
-  for (size_t i = 1; i + 1 < expr.size(); ++i) {
-    if (expr[i] == '\'') {
-      if (expr[i + 1] != '\'') return std::nullopt;  // 'a' || 'b': not one literal
-      ++i;
-    }
-    out += expr[i];
-  }
-  return out;
-}
-
 uint32_t line_offset(std::string_view body, int64_t lineno) {
   uint32_t off = 0;
   for (int64_t l = 1; l < lineno && off < body.size(); ++l) {
@@ -88,24 +129,43 @@ uint32_t first_token(std::string_view body, uint32_t off) {
 
 }  // namespace
 
+PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view> parse_input,
+                           std::string_view body, uint32_t body_offset) {
+  std::string input = parse_input ? std::string(*parse_input) : wrap_do_body(body, nullptr);
+  PlpgsqlResult r(input.c_str());
+  auto at_line = [&](int64_t lineno) {
+    uint32_t off = first_token(body, line_offset(body, lineno));
+    return std::min<uint32_t>(body_offset + off, static_cast<uint32_t>(src.text().size()));
+  };
+  if (r->error) {
+    // The compiler says "near line N" of the body, as the server does at CREATE time.
+    int64_t lineno = 1;
+    if (const char* ctx = r->error->context) {
+      std::string_view c(ctx);
+      size_t near = c.find("near line ");
+      if (near != std::string_view::npos) lineno = std::atoll(ctx + near + 10);
+    }
+    std::string message = r->error->message ? r->error->message : "syntax error";
+    std::string limitation = parser_limitation(input, message);
+    if (!limitation.empty()) return {std::nullopt, limitation};
+    return {ChunkError{at_line(lineno), "PL/pgSQL: " + message}, {}};
+  }
+  simdjson::dom::parser json;
+  simdjson::dom::element doc;
+  if (!r->plpgsql_funcs || parse_body_json(json, r->plpgsql_funcs, doc))
+    return {ChunkError{at_line(1), "PL/pgSQL: the body is nested deeper than migsafe follows"}, {}};
+  return {};
+}
+
 std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOptions& opt,
                                           std::optional<std::string_view> parse_input,
                                           std::string_view body, uint32_t body_offset) {
-  constexpr std::string_view kQuote = "$migsafe_body$";
-  std::string input;
-  if (parse_input) {
-    input = std::string(*parse_input);
-  } else {
-    if (body.find(kQuote) != std::string_view::npos) return {};
-    input = "CREATE FUNCTION migsafe_do_block() RETURNS void LANGUAGE plpgsql AS ";
-    input.append(kQuote).append(body).append(kQuote);
-  }
+  std::string input = parse_input ? std::string(*parse_input) : wrap_do_body(body, nullptr);
   PlpgsqlResult r(input.c_str());
-  if (r->error || !r->plpgsql_funcs) return {};  // the server would reject it; not ours to guess
+  if (r->error || !r->plpgsql_funcs) return {};  // reported by plpgsql_check when parsed
   simdjson::dom::parser json;
   simdjson::dom::element doc;
-  if (json.parse(r->plpgsql_funcs, std::strlen(r->plpgsql_funcs)).get(doc) != simdjson::SUCCESS)
-    return {};
+  if (parse_body_json(json, r->plpgsql_funcs, doc)) return {};
   std::vector<Inner> inner;
   walk(doc, inner);
 
@@ -123,18 +183,25 @@ std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOption
     } else if (in.kind == InnerKind::perform) {
       sql = in.query;  // "SELECT ..." for "PERFORM ...": positions are off by one character
     } else {
-      auto lit = string_literal(in.query);
-      if (!lit) continue;  // dynamic SQL built at run time cannot be checked statically
+      // EXECUTE of a string known before it runs: a literal, or literals joined with ||. SQL
+      // built at run time cannot be checked statically.
+      auto lit = pg_constant_string_of(in.query);
+      if (!lit) continue;
       sql = *lit;
       size_t found = body.find(in.query, line);
-      if (found != std::string_view::npos) at = static_cast<uint32_t>(found + 1);
+      if (found != std::string_view::npos) {
+        // Past the opening quote: ' or $tag$.
+        size_t quote = in.query.front() == '$' ? in.query.find('$', 1) + 1 : 1;
+        at = static_cast<uint32_t>(found + std::min(quote, in.query.size()));
+      }
     }
     search_from = at;
     uint32_t base = body_offset + at;
     if (base >= src.text().size()) continue;
     // An inner statement that does not parse is the server's problem at CREATE time, not a
     // migration hazard we can judge: skip it.
-    (void)parser.parse(sql, base, out, /*with_bodies=*/false);
+    // A DO block the string runs is followed too.
+    (void)parser.parse(sql, base, out, /*with_bodies=*/in.kind == InnerKind::dynamic);
   }
   for (Statement& st : out) {
     // The span and text come from the file; keep them inside it even if an offset drifted.

@@ -79,12 +79,14 @@ std::optional<ChunkError> ChunkParser::parse(const std::string& chunk, uint32_t 
         base, std::string("internal: cannot read the parse tree: ") + simdjson::error_message(err)};
   simdjson::dom::array stmts;
   if (doc["stmts"].get(stmts) != simdjson::SUCCESS) return std::nullopt;  // only comments
-  for (simdjson::dom::element raw : stmts) append(raw, chunk, base, out, with_bodies);
+  for (simdjson::dom::element raw : stmts)
+    if (auto e = append(raw, chunk, base, out, with_bodies)) return e;
   return std::nullopt;
 }
 
-void ChunkParser::append(simdjson::dom::element raw, const std::string& chunk, uint32_t base,
-                         std::vector<Statement>& out, bool with_bodies) {
+std::optional<ChunkError> ChunkParser::append(simdjson::dom::element raw, const std::string& chunk,
+                                              uint32_t base, std::vector<Statement>& out,
+                                              bool with_bodies) {
   int64_t rel = 0, len = 0;
   if (raw["stmt_location"].get(rel) != simdjson::SUCCESS) rel = 0;
   if (raw["stmt_len"].get(len) != simdjson::SUCCESS) len = 0;
@@ -99,7 +101,7 @@ void ChunkParser::append(simdjson::dom::element raw, const std::string& chunk, u
   st.span = src_.span(base + rel_begin, base + rel_end);
   st.text = std::string_view(src_.text()).substr(st.span.begin, st.span.end - st.span.begin);
   simdjson::dom::element node;
-  if (raw["stmt"].get(node) != simdjson::SUCCESS) return;
+  if (raw["stmt"].get(node) != simdjson::SUCCESS) return std::nullopt;
   translate_pg_statement(node, PgNodeContext{base, st.span.begin}, st);
   if (with_bodies) {
     for (Operation& op : st.ops) {
@@ -111,12 +113,22 @@ void ChunkParser::append(simdjson::dom::element raw, const std::string& chunk, u
           at == std::string_view::npos ? st.span.begin : st.span.begin + static_cast<uint32_t>(at);
       std::optional<std::string> input;
       if (op.kind == OpKind::create_function) input = chunk.substr(rel_begin, rel_end - rel_begin);
+      // A body the server would not compile fails the statement: a syntax error, not a pass.
+      // One the server compiles but migsafe cannot read is said on the operation.
+      PlpgsqlCheck check = plpgsql_check(src_, input, op.value, body_offset);
+      if (check.error) return check.error;
+      if (!check.unreadable.empty()) {
+        op.body_unchecked = std::move(check.unreadable);
+        op.value.clear();
+        continue;
+      }
       op.body = std::make_shared<const PlpgsqlBody>(src_, opt_, std::move(input),
                                                     std::move(op.value), body_offset);
       op.value.clear();
     }
   }
   out.push_back(std::move(st));
+  return std::nullopt;
 }
 
 }  // namespace migsafe

@@ -28,13 +28,22 @@ class ChunkParser {
                                   std::vector<Statement>& out, bool with_bodies = true);
 
  private:
-  void append(simdjson::dom::element raw, const std::string& chunk, uint32_t base,
-              std::vector<Statement>& out, bool with_bodies);
+  std::optional<ChunkError> append(simdjson::dom::element raw, const std::string& chunk,
+                                   uint32_t base, std::vector<Statement>& out, bool with_bodies);
 
   const SourceText& src_;
   const LexOptions& opt_;
   simdjson::dom::parser json_;
 };
+
+// Compiles a PL/pgSQL body as the server does when it creates the routine or runs the DO block.
+// Arguments as for plpgsql_statements.
+struct PlpgsqlCheck {
+  std::optional<ChunkError> error;  // the server would not compile it either
+  std::string unreadable;           // compiles on the server, but migsafe's parser cannot read it
+};
+PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view> parse_input,
+                           std::string_view body, uint32_t body_offset);
 
 // The SQL statements a PL/pgSQL body runs (plain statements, PERFORM, EXECUTE of a string
 // literal), with their places in the file. parse_input is the whole CREATE FUNCTION statement

@@ -1,5 +1,8 @@
 // Reading inputs and mapping byte offsets to line:col.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,8 +18,10 @@ namespace migsafe {
 SourceText::SourceText(std::string path, std::string text)
     : path_(std::move(path)), text_(std::move(text)) {
   line_starts_.push_back(0);
+  // LF, CR LF and a lone CR (old Mac files) each end a line, as PostgreSQL's scanner reads them.
   for (uint32_t i = 0; i < text_.size(); ++i)
-    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 == text_.size() || text_[i + 1] != '\n')))
+      line_starts_.push_back(i + 1);
 }
 
 Position SourceText::position(uint32_t offset) const {
@@ -41,8 +46,9 @@ Span SourceText::span(uint32_t begin, uint32_t end) const {
 std::string_view SourceText::line(uint32_t line_no) const {
   if (line_no == 0 || line_no > line_starts_.size()) return {};
   uint32_t b = line_starts_[line_no - 1];
-  uint32_t e = line_no < line_starts_.size() ? line_starts_[line_no] - 1
-                                             : static_cast<uint32_t>(text_.size());
+  uint32_t e =
+      line_no < line_starts_.size() ? line_starts_[line_no] : static_cast<uint32_t>(text_.size());
+  if (e > b && text_[e - 1] == '\n') --e;
   if (e > b && text_[e - 1] == '\r') --e;
   return std::string_view(text_).substr(b, e - b);
 }
@@ -109,32 +115,59 @@ std::shared_ptr<const SourceText> make_source(std::string path, std::string text
   return src;
 }
 
-std::shared_ptr<const SourceText> read_source(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    text = ss.str();
-    if (text.size() > kMaxInputBytes)
-      throw InputError("<stdin>", "is larger than " + std::to_string(kMaxInputBytes >> 20) +
-                                      " MiB, the most migsafe reads from one input");
-    return make_source("<stdin>", std::move(text));
+std::string read_bounded(const std::string& path, size_t limit) {
+  std::string shown = path == "-" ? "<stdin>" : path;
+  std::string too_big = "is larger than " + std::to_string(limit >> 20) +
+                        " MiB, the most migsafe reads from one input";
+  int fd = 0;
+  if (path != "-") {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw InputError(path, describe_errno(errno));
+    if (S_ISDIR(st.st_mode)) throw InputError(path, "is a folder, expected a file");
+    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limit)
+      throw InputError(path, "is " + std::to_string(st.st_size >> 20) + " MiB, larger than the " +
+                                 std::to_string(limit >> 20) + " MiB migsafe reads from one input");
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw InputError(path, describe_errno(errno));
   }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw InputError(path, std::string("cannot be read: ") + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw InputError(path, "is a folder, expected a file");
-  if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes)
-    throw InputError(path, "is " + std::to_string(st.st_size >> 20) + " MiB, larger than the " +
-                               std::to_string(kMaxInputBytes >> 20) +
-                               " MiB migsafe reads from one migration file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, std::string("cannot be read: ") + std::strerror(errno));
-  text.resize(static_cast<size_t>(st.st_size));
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.gcount() != static_cast<std::streamsize>(text.size()))
-    throw InputError(path, "could not be read completely");
-  return make_source(path, std::move(text));
+  // Pipes, FIFOs, process substitution and devices have no size: read them as streams, and stop
+  // at the limit while reading rather than after.
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      if (fd != 0) ::close(fd);
+      throw InputError(shown, describe_errno(err));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > limit) {
+      if (fd != 0) ::close(fd);
+      throw InputError(shown, too_big);
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  if (fd != 0) ::close(fd);
+  return text;
+}
+
+std::string describe_errno(int err) {
+  switch (err) {
+    case ENOENT:
+      return "does not exist";
+    case EACCES:
+      return "cannot be read: permission denied";
+    case ELOOP:
+      return "cannot be read: a loop of symbolic links";
+    default:
+      return std::string("cannot be read: ") + std::strerror(err);
+  }
+}
+
+std::shared_ptr<const SourceText> read_source(const std::string& path) {
+  return make_source(path == "-" ? "<stdin>" : path, read_bounded(path, kMaxInputBytes));
 }
 
 }  // namespace migsafe

@@ -196,6 +196,9 @@ const Named kAttributes[] = {
      "SQLite: a table renamed aside and created again under its old name"},
     {"unsupported", [](const EvalInput& in) { return b(in.op.value == "unsupported"); },
      "SQLite: an ALTER TABLE form SQLite does not have"},
+    {"body_unchecked", [](const EvalInput& in) { return b(!in.op.body_unchecked.empty()); },
+     "PostgreSQL: the PL/pgSQL body of a DO block or routine could not be read, so its "
+     "statements are not checked"},
     {"snapshot", [](const EvalInput& in) { return b(in.facts.snapshot); },
      "the schema comes from a snapshot (--db), so indexes and sizes are real"},
     {"seq_scan", [](const EvalInput& in) { return b(in.facts.seq_scan); },

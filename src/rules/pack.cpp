@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
 #include "yaml_load.hpp"
 
@@ -301,11 +302,13 @@ Pack load_pack_text(const std::string& text, const std::string& path) {
 }
 
 Pack load_pack(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "cannot read the rule pack");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_pack_text(ss.str(), path);
+  std::string text;
+  try {
+    text = read_bounded(path);
+  } catch (const InputError& e) {
+    throw ConfigError(path, std::string("cannot read the rule pack: ") + e.what());
+  }
+  return load_pack_text(text, path);
 }
 
 std::string find_shipped_pack(Dialect d) {

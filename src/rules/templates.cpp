@@ -70,6 +70,7 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "setting") return in.op.object;
   if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
   if (key == "reason") return in.effect.reason;
+  if (key == "unchecked_reason") return in.op.body_unchecked;
   if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));
   if (key == "held_by") return in.facts.held_by;
   if (key == "other_held_lock") return std::string(lock_mode_name(in.facts.other_held_lock));

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "../parse/pg_constant.hpp"
 #include "migsafe/sandbox.hpp"
 #include "postgres_policy.hpp"
 #include "sql_words.hpp"
@@ -88,42 +89,6 @@ std::optional<Name> name_of(element list) {
   n.name = parts.back();
   if (parts.size() >= 2) n.schema = parts[parts.size() - 2];
   return n;
-}
-
-bool is_string_const(element e, std::string& out) {
-  std::string_view s;
-  if (e["A_Const"]["sval"]["sval"].get(s) == simdjson::SUCCESS) {
-    out = std::string(s);
-    return true;
-  }
-  object o;
-  if (e["A_Const"].get(o) == simdjson::SUCCESS && o["sval"].error() == simdjson::SUCCESS) {
-    out.clear();  // the empty string
-    return true;
-  }
-  return false;
-}
-
-// A string the parser can compute without running anything: a literal, a literal cast to a
-// text type, or literals joined with ||.
-std::optional<std::string> constant_string(element e) {
-  std::string s;
-  if (is_string_const(e, s)) return s;
-  element arg;
-  if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
-    auto t = name_of(e["TypeCast"]["typeName"]["names"]);
-    if (t && (t->name == "text" || t->name == "varchar" || t->name == "regclass"))
-      return constant_string(arg);
-    return std::nullopt;
-  }
-  object expr;
-  if (e["A_Expr"].get(expr) == simdjson::SUCCESS) {
-    auto op = name_of(expr["name"]);
-    if (str(e["A_Expr"], "kind") != "AEXPR_OP" || !op || op->name != "||") return std::nullopt;
-    auto l = constant_string(expr["lexpr"]), r = constant_string(expr["rexpr"]);
-    if (l && r) return *l + *r;
-  }
-  return std::nullopt;
 }
 
 // The JSON of a parse tree, followed as deep as kMaxJsonDepth.
@@ -546,7 +511,7 @@ class Judge {
     if (!parsed->error && !parse_json(json, parsed->parse_tree, doc) &&
         !doc["stmts"].at(0)["stmt"]["SelectStmt"]["targetList"].at(0)["ResTarget"]["val"].get(
             val)) {
-      if (auto text = constant_string(val))
+      if (auto text = pg_constant_string(val))
         return sql_text(*text, "the SQL that " + what + " EXECUTEs");
     }
     throw Refusal{what + " EXECUTEs SQL built at run time, which cannot be checked before it runs"};
@@ -719,7 +684,7 @@ class Judge {
   void special_call(const PgRoutine& r, const std::vector<element>* args) {
     if (!args || args->empty())
       throw Refusal{"it calls " + r.display() + " in a way whose arguments cannot be checked"};
-    auto first = constant_string((*args)[0]);
+    auto first = pg_constant_string((*args)[0]);
     if (r.name == "set_config") {
       if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
       std::string name = lower(*first);

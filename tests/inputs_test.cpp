@@ -1,0 +1,186 @@
+// Inputs fail closed and stay bounded: streams are read, limits hold while reading, what
+// cannot be read says why, and PL/pgSQL that does not compile is a syntax error.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "helpers.hpp"
+
+namespace migsafe {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool mentions(const test::CommandResult& r, std::string_view text) {
+  return r.out.find(text) != std::string::npos || r.err.find(text) != std::string::npos;
+}
+
+TEST(Inputs, StdinStopsAtTheLimitWhileReading) {
+  // /dev/zero never ends: only a limit applied while reading stops it.
+  auto r = test::run_migsafe({"check", "-"}, "/dev/zero");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(mentions(r, "is larger than 64 MiB")) << r.out << r.err;
+}
+
+TEST(Inputs, PackAndConfigStopAtTheLimitWhileReading) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", "SELECT 1;\n");
+  auto pack = test::run_migsafe({"check", "--pack", "/dev/zero", d + "/m.sql"});
+  EXPECT_EQ(pack.exit_code, 2) << pack.out << pack.err;
+  EXPECT_TRUE(mentions(pack, "is larger than 64 MiB")) << pack.err;
+  auto config = test::run_migsafe({"check", "--config", "/dev/zero", d + "/m.sql"});
+  EXPECT_EQ(config.exit_code, 2) << config.out << config.err;
+  EXPECT_TRUE(mentions(config, "is larger than 64 MiB")) << config.err;
+}
+
+TEST(Inputs, FifoIsReadAsAStream) {
+  std::string d = test::temp_dir();
+  std::string fifo = d + "/m.sql";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo);
+    out << "DROP TABLE users;\n";
+  });
+  auto r = test::run_migsafe({"check", fifo});
+  writer.join();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(mentions(r, "error[drop-table]")) << r.out;
+}
+
+TEST(Inputs, ProcessSubstitutionIsRead) {
+  std::string d = test::temp_dir();
+  std::string cmd = "bash -c \"'" + std::string(MIGSAFE_BINARY) +
+                    "' check <(printf 'DROP TABLE users;\\n')\" >" + d + "/out 2>&1";
+  int status = std::system(cmd.c_str());
+  std::string out = test::read_file(d + "/out");
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("error[drop-table]"), std::string::npos) << out;
+}
+
+TEST(Inputs, SymbolicLinkLoopsSaySo) {
+  std::string d = test::temp_dir();
+  fs::create_symlink(d + "/b.sql", d + "/a.sql");
+  fs::create_symlink(d + "/a.sql", d + "/b.sql");
+  auto file = test::run_migsafe({"check", d + "/a.sql"});
+  EXPECT_EQ(file.exit_code, 2);
+  EXPECT_TRUE(mentions(file, "a loop of symbolic links")) << file.out;
+  fs::create_directories(d + "/set");
+  test::write_file(d + "/set/1.sql", "SELECT 1;\n");
+  fs::create_symlink(d + "/a.sql", d + "/set/2.sql");
+  auto folder = test::run_migsafe({"check", d + "/set"});
+  EXPECT_EQ(folder.exit_code, 2) << folder.out;
+  EXPECT_TRUE(
+      mentions(folder, "2.sql: error[input-error]: cannot be read: a loop of symbolic links"))
+      << folder.out;
+  fs::remove(d + "/set/2.sql");
+  fs::create_symlink(d + "/nowhere.sql", d + "/set/2.sql");
+  auto dangling = test::run_migsafe({"check", d + "/set"});
+  EXPECT_EQ(dangling.exit_code, 2) << dangling.out;
+  EXPECT_TRUE(mentions(dangling, "is a symbolic link to nothing")) << dangling.out;
+}
+
+// A subfolder that cannot be read could hold migrations: an error that says permission denied.
+TEST(Inputs, UnreadableFolderSaysPermissionDenied) {
+  std::string d = test::temp_dir();
+  fs::create_directories(d + "/set/hidden");
+  test::write_file(d + "/set/1.sql", "SELECT 1;\n");
+  test::write_file(d + "/set/hidden/2.sql", "DROP TABLE users;\n");
+  fs::permissions(d + "/set/hidden", fs::perms::none);
+  std::string cmd =
+      "'" + std::string(MIGSAFE_BINARY) + "' check '" + d + "/set' >'" + d + "/out' 2>&1";
+  if (::getuid() == 0) {
+    // Root reads every folder: run as an account that cannot, if it can reach the binary.
+    std::string probe = "runuser -u nobody -- test -x '" + std::string(MIGSAFE_BINARY) +
+                        "' && runuser -u nobody -- test -r '" + d + "/set/1.sql'";
+    if (std::system(probe.c_str()) != 0) {
+      fs::permissions(d + "/set/hidden", fs::perms::owner_all);
+      GTEST_SKIP() << "running as root, and the nobody account cannot reach the binary or "
+                      "the temporary folder";
+    }
+    fs::permissions(d, fs::perms::all);
+    cmd = "runuser -u nobody -- " + cmd;
+  }
+  int status = std::system(cmd.c_str());
+  std::string out = test::read_file(d + "/out");
+  fs::permissions(d + "/set/hidden", fs::perms::owner_all);
+  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+  EXPECT_NE(out.find("hidden: error[input-error]: cannot be read: permission denied"),
+            std::string::npos)
+      << out;
+}
+
+// Old Mac files end lines with a lone CR; PostgreSQL ends a -- comment there.
+TEST(Inputs, LoneCarriageReturnsEndLines) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", "-- drop the old table\rDROP TABLE users;\rSELECT 1;\r");
+  auto r = test::run_migsafe({"check", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(mentions(r, "m.sql:2:1: error[drop-table]")) << r.out;
+}
+
+TEST(Inputs, PlpgsqlThatDoesNotCompileIsASyntaxError) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "DO $$\nBEGIN\n  PERFORM 1 +;\nEND $$;\n"
+                   "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  IF true "
+                   "THEN\n    NULL;\nEND $$;\n");
+  auto r = test::run_migsafe({"check", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(mentions(r, "m.sql:3:3: error[syntax-error]: PL/pgSQL: syntax error")) << r.out;
+  EXPECT_TRUE(mentions(r, "m.sql:5:")) << r.out;
+}
+
+std::string nested_do(int depth, const std::string& inner) {
+  std::string s = "DO $$ ";
+  for (int i = 0; i < depth; ++i) s += "BEGIN ";
+  s += inner + " ";
+  for (int i = 0; i < depth; ++i) s += "END; ";
+  return s + "$$;\n";
+}
+
+TEST(Inputs, NestedBodiesAreFollowedOrRefused) {
+  std::string d = test::temp_dir();
+  // PostgreSQL runs a few hundred nested blocks: what is inside is checked.
+  test::write_file(d + "/deep.sql", nested_do(400, "DROP TABLE users;"));
+  auto deep = test::run_migsafe({"check", d + "/deep.sql"});
+  EXPECT_EQ(deep.exit_code, 1) << deep.out;
+  EXPECT_TRUE(mentions(deep, "error[drop-table]")) << deep.out;
+  // Deeper than the parser follows: an error, never a pass.
+  test::write_file(d + "/deeper.sql", nested_do(6000, "DROP TABLE users;"));
+  auto deeper = test::run_migsafe({"check", d + "/deeper.sql"});
+  EXPECT_EQ(deeper.exit_code, 2) << deeper.out;
+  EXPECT_TRUE(mentions(deeper, "error[syntax-error]: PL/pgSQL")) << deeper.out;
+}
+
+TEST(Inputs, ExecuteOfALiteralDoBlockIsFollowed) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "DO $outer$\nBEGIN\n  EXECUTE $x$DO $y$ BEGIN DROP TABLE users; END $y$ $x$;\n"
+                   "  EXECUTE 'ALTER TABLE orders ' || 'DROP COLUMN note';\nEND $outer$;\n");
+  auto r = test::run_migsafe({"check", d + "/m.sql"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(mentions(r, "error[drop-table]")) << r.out;
+  EXPECT_TRUE(mentions(r, "error[drop-column]")) << r.out;
+}
+
+// What the server compiles but migsafe's parser cannot read is said, not an error and not a pass.
+TEST(Inputs, UnreadableBodiesAreSaid) {
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "CREATE FUNCTION f(x int) RETURNS TABLE (y int) LANGUAGE plpgsql AS $$\n"
+                   "BEGIN\n  y := x;\n  RETURN NEXT;\nEND $$;\n"
+                   "CREATE FUNCTION g(int) RETURNS int LANGUAGE plpgsql AS $$\n"
+                   "DECLARE v ALIAS FOR $1;\nBEGIN\n  RETURN v;\nEND $$;\n");
+  auto r = test::run_migsafe({"check", d + "/m.sql"});
+  EXPECT_NE(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(mentions(r, "m.sql:1:1: warning[routine-body-unchecked]")) << r.out;
+  EXPECT_TRUE(mentions(r, "m.sql:6:1: warning[routine-body-unchecked]")) << r.out;
+}
+
+}  // namespace
+}  // namespace migsafe
