@@ -113,6 +113,10 @@ struct Attack {
   const char* sql;   // {CONN} the test DSN, {PID} a sentinel session, {DIR} a folder
   int line;          // where the refusal must be reported
   const char* says;  // part of the refusal's message
+  // Objects the snapshot has for this attack only (made before, dropped after): some would
+  // make the sandbox refuse every other test's statements.
+  const char* setup = nullptr;
+  const char* teardown = nullptr;
 };
 
 // Each of these would reach outside the transaction or the database if it ran.
@@ -242,6 +246,63 @@ const Attack kAttacks[] = {
     {"plpython", "DO LANGUAGE plpython3u $$ import os $$;\n", 1, "plpython3u"},
     {"checkpoint_in_do", "DO $$ BEGIN EXECUTE 'CHECKPOINT'; END $$;\n", 1, "CHECKPOINT"},
     {"deep_nesting", nullptr, 1, "nested deeper"},
+    // Found by red-teaming the first version.
+    {"catalog_reads_blinded_by_search_path",
+     "CREATE SCHEMA sb_s;\n"
+     "CREATE FUNCTION sb_s.never(name, name) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT "
+     "false';\n"
+     "CREATE OPERATOR sb_s.= (LEFTARG = name, RIGHTARG = name, PROCEDURE = sb_s.never);\n"
+     "SET search_path = sb_s, pg_catalog, public;\n"
+     "SELECT setval($$sb_seq$$, 454545);\n",
+     5, "setval"},
+    {"pg_settings_update",
+     "UPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings';\n", 1,
+     "system catalog"},
+    {"pg_proc_rename",
+     "UPDATE pg_catalog.pg_proc SET proname = 'random' WHERE proname = "
+     "'pg_terminate_backend';\nSELECT random({PID});\n",
+     1, "system catalog"},
+    {"lock_pg_authid", "LOCK pg_authid;\n", 1, "system catalog"},
+    {"user_concat_operator_in_execute",
+     "CREATE SCHEMA sb_s;\n"
+     "CREATE FUNCTION sb_s.cat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT "
+     "'COPY (SELECT 1) TO PROGRAM ''touch {DIR}/program''' $$;\n"
+     "CREATE OPERATOR sb_s.|| (LEFTARG = text, RIGHTARG = text, PROCEDURE = sb_s.cat);\n"
+     "DO $$ BEGIN EXECUTE 'SELECT 1' OPERATOR(sb_s.||) ' '; END $$;\n",
+     4, "built at run time"},
+    {"setval_after_search_path_change",
+     "SET search_path = pg_catalog;\nDO $$ BEGIN PERFORM set_config('search_path', 'public', "
+     "true); PERFORM setval('sb_seq', 515151); END $$;\n",
+     2, "setval"},
+    {"negator_operator",
+     "CREATE OPERATOR <=> (LEFTARG = int, RIGHTARG = int, PROCEDURE = int4eq, NEGATOR = @@@);\n"
+     "SELECT NOT (id <=> 2) FROM sb_victim;\n",
+     1, "setval"},
+    {"operator_in_sublink", "SELECT 1 @@@ ANY (SELECT 2);\n", 1, "setval"},
+    {"implicit_equals_through_search_path",
+     "SET search_path = sb_s2, pg_catalog, public;\nSELECT CASE id WHEN 2 THEN 'x' END FROM "
+     "sb_victim;\n",
+     1, "setval",
+     "CREATE SCHEMA sb_s2; CREATE OPERATOR sb_s2.= (procedure = sb_op, leftarg = int, rightarg "
+     "= int);",
+     "DROP SCHEMA sb_s2 CASCADE;"},
+    {"row_function_through_indirection", "SELECT (sb_victim.*).sb_rowfn FROM sb_victim;\n", 1,
+     "setval"},
+    {"enable_rule", "ALTER TABLE sb_rt ENABLE RULE sb_rule;\nINSERT INTO sb_rt VALUES (1);\n", 1,
+     "rule",
+     "CREATE TABLE sb_rt (id int); CREATE RULE sb_rule AS ON INSERT TO sb_rt DO ALSO SELECT "
+     "setval('sb_seq', 999999); ALTER TABLE sb_rt DISABLE RULE sb_rule;",
+     "DROP TABLE sb_rt;"},
+    {"replica_triggers", "SET session_replication_role = replica;\n", 1, "replicas"},
+    {"assignment_cast", "INSERT INTO sb_ctab VALUES (1);\n", 1, "setval",
+     "CREATE TYPE sb_ct AS (a int); CREATE FUNCTION sb_ctf(int) RETURNS sb_ct LANGUAGE plpgsql "
+     "AS $$ BEGIN PERFORM setval('sb_seq', 999999); RETURN ROW($1)::sb_ct; END $$; CREATE CAST "
+     "(int AS sb_ct) WITH FUNCTION sb_ctf(int) AS ASSIGNMENT; CREATE TABLE sb_ctab (c sb_ct);",
+     "DROP TABLE sb_ctab; DROP TYPE sb_ct CASCADE;"},
+    {"server_file_view", "SELECT count(*) FROM pg_file_settings;\n", 1, "server files"},
+    {"password_catalog", "SELECT rolpassword FROM pg_authid;\n", 1, "passwords"},
+    {"table_to_xml_foreign", "SELECT table_to_xml('sb_remote', true, false, '');\n", 1,
+     "foreign table"},
 };
 
 class Sandbox : public ::testing::TestWithParam<Attack> {
@@ -344,9 +405,11 @@ TEST_P(Sandbox, HostileMigrationLeavesNothingBehind) {
   std::string migration = a.sql ? fill(a.sql) : deep_do_block();
   std::string d = test::temp_dir();
   test::write_file(d + "/m.sql", migration);
+  if (a.setup) sql(a.setup);
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
   ServerState after = server_state();
+  if (a.teardown) sql(a.teardown);
 
   // Refused, reported where it is, and the run is blocked: a refusal is a missing fact.
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -377,22 +440,29 @@ INSTANTIATE_TEST_SUITE_P(Attacks, Sandbox, ::testing::ValuesIn(kAttacks),
 TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
   REQUIRE_SERVER();
   std::string d = test::temp_dir();
-  test::write_file(d + "/m.sql",
-                   "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
-                   "ALTER TABLE sb_victim ADD COLUMN uid uuid DEFAULT gen_random_uuid();\n"
-                   "CREATE FUNCTION sb_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                   "NEW.v := lower(NEW.v) || now()::text; RETURN NEW; END $$;\n"
-                   "CREATE TRIGGER sb_touch BEFORE INSERT ON sb_victim FOR EACH ROW EXECUTE "
-                   "FUNCTION sb_touch();\n"
-                   "INSERT INTO sb_victim (id, v) VALUES (1000, 'X');\n"
-                   "DO $$ BEGIN EXECUTE 'ALTER TABLE sb_victim ADD COLUMN n int'; "
-                   "PERFORM pg_sleep(0); END $$;\n"
-                   "CREATE SEQUENCE sb_new_seq;\n"
-                   "SELECT setval('sb_new_seq', 10);\n"
-                   "SELECT nextval('sb_seq');\n"
-                   "CREATE INDEX CONCURRENTLY sb_v_idx ON sb_victim (v);\n"
-                   "SET search_path = public;\n"
-                   "SET lock_timeout = '5s';\n");
+  test::write_file(
+      d + "/m.sql",
+      "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+      "ALTER TABLE sb_victim ADD COLUMN uid uuid DEFAULT gen_random_uuid();\n"
+      "CREATE FUNCTION sb_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "NEW.v := lower(NEW.v) || now()::text; RETURN NEW; END $$;\n"
+      "CREATE TRIGGER sb_touch BEFORE INSERT ON sb_victim FOR EACH ROW EXECUTE "
+      "FUNCTION sb_touch();\n"
+      "INSERT INTO sb_victim (id, v) VALUES (1000, 'X');\n"
+      "DO $$ BEGIN EXECUTE 'ALTER TABLE sb_victim ADD COLUMN n int'; "
+      "PERFORM pg_sleep(0); END $$;\n"
+      "CREATE SEQUENCE sb_new_seq;\n"
+      "SELECT setval('sb_new_seq', 10);\n"
+      "SELECT nextval('sb_seq');\n"
+      "CREATE INDEX CONCURRENTLY sb_v_idx ON sb_victim (v);\n"
+      "SET search_path = public;\n"
+      "SELECT count(*) FROM sb_victim TABLESAMPLE BERNOULLI (10);\n"
+      "CREATE TYPE sb_range AS RANGE (subtype = int);\n"
+      "SELECT sb_range(1, 5);\n"
+      "SELECT pg_advisory_xact_lock(4242);\n"
+      "ALTER SEQUENCE sb_seq RESTART WITH 5;\n"
+      "SELECT v.id FROM sb_victim v JOIN sb_victim w USING (id) WHERE v.id IN (1, 2);\n"
+      "SET lock_timeout = '5s';\n");
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
   ServerState after = server_state();
@@ -403,10 +473,12 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
     EXPECT_NE(f["rule"], "engine-rejects") << f["message"];
     if (f["rule"] == "trace") traced[f["start"]["line"].get<int>()] = f["message"];
   }
-  for (int line = 1; line <= 11; ++line)
+  for (int line = 1; line <= 17; ++line)
     EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
         << "line " << line << ": " << traced[line];
-  EXPECT_NE(traced[12].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  EXPECT_NE(traced[18].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  // RESTART is rolled back: nothing is said to be left behind.
+  EXPECT_EQ(r.out.find("now ()"), std::string::npos) << r.out;
   // nextval on a sequence the snapshot had: tolerated, and said.
   bool noted = false;
   for (const auto& f : doc["findings"])

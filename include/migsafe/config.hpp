@@ -37,6 +37,8 @@ struct Config {
 
 // Reads a config file; a malformed one or an unknown key is a ConfigError with line:col.
 Config load_config(const std::string& path);
+// The same from text already read (path is for messages).
+Config load_config_text(const std::string& text, const std::string& path);
 // The nearest .migsafe.yaml from dir upward, or nullopt.
 std::optional<std::string> find_config(const std::string& dir);
 // Applies enable/disable and severity overrides; an unknown rule id is a ConfigError.

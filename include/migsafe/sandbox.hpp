@@ -41,6 +41,7 @@ struct PgRoutine {
   std::string extension;            // the extension that owns it, if any
   std::vector<std::string> config;  // its SET clauses, "name=value"
   std::string definition;           // its CREATE statement, for SQL and PL/pgSQL routines
+  std::string source;               // prosrc: for internal and C functions, the C symbol
   std::vector<int64_t> parts;       // an aggregate's support functions
   bool takes_row = false;           // one argument of a row type: t.f calls it as f(t)
   std::string display() const { return schema.empty() ? name : schema + "." + name; }
@@ -67,9 +68,16 @@ class PgSandboxCatalog {
   // A foreign table that a relation of that name is, has as a partition or child, or reads
   // through its view definition; empty when none.
   virtual std::string foreign_reach(std::string_view schema, std::string_view name) = 0;
-  // Whether the sequence named by a regclass text existed before the trace began, so that a
-  // change to it would outlive the rollback.
+  // Whether a sequence the regclass text could name (in any schema when it has none) existed
+  // before the trace began, so that a change to it would outlive the rollback.
   virtual bool sequence_predates_trace(std::string_view regclass_text) = 0;
+  // Whether a relation of that name is a system catalog or view (pg_catalog,
+  // information_schema), which a migration must not write to.
+  virtual bool system_relation(std::string_view schema, std::string_view name) = 0;
+  // Functions that are not part of the server and that casts into the column types of a table
+  // call (assignment casts of INSERT and UPDATE).
+  virtual std::vector<int64_t> column_type_functions(std::string_view schema,
+                                                     std::string_view table) = 0;
 };
 
 // Judges one PostgreSQL statement (exactly one: text holding several is refused).

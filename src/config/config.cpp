@@ -149,6 +149,10 @@ Config load_config(const std::string& path) {
   } catch (const InputError& e) {
     throw ConfigError(path, std::string("cannot read the config file: ") + e.what());
   }
+  return load_config_text(text, path);
+}
+
+Config load_config_text(const std::string& text, const std::string& path) {
   return ConfigReader(path).read(text);
 }
 

@@ -151,6 +151,9 @@ class Judge {
       }
       if (!adapted_once && concurrent(type, body)) return adapt(text, type);
       statement(type, body, text);
+      // CASE x WHEN, JOIN ... USING, IN, DISTINCT and the like resolve = and friends by name
+      // without naming them: every operator of those names is judged.
+      for (const char* op : {"=", "<>", "<", ">", "<=", ">="}) operator_named(Name{"", op});
     } catch (const Refusal& r) {
       v.action = SandboxAction::refuse;
       v.reason = r.reason;
@@ -321,7 +324,9 @@ class Judge {
       statement_facts(type, body);
     }
     if (type == "A_Expr") operator_use(body);
-    if (type == "ColumnRef") functional_notation(body);
+    if (type == "SubLink") operator_list(body["operName"]);
+    if (type == "ColumnRef") functional_notation(body["fields"], 2);
+    if (type == "A_Indirection") functional_notation(body["indirection"], 1);
     if (type == "RangeTableSample") routine_names(body["method"], "a table sample method");
     walk(body);
     if (is_statement) stmt_stack_.pop_back();
@@ -333,6 +338,7 @@ class Judge {
 
   // What a statement node needs beyond the walk of its tree.
   void statement_facts(std::string_view type, element body) {
+    write_targets(type, body);
     if (type == "VariableSetStmt") return setting(body);
     if (type == "CreateFunctionStmt") return create_function(body);
     if (type == "DoStmt") return do_block(body);
@@ -346,10 +352,15 @@ class Judge {
       return routine_names(body["funcname"], "its trigger function");
     if (type == "CreateCastStmt")
       return routine_names(body["func"]["objname"], "its cast function");
-    if (type == "DefineStmt") return function_options(body["definition"]);
+    if (type == "DefineStmt") {
+      function_options(body["definition"]);
+      return operator_options(body["definition"]);
+    }
     if (type == "CreateRangeStmt") return function_options(body["params"]);
-    if (type == "AlterTypeStmt" || type == "AlterOperatorStmt")
-      return function_options(body["options"]);
+    if (type == "AlterTypeStmt" || type == "AlterOperatorStmt") {
+      function_options(body["options"]);
+      return operator_options(body["options"]);
+    }
     if (type == "AlterTableStmt") return enabled_triggers(body);
     if (type == "RenameStmt" || type == "AlterObjectSchemaStmt") {
       std::string_view kind = str(body, type == "RenameStmt" ? "renameType" : "objectType");
@@ -357,6 +368,39 @@ class Judge {
           kind == "OBJECT_AGGREGATE")
         // A renamed or moved routine is what later calls of its new name run.
         return routine_names(body["object"]["ObjectWithArgs"]["objname"], "the routine it renames");
+    }
+  }
+
+  // The relations a statement writes to, changes or locks: never a system catalog or view (a
+  // write to pg_settings calls set_config, one to pg_proc renames the server's functions), and
+  // the casts into their columns that INSERT and UPDATE call are judged.
+  void write_targets(std::string_view type, element body) {
+    static constexpr std::string_view kSingle[] = {"InsertStmt",      "UpdateStmt",
+                                                   "DeleteStmt",      "MergeStmt",
+                                                   "AlterTableStmt",  "CreateTrigStmt",
+                                                   "RuleStmt",        "CreatePolicyStmt",
+                                                   "AlterPolicyStmt", "IndexStmt",
+                                                   "ClusterStmt",     "ReindexStmt",
+                                                   "RenameStmt",      "AlterObjectSchemaStmt",
+                                                   "CreateStatsStmt", "RefreshMatViewStmt"};
+    std::vector<element> targets;
+    if (std::find(std::begin(kSingle), std::end(kSingle), type) != std::end(kSingle)) {
+      element rv;
+      if (body["relation"].get(rv) == simdjson::SUCCESS) targets.push_back(rv);
+    }
+    if (type == "TruncateStmt" || type == "LockStmt") {
+      array rels;
+      if (body["relations"].get(rels) == simdjson::SUCCESS)
+        for (element r : rels) targets.push_back(r["RangeVar"]);
+    }
+    for (element rv : targets) {
+      Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
+      if (n.name.empty()) continue;
+      if (catalog_.system_relation(n.schema, n.name))
+        throw Refusal{"it writes to or locks system catalog " + n.display()};
+      if (type == "InsertStmt" || type == "UpdateStmt" || type == "MergeStmt")
+        for (int64_t oid : catalog_.column_type_functions(n.schema, n.name))
+          routine_oid(oid, "a cast into a column of " + n.display());
     }
   }
 
@@ -511,7 +555,8 @@ class Judge {
     if (!parsed->error && !parse_json(json, parsed->parse_tree, doc) &&
         !doc["stmts"].at(0)["stmt"]["SelectStmt"]["targetList"].at(0)["ResTarget"]["val"].get(
             val)) {
-      if (auto text = pg_constant_string(val))
+      walk(val);  // what computes the string is judged like any expression
+      if (auto text = known_string(val))
         return sql_text(*text, "the SQL that " + what + " EXECUTEs");
     }
     throw Refusal{what + " EXECUTEs SQL built at run time, which cannot be checked before it runs"};
@@ -540,6 +585,9 @@ class Judge {
                       std::string(str(body["relation"], "relname"))};
     for (element c : cmds) {
       std::string_view sub = str(c["AlterTableCmd"], "subtype");
+      // A rule's actions are stored as query trees the sandbox cannot read.
+      if (sub.starts_with("AT_Enable") && sub.find("Rule") != std::string_view::npos)
+        throw Refusal{"it enables a rule, whose actions the sandbox cannot read"};
       if (!sub.starts_with("AT_Enable") || sub.find("Trig") == std::string_view::npos) continue;
       std::string trigger = sub == "AT_EnableTrigAll" || sub == "AT_EnableTrigUser"
                                 ? ""
@@ -594,27 +642,73 @@ class Judge {
 
   void operator_use(element expr) {
     std::string_view kind = str(expr, "kind");
-    std::vector<Name> ops;
     if (kind.starts_with("AEXPR_BETWEEN") || kind.starts_with("AEXPR_NOT_BETWEEN")) {
-      ops = {{"", "<="}, {"", ">="}};
-    } else if (auto n = name_of(expr["name"])) {
-      ops.push_back(*n);
-    }
-    for (const Name& op : ops) {
-      if (!judged_operators_.insert(op).second) continue;
-      for (int64_t oid : catalog_.operator_functions(op.schema, op.name))
-        routine_oid(oid, "operator " + op.display());
+      operator_named(Name{"", "<="});
+      operator_named(Name{"", ">="});
+    } else {
+      operator_list(expr["name"]);
     }
   }
 
-  // t.f is f(t) when f takes one row: judged like a call.
-  void functional_notation(element ref) {
+  void operator_list(element names) {
+    if (auto n = name_of(names)) operator_named(*n);
+  }
+
+  void operator_named(const Name& op) {
+    if (!judged_operators_.insert(op).second) return;
+    for (int64_t oid : catalog_.operator_functions(op.schema, op.name))
+      routine_oid(oid, "operator " + op.display());
+  }
+
+  // CREATE / ALTER OPERATOR ... NEGATOR, COMMUTATOR: the planner swaps in those operators.
+  void operator_options(element list) {
+    array defs;
+    if (list.get(defs) != simdjson::SUCCESS) return;
+    for (element d : defs) {
+      std::string name = lower(str(d["DefElem"], "defname"));
+      if (name != "negator" && name != "commutator") continue;
+      element arg = d["DefElem"]["arg"];
+      if (auto n = name_of(arg["List"]["items"])) operator_named(*n);
+      if (auto n = name_of(arg["TypeName"]["names"])) operator_named(*n);
+      std::string_view bare;
+      if (arg["String"]["sval"].get(bare) == simdjson::SUCCESS)
+        operator_named(Name{"", std::string(bare)});
+    }
+  }
+
+  // t.f and (row).f are f(t) when f takes one row: judged like a call. min_size: the fewest
+  // names the list needs for its last one to be a function (t.f: 2; (row).f: 1).
+  void functional_notation(element list, size_t min_size) {
     array fields;
-    if (ref["fields"].get(fields) != simdjson::SUCCESS || fields.size() < 2) return;
+    if (list.get(fields) != simdjson::SUCCESS || fields.size() < min_size) return;
     std::string_view last;
     if (fields.at(fields.size() - 1)["String"]["sval"].get(last) != simdjson::SUCCESS) return;
     for (const PgRoutine& r : routines(Name{"", std::string(last)}))
       if (r.takes_row) judge(r, nullptr);
+  }
+
+  // A string the server computes from literals alone, as it will compute it: a || or a cast
+  // that a routine of the database could take over is not one.
+  std::optional<std::string> known_string(element e) {
+    if (!only_builtins(e)) return std::nullopt;
+    return pg_constant_string(e);
+  }
+
+  bool only_builtins(element e) {
+    element arg;
+    if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
+      auto t = name_of(e["TypeCast"]["typeName"]["names"]);
+      return t && (t->schema.empty() || t->schema == "pg_catalog") &&
+             catalog_.type_functions(t->schema, t->name).empty() && only_builtins(arg);
+    }
+    object expr;
+    if (e["A_Expr"].get(expr) == simdjson::SUCCESS) {
+      auto op = name_of(expr["name"]);
+      return op && (op->schema.empty() || op->schema == "pg_catalog") &&
+             catalog_.operator_functions("", op->name).empty() && only_builtins(expr["lexpr"]) &&
+             only_builtins(expr["rexpr"]);
+    }
+    return e["A_Const"].error() == simdjson::SUCCESS;
   }
 
   void type_name(element t) {
@@ -627,6 +721,9 @@ class Judge {
   void relation(element rv) {
     Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
     if (n.name.empty() || !judged_relations_.insert(n).second) return;
+    if ((n.schema.empty() || n.schema == "pg_catalog") && secret_relation(n.name))
+      throw Refusal{"it reads " + n.name +
+                    ", which holds server files or passwords that the findings would print"};
     std::string foreign = catalog_.foreign_reach(n.schema, n.name);
     if (!foreign.empty())
       throw Refusal{"it uses " + n.display() + ", which reaches foreign table " + foreign +
@@ -662,6 +759,7 @@ class Judge {
                       r.extension + " that migsafe does not know to be harmless"};
       return;
     }
+    if (r.language == "internal" && harmless_internal(r.source)) return;
     if (!checked_language(r.language))
       throw Refusal{"it calls " + r.display() + ", written in " + r.language +
                     ", which the sandbox cannot read"};
@@ -684,7 +782,7 @@ class Judge {
   void special_call(const PgRoutine& r, const std::vector<element>* args) {
     if (!args || args->empty())
       throw Refusal{"it calls " + r.display() + " in a way whose arguments cannot be checked"};
-    auto first = pg_constant_string((*args)[0]);
+    auto first = known_string((*args)[0]);
     if (r.name == "set_config") {
       if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
       std::string name = lower(*first);

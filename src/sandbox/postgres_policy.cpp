@@ -181,6 +181,8 @@ constexpr SettingEntry kSettings[] = {
     {"dynamic_library_path", SettingAction::refuse, "it decides which server code is loaded"},
     {"session_preload_libraries", SettingAction::refuse, "it loads server code"},
     {"local_preload_libraries", SettingAction::refuse, "it loads server code"},
+    {"session_replication_role", SettingAction::refuse,
+     "it wakes triggers and rules that fire only on replicas, which the sandbox did not judge"},
 };
 
 struct FunctionEntry {
@@ -200,6 +202,9 @@ constexpr FunctionEntry kBuiltins[] = {
     {"pg_stat_reset*", BuiltinAction::refuse,
      "it resets statistics, which a rollback does not restore"},
     {"pg_stat_clear_snapshot", BuiltinAction::refuse, "it acts on the statistics system"},
+    // Transaction-level advisory locks end with the trace's rollback, like table locks.
+    {"pg_advisory_xact_lock*", BuiltinAction::allow, ""},
+    {"pg_try_advisory_xact_lock*", BuiltinAction::allow, ""},
     {"pg_advisory*", BuiltinAction::refuse,
      "advisory locks outlive the statement and signal other sessions"},
     {"pg_try_advisory*", BuiltinAction::refuse,
@@ -233,6 +238,8 @@ constexpr FunctionEntry kBuiltins[] = {
     {"ts_stat", BuiltinAction::refuse, "it runs SQL given as text, which cannot be checked"},
     {"ts_rewrite", BuiltinAction::refuse, "it may run SQL given as text, which cannot be checked"},
     {"database_to_xml*", BuiltinAction::refuse, "it reads the whole database"},
+    {"table_to_xml*", BuiltinAction::refuse,
+     "it reads a table named by a string, which may be a foreign table"},
     {"schema_to_xml*", BuiltinAction::refuse, "it reads whole schemas"},
 };
 
@@ -272,6 +279,22 @@ constexpr std::string_view kHarmlessVolatile[] = {
     "pg_event_trigger_table_rewrite_reason",
     "pg_jit_available",
     "row_security_active",
+    // TABLESAMPLE methods.
+    "system",
+    "bernoulli",
+};
+
+// Internal functions the server gives new types (CREATE TYPE ... AS RANGE): constructors.
+constexpr std::string_view kHarmlessInternal[] = {
+    "range_constructor2",      "range_constructor3",      "multirange_constructor0",
+    "multirange_constructor1", "multirange_constructor2",
+};
+
+// System views and catalogs a migration must not read: server files and passwords, which the
+// trace's findings would print.
+constexpr std::string_view kSecretRelations[] = {
+    "pg_file_settings", "pg_hba_file_rules", "pg_ident_file_mappings", "pg_authid",
+    "pg_shadow",        "pg_user_mappings",  "pg_user_mapping",
 };
 
 constexpr std::string_view kTrustedExtensions[] = {
@@ -283,8 +306,8 @@ constexpr std::string_view kTrustedExtensions[] = {
 };
 
 constexpr std::string_view kHarmlessVolatileExtension[] = {
-    "gen_random_uuid",    "gen_random_bytes", "gen_salt",    "uuid_generate_v1",
-    "uuid_generate_v1mc", "uuid_generate_v4", "normal_rand",
+    "gen_random_uuid",  "gen_random_bytes", "gen_salt",    "uuid_generate_v1", "uuid_generate_v1mc",
+    "uuid_generate_v4", "normal_rand",      "system_rows", "system_time",
 };
 
 struct ExtensionEntry {
@@ -346,6 +369,7 @@ SettingVerdict setting_policy(std::string_view name) {
 BuiltinVerdict builtin_policy(std::string_view name, char volatility) {
   for (const auto& f : kBuiltins)
     if (name_matches(f.name, name)) return {f.action, f.reason};
+
   if (volatility != 'v' || contains(kHarmlessVolatile, name)) return {};
   return {BuiltinAction::refuse,
           "it is a volatile built-in function that migsafe does not know to be harmless"};
@@ -364,6 +388,14 @@ std::string_view extension_reason(std::string_view extension) {
     if (e.name == extension) return e.reason;
   return "its C code is not on migsafe's list of extensions known to stay inside the "
          "transaction";
+}
+
+bool harmless_internal(std::string_view symbol) {
+  return contains(kHarmlessInternal, symbol);
+}
+
+bool secret_relation(std::string_view name) {
+  return contains(kSecretRelations, name);
 }
 
 bool checked_language(std::string_view language) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "migsafe/sandbox.hpp"
 #include "pg_session.hpp"
@@ -52,13 +53,11 @@ class PgTracer : public StatementTracer {
     // read them the same way.
     conn_.set_client_encoding("UTF8");
     exec("BEGIN");
-    exec("SET LOCAL lock_timeout = " + std::to_string(limits.lock_timeout_ms));
-    exec("SET LOCAL statement_timeout = " + std::to_string(limits.statement_timeout_ms));
-    exec("SET LOCAL standard_conforming_strings = on");
-    {
+    limit();
+    sequences_ = own_read([&] {
       auto guard = watchdog_.arm(budget());
-      sequences_ = PgCatalog::sequences(tx_);
-    }
+      return PgCatalog::sequences(tx_);
+    });
     sequence_values_ = sequence_values();
   }
 
@@ -125,18 +124,40 @@ class PgTracer : public StatementTracer {
                          redact(e.what(), dsn_));
   }
 
-  // The sandbox's catalog reads run in a savepoint: an error there must not end the trace.
-  SandboxVerdict judge(std::string_view sql) {
-    exec("SAVEPOINT migsafe_judge");
+  // Our own reads, immune to what the migration did to the session: in a savepoint with
+  // search_path = pg_catalog (the migration may have put its own operators and functions first),
+  // always rolled back, which undoes the SET and leaves no nested savepoint behind.
+  template <class F>
+  std::invoke_result_t<F> own_read(F read) {
+    exec("SAVEPOINT migsafe_read");
     try {
-      PgCatalog catalog(tx_, &sequences_, watchdog_, budget());
-      SandboxVerdict v = judge_postgres(sql, catalog);
-      exec("RELEASE SAVEPOINT migsafe_judge");
-      return v;
+      exec("SET LOCAL search_path = pg_catalog, pg_temp");
+      auto result = read();
+      undo("migsafe_read");
+      return result;
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (...) {
+      undo("migsafe_read");
+      throw;
+    }
+  }
+
+  void undo(const char* savepoint) {
+    exec(std::string("ROLLBACK TO SAVEPOINT ") + savepoint);
+    exec(std::string("RELEASE SAVEPOINT ") + savepoint);
+  }
+
+  // The sandbox's catalog reads: an error there must not end the trace.
+  SandboxVerdict judge(std::string_view sql) {
+    try {
+      return own_read([&] {
+        PgCatalog catalog(tx_, &sequences_, watchdog_, budget());
+        return judge_postgres(sql, catalog);
+      });
     } catch (const pqxx::broken_connection&) {
       throw;
     } catch (const pqxx::failure& e) {
-      exec("ROLLBACK TO SAVEPOINT migsafe_judge");
       SandboxVerdict v;
       v.action = SandboxAction::refuse;
       v.reason = "the sandbox could not read the snapshot's catalog to check it (" +
@@ -146,7 +167,7 @@ class PgTracer : public StatementTracer {
   }
 
   // The plan before the statement runs, in the trace's transaction (which may hold locks that
-  // would block the read-only session).
+  // would block the read-only session), under the migration's own search_path.
   PlanResult plan(std::string_view text) {
     PlanResult p;
     SandboxVerdict v = judge(text);
@@ -155,11 +176,10 @@ class PgTracer : public StatementTracer {
       p.error = "the sandbox did not send it: " + v.reason;
       return p;
     }
-    const std::string& sql = v.sql;
     exec("SAVEPOINT migsafe_plan");
     try {
       auto guard = watchdog_.arm(budget());
-      pqxx::result r = tx_.exec_params("EXPLAIN (FORMAT JSON) " + sql);
+      pqxx::result r = tx_.exec_params("EXPLAIN (FORMAT JSON) " + v.sql);
       p.seq_scans = seq_scans_of(r[0][0].as<std::string>());
       p.planned = true;
     } catch (const pqxx::broken_connection&) {
@@ -168,12 +188,12 @@ class PgTracer : public StatementTracer {
       p.error = redact(first_line(e.what()), dsn_);
       p.sqlstate = sqlstate_of(e);
     }
-    exec(p.planned ? "RELEASE SAVEPOINT migsafe_plan" : "ROLLBACK TO SAVEPOINT migsafe_plan");
+    undo("migsafe_plan");
     return p;
   }
 
   void run(const std::string& sql, TraceResult& t) {
-    State before = state();
+    State before = own_read([&] { return state(); });
     exec("SAVEPOINT migsafe_trace");
     auto start = std::chrono::steady_clock::now();
     try {
@@ -184,13 +204,15 @@ class PgTracer : public StatementTracer {
     } catch (const pqxx::failure& e) {  // server errors, deadlocks and serialization failures
       t.error = redact(first_line(e.what()), dsn_);
       t.sqlstate = sqlstate_of(e);
-      exec("ROLLBACK TO SAVEPOINT migsafe_trace");
+      undo("migsafe_trace");
       return;
     }
     t.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     exec("RELEASE SAVEPOINT migsafe_trace");
-    State after = state();
+    // Whatever the statement did to the session, the trace's limits hold for the next one.
+    limit();
+    State after = own_read([&] { return state(); });
     for (const auto& [oid, mode] : after.locks)
       if (!before.locks.count({oid, mode})) t.locks.push_back({after.names[oid], mode});
     for (const auto& [oid, node] : before.filenodes) {
@@ -206,6 +228,15 @@ class PgTracer : public StatementTracer {
     note_sequences(t);
   }
 
+  void limit() {
+    exec("SET LOCAL lock_timeout = " + std::to_string(limits_.lock_timeout_ms));
+    exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
+    exec("SET LOCAL idle_in_transaction_session_timeout = 0");
+    exec("SET LOCAL standard_conforming_strings = on");
+  }
+
+  // Read inside own_read. The locks of the savepoint own_read opens are the catalog reads'
+  // own: they are on system relations, which are left out.
   State state() {
     State s;
     for (const auto& r : exec(R"(
@@ -233,30 +264,33 @@ class PgTracer : public StatementTracer {
   // The last value of each sequence the snapshot had; a rollback does not give consumed
   // values back.
   std::map<long, std::pair<std::string, std::string>> sequence_values() {
-    std::map<long, std::pair<std::string, std::string>> out;
-    exec("SAVEPOINT migsafe_sequences");
     try {
-      auto guard = watchdog_.arm(budget());
-      for (const auto& r : tx_.exec(R"(
-          SELECT c.oid::int8, n.nspname || '.' || c.relname, COALESCE(s.last_value::text, '')
-          FROM pg_sequences s
-          JOIN pg_namespace n ON n.nspname = s.schemaname
-          JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename)")) {
-        long oid = r[0].as<long>();
-        if (sequences_.count(oid)) out[oid] = {r[1].as<std::string>(), r[2].as<std::string>()};
-      }
-      exec("RELEASE SAVEPOINT migsafe_sequences");
-    } catch (const pqxx::sql_error&) {
-      exec("ROLLBACK TO SAVEPOINT migsafe_sequences");  // no privilege: nothing to note
+      return own_read([&] {
+        std::map<long, std::pair<std::string, std::string>> out;
+        for (const auto& r : exec(R"(
+            SELECT c.oid::int8, n.nspname || '.' || c.relname, COALESCE(s.last_value::text, '')
+            FROM pg_sequences s
+            JOIN pg_namespace n ON n.nspname = s.schemaname
+            JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename)")) {
+          long oid = r[0].as<long>();
+          if (sequences_.count(oid)) out[oid] = {r[1].as<std::string>(), r[2].as<std::string>()};
+        }
+        return out;
+      });
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure&) {
+      return {};  // no privilege, or a sequence locked: nothing to note
     }
-    return out;
   }
 
   void note_sequences(TraceResult& t) {
     auto now = sequence_values();
     for (const auto& [oid, value] : now) {
       auto was = sequence_values_.find(oid);
-      if (was != sequence_values_.end() && was->second.second != value.second)
+      // Only a value that went up was consumed; RESTART sets it back, and is rolled back.
+      if (was != sequence_values_.end() && !value.second.empty() &&
+          (was->second.second.empty() || std::stoll(value.second) > std::stoll(was->second.second)))
         t.notes.push_back("it consumed values of sequence " + value.first + " (last value " +
                           (was->second.second.empty() ? "unset" : was->second.second) + ", now " +
                           value.second + "); a rollback does not give them back");

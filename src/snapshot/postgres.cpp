@@ -84,9 +84,17 @@ class PgSnapshotImpl : public PgSnapshot {
     PlanResult p;
     try {
       pqxx::read_transaction tx(conn_);
-      limit(tx);
-      PgCatalog catalog(tx, nullptr, watchdog_, budget());
-      SandboxVerdict v = judge_postgres(sql, catalog);
+      limit(tx, /*catalog_path=*/false);
+      SandboxVerdict v;
+      {
+        // The sandbox reads the catalog with pg_catalog's operators and functions only; the
+        // statement is planned with the session's own search_path, as it would run.
+        pqxx::subtransaction read(tx, "migsafe_read");
+        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
+        PgCatalog catalog(read, nullptr, watchdog_, budget());
+        v = judge_postgres(sql, catalog);
+        read.abort();
+      }
       if (v.action != SandboxAction::run) {
         p.refused = true;
         p.error = "the sandbox did not send it: " + v.reason;
@@ -131,10 +139,13 @@ class PgSnapshotImpl : public PgSnapshot {
     return SnapshotError("the snapshot connection was lost: " + redact(e.what(), dsn_));
   }
 
-  void limit(pqxx::transaction_base& tx) {
+  // catalog_path: resolve names in pg_catalog only, whatever the role's or database's
+  // search_path says (for migsafe's own catalog reads).
+  void limit(pqxx::transaction_base& tx, bool catalog_path = true) {
     auto guard = watchdog_.arm(budget());
     tx.exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
     tx.exec("SET LOCAL lock_timeout = " + std::to_string(limits_.lock_timeout_ms));
+    if (catalog_path) tx.exec("SET LOCAL search_path = pg_catalog, pg_temp");
   }
 
   template <class... Args>

@@ -22,7 +22,8 @@ constexpr const char* kRoutineSelect = R"(
                                        a.aggmfinalfn]::oid[]) AS f
                      WHERE a.aggfnoid = p.oid AND f <> 0), ''),
            p.pronargs = 1 AND EXISTS (SELECT 1 FROM pg_type t
-                                      WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p'))
+                                      WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p')),
+           COALESCE(p.prosrc, '')
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_language l ON l.oid = p.prolang
@@ -46,6 +47,7 @@ PgRoutine routine_of(const pqxx::row& r) {
   for (std::string part; std::getline(parts, part, ',');)
     if (!part.empty()) p.parts.push_back(std::stoll(part));
   p.takes_row = r[11].as<bool>();
+  p.source = r[12].as<std::string>();
   return p;
 }
 
@@ -126,9 +128,38 @@ std::string PgCatalog::foreign_reach(std::string_view schema, std::string_view n
 }
 
 bool PgCatalog::sequence_predates_trace(std::string_view regclass_text) {
-  pqxx::result r = query("SELECT to_regclass($1)::oid::int8", std::string(regclass_text));
-  if (r.empty() || r[0][0].is_null()) return false;  // no such sequence: the call fails
-  return !sequences_ || sequences_->count(r[0][0].as<int64_t>()) > 0;
+  // The statement may run under another search_path than the one the sandbox reads with (a DO
+  // block can change it before it calls setval): an unqualified name is every sequence of that
+  // name.
+  pqxx::result r = query(R"(
+      WITH n AS (SELECT parse_ident($1) AS parts)
+      SELECT c.oid::int8 FROM n, pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+      WHERE c.relkind = 'S' AND c.relname = n.parts[array_length(n.parts, 1)]
+        AND (array_length(n.parts, 1) = 1 OR s.nspname = n.parts[array_length(n.parts, 1) - 1]))",
+                         std::string(regclass_text));
+  for (const auto& row : r)
+    if (!sequences_ || sequences_->count(row[0].as<int64_t>())) return true;
+  return false;
+}
+
+bool PgCatalog::system_relation(std::string_view schema, std::string_view name) {
+  return !query(R"(
+      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $2 AND n.nspname IN ('pg_catalog', 'information_schema')
+        AND ($1 = '' OR n.nspname = $1) LIMIT 1)",
+                std::string(schema), std::string(name))
+              .empty();
+}
+
+std::vector<int64_t> PgCatalog::column_type_functions(std::string_view schema,
+                                                      std::string_view table) {
+  return oids(query(R"(
+      SELECT DISTINCT k.castfunc::int8
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_cast k ON k.casttarget = a.atttypid
+      WHERE c.relname = $2 AND ($1 = '' OR n.nspname = $1) AND k.castfunc >= 16384)",
+                    std::string(schema), std::string(table)));
 }
 
 std::set<int64_t> PgCatalog::sequences(pqxx::transaction_base& tx) {

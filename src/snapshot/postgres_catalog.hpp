@@ -28,6 +28,9 @@ class PgCatalog : public PgSandboxCatalog {
                                          std::string_view trigger) override;
   std::string foreign_reach(std::string_view schema, std::string_view name) override;
   bool sequence_predates_trace(std::string_view regclass_text) override;
+  bool system_relation(std::string_view schema, std::string_view name) override;
+  std::vector<int64_t> column_type_functions(std::string_view schema,
+                                             std::string_view table) override;
 
   // The sequences that exist now (recorded when a trace begins).
   static std::set<int64_t> sequences(pqxx::transaction_base& tx);

@@ -1,0 +1,11 @@
+// The .migsafe.yaml loader: a malformed file is a ConfigError with file:line:col, nothing else.
+#include "migsafe/config.hpp"
+#include "migsafe/rules.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    migsafe::load_config_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
+  } catch (const migsafe::ConfigError&) {
+  }
+  return 0;
+}

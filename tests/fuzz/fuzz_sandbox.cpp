@@ -1,0 +1,38 @@
+// The trace's sandbox judge on arbitrary statements, over the catalog of a database that has
+// no objects of its own (every name resolves to nothing), so only the parse-tree walk is
+// exercised: it must refuse or allow, never crash.
+#include "migsafe/sandbox.hpp"
+
+namespace {
+
+class NoObjects : public migsafe::PgSandboxCatalog {
+ public:
+  std::vector<migsafe::PgRoutine> routines(std::string_view, std::string_view) override {
+    return {};
+  }
+  std::optional<migsafe::PgRoutine> routine(int64_t) override { return std::nullopt; }
+  std::vector<int64_t> operator_functions(std::string_view, std::string_view) override {
+    return {};
+  }
+  std::vector<int64_t> type_functions(std::string_view, std::string_view) override { return {}; }
+  std::vector<int64_t> trigger_functions(std::string_view, std::string_view,
+                                         std::string_view) override {
+    return {};
+  }
+  std::string foreign_reach(std::string_view, std::string_view) override { return {}; }
+  bool sequence_predates_trace(std::string_view) override { return true; }
+  bool system_relation(std::string_view, std::string_view) override { return false; }
+  std::vector<int64_t> column_type_functions(std::string_view, std::string_view) override {
+    return {};
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  NoObjects catalog;
+  std::string sql(reinterpret_cast<const char*>(data), size);
+  if (sql.find('\0') != std::string::npos) return 0;  // not text; the front end refuses it first
+  migsafe::judge_postgres(sql, catalog);
+  return 0;
+}

@@ -1,0 +1,11 @@
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+INSERT INTO users_new (id, email) SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+PRAGMA foreign_key_check;
+COMMIT;
+PRAGMA foreign_keys = ON;
+ALTER TABLE users ADD COLUMN note TEXT;
+CREATE INDEX users_email ON users (email);
