@@ -14,6 +14,7 @@ PACKAGES=(
   libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema pre-commit postgresql mariadb-server
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -2,8 +2,10 @@
 # Sets up (dependencies + build) and runs the whole test suite:
 #   1. the regular build's tests (CTest: GoogleTest unit, golden, CLI, corpus);
 #   2. clang-format check of every source file;
-#   3. the same tests in an AddressSanitizer + UndefinedBehaviorSanitizer build.
-# MIGSAFE_QUICK=1 skips the sanitizer build (for quick local runs; CI runs everything).
+#   3. the same tests in an AddressSanitizer + UndefinedBehaviorSanitizer build;
+#   4. every libFuzzer target for MIGSAFE_FUZZ_SECONDS (default 60) in a clang build with the
+#      same sanitizers (scripts/fuzz.sh), once per run.
+# MIGSAFE_QUICK=1 skips steps 3 and 4 (for quick local runs; CI runs everything).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,4 +41,9 @@ if [[ "${MIGSAFE_QUICK:-0}" != "1" ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j"$JOBS"
+fi
+
+if [[ "${MIGSAFE_QUICK:-0}" != "1" ]]; then
+  echo "== fuzzing: each target for ${MIGSAFE_FUZZ_SECONDS:-60}s (clang, ASan + UBSan)"
+  "$ROOT/scripts/fuzz.sh" "${MIGSAFE_FUZZ_SECONDS:-60}"
 fi

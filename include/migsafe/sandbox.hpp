@@ -80,6 +80,10 @@ class PgSandboxCatalog {
                                                      std::string_view table) = 0;
 };
 
+// The start of the reason given when the judge met a parse tree of a shape it does not expect
+// (a bug of the judge: the fuzz target treats it as one).
+inline constexpr const char* kUnreadableTree = "the sandbox could not read its parse tree";
+
 // Judges one PostgreSQL statement (exactly one: text holding several is refused).
 SandboxVerdict judge_postgres(std::string_view sql, PgSandboxCatalog& catalog);
 

@@ -153,7 +153,11 @@ Config load_config(const std::string& path) {
 }
 
 Config load_config_text(const std::string& text, const std::string& path) {
-  return ConfigReader(path).read(text);
+  try {
+    return ConfigReader(path).read(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path, e.msg, yaml_position(e.mark));
+  }
 }
 
 std::optional<std::string> find_config(const std::string& dir) {

@@ -7,7 +7,7 @@
 namespace migsafe {
 namespace {
 
-std::optional<std::string> last_name(simdjson::dom::element list) {
+std::optional<std::string> last_name(simdjson::simdjson_result<simdjson::dom::element> list) {
   simdjson::dom::array a;
   if (list.get(a) != simdjson::SUCCESS || a.size() == 0) return std::nullopt;
   std::string_view s;
@@ -17,7 +17,7 @@ std::optional<std::string> last_name(simdjson::dom::element list) {
 
 }  // namespace
 
-std::optional<std::string> pg_constant_string(simdjson::dom::element e) {
+std::optional<std::string> pg_constant_string(simdjson::simdjson_result<simdjson::dom::element> e) {
   simdjson::dom::object konst;
   if (e["A_Const"].get(konst) == simdjson::SUCCESS) {
     simdjson::dom::element sval;

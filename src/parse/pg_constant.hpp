@@ -12,7 +12,11 @@ namespace migsafe {
 
 // A literal ('...', E'...', $tag$...$tag$, U&'...'), a literal cast to a text type, or such
 // strings joined with ||; nullopt for anything computed at run time.
-std::optional<std::string> pg_constant_string(simdjson::dom::element expr);
+std::optional<std::string> pg_constant_string(
+    simdjson::simdjson_result<simdjson::dom::element> expr);
+inline std::optional<std::string> pg_constant_string(simdjson::dom::element expr) {
+  return pg_constant_string(simdjson::simdjson_result<simdjson::dom::element>(std::move(expr)));
+}
 // The same for an expression given as text.
 std::optional<std::string> pg_constant_string_of(std::string_view expr);
 

@@ -88,6 +88,7 @@ class PackReader {
   }
 
   void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed) const {
+    if (!map.IsMap()) fail(map, "expected a mapping (key: value lines)");
     for (const auto& kv : map) {
       std::string k = kv.first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
@@ -98,6 +99,7 @@ class PackReader {
   }
 
   std::string scalar(const YAML::Node& map, const char* key, bool required = true) const {
+    if (!map.IsMap()) fail(map, std::string("expected a mapping with '") + key + "'");
     YAML::Node n = map[key];
     if (!n) {
       if (required) fail(map, std::string("missing '") + key + "'");
@@ -298,7 +300,13 @@ class PackReader {
 }  // namespace
 
 Pack load_pack_text(const std::string& text, const std::string& path) {
-  return PackReader(path).read(text);
+  try {
+    return PackReader(path).read(text);
+  } catch (const YAML::Exception& e) {
+    // A shape the reader did not expect (a list where a mapping goes, say): still the pack's
+    // error, at its line:col.
+    throw ConfigError(path, e.msg, yaml_position(e.mark));
+  }
 }
 
 Pack load_pack(const std::string& path) {

@@ -19,6 +19,9 @@ namespace {
 using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
+// A node that may be missing: a field looked up by name. Converting one that is missing to an
+// element would throw, so helpers take this and test it.
+using Node = simdjson::simdjson_result<element>;
 using namespace sandbox;
 
 // Deep enough for any real migration; deeper trees are refused rather than followed.
@@ -62,20 +65,23 @@ struct Name {
   }
 };
 
-std::string_view str(element e, const char* key) {
+template <class E>  // element or Node
+std::string_view str(E e, const char* key) {
   std::string_view s;
   if (e[key].get(s) != simdjson::SUCCESS) return {};
   return s;
 }
 
-bool flag(element e, const char* key) {
+template <class E>
+bool flag(E e, const char* key) {
   bool b = false;
   if (e[key].get(b) != simdjson::SUCCESS) return false;
   return b;
 }
 
 // A list of String nodes ("schema", "name") as the parser writes qualified names.
-std::optional<Name> name_of(element list) {
+template <class E>
+std::optional<Name> name_of(E list) {
   array a;
   if (list.get(a) != simdjson::SUCCESS) return std::nullopt;
   std::vector<std::string> parts;
@@ -138,9 +144,8 @@ class Judge {
       if (stmts.size() != 1)
         throw Refusal{"the text holds " + std::to_string(stmts.size()) +
                       " statements where one was expected"};
-      element stmt = stmts.at(0)["stmt"];
       object node;
-      if (stmt.get(node) != simdjson::SUCCESS || node.size() != 1)
+      if (stmts.at(0)["stmt"].get(node) != simdjson::SUCCESS || node.size() != 1)
         throw Refusal{"its parse tree has an unexpected shape"};
       std::string_view type = (*node.begin()).key;
       element body = (*node.begin()).value;
@@ -157,6 +162,10 @@ class Judge {
     } catch (const Refusal& r) {
       v.action = SandboxAction::refuse;
       v.reason = r.reason;
+    } catch (const simdjson::simdjson_error& e) {
+      // A parse tree of a shape the judge does not expect: refused, never run.
+      v.action = SandboxAction::refuse;
+      v.reason = std::string(kUnreadableTree) + " (" + e.what() + ")";
     }
     return v;
   }
@@ -383,17 +392,16 @@ class Judge {
                                                    "ClusterStmt",     "ReindexStmt",
                                                    "RenameStmt",      "AlterObjectSchemaStmt",
                                                    "CreateStatsStmt", "RefreshMatViewStmt"};
-    std::vector<element> targets;
+    std::vector<Node> targets;
     if (std::find(std::begin(kSingle), std::end(kSingle), type) != std::end(kSingle)) {
-      element rv;
-      if (body["relation"].get(rv) == simdjson::SUCCESS) targets.push_back(rv);
+      targets.push_back(body["relation"]);
     }
     if (type == "TruncateStmt" || type == "LockStmt") {
       array rels;
       if (body["relations"].get(rels) == simdjson::SUCCESS)
         for (element r : rels) targets.push_back(r["RangeVar"]);
     }
-    for (element rv : targets) {
+    for (Node rv : targets) {
       Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
       if (n.name.empty()) continue;
       if (catalog_.system_relation(n.schema, n.name))
@@ -562,7 +570,8 @@ class Judge {
     throw Refusal{what + " EXECUTEs SQL built at run time, which cannot be checked before it runs"};
   }
 
-  void function_options(element list) {
+  template <class E>
+  void function_options(E list) {
     array defs;
     if (list.get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
@@ -607,7 +616,8 @@ class Judge {
     for (const PgRoutine& r : routines(*n)) judge(r, &arg_list);
   }
 
-  void routine_names(element list, const std::string& what) {
+  template <class E>
+  void routine_names(E list, const std::string& what) {
     auto n = name_of(list);
     if (!n) {
       std::string_view s;
@@ -650,7 +660,8 @@ class Judge {
     }
   }
 
-  void operator_list(element names) {
+  template <class E>
+  void operator_list(E names) {
     if (auto n = name_of(names)) operator_named(*n);
   }
 
@@ -661,7 +672,8 @@ class Judge {
   }
 
   // CREATE / ALTER OPERATOR ... NEGATOR, COMMUTATOR: the planner swaps in those operators.
-  void operator_options(element list) {
+  template <class E>
+  void operator_options(E list) {
     array defs;
     if (list.get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
@@ -678,7 +690,8 @@ class Judge {
 
   // t.f and (row).f are f(t) when f takes one row: judged like a call. min_size: the fewest
   // names the list needs for its last one to be a function (t.f: 2; (row).f: 1).
-  void functional_notation(element list, size_t min_size) {
+  template <class E>
+  void functional_notation(E list, size_t min_size) {
     array fields;
     if (list.get(fields) != simdjson::SUCCESS || fields.size() < min_size) return;
     std::string_view last;
@@ -689,12 +702,14 @@ class Judge {
 
   // A string the server computes from literals alone, as it will compute it: a || or a cast
   // that a routine of the database could take over is not one.
-  std::optional<std::string> known_string(element e) {
+  template <class E>
+  std::optional<std::string> known_string(E e) {
     if (!only_builtins(e)) return std::nullopt;
     return pg_constant_string(e);
   }
 
-  bool only_builtins(element e) {
+  template <class E>
+  bool only_builtins(E e) {
     element arg;
     if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
       auto t = name_of(e["TypeCast"]["typeName"]["names"]);
