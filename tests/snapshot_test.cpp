@@ -549,6 +549,42 @@ TEST_F(FailClosed, LocksAlreadyHeldAreListed) {
   EXPECT_TRUE(json_findings(r.out, "trace-mismatch").empty()) << r.out;
 }
 
+// A statement inside a routine that names the routine's variables cannot be planned alone: a
+// warning to look at by hand, not a block (a batched backfill is the usual case).
+TEST_F(FailClosed, RoutineStatementsWithVariablesAreWarnings) {
+  REQUIRE_SERVER();
+  auto r = check(
+      "DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT id FROM s_big LOOP\n"
+      "    UPDATE s_big SET kind = 1 WHERE id = r.id;\n  END LOOP;\nEND $$;\n");
+  auto found = json_findings(r.out, "snapshot-incomplete");
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  EXPECT_NE(found[0].find("5: warning: "), std::string::npos) << found[0];
+  EXPECT_NE(found[0].find("PL/pgSQL variables"), std::string::npos) << found[0];
+}
+
+// The role the README recommends: not a superuser, owner of the tables it migrates. It traces
+// them, and the summary does not warn.
+TEST_F(FailClosed, TheTableOwnerTracesWithoutSuperuser) {
+  REQUIRE_SERVER();
+  sql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sb_owner') THEN "
+      "CREATE ROLE sb_owner LOGIN PASSWORD 'owner-secret'; END IF; END $$;"
+      "DROP TABLE IF EXISTS s_owned; CREATE TABLE s_owned (id int PRIMARY KEY, note text);"
+      "ALTER TABLE s_owned OWNER TO sb_owner;");
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql",
+                   "ALTER TABLE s_owned ADD COLUMN extra int;\n"
+                   "SELECT pg_terminate_backend(pg_backend_pid());\n");
+  auto r = test::run_migsafe(
+      {"check", "--db", dsn_with("sb_owner", "owner-secret"), "--trace", d + "/m.sql"});
+  EXPECT_NE(r.out.find("m.sql:1:1: info[trace]: on the snapshot: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ACCESS EXCLUSIVE on s_owned"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("m.sql:2:1: error[snapshot-incomplete]"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("superuser"), std::string::npos) << r.out;
+  EXPECT_EQ(one("SELECT count(*) FROM information_schema.columns WHERE table_name = 's_owned'"),
+            "2");
+  sql("DROP TABLE s_owned;");
+}
+
 // A TCP proxy in front of the test server that stops forwarding, without closing anything, once
 // the client sends a marker: a frozen server, as a client sees it.
 class FreezingProxy {
