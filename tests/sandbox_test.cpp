@@ -14,34 +14,24 @@
 #include <thread>
 
 #include "helpers.hpp"
+#include "pg_server.hpp"
 
 namespace migsafe {
 namespace {
 
 namespace fs = std::filesystem;
 
+using test::pg_dsn;
 std::string dsn() {
-  const char* d = std::getenv("MIGSAFE_TEST_PG_DSN");
-  return d ? d : "";
+  return pg_dsn();
 }
-
-#define REQUIRE_SERVER()                                                   \
-  if (dsn().empty())                                                       \
-  GTEST_SKIP() << "no PostgreSQL test server: scripts/test.sh starts one " \
-                  "(scripts/start-postgres.sh prints its DSN for MIGSAFE_TEST_PG_DSN)"
-
 void sql(const std::string& text) {
-  pqxx::connection c(dsn());
-  pqxx::nontransaction tx(c);
-  tx.exec(text);
+  test::pg_sql(text);
 }
-
 std::string one(const std::string& query) {
-  pqxx::connection c(dsn());
-  pqxx::nontransaction tx(c);
-  auto r = tx.exec(query);
-  return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+  return test::pg_one(query);
 }
+#define REQUIRE_SERVER() REQUIRE_PG_SERVER()
 
 // The parts of the test DSN (postgresql://user:password@host:port/db).
 struct DsnParts {

@@ -19,32 +19,22 @@
 
 #include "helpers.hpp"
 #include "migsafe/snapshot.hpp"
+#include "pg_server.hpp"
 
 namespace migsafe {
 namespace {
 
+using test::pg_dsn;
 std::string dsn() {
-  const char* d = std::getenv("MIGSAFE_TEST_PG_DSN");
-  return d ? d : "";
+  return pg_dsn();
 }
-
-#define REQUIRE_SERVER()                                                   \
-  if (dsn().empty())                                                       \
-  GTEST_SKIP() << "no PostgreSQL test server: scripts/test.sh starts one " \
-                  "(scripts/start-postgres.sh prints its DSN for MIGSAFE_TEST_PG_DSN)"
-
 void sql(const std::string& text) {
-  pqxx::connection c(dsn());
-  pqxx::nontransaction tx(c);
-  tx.exec(text);
+  test::pg_sql(text);
 }
-
 std::string one(const std::string& query) {
-  pqxx::connection c(dsn());
-  pqxx::nontransaction tx(c);
-  auto r = tx.exec(query);
-  return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+  return test::pg_one(query);
 }
+#define REQUIRE_SERVER() REQUIRE_PG_SERVER()
 
 CheckResult check_with_snapshot(const std::vector<std::string>& files, bool version_given = true) {
   SourceSet set;
@@ -396,14 +386,8 @@ TEST(SnapshotErrors, DatabaseErrorsAreExit3WithoutThePassword) {
   EXPECT_EQ(env.exit_code, 3);
 }
 
-// The test DSN with another role (or another host and port).
 std::string dsn_with(const std::string& user, const std::string& password, int port = 0) {
-  static const std::regex uri(R"(^postgresql://[^:]+:[^@]+@([^:/]+):(\d+)/(.+)$)");
-  std::smatch m;
-  std::string d = dsn();
-  if (!std::regex_match(d, m, uri)) return d;
-  return "postgresql://" + user + ":" + password + "@" + m[1].str() + ":" +
-         (port ? std::to_string(port) : m[2].str()) + "/" + m[3].str();
+  return test::pg_dsn_with(user, password, port);
 }
 
 // Findings of one rule in JSON output: "line: severity: message".
@@ -663,10 +647,7 @@ class FreezingProxy {
 };
 
 int server_port() {
-  std::smatch m;
-  std::string d = dsn();
-  static const std::regex port(R"(:(\d+)/)");
-  return std::regex_search(d, m, port) ? std::stoi(m[1]) : 0;
+  return test::pg_port();
 }
 
 // A server or network that stops answering ends the run with exit 3 after the statement timeout

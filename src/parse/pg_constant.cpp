@@ -1,4 +1,5 @@
 #include "pg_constant.hpp"
+#include "pg_query_result.hpp"
 
 #include <pg_query.h>
 
@@ -46,17 +47,16 @@ std::optional<std::string> pg_constant_string(simdjson::simdjson_result<simdjson
 
 std::optional<std::string> pg_constant_string_of(std::string_view expr) {
   std::string select = "SELECT " + std::string(expr);
-  PgQueryParseResult r = pg_query_parse(select.c_str());
+  PgParseResult r(select);
   std::optional<std::string> out;
-  if (!r.error) {
+  if (!r->error) {
     simdjson::dom::parser json;
     simdjson::dom::element doc, val;
-    if (json.parse(r.parse_tree, std::strlen(r.parse_tree)).get(doc) == simdjson::SUCCESS &&
+    if (json.parse(r->parse_tree, std::strlen(r->parse_tree)).get(doc) == simdjson::SUCCESS &&
         doc["stmts"].at(0)["stmt"]["SelectStmt"]["targetList"].at(0)["ResTarget"]["val"].get(val) ==
             simdjson::SUCCESS)
       out = pg_constant_string(val);
   }
-  pg_query_free_parse_result(r);
   return out;
 }
 

@@ -9,22 +9,11 @@
 #include <cstring>
 
 #include "pg_constant.hpp"
+#include "pg_query_result.hpp"
 #include "postgres_chunk.hpp"
 
 namespace migsafe {
 namespace {
-
-class PlpgsqlResult {
- public:
-  explicit PlpgsqlResult(const char* sql) : r_(pg_query_parse_plpgsql(sql)) {}
-  ~PlpgsqlResult() { pg_query_free_plpgsql_parse_result(r_); }
-  PlpgsqlResult(const PlpgsqlResult&) = delete;
-  PlpgsqlResult& operator=(const PlpgsqlResult&) = delete;
-  const PgQueryPlpgsqlParseResult* operator->() const { return &r_; }
-
- private:
-  PgQueryPlpgsqlParseResult r_;
-};
 
 // How deep a PL/pgSQL body's tree is followed: the parser takes a few thousand nested blocks,
 // each a handful of JSON levels. Deeper bodies are an error, never a silent pass.

@@ -2,23 +2,12 @@
 
 #include <cstring>
 
+#include "pg_query_result.hpp"
 #include "postgres_chunk.hpp"
 #include "postgres_nodes.hpp"
 
 namespace migsafe {
 namespace {
-
-class PgParseResult {
- public:
-  explicit PgParseResult(const char* sql) : r_(pg_query_parse(sql)) {}
-  ~PgParseResult() { pg_query_free_parse_result(r_); }
-  PgParseResult(const PgParseResult&) = delete;
-  PgParseResult& operator=(const PgParseResult&) = delete;
-  const PgQueryParseResult* operator->() const { return &r_; }
-
- private:
-  PgQueryParseResult r_;
-};
 
 // libpg_query reports error positions in characters (1-based); the IR works in bytes.
 uint32_t byte_offset_of_char(std::string_view s, int char_pos) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "../parse/pg_constant.hpp"
+#include "../parse/pg_query_result.hpp"
 #include "migsafe/sandbox.hpp"
 #include "postgres_policy.hpp"
 #include "sql_words.hpp"
@@ -30,30 +31,6 @@ constexpr int kMaxRoutineDepth = 32;
 
 struct Refusal {
   std::string reason;
-};
-
-class ParseResult {
- public:
-  explicit ParseResult(const std::string& sql) : r_(pg_query_parse(sql.c_str())) {}
-  ~ParseResult() { pg_query_free_parse_result(r_); }
-  ParseResult(const ParseResult&) = delete;
-  ParseResult& operator=(const ParseResult&) = delete;
-  const PgQueryParseResult* operator->() const { return &r_; }
-
- private:
-  PgQueryParseResult r_;
-};
-
-class PlpgsqlParseResult {
- public:
-  explicit PlpgsqlParseResult(const std::string& sql) : r_(pg_query_parse_plpgsql(sql.c_str())) {}
-  ~PlpgsqlParseResult() { pg_query_free_plpgsql_parse_result(r_); }
-  PlpgsqlParseResult(const PlpgsqlParseResult&) = delete;
-  PlpgsqlParseResult& operator=(const PlpgsqlParseResult&) = delete;
-  const PgQueryPlpgsqlParseResult* operator->() const { return &r_; }
-
- private:
-  PgQueryPlpgsqlParseResult r_;
 };
 
 struct Name {
@@ -127,7 +104,7 @@ class Judge {
     v.sql = std::string(sql);
     try {
       std::string text(sql);
-      ParseResult parsed(text);
+      PgParseResult parsed(text);
       if (parsed->error)
         throw Refusal{std::string("it does not parse as PostgreSQL 15 SQL (") +
                       parsed->error->message + ")"};
@@ -244,7 +221,7 @@ class Judge {
       if (v.action != SandboxAction::run) return v;
       // The plain form must be the same kind of statement without CONCURRENTLY, or the word
       // taken out was not the keyword.
-      ParseResult check(plain);
+      PgParseResult check(plain);
       simdjson::dom::parser json;
       element doc;
       object node;
@@ -274,7 +251,7 @@ class Judge {
 
   // Every SQL statement in a text: a routine body, a string EXECUTE runs.
   void sql_text(const std::string& text, const std::string& what) {
-    ParseResult parsed(text);
+    PgParseResult parsed(text);
     if (parsed->error)
       throw Refusal{what + " does not parse as PostgreSQL 15 SQL (" + parsed->error->message + ")"};
     simdjson::dom::parser json;
@@ -489,7 +466,7 @@ class Judge {
   void plpgsql(const std::string& create, const std::string& what) {
     if (++routine_depth_ > kMaxRoutineDepth)
       throw Refusal{"its routines call each other deeper than the sandbox follows"};
-    PlpgsqlParseResult parsed(create);
+    PlpgsqlResult parsed(create);
     if (parsed->error)
       throw Refusal{what + " does not parse as PL/pgSQL (" + parsed->error->message + ")"};
     simdjson::dom::parser json;
@@ -539,7 +516,7 @@ class Judge {
     if (statement) return sql_text(q, what);
     if (stmt == "PLpgSQL_stmt_assign" && field == "expr") q = assignment_as_comparison(q);
     // Every other expression runs as SELECT <expression>.
-    ParseResult as_select("SELECT " + q);
+    PgParseResult as_select("SELECT " + q);
     if (!as_select->error) return sql_text("SELECT " + q, what);
     sql_text(q, what);
   }
@@ -557,7 +534,7 @@ class Judge {
   // EXECUTE: judged only when the string is known before it runs.
   void dynamic_sql(const std::string& expr, const std::string& what) {
     std::string select = "SELECT " + expr;
-    ParseResult parsed(select);
+    PgParseResult parsed(select);
     simdjson::dom::parser json;
     element doc, val;
     if (!parsed->error && !parse_json(json, parsed->parse_tree, doc) &&

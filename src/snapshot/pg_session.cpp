@@ -54,6 +54,17 @@ void Watchdog::run() {
   }
 }
 
+SnapshotError connection_lost(const Watchdog& watchdog, std::chrono::milliseconds budget,
+                              const std::exception& e, const std::string& dsn,
+                              const std::string& during) {
+  if (watchdog.fired())
+    return SnapshotError("the snapshot did not answer" + during + " within " +
+                         std::to_string(budget.count()) +
+                         " ms (the statement timeout and a margin): the server or the network "
+                         "is not responding");
+  return SnapshotError("the snapshot connection was lost" + during + ": " + redact(e.what(), dsn));
+}
+
 void no_reconnect(pqxx::connection& conn) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

@@ -55,6 +55,12 @@ class Watchdog {
 // How long past the statement timeout migsafe waits for an answer before it gives up.
 inline constexpr std::chrono::milliseconds kDeadlineMargin{5000};
 
+// The error for a connection that broke: the watchdog's deadline, or the server going away.
+// during: "" or " during the trace".
+SnapshotError connection_lost(const Watchdog& watchdog, std::chrono::milliseconds budget,
+                              const std::exception& e, const std::string& dsn,
+                              const std::string& during);
+
 // libpqxx would otherwise reconnect a lost connection by itself; a trace that went on in a new
 // session would run its statements outside the rolled-back transaction.
 void no_reconnect(pqxx::connection& conn);

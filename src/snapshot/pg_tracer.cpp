@@ -115,13 +115,7 @@ class PgTracer : public StatementTracer {
   }
 
   SnapshotError lost(const std::exception& e) const {
-    if (watchdog_.fired())
-      return SnapshotError("the snapshot did not answer the trace within " +
-                           std::to_string(budget().count()) +
-                           " ms (the statement timeout and a margin): the server or the network "
-                           "is not responding");
-    return SnapshotError("the snapshot connection was lost during the trace: " +
-                         redact(e.what(), dsn_));
+    return connection_lost(watchdog_, budget(), e, dsn_, " during the trace");
   }
 
   // Our own reads, immune to what the migration did to the session: in a savepoint with

@@ -131,12 +131,7 @@ class PgSnapshotImpl : public PgSnapshot {
   }
 
   SnapshotError lost(const std::exception& e) const {
-    if (watchdog_.fired())
-      return SnapshotError("the snapshot did not answer within " +
-                           std::to_string(budget().count()) +
-                           " ms (the statement timeout and a margin): the server or the network "
-                           "is not responding");
-    return SnapshotError("the snapshot connection was lost: " + redact(e.what(), dsn_));
+    return connection_lost(watchdog_, budget(), e, dsn_, "");
   }
 
   // catalog_path: resolve names in pg_catalog only, whatever the role's or database's
