@@ -293,6 +293,76 @@ const Attack kAttacks[] = {
     {"password_catalog", "SELECT rolpassword FROM pg_authid;\n", 1, "passwords"},
     {"table_to_xml_foreign", "SELECT table_to_xml('sb_remote', true, false, '');\n", 1,
      "foreign table"},
+    // Found by the second round of red-teaming.
+    {"write_through_view_of_pg_settings",
+     "CREATE VIEW sb_settings AS SELECT name, setting FROM pg_settings;\n"
+     "UPDATE sb_settings SET setting = 'SJIS' WHERE name = 'client_encoding';\n",
+     2, "reaches system catalog"},
+    {"lock_through_view_of_catalog",
+     "CREATE VIEW sb_vc AS SELECT datname FROM pg_catalog.pg_database;\n"
+     "LOCK TABLE sb_vc IN SHARE MODE;\n",
+     2, "reaches system catalog"},
+    {"select_for_update_on_catalog", "SELECT * FROM pg_catalog.pg_database FOR UPDATE;\n", 1,
+     "system catalog"},
+    {"replace_a_function_of_the_server",
+     "CREATE OR REPLACE FUNCTION pg_catalog.pg_get_functiondef(oid) RETURNS text LANGUAGE sql "
+     "STABLE AS $$ SELECT 'x' $$;\n",
+     1, "of the server itself"},
+    {"alter_a_function_of_the_server", "ALTER FUNCTION pg_rotate_logfile_old() STABLE;\n", 1,
+     "of the server itself"},
+    {"rename_an_existing_sequence_onto_a_judged_name",
+     "CREATE SEQUENCE sb_tmp;\n"
+     "DO $$ BEGIN DROP SEQUENCE sb_tmp; ALTER SEQUENCE sb_seq RENAME TO sb_tmp; PERFORM "
+     "setval('sb_tmp', 171717); END $$;\n",
+     2, "sb_seq"},
+    {"default_judged_before_a_rename",
+     "CREATE SEQUENCE sb_tmp;\n"
+     "CREATE TABLE sb_t (id int, c bigint DEFAULT setval('sb_tmp'::text::regclass, 555555));\n"
+     "DROP SEQUENCE sb_tmp;\nALTER SEQUENCE sb_seq RENAME TO sb_tmp;\n"
+     "INSERT INTO sb_t (id) VALUES (1);\n",
+     4, "renames or moves sequence sb_seq"},
+    {"schema_renamed_under_a_qualified_call",
+     "DO $$ BEGIN ALTER SCHEMA public RENAME TO sb_s; PERFORM sb_s.dblink_exec('{CONN}', "
+     "'CREATE TABLE public.pwned (id int)'); END $$;\n",
+     1, "dblink"},
+    {"schema_renamed_under_a_foreign_table",
+     "DO $$ BEGIN ALTER SCHEMA public RENAME TO sb_s; PERFORM count(*) FROM sb_s.sb_remote; END "
+     "$$;\n",
+     1, "foreign table"},
+    {"pg_temp_function",
+     "CREATE FUNCTION pg_temp.sb_f() RETURNS bigint LANGUAGE sql AS $$ SELECT "
+     "setval('sb_seq'::text::regclass, 181818) $$;\nSELECT pg_temp.sb_f();\n",
+     1, "setval"},
+    {"domain_named_text_truncates_a_setting_name",
+     "CREATE DOMAIN public.text AS pg_catalog.bpchar(15);\n"
+     "SET search_path = public, pg_catalog;\n"
+     "SELECT set_config('client_encodingX'::text, 'SJIS', false);\n",
+     3, "computed at run time"},
+    {"parameter_default_of_an_existing_function", "SELECT sb_pd();\n", 1, "setval",
+     "CREATE FUNCTION sb_pd(x bigint DEFAULT setval('sb_seq', 333333)) RETURNS bigint LANGUAGE "
+     "plpgsql AS $$ BEGIN RETURN x; END $$;",
+     "DROP FUNCTION sb_pd(bigint);"},
+    {"row_function_with_a_defaulted_parameter", "SELECT v.sb_df2 FROM sb_victim v;\n", 1, "setval",
+     "CREATE FUNCTION sb_df2(sb_victim, x int DEFAULT 0) RETURNS bigint LANGUAGE plpgsql AS $$ "
+     "BEGIN RETURN setval('sb_seq', 161616); END $$;",
+     "DROP FUNCTION sb_df2(sb_victim, int);"},
+    {"domain_check_constraint", "SELECT 1::sb_dom;\n", 1, "setval",
+     "CREATE FUNCTION sb_chk(int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+     "setval('sb_seq', 131313); RETURN true; END $$; CREATE DOMAIN sb_dom AS int CHECK "
+     "(sb_chk(VALUE));",
+     "DROP DOMAIN sb_dom; DROP FUNCTION sb_chk(int);"},
+    {"plpgsql_variable_of_a_type_with_a_cast", "DO $$ DECLARE x sb_t; BEGIN x := 1; END $$;\n", 1,
+     "setval"},
+    {"dormant_row_level_security",
+     "ALTER TABLE sb_rls ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
+     "SELECT count(*) FROM sb_rls;\n",
+     1, "setval",
+     "CREATE TABLE sb_rls (id int); CREATE FUNCTION sb_pol(int) RETURNS bool LANGUAGE plpgsql "
+     "AS $$ BEGIN PERFORM setval('sb_seq', 222222); RETURN true; END $$; CREATE POLICY sb_p ON "
+     "sb_rls USING (sb_pol(id));",
+     "DROP TABLE sb_rls; DROP FUNCTION sb_pol(int);"},
+    {"bitcode_files_written_by_jit", "SET jit_dump_bitcode = on;\n", 1, "superuser"},
+    {"statistics_turned_off", "SET track_counts = off;\n", 1, "superuser"},
 };
 
 class Sandbox : public ::testing::TestWithParam<Attack> {
@@ -454,6 +524,11 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
       "SELECT v.id FROM sb_victim v JOIN sb_victim w USING (id) WHERE v.id IN (1, 2);\n"
       "UPDATE sb_victim SET v = (SELECT max(v) FROM sb_victim) WHERE EXISTS (SELECT 1 FROM "
       "sb_victim w WHERE w.id = -1);\n"
+      "CREATE TABLE sb_docs (id int PRIMARY KEY, body text, tsv tsvector, victim int "
+      "REFERENCES sb_victim);\n"
+      "CREATE TRIGGER sb_tsv BEFORE INSERT ON sb_docs FOR EACH ROW EXECUTE FUNCTION "
+      "tsvector_update_trigger(tsv, 'pg_catalog.english', body);\n"
+      "ALTER TABLE sb_docs ENABLE TRIGGER ALL;\n"
       "SET lock_timeout = '5s';\n");
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
@@ -465,10 +540,10 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
     EXPECT_NE(f["rule"], "engine-rejects") << f["message"];
     if (f["rule"] == "trace") traced[f["start"]["line"].get<int>()] = f["message"];
   }
-  for (int line = 1; line <= 18; ++line)
+  for (int line = 1; line <= 21; ++line)
     EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
         << "line " << line << ": " << traced[line];
-  EXPECT_NE(traced[19].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  EXPECT_NE(traced[22].find("not traced: the trace keeps its own timeouts"), std::string::npos);
   // RESTART is rolled back: nothing is said to be left behind.
   EXPECT_EQ(r.out.find("now ()"), std::string::npos) << r.out;
   // nextval on a sequence the snapshot had: tolerated, and said.

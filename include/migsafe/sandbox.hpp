@@ -47,9 +47,17 @@ struct PgRoutine {
   std::string display() const { return schema.empty() ? name : schema + "." + name; }
 };
 
+// What a relation reaches: itself, its partitions and children, and what its view definition
+// reads, transitively.
+struct RelationReach {
+  std::string foreign;  // a foreign table it reaches ("" if none): another server
+  std::string system;   // a system catalog or view it reaches ("" if none)
+};
+
 // The catalog lookups the PostgreSQL sandbox needs, answered by the session the statement would
 // run in (so it sees what earlier traced statements created). A name without a schema is
-// looked up in every schema: a call is judged by everything it could resolve to.
+// looked up in every schema: a call is judged by everything it could resolve to. The schema
+// "pg_temp" is the session's own temporary schema.
 class PgSandboxCatalog {
  public:
   virtual ~PgSandboxCatalog() = default;
@@ -59,25 +67,34 @@ class PgSandboxCatalog {
   // not part of the server.
   virtual std::vector<int64_t> operator_functions(std::string_view schema,
                                                   std::string_view name) = 0;
-  // Functions that are not part of the server and that a cast into, or the input of, a type of
-  // that name calls.
+  // Functions that are not part of the server and that a cast into, the input of, or a domain
+  // constraint of a type of that name calls.
   virtual std::vector<int64_t> type_functions(std::string_view schema, std::string_view name) = 0;
+  // Whether a type or operator of that name exists outside pg_catalog (which could stand in for
+  // the server's own when a statement names it without a schema).
+  virtual bool user_type_named(std::string_view name) = 0;
+  virtual bool user_operator_named(std::string_view name) = 0;
   // Functions of the triggers on a table (one trigger by name, or all when trigger is empty).
   virtual std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
                                                  std::string_view trigger) = 0;
-  // A foreign table that a relation of that name is, has as a partition or child, or reads
-  // through its view definition; empty when none.
-  virtual std::string foreign_reach(std::string_view schema, std::string_view name) = 0;
+  // The USING and WITH CHECK expressions of a table's row-level security policies, as SQL.
+  virtual std::vector<std::string> policy_expressions(std::string_view schema,
+                                                      std::string_view table) = 0;
+  virtual RelationReach reach(std::string_view schema, std::string_view name) = 0;
+  // The definitions (SQL) of the views of that name: what they read is followed by the judge,
+  // since the catalog records no dependency on the server's own catalogs.
+  virtual std::vector<std::string> view_definitions(std::string_view schema,
+                                                    std::string_view name) = 0;
   // Whether a sequence the regclass text could name (in any schema when it has none) existed
   // before the trace began, so that a change to it would outlive the rollback.
   virtual bool sequence_predates_trace(std::string_view regclass_text) = 0;
-  // Whether a relation of that name is a system catalog or view (pg_catalog,
-  // information_schema), which a migration must not write to.
-  virtual bool system_relation(std::string_view schema, std::string_view name) = 0;
-  // Functions that are not part of the server and that casts into the column types of a table
-  // call (assignment casts of INSERT and UPDATE).
+  // Functions that are not part of the server and that casts into the column types of a table,
+  // or its columns' domain constraints, call (INSERT and UPDATE).
   virtual std::vector<int64_t> column_type_functions(std::string_view schema,
                                                      std::string_view table) = 0;
+  // Who may change a run-time setting (pg_settings.context: user, superuser, ...); "" when the
+  // server has no such setting.
+  virtual std::string setting_context(std::string_view name) = 0;
 };
 
 // The start of the reason given when the judge met a parse tree of a shape it does not expect

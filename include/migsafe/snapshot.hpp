@@ -59,7 +59,10 @@ struct TracedLock {
 struct TraceResult {
   bool traced = true;
   bool refused = false;  // the sandbox refused it (not traced, and a fact is missing)
-  std::string note;      // why it was not traced, or how it was adapted to run in a transaction
+  // It ran, and changed the server's own objects or the session's settings that the sandbox's
+  // judgments rely on: the trace stops after it.
+  bool stopped = false;
+  std::string note;  // why it was not traced, or how it was adapted to run in a transaction
   bool adapted = false;
   double ms = 0;
   std::vector<TracedLock> locks;         // lock modes the statement took that were not held yet

@@ -244,6 +244,14 @@ class Analyzer {
     for (const auto& s : t.scanned) msg += "; read every row of " + s.display();
     emit("trace", msg);
     for (const auto& n : t.notes) found_.back().notes.push_back("left behind: " + n);
+    if (t.stopped) {
+      emit("snapshot-incomplete",
+           "it changed the server's own objects or the session's settings, which the sandbox's "
+           "judgments rely on: the trace stops here, and later statements are not run");
+      found_.back().notes.push_back(
+          "so: look at this statement by hand; it rewrites the "
+          "server itself, which no migration should need");
+    }
     std::string here = src_->path() + ":" + std::to_string(st.span.start.line);
     for (const auto& l : t.locks)
       trace_holder_.emplace(std::make_pair(table_key(l.table), l.mode), here);

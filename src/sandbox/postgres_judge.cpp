@@ -87,6 +87,16 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+bool system_schema(std::string_view schema) {
+  return schema == "pg_catalog" || schema == "information_schema" || schema == "pg_toast";
+}
+
+std::string quote_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 // A dollar-quote tag that does not occur in body.
 std::string dollar_tag(std::string_view body) {
   std::string tag = "$migsafe$";
@@ -309,12 +319,18 @@ class Judge {
       stmt_stack_.push_back(type);
       statement_facts(type, body);
     }
+    // SELECT ... FOR UPDATE / SHARE locks the rows of what it reads.
+    array locking;
+    bool locks = type == "SelectStmt" && body["lockingClause"].get(locking) == simdjson::SUCCESS &&
+                 locking.size() > 0;
+    if (locks) ++locking_;
     if (type == "A_Expr") operator_use(body);
     if (type == "SubLink") operator_list(body["operName"]);
     if (type == "ColumnRef") functional_notation(body["fields"], 2);
     if (type == "A_Indirection") functional_notation(body["indirection"], 1);
     if (type == "RangeTableSample") routine_names(body["method"], "a table sample method");
     walk(body);
+    if (locks) --locking_;
     if (is_statement) stmt_stack_.pop_back();
   }
 
@@ -325,6 +341,7 @@ class Judge {
   // What a statement node needs beyond the walk of its tree.
   void statement_facts(std::string_view type, element body) {
     write_targets(type, body);
+    server_objects(type, body);
     if (type == "VariableSetStmt") return setting(body);
     if (type == "CreateFunctionStmt") return create_function(body);
     if (type == "DoStmt") return do_block(body);
@@ -381,11 +398,52 @@ class Judge {
     for (Node rv : targets) {
       Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
       if (n.name.empty()) continue;
-      if (catalog_.system_relation(n.schema, n.name))
-        throw Refusal{"it writes to or locks system catalog " + n.display()};
-      if (type == "InsertStmt" || type == "UpdateStmt" || type == "MergeStmt")
-        for (int64_t oid : catalog_.column_type_functions(n.schema, n.name))
+      lock_target(n);
+      if (type == "InsertStmt" || type == "UpdateStmt" || type == "MergeStmt" || type == "CopyStmt")
+        for (int64_t oid : catalog_.column_type_functions("", n.name))
           routine_oid(oid, "a cast into a column of " + n.display());
+    }
+  }
+
+  // DDL on the server's own objects (a built-in replaced, altered or renamed would change what
+  // every later judgment relies on), and renames that would let a name judged new point at a
+  // sequence the snapshot had.
+  void server_objects(std::string_view type, element body) {
+    auto routine_names_changed = [&](Node names, bool builtins_too) {
+      auto n = name_of(names);
+      if (!n) return;
+      if (system_schema(n->schema))
+        throw Refusal{"it changes " + n->display() + ", an object of the server itself"};
+      if (builtins_too)
+        for (const PgRoutine& r : routines(*n))
+          if (r.builtin)
+            throw Refusal{"it changes " + r.display() + ", a function of the server itself"};
+    };
+    if (type == "CreateFunctionStmt")
+      return routine_names_changed(body["funcname"], flag(body, "replace"));
+    if (type == "AlterFunctionStmt") return routine_names_changed(body["func"]["objname"], true);
+    if (type == "DefineStmt") return routine_names_changed(body["defnames"], false);
+    std::string_view kind = str(body, type == "RenameStmt" ? "renameType"
+                                      : type == "DropStmt" ? "removeType"
+                                                           : "objectType");
+    bool routine = kind == "OBJECT_FUNCTION" || kind == "OBJECT_PROCEDURE" ||
+                   kind == "OBJECT_ROUTINE" || kind == "OBJECT_AGGREGATE";
+    if (type == "RenameStmt" || type == "AlterObjectSchemaStmt" || type == "AlterOwnerStmt" ||
+        type == "CommentStmt") {
+      if (routine)
+        routine_names_changed(body["object"]["ObjectWithArgs"]["objname"], true);
+      else if (auto n = name_of(body["object"]["List"]["items"]); n && system_schema(n->schema))
+        throw Refusal{"it changes " + n->display() + ", an object of the server itself"};
+      std::string_view seq = str(body["relation"], "relname");
+      if (!seq.empty() && (type == "RenameStmt" || type == "AlterObjectSchemaStmt") &&
+          catalog_.sequence_predates_trace(quote_ident(seq)))
+        throw Refusal{"it renames or moves sequence " + std::string(seq) +
+                      ", which the snapshot had: a name judged new could then reach it"};
+    }
+    if (type == "DropStmt" && routine) {
+      array objects;
+      if (body["objects"].get(objects) == simdjson::SUCCESS)
+        for (element o : objects) routine_names_changed(o["ObjectWithArgs"]["objname"], true);
     }
   }
 
@@ -400,11 +458,24 @@ class Judge {
     if (stmt_stack_.size() == 1 && (kind == "VAR_RESET_ALL" || s.action == SettingAction::protect))
       return;  // the top level skips these (top_level_skip)
     if (kind == "VAR_RESET_ALL") throw Refusal{"it resets every setting, the trace's own too"};
-    if (s.action != SettingAction::allow)
+    std::string why = setting_refusal(name);
+    if (!why.empty())
       throw Refusal{(parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt"
                          ? "it gives a routine a SET of " + name + ": "
                          : "it sets " + name + ": ") +
-                    std::string(s.reason)};
+                    why};
+  }
+
+  // Why a setting may not change in the trace's session ("" when it may): the policy's list,
+  // and anything only a superuser or the server's configuration may set (writing bitcode files,
+  // turning statistics off, waking replica triggers, ...).
+  std::string setting_refusal(const std::string& name) {
+    SettingVerdict s = setting_policy(name);
+    if (s.action != SettingAction::allow) return std::string(s.reason);
+    std::string context = catalog_.setting_context(name);
+    if (!context.empty() && context != "user")
+      return "only a superuser or the server's configuration may set it (" + context + ")";
+    return "";
   }
 
   void create_function(element body) {
@@ -486,6 +557,10 @@ class Judge {
           plpgsql_expr(str(value, "query"), stmt, field, what);
           continue;
         }
+        if (key == "PLpgSQL_type") {
+          declared_type(std::string(str(value, "typname")), what);
+          continue;
+        }
         if (key.starts_with("PLpgSQL_stmt_")) {
           if (key == "PLpgSQL_stmt_commit" || key == "PLpgSQL_stmt_rollback")
             throw Refusal{what + " commits or rolls back, which would end the trace's transaction"};
@@ -499,6 +574,38 @@ class Judge {
     array a;
     if (e.get(a) == simdjson::SUCCESS)
       for (element x : a) plpgsql_walk(x, stmt, field, what);
+  }
+
+  // A variable's declared type: assigning to it casts into it, as an INSERT into a column does.
+  void declared_type(const std::string& typname, const std::string& what) {
+    std::string low = lower(typname);
+    if (low.empty() || low == "unknown") return;
+    auto parts_of = [](std::string n) {
+      std::vector<std::string> parts;
+      size_t start = 0;
+      for (size_t dot = n.find('.'); dot != std::string::npos; dot = n.find('.', start)) {
+        parts.push_back(n.substr(start, dot - start));
+        start = dot + 1;
+      }
+      parts.push_back(n.substr(start));
+      for (auto& p : parts) std::erase(p, '"');
+      return parts;
+    };
+    if (low.ends_with("%rowtype")) {
+      auto parts = parts_of(typname.substr(0, typname.size() - 8));
+      for (int64_t oid : catalog_.type_functions("", parts.back()))
+        routine_oid(oid, what + ": a variable's type " + parts.back());
+      return;
+    }
+    if (low.ends_with("%type")) {
+      auto parts = parts_of(typname.substr(0, typname.size() - 5));
+      if (parts.size() < 2) return;  // another variable's type, judged where it is declared
+      std::string table = parts[parts.size() - 2];
+      for (int64_t oid : catalog_.column_type_functions("", table))
+        routine_oid(oid, what + ": a variable's type from " + table);
+      return;
+    }
+    sql_text("SELECT NULL::" + typname, what + ": a variable's type " + typname);
   }
 
   void plpgsql_expr(std::string_view query, std::string_view stmt, std::string_view field,
@@ -620,10 +727,12 @@ class Judge {
     }
   }
 
+  // Every routine of that name in every schema, whatever schema the statement names: a schema
+  // can be renamed, or the search_path changed, between the judgment and the call.
   const std::vector<PgRoutine>& routines(const Name& n) {
-    auto it = routine_cache_.find(n);
+    auto it = routine_cache_.find(n.name);
     if (it == routine_cache_.end())
-      it = routine_cache_.emplace(n, catalog_.routines(n.schema, n.name)).first;
+      it = routine_cache_.emplace(n.name, catalog_.routines("", n.name)).first;
     return it->second;
   }
 
@@ -644,7 +753,7 @@ class Judge {
 
   void operator_named(const Name& op) {
     if (!judged_operators_.insert(op).second) return;
-    for (int64_t oid : catalog_.operator_functions(op.schema, op.name))
+    for (int64_t oid : catalog_.operator_functions("", op.name))
       routine_oid(oid, "operator " + op.display());
   }
 
@@ -690,14 +799,16 @@ class Judge {
     element arg;
     if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
       auto t = name_of(e["TypeCast"]["typeName"]["names"]);
+      // A type of that name outside pg_catalog (a domain called text that truncates) could be
+      // what the cast means.
       return t && (t->schema.empty() || t->schema == "pg_catalog") &&
-             catalog_.type_functions(t->schema, t->name).empty() && only_builtins(arg);
+             !catalog_.user_type_named(t->name) && only_builtins(arg);
     }
     object expr;
     if (e["A_Expr"].get(expr) == simdjson::SUCCESS) {
       auto op = name_of(expr["name"]);
       return op && (op->schema.empty() || op->schema == "pg_catalog") &&
-             catalog_.operator_functions("", op->name).empty() && only_builtins(expr["lexpr"]) &&
+             !catalog_.user_operator_named(op->name) && only_builtins(expr["lexpr"]) &&
              only_builtins(expr["rexpr"]);
     }
     return e["A_Const"].error() == simdjson::SUCCESS;
@@ -706,20 +817,74 @@ class Judge {
   void type_name(element t) {
     auto n = name_of(t["names"]);
     if (!n || !judged_types_.insert(*n).second) return;
-    for (int64_t oid : catalog_.type_functions(n->schema, n->name))
+    for (int64_t oid : catalog_.type_functions("", n->name))
       routine_oid(oid, "type " + n->display());
   }
 
   void relation(element rv) {
     Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
-    if (n.name.empty() || !judged_relations_.insert(n).second) return;
+    if (n.name.empty()) return;
     if ((n.schema.empty() || n.schema == "pg_catalog") && secret_relation(n.name))
       throw Refusal{"it reads " + n.name +
                     ", which holds server files or passwords that the findings would print"};
-    std::string foreign = catalog_.foreign_reach(n.schema, n.name);
-    if (!foreign.empty())
-      throw Refusal{"it uses " + n.display() + ", which reaches foreign table " + foreign +
+    if (locking_ > 0) lock_target(n);
+    if (!judged_relations_.insert(n).second) return;
+    // Any schema: a schema can be renamed between the judgment and the run.
+    RelationReach r = catalog_.reach("", n.name);
+    if (!r.foreign.empty())
+      throw Refusal{"it uses " + n.display() + ", which reaches foreign table " + r.foreign +
                     " on another server"};
+    // Row-level security policies run their expressions on every row read or written.
+    for (const std::string& expr : catalog_.policy_expressions("", n.name))
+      sql_text("SELECT " + expr, "a row-level security policy of " + n.display());
+  }
+
+  // A relation a statement writes to, changes or locks: never one that is or reaches a system
+  // catalog (an UPDATE of pg_settings, or of a view over it, calls set_config).
+  void lock_target(const Name& n, int depth = 0) {
+    if (system_schema(n.schema))
+      throw Refusal{"it writes to or locks " + n.display() + ", a system catalog"};
+    RelationReach r = catalog_.reach("", n.name);
+    if (!r.system.empty())
+      throw Refusal{"it writes to or locks " + n.display() + ", which reaches system catalog " +
+                    r.system};
+    // A view's rule records no dependency on the server's own catalogs: read its definition.
+    if (depth > 16) throw Refusal{"its views are nested deeper than the sandbox follows"};
+    for (const std::string& def : catalog_.view_definitions("", n.name))
+      for (const Name& read : relations_in(def)) {
+        try {
+          lock_target(read, depth + 1);
+        } catch (const Refusal& f) {
+          throw Refusal{"it writes to or locks view " + n.display() + ", which reads " +
+                        read.display() + ": " + f.reason + " (it reaches system catalog)"};
+        }
+      }
+  }
+
+  // The relations a query text names.
+  std::vector<Name> relations_in(const std::string& sql) {
+    PgParseResult parsed(sql);
+    simdjson::dom::parser json;
+    element doc;
+    if (parsed->error || parse_json(json, parsed->parse_tree, doc))
+      throw Refusal{"a view's definition could not be read"};
+    std::vector<Name> out;
+    collect_relations(doc, out);
+    return out;
+  }
+
+  static void collect_relations(element e, std::vector<Name>& out) {
+    object o;
+    if (e.get(o) == simdjson::SUCCESS) {
+      std::string_view rel;
+      if (o["relname"].get(rel) == simdjson::SUCCESS)
+        out.push_back({std::string(str(e, "schemaname")), std::string(rel)});
+      for (auto [key, value] : o) collect_relations(value, out);
+      return;
+    }
+    array a;
+    if (e.get(a) == simdjson::SUCCESS)
+      for (element x : a) collect_relations(x, out);
   }
 
   void judge(const PgRoutine& r, const std::vector<element>* args) {
@@ -733,10 +898,9 @@ class Judge {
     if (!judged_routines_.insert(r.oid).second) return;  // judged, or being judged (recursion)
     for (const auto& c : r.config) {
       std::string name = lower(c.substr(0, c.find('=')));
-      SettingVerdict s = setting_policy(name);
-      if (s.action != SettingAction::allow)
-        throw Refusal{"it calls " + r.display() + ", which sets " + name + ": " +
-                      std::string(s.reason)};
+      std::string why = setting_refusal(name);
+      if (!why.empty())
+        throw Refusal{"it calls " + r.display() + ", which sets " + name + ": " + why};
     }
     if (r.kind == 'a') {
       for (int64_t part : r.parts) routine_oid(part, "aggregate " + r.display());
@@ -759,11 +923,8 @@ class Judge {
       throw Refusal{"it calls " + r.display() + ", whose definition could not be read"};
     std::string what = "routine " + r.display();
     try {
-      if (r.language == "plpgsql") {
-        plpgsql(r.definition, what);
-      } else {
-        sql_text(r.definition, what);
-      }
+      // The whole CREATE statement: its parameters' defaults run too, and its body.
+      sql_text(r.definition, what);
     } catch (const Refusal& f) {
       throw Refusal{f.reason.starts_with("it calls " + r.display())
                         ? f.reason
@@ -778,9 +939,8 @@ class Judge {
     if (r.name == "set_config") {
       if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
       std::string name = lower(*first);
-      SettingVerdict s = setting_policy(name);
-      if (s.action != SettingAction::allow)
-        throw Refusal{"it sets " + name + " through set_config: " + std::string(s.reason)};
+      std::string why = setting_refusal(name);
+      if (!why.empty()) throw Refusal{"it sets " + name + " through set_config: " + why};
       return;
     }
     if (r.name == "nextval") return;  // consumed values are tolerated, and noted by the trace
@@ -796,10 +956,11 @@ class Judge {
   PgSandboxCatalog& catalog_;
   std::vector<std::string> text_stack_;
   std::vector<std::string_view> stmt_stack_;
-  std::map<Name, std::vector<PgRoutine>> routine_cache_;
+  std::map<std::string, std::vector<PgRoutine>> routine_cache_;
   std::set<int64_t> judged_routines_;
   std::set<Name> judged_operators_, judged_types_, judged_relations_;
   int routine_depth_ = 0;
+  int locking_ = 0;  // inside a SELECT ... FOR UPDATE / SHARE
 };
 
 }  // namespace

@@ -202,6 +202,8 @@ constexpr FunctionEntry kBuiltins[] = {
     {"pg_stat_reset*", BuiltinAction::refuse,
      "it resets statistics, which a rollback does not restore"},
     {"pg_stat_clear_snapshot", BuiltinAction::refuse, "it acts on the statistics system"},
+    // The triggers behind foreign keys.
+    {"RI_FKey_*", BuiltinAction::allow, ""},
     // Transaction-level advisory locks end with the trace's rollback, like table locks.
     {"pg_advisory_xact_lock*", BuiltinAction::allow, ""},
     {"pg_try_advisory_xact_lock*", BuiltinAction::allow, ""},
@@ -282,6 +284,14 @@ constexpr std::string_view kHarmlessVolatile[] = {
     // TABLESAMPLE methods.
     "system",
     "bernoulli",
+    // Trigger functions of the server, and what partitions and recovery look like.
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+    "suppress_redundant_updates_trigger",
+    "pg_partition_tree",
+    "pg_partition_root",
+    "pg_partition_ancestors",
+    "pg_is_in_recovery",
 };
 
 // Internal functions the server gives new types (CREATE TYPE ... AS RANGE): constructors.

@@ -33,6 +33,38 @@ LockMode parse_pg_locks_mode(const std::string& mode) {
   return LockMode::none;
 }
 
+// What a traced statement must leave as it was for the sandbox's judgments of later statements
+// to stay true: the server's own functions, operators, types, relations and casts, and the
+// settings that decide how text is read and who runs it. A change stops the trace.
+constexpr const char* kGuardQuery = R"(
+    SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (
+      SELECT 'p' || p.oid || p.proname || p.provolatile::text || p.prosecdef::text ||
+             p.prolang ||
+             p.pronamespace || md5(p.prosrc) || COALESCE(array_to_string(p.proconfig, ','), '')
+             AS x
+      FROM pg_proc p
+      WHERE p.pronamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      UNION ALL SELECT 'o' || o.oid || o.oprname || o.oprcode::oid || o.oprnamespace
+      FROM pg_operator o WHERE o.oprnamespace = 'pg_catalog'::regnamespace
+      UNION ALL SELECT 't' || t.oid || t.typname || t.typinput::oid || t.typnamespace
+      FROM pg_type t
+      WHERE t.typnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      UNION ALL SELECT 'c' || c.oid || c.relname || c.relkind::text || c.relnamespace FROM pg_class c
+      WHERE c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      UNION ALL SELECT 'k' || k.oid || k.castfunc::oid || k.castcontext::text FROM pg_cast k
+      WHERE k.castsource < 16384 AND k.casttarget < 16384
+      UNION ALL SELECT 'r' || w.oid || w.ev_enabled::text FROM pg_rewrite w
+      JOIN pg_class c ON c.oid = w.ev_class
+      WHERE c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      UNION ALL SELECT 'n' || oid || nspname FROM pg_namespace
+      WHERE oid IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      UNION ALL SELECT 's' || name || '=' || setting FROM pg_settings
+      WHERE name IN ('client_encoding', 'standard_conforming_strings', 'backslash_quote',
+                     'session_replication_role', 'is_superuser', 'session_authorization', 'role',
+                     'jit_dump_bitcode', 'track_counts', 'allow_system_table_mods',
+                     'zero_damaged_pages', 'ignore_checksum_failure')
+      UNION ALL SELECT 'u' || current_user || '/' || session_user) s)";
+
 QualifiedName name_of(const std::string& schema, const std::string& name) {
   return {schema == "public" ? "" : schema, name};
 }
@@ -54,6 +86,7 @@ class PgTracer : public StatementTracer {
     conn_.set_client_encoding("UTF8");
     exec("BEGIN");
     limit();
+    guard_ = guard_state();
     sequences_ = own_read([&] {
       auto guard = watchdog_.arm(budget());
       return PgCatalog::sequences(tx_);
@@ -73,6 +106,14 @@ class PgTracer : public StatementTracer {
   TraceResult trace(const Statement& st, const std::vector<std::string_view>& plan_texts) override {
     if (dead_) throw SnapshotError("the trace's connection was lost earlier");
     TraceResult t;
+    if (stopped_) {
+      t.traced = false;
+      t.refused = true;
+      t.note =
+          "an earlier statement changed the server's own objects or the session's "
+          "settings, which the sandbox's judgments rely on, so the trace stopped there";
+      return t;
+    }
     try {
       for (std::string_view text : plan_texts) t.plans.push_back(plan(text));
       SandboxVerdict v = judge(st.text);
@@ -87,6 +128,10 @@ class PgTracer : public StatementTracer {
         t.note = v.adaptation;
       }
       run(v.sql, t);
+      if (t.error.empty() && guard_state() != guard_) {
+        stopped_ = true;
+        t.stopped = true;
+      }
     } catch (const pqxx::broken_connection& e) {
       dead_ = true;
       throw lost(e);
@@ -222,6 +267,10 @@ class PgTracer : public StatementTracer {
     note_sequences(t);
   }
 
+  std::string guard_state() {
+    return own_read([&] { return exec(kGuardQuery)[0][0].as<std::string>(); });
+  }
+
   void limit() {
     exec("SET LOCAL lock_timeout = " + std::to_string(limits_.lock_timeout_ms));
     exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
@@ -300,6 +349,8 @@ class PgTracer : public StatementTracer {
   std::set<int64_t> sequences_;  // the sequences the snapshot had before the trace
   std::map<long, std::pair<std::string, std::string>> sequence_values_;
   bool dead_ = false;
+  std::string guard_;     // kGuardQuery's answer when the trace began
+  bool stopped_ = false;  // a statement changed it: nothing more runs
 };
 
 }  // namespace

@@ -21,8 +21,9 @@ constexpr const char* kRoutineSelect = R"(
                                        a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn,
                                        a.aggmfinalfn]::oid[]) AS f
                      WHERE a.aggfnoid = p.oid AND f <> 0), ''),
-           p.pronargs = 1 AND EXISTS (SELECT 1 FROM pg_type t
-                                      WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p')),
+           p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
+             AND EXISTS (SELECT 1 FROM pg_type t
+                         WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p', 'd')),
            COALESCE(p.prosrc, '')
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -59,10 +60,42 @@ std::vector<int64_t> PgCatalog::oids(const pqxx::result& r) const {
   return out;
 }
 
+namespace {
+
+// The schema filter of the lookups: any schema for "", the session's own temporary schema for
+// "pg_temp" (whatever its real name), else that schema. $1 is the schema, n the namespace.
+constexpr const char* kSchema =
+    "($1 = '' OR n.nspname = $1 OR ($1 = 'pg_temp' AND n.oid = pg_my_temp_schema()))";
+
+std::string with_schema(const std::string& sql) {
+  std::string out = sql;
+  for (size_t at = out.find("{schema}"); at != std::string::npos; at = out.find("{schema}", at))
+    out.replace(at, 8, kSchema);
+  return out;
+}
+
+// The functions that are not part of the server and that the types in a CTE ty(oid) call:
+// casts into them, their input functions, and their domains' constraints (domains over domains
+// followed through typbasetype by the CTE).
+constexpr const char* kTypeFunctions = R"(
+    , tyall(oid) AS (
+      SELECT oid FROM ty
+      UNION SELECT t.typbasetype FROM pg_type t JOIN tyall ON t.oid = tyall.oid
+      WHERE t.typtype = 'd')
+    SELECT DISTINCT f::int8 FROM (
+      SELECT c.castfunc::oid AS f FROM pg_cast c JOIN tyall ON c.casttarget = tyall.oid
+      UNION ALL SELECT t.typinput::oid FROM pg_type t JOIN tyall ON t.oid = tyall.oid
+      UNION ALL SELECT d.refobjid FROM pg_constraint k JOIN tyall ON k.contypid = tyall.oid
+        JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid
+         AND d.refclassid = 'pg_proc'::regclass) x
+    WHERE f >= 16384)";
+
+}  // namespace
+
 std::vector<PgRoutine> PgCatalog::routines(std::string_view schema, std::string_view name) {
   std::vector<PgRoutine> out;
   for (const auto& r : query(std::string(kRoutineSelect) +
-                                 " WHERE p.proname = $2 AND ($1 = '' OR n.nspname = $1) ORDER BY 1",
+                                 with_schema(" WHERE p.proname = $2 AND {schema} ORDER BY 1"),
                              std::string(schema), std::string(name)))
     out.push_back(routine_of(r));
   return out;
@@ -75,37 +108,66 @@ std::optional<PgRoutine> PgCatalog::routine(int64_t oid) {
 }
 
 std::vector<int64_t> PgCatalog::operator_functions(std::string_view schema, std::string_view name) {
-  return oids(query(R"(
+  return oids(query(with_schema(R"(
       SELECT DISTINCT f::int8
       FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace,
            unnest(ARRAY[o.oprcode::oid, o.oprrest::oid, o.oprjoin::oid]) AS f
-      WHERE o.oprname = $2 AND ($1 = '' OR n.nspname = $1) AND f >= 16384)",
+      WHERE o.oprname = $2 AND {schema} AND f >= 16384)"),
                     std::string(schema), std::string(name)));
 }
 
 std::vector<int64_t> PgCatalog::type_functions(std::string_view schema, std::string_view name) {
-  return oids(query(R"(
-      SELECT DISTINCT f::int8
-      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-      LEFT JOIN pg_cast c ON c.casttarget = t.oid,
-           unnest(ARRAY[c.castfunc, t.typinput::oid]) AS f
-      WHERE t.typname = $2 AND ($1 = '' OR n.nspname = $1) AND f >= 16384)",
+  return oids(query(with_schema(R"(
+      WITH RECURSIVE ty(oid) AS (
+        SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE t.typname = $2 AND {schema}))") +
+                        kTypeFunctions,
                     std::string(schema), std::string(name)));
+}
+
+bool PgCatalog::user_type_named(std::string_view name) {
+  return !query(R"(
+      SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE t.typname = $1 AND n.nspname <> 'pg_catalog' LIMIT 1)",
+                std::string(name))
+              .empty();
+}
+
+bool PgCatalog::user_operator_named(std::string_view name) {
+  return !query(R"(
+      SELECT 1 FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+      WHERE o.oprname = $1 AND n.nspname <> 'pg_catalog' LIMIT 1)",
+                std::string(name))
+              .empty();
 }
 
 std::vector<int64_t> PgCatalog::trigger_functions(std::string_view schema, std::string_view table,
                                                   std::string_view trigger) {
-  return oids(query(R"(
+  return oids(query(with_schema(R"(
       SELECT DISTINCT g.tgfoid::int8
       FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $2 AND ($1 = '' OR n.nspname = $1) AND ($3 = '' OR g.tgname = $3))",
+      WHERE c.relname = $2 AND {schema} AND ($3 = '' OR g.tgname = $3))"),
                     std::string(schema), std::string(table), std::string(trigger)));
 }
 
-std::string PgCatalog::foreign_reach(std::string_view schema, std::string_view name) {
+std::vector<std::string> PgCatalog::policy_expressions(std::string_view schema,
+                                                       std::string_view table) {
+  std::vector<std::string> out;
+  for (const auto& r : query(with_schema(R"(
+      SELECT e FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace,
+           unnest(ARRAY[pg_get_expr(p.polqual, p.polrelid),
+                        pg_get_expr(p.polwithcheck, p.polrelid)]) AS e
+      WHERE c.relname = $2 AND {schema} AND e IS NOT NULL)"),
+                             std::string(schema), std::string(table)))
+    out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+RelationReach PgCatalog::reach(std::string_view schema, std::string_view name) {
   // The relation, its partitions and children, and what its views read, transitively.
-  pqxx::result r = query(R"(
+  pqxx::result r = query(with_schema(R"(
       WITH RECURSIVE edge(parent, child) AS (
         SELECT inhparent, inhrelid FROM pg_inherits
         UNION ALL
@@ -115,51 +177,58 @@ std::string PgCatalog::foreign_reach(std::string_view schema, std::string_view n
          AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> w.ev_class
       ), reach(oid) AS (
         SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relname = $2 AND ($1 = '' OR n.nspname = $1)
+        WHERE c.relname = $2 AND {schema}
         UNION
         SELECT e.child FROM edge e JOIN reach ON e.parent = reach.oid
       )
-      SELECT n.nspname || '.' || c.relname
+      SELECT COALESCE(max(n.nspname || '.' || c.relname) FILTER (WHERE c.relkind = 'f'), ''),
+             COALESCE(max(n.nspname || '.' || c.relname)
+                        FILTER (WHERE n.nspname IN ('pg_catalog', 'information_schema')), '')
       FROM reach JOIN pg_class c ON c.oid = reach.oid
-      JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'f' LIMIT 1)",
+      JOIN pg_namespace n ON n.oid = c.relnamespace)"),
                          std::string(schema), std::string(name));
-  return r.empty() ? std::string() : r[0][0].as<std::string>();
+  return {r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+}
+
+std::vector<std::string> PgCatalog::view_definitions(std::string_view schema,
+                                                     std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& r : query(with_schema(R"(
+      SELECT pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $2 AND {schema} AND c.relkind IN ('v', 'm'))"),
+                             std::string(schema), std::string(name)))
+    out.push_back(r[0].as<std::string>());
+  return out;
 }
 
 bool PgCatalog::sequence_predates_trace(std::string_view regclass_text) {
-  // The statement may run under another search_path than the one the sandbox reads with (a DO
-  // block can change it before it calls setval): an unqualified name is every sequence of that
-  // name.
+  // Every sequence of that name, whatever schema the text names: the statement may run under
+  // another search_path, or after a schema was renamed.
   pqxx::result r = query(R"(
-      WITH n AS (SELECT parse_ident($1) AS parts)
-      SELECT c.oid::int8 FROM n, pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-      WHERE c.relkind = 'S' AND c.relname = n.parts[array_length(n.parts, 1)]
-        AND (array_length(n.parts, 1) = 1 OR s.nspname = n.parts[array_length(n.parts, 1) - 1]))",
+      WITH p AS (SELECT parse_ident($1) AS parts)
+      SELECT c.oid::int8 FROM p, pg_class c
+      WHERE c.relkind = 'S' AND c.relname = p.parts[array_length(p.parts, 1)])",
                          std::string(regclass_text));
   for (const auto& row : r)
     if (!sequences_ || sequences_->count(row[0].as<int64_t>())) return true;
   return false;
 }
 
-bool PgCatalog::system_relation(std::string_view schema, std::string_view name) {
-  return !query(R"(
-      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $2 AND n.nspname IN ('pg_catalog', 'information_schema')
-        AND ($1 = '' OR n.nspname = $1) LIMIT 1)",
-                std::string(schema), std::string(name))
-              .empty();
-}
-
 std::vector<int64_t> PgCatalog::column_type_functions(std::string_view schema,
                                                       std::string_view table) {
-  return oids(query(R"(
-      SELECT DISTINCT k.castfunc::int8
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      JOIN pg_cast k ON k.casttarget = a.atttypid
-      WHERE c.relname = $2 AND ($1 = '' OR n.nspname = $1) AND k.castfunc >= 16384)",
+  return oids(query(with_schema(R"(
+      WITH RECURSIVE ty(oid) AS (
+        SELECT a.atttypid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relname = $2 AND {schema}))") +
+                        kTypeFunctions,
                     std::string(schema), std::string(table)));
+}
+
+std::string PgCatalog::setting_context(std::string_view name) {
+  pqxx::result r =
+      query("SELECT context FROM pg_settings WHERE name = lower($1)", std::string(name));
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
 }
 
 std::set<int64_t> PgCatalog::sequences(pqxx::transaction_base& tx) {

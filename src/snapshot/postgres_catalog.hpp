@@ -24,13 +24,19 @@ class PgCatalog : public PgSandboxCatalog {
   std::optional<PgRoutine> routine(int64_t oid) override;
   std::vector<int64_t> operator_functions(std::string_view schema, std::string_view name) override;
   std::vector<int64_t> type_functions(std::string_view schema, std::string_view name) override;
+  bool user_type_named(std::string_view name) override;
+  bool user_operator_named(std::string_view name) override;
   std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
                                          std::string_view trigger) override;
-  std::string foreign_reach(std::string_view schema, std::string_view name) override;
+  std::vector<std::string> policy_expressions(std::string_view schema,
+                                              std::string_view table) override;
+  RelationReach reach(std::string_view schema, std::string_view name) override;
+  std::vector<std::string> view_definitions(std::string_view schema,
+                                            std::string_view name) override;
   bool sequence_predates_trace(std::string_view regclass_text) override;
-  bool system_relation(std::string_view schema, std::string_view name) override;
   std::vector<int64_t> column_type_functions(std::string_view schema,
                                              std::string_view table) override;
+  std::string setting_context(std::string_view name) override;
 
   // The sequences that exist now (recorded when a trace begins).
   static std::set<int64_t> sequences(pqxx::transaction_base& tx);

@@ -15,16 +15,24 @@ class NoObjects : public migsafe::PgSandboxCatalog {
     return {};
   }
   std::vector<int64_t> type_functions(std::string_view, std::string_view) override { return {}; }
+  bool user_type_named(std::string_view) override { return false; }
+  bool user_operator_named(std::string_view) override { return false; }
   std::vector<int64_t> trigger_functions(std::string_view, std::string_view,
                                          std::string_view) override {
     return {};
   }
-  std::string foreign_reach(std::string_view, std::string_view) override { return {}; }
+  std::vector<std::string> policy_expressions(std::string_view, std::string_view) override {
+    return {};
+  }
+  migsafe::RelationReach reach(std::string_view, std::string_view) override { return {}; }
+  std::vector<std::string> view_definitions(std::string_view, std::string_view) override {
+    return {};
+  }
   bool sequence_predates_trace(std::string_view) override { return true; }
-  bool system_relation(std::string_view, std::string_view) override { return false; }
   std::vector<int64_t> column_type_functions(std::string_view, std::string_view) override {
     return {};
   }
+  std::string setting_context(std::string_view) override { return "user"; }
 };
 
 }  // namespace
