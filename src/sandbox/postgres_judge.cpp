@@ -844,13 +844,14 @@ class Judge {
   void lock_target(const Name& n, int depth = 0) {
     if (system_schema(n.schema))
       throw Refusal{"it writes to or locks " + n.display() + ", a system catalog"};
-    RelationReach r = catalog_.reach("", n.name);
+    // A name without a schema may resolve to pg_catalog's; one in another schema never does.
+    RelationReach r = catalog_.reach(n.schema, n.name);
     if (!r.system.empty())
       throw Refusal{"it writes to or locks " + n.display() + ", which reaches system catalog " +
                     r.system};
     // A view's rule records no dependency on the server's own catalogs: read its definition.
     if (depth > 16) throw Refusal{"its views are nested deeper than the sandbox follows"};
-    for (const std::string& def : catalog_.view_definitions("", n.name))
+    for (const std::string& def : catalog_.view_definitions(n.schema, n.name))
       for (const Name& read : relations_in(def)) {
         try {
           lock_target(read, depth + 1);

@@ -84,6 +84,9 @@ constexpr StatementPolicy kStatements[] = {
     {"DeclareCursorStmt", A::run, ""},
     {"FetchStmt", A::run, ""},
     {"ClosePortalStmt", A::run, ""},
+    // Notifications are delivered only when the transaction commits, which the trace's never
+    // does.
+    {"NotifyStmt", A::run, ""},
     {"PrepareStmt", A::run, ""},
     {"ExecuteStmt", A::run, ""},
     {"DeallocateStmt", A::run, ""},
@@ -141,7 +144,6 @@ constexpr StatementPolicy kStatements[] = {
     {"DropSubscriptionStmt", A::refuse,
      "dropping a subscription drops its slot on another "
      "server"},
-    {"NotifyStmt", A::refuse, "NOTIFY signals other sessions"},
     {"ListenStmt", A::refuse, "LISTEN waits for other sessions"},
     {"UnlistenStmt", A::refuse, "UNLISTEN belongs with LISTEN"},
 };
@@ -211,7 +213,8 @@ constexpr FunctionEntry kBuiltins[] = {
      "advisory locks outlive the statement and signal other sessions"},
     {"pg_try_advisory*", BuiltinAction::refuse,
      "advisory locks outlive the statement and signal other sessions"},
-    {"pg_notify", BuiltinAction::refuse, "it signals other sessions"},
+    // Delivered only at commit, which the trace never reaches.
+    {"pg_notify", BuiltinAction::allow, ""},
     {"lo_*", BuiltinAction::refuse, "large-object functions read and write server files"},
     {"be_lo_*", BuiltinAction::refuse, "large-object functions read and write server files"},
     {"pg_read_*", BuiltinAction::refuse, "it reads server files"},
@@ -292,6 +295,7 @@ constexpr std::string_view kHarmlessVolatile[] = {
     "pg_partition_root",
     "pg_partition_ancestors",
     "pg_is_in_recovery",
+    "current_query",
 };
 
 // Internal functions the server gives new types (CREATE TYPE ... AS RANGE): constructors.
