@@ -4,6 +4,7 @@
 #include <pg_query.h>
 #include <simdjson.h>
 
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <set>
@@ -28,6 +29,11 @@ using namespace sandbox;
 // Deep enough for any real migration; deeper trees are refused rather than followed.
 constexpr size_t kMaxJsonDepth = 3000;
 constexpr int kMaxRoutineDepth = 32;
+// How deep the walk of one tree goes before it refuses: well past any real statement, and well
+// within the stack, measured as the server measures max_stack_depth (whose default is the same
+// 2 MB), so that a sanitizer build's larger frames refuse sooner instead of overflowing.
+constexpr int kMaxWalkDepth = 1000;
+constexpr std::ptrdiff_t kMaxStackBytes = 2 << 20;
 
 struct Refusal {
   std::string reason;
@@ -107,7 +113,9 @@ std::string dollar_tag(std::string_view body) {
 
 class Judge {
  public:
-  explicit Judge(PgSandboxCatalog& catalog) : catalog_(catalog) {}
+  explicit Judge(PgSandboxCatalog& catalog)
+      : catalog_(catalog),
+        stack_base_(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0))) {}
 
   SandboxVerdict top(std::string_view sql, bool adapted_once = false) {
     SandboxVerdict v;
@@ -283,7 +291,25 @@ class Judge {
     }
   }
 
+  // Counts the levels of the walk it guards, and refuses past kMaxWalkDepth.
+  class Deeper {
+   public:
+    Deeper(int& depth, std::uintptr_t stack_base) : depth_(depth) {
+      auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+      auto used = static_cast<std::ptrdiff_t>(stack_base - here);
+      if (++depth_ > kMaxWalkDepth || used > kMaxStackBytes || used < -kMaxStackBytes)
+        throw Refusal{"it is nested deeper than the sandbox follows"};
+    }
+    ~Deeper() { --depth_; }
+    Deeper(const Deeper&) = delete;
+    Deeper& operator=(const Deeper&) = delete;
+
+   private:
+    int& depth_;
+  };
+
   void walk(element e) {
+    Deeper level(walk_depth_, stack_base_);
     object o;
     if (e.get(o) == simdjson::SUCCESS) {
       // Structures the parser writes inline, without a node name around them.
@@ -550,6 +576,7 @@ class Judge {
 
   void plpgsql_walk(element e, std::string_view stmt, std::string_view field,
                     const std::string& what) {
+    Deeper level(walk_depth_, stack_base_);
     object o;
     if (e.get(o) == simdjson::SUCCESS) {
       for (auto [key, value] : o) {
@@ -874,7 +901,8 @@ class Judge {
     return out;
   }
 
-  static void collect_relations(element e, std::vector<Name>& out) {
+  void collect_relations(element e, std::vector<Name>& out) {
+    Deeper level(walk_depth_, stack_base_);
     object o;
     if (e.get(o) == simdjson::SUCCESS) {
       std::string_view rel;
@@ -962,6 +990,8 @@ class Judge {
   std::set<Name> judged_operators_, judged_types_, judged_relations_;
   int routine_depth_ = 0;
   int locking_ = 0;  // inside a SELECT ... FOR UPDATE / SHARE
+  int walk_depth_ = 0;
+  std::uintptr_t stack_base_;  // where the judgment's stack began
 };
 
 }  // namespace
