@@ -90,7 +90,7 @@ TEST(TargetVersions, PostgresRange) {
 }  // namespace
 }  // namespace migsafe
 
-#include "../src/parse/sha256.hpp"
+#include "../src/inputs/sha256.hpp"
 
 namespace migsafe {
 namespace {

@@ -1,4 +1,4 @@
-// Front ends: files in, IR out. Only this layer knows SQL syntax.
+// Front ends: text in, IR out. Only this layer knows SQL syntax.
 #pragma once
 
 #include <functional>
@@ -7,57 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "migsafe/inputs.hpp"
 #include "migsafe/ir.hpp"
 
 namespace migsafe {
-
-// Bad input (unreadable file, invalid UTF-8, NUL byte, no .sql files): reported as path[:line:col]
-// and exit status 2.
-class InputError : public std::runtime_error {
- public:
-  InputError(std::string path, std::string message, Position pos = {})
-      : std::runtime_error(message), path_(std::move(path)), pos_(pos) {}
-  const std::string& path() const { return path_; }
-  const Position& pos() const { return pos_; }
-  std::string where() const;  // "path:line:col" or "path"
-
- private:
-  std::string path_;
-  Position pos_;
-};
-
-// Largest input accepted, so a runaway file gives a message instead of exhausting memory.
-inline constexpr size_t kMaxInputBytes = 64u * 1024u * 1024u;
-
-// Reads a file ("-" is stdin) and checks that it is text: valid UTF-8, no NUL byte, within the
-// size limit. Throws InputError.
-std::shared_ptr<const SourceText> read_source(const std::string& path);
-// The bytes of a file, "-" (stdin), a pipe, FIFO or device, read as a stream up to `limit`
-// bytes; more is an InputError, raised while reading.
-std::string read_bounded(const std::string& path, size_t limit = kMaxInputBytes);
-// What an errno from opening or listing a path means, in the words of an InputError.
-std::string describe_errno(int err);
-std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
-
-// Expands the user's PATH arguments: files stay as given, folders become their .sql files in
-// natural order ("2_x" before "10_x"). Each argument is one migration set. Throws InputError.
-struct MigrationSet {
-  std::string root;  // the argument as given
-  std::vector<std::string> files;
-};
-
-// Which files of a folder are migrations, by the naming of the tool that runs them.
-enum class Layout { automatic, flyway, golang_migrate, diesel, sqlx, prisma, plain };
-std::optional<Layout> parse_layout(std::string_view s);
-std::string_view layout_name(Layout l);
-
-struct InputOptions {
-  Layout layout = Layout::automatic;
-  std::vector<std::string> exclude;  // shell globs, matched against paths as given and relative
-};
-std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
-                                         const InputOptions& opt = {});
-bool natural_less(std::string_view a, std::string_view b);
 
 // What parsing a file gives besides its statements.
 struct ParsedFile {

@@ -1,6 +1,7 @@
 // migsafe.sum: cumulative SHA-256 checksums of a migration set.
 #include "sha256.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,7 +9,6 @@
 #include <sstream>
 
 #include "migsafe/inputs.hpp"
-#include "migsafe/parse.hpp"
 
 namespace migsafe {
 namespace {

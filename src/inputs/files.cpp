@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "migsafe/parse.hpp"
+#include "migsafe/inputs.hpp"
 
 namespace migsafe {
 namespace fs = std::filesystem;

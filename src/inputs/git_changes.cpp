@@ -10,7 +10,6 @@
 #include <filesystem>
 
 #include "migsafe/inputs.hpp"
-#include "migsafe/parse.hpp"
 
 extern char** environ;
 

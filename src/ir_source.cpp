@@ -1,0 +1,46 @@
+// SourceText: the text of one input and its line index, mapping byte offsets to line:col.
+#include <algorithm>
+
+#include "migsafe/ir.hpp"
+
+namespace migsafe {
+
+SourceText::SourceText(std::string path, std::string text)
+    : path_(std::move(path)), text_(std::move(text)) {
+  line_starts_.push_back(0);
+  // LF, CR LF and a lone CR (old Mac files) each end a line, as PostgreSQL's scanner reads them.
+  for (uint32_t i = 0; i < text_.size(); ++i)
+    if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 == text_.size() || text_[i + 1] != '\n')))
+      line_starts_.push_back(i + 1);
+}
+
+Position SourceText::position(uint32_t offset) const {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  uint32_t line_idx = static_cast<uint32_t>(std::distance(line_starts_.begin(), it)) - 1;
+  uint32_t col = 1;
+  for (uint32_t i = line_starts_[line_idx]; i < offset; ++i)
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++col;  // count code points
+  return {line_idx + 1, col};
+}
+
+Span SourceText::span(uint32_t begin, uint32_t end) const {
+  Span s;
+  s.begin = begin;
+  s.end = std::max(begin, end);
+  s.start = position(begin);
+  s.stop = position(s.end > s.begin ? s.end - 1 : s.begin);
+  return s;
+}
+
+std::string_view SourceText::line(uint32_t line_no) const {
+  if (line_no == 0 || line_no > line_starts_.size()) return {};
+  uint32_t b = line_starts_[line_no - 1];
+  uint32_t e =
+      line_no < line_starts_.size() ? line_starts_[line_no] : static_cast<uint32_t>(text_.size());
+  if (e > b && text_[e - 1] == '\n') --e;
+  if (e > b && text_[e - 1] == '\r') --e;
+  return std::string_view(text_).substr(b, e - b);
+}
+
+}  // namespace migsafe
