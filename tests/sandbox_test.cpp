@@ -359,6 +359,48 @@ const Attack kAttacks[] = {
      "DROP TABLE sb_rls; DROP FUNCTION sb_pol(int);"},
     {"bitcode_files_written_by_jit", "SET jit_dump_bitcode = on;\n", 1, "superuser"},
     {"statistics_turned_off", "SET track_counts = off;\n", 1, "superuser"},
+    // Found by the third round of red-teaming.
+    {"pg_catalog_first_in_search_path", "SET search_path = pg_catalog, public;\n", 1, "first"},
+    {"move_a_function_into_pg_catalog", "ALTER FUNCTION sb_op(int, int) SET SCHEMA pg_catalog;\n",
+     1, "the server's own schema"},
+    {"varchar_length_cuts_a_sequence_name", "SELECT setval('sb_seqX'::varchar(6)::text, 424242);\n",
+     1, "setval"},
+    {"varchar_length_cuts_a_setting_name",
+     "DO $$ BEGIN PERFORM set_config('standard_conforming_stringsX'::varchar(27), 'off', true); "
+     "END $$;\n",
+     1, "computed at run time"},
+    {"rename_the_plpgsql_language", "ALTER LANGUAGE plpgsql RENAME TO \"PLPGSQL\";\n", 1,
+     "procedural language"},
+    {"language_name_in_other_case",
+     "CREATE FUNCTION sb_f() RETURNS void LANGUAGE \"PLPGSQL\" AS $$ BEGIN PERFORM "
+     "dblink_exec('{CONN}', 'CREATE TABLE pwned (id int)'); END $$;\n",
+     1, "PLPGSQL"},
+    {"lock_of_a_view_tower", "LOCK TABLE sb_tw12;\n", 1, "walk more than",
+     "CREATE VIEW sb_tw0 AS SELECT id FROM sb_victim; CREATE VIEW sb_tw1 AS SELECT id FROM sb_tw0 "
+     "UNION ALL SELECT id FROM sb_tw0 UNION ALL SELECT id FROM sb_tw0 UNION ALL SELECT id FROM "
+     "sb_tw0; CREATE VIEW sb_tw2 AS SELECT id FROM sb_tw1 UNION ALL SELECT id FROM sb_tw1 UNION "
+     "ALL SELECT id FROM sb_tw1 UNION ALL SELECT id FROM sb_tw1; CREATE VIEW sb_tw3 AS SELECT id "
+     "FROM sb_tw2 UNION ALL SELECT id FROM sb_tw2 UNION ALL SELECT id FROM sb_tw2 UNION ALL SELECT "
+     "id FROM sb_tw2; CREATE VIEW sb_tw4 AS SELECT id FROM sb_tw3 UNION ALL SELECT id FROM sb_tw3 "
+     "UNION ALL SELECT id FROM sb_tw3 UNION ALL SELECT id FROM sb_tw3; CREATE VIEW sb_tw5 AS "
+     "SELECT id FROM sb_tw4 UNION ALL SELECT id FROM sb_tw4 UNION ALL SELECT id FROM sb_tw4 UNION "
+     "ALL SELECT id FROM sb_tw4; CREATE VIEW sb_tw6 AS SELECT id FROM sb_tw5 UNION ALL SELECT id "
+     "FROM sb_tw5 UNION ALL SELECT id FROM sb_tw5 UNION ALL SELECT id FROM sb_tw5; CREATE VIEW "
+     "sb_tw7 AS SELECT id FROM sb_tw6 UNION ALL SELECT id FROM sb_tw6 UNION ALL SELECT id FROM "
+     "sb_tw6 UNION ALL SELECT id FROM sb_tw6; CREATE VIEW sb_tw8 AS SELECT id FROM sb_tw7 UNION "
+     "ALL SELECT id FROM sb_tw7 UNION ALL SELECT id FROM sb_tw7 UNION ALL SELECT id FROM sb_tw7; "
+     "CREATE VIEW sb_tw9 AS SELECT id FROM sb_tw8 UNION ALL SELECT id FROM sb_tw8 UNION ALL SELECT "
+     "id FROM sb_tw8 UNION ALL SELECT id FROM sb_tw8; CREATE VIEW sb_tw10 AS SELECT id FROM sb_tw9 "
+     "UNION ALL SELECT id FROM sb_tw9 UNION ALL SELECT id FROM sb_tw9 UNION ALL SELECT id FROM "
+     "sb_tw9; CREATE VIEW sb_tw11 AS SELECT id FROM sb_tw10 UNION ALL SELECT id FROM sb_tw10 UNION "
+     "ALL SELECT id FROM sb_tw10 UNION ALL SELECT id FROM sb_tw10; CREATE VIEW sb_tw12 AS SELECT "
+     "id FROM sb_tw11 UNION ALL SELECT id FROM sb_tw11 UNION ALL SELECT id FROM sb_tw11 UNION ALL "
+     "SELECT id FROM sb_tw11;",
+     "DROP VIEW sb_tw0 CASCADE;"},
+    {"planner_support_function", "ALTER FUNCTION sb_killer(int) SUPPORT dsimple_init;\n", 1,
+     "support"},
+    {"alter_a_builtin_operator", "ALTER OPERATOR = (int4, int4) SET (RESTRICT = eqsel);\n", 1,
+     "operator"},
 };
 
 class Sandbox : public ::testing::TestWithParam<Attack> {
@@ -525,6 +567,9 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
       "CREATE TRIGGER sb_tsv BEFORE INSERT ON sb_docs FOR EACH ROW EXECUTE FUNCTION "
       "tsvector_update_trigger(tsv, 'pg_catalog.english', body);\n"
       "ALTER TABLE sb_docs ENABLE TRIGGER ALL;\n"
+      "SET client_encoding = 'UTF8';\n"
+      "SET standard_conforming_strings = on;\n"
+      "SELECT repeat('x', 10000000) FROM generate_series(1, 20);\n"
       "SET lock_timeout = '5s';\n");
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
@@ -536,10 +581,10 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
     EXPECT_NE(f["rule"], "engine-rejects") << f["message"];
     if (f["rule"] == "trace") traced[f["start"]["line"].get<int>()] = f["message"];
   }
-  for (int line = 1; line <= 21; ++line)
+  for (int line = 1; line <= 24; ++line)
     EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
         << "line " << line << ": " << traced[line];
-  EXPECT_NE(traced[22].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  EXPECT_NE(traced[25].find("not traced: the trace keeps its own timeouts"), std::string::npos);
   // RESTART is rolled back: nothing is said to be left behind.
   EXPECT_EQ(r.out.find("now ()"), std::string::npos) << r.out;
   // nextval on a sequence the snapshot had: tolerated, and said.
@@ -562,6 +607,25 @@ TEST_F(Sandbox, SuperuserIsSaidInTheSummary) {
   EXPECT_NE(r.out.find("traced as a superuser"), std::string::npos) << r.out;
   auto plain = test::run_migsafe({"check", "--db", dsn(), d + "/m.sql"});
   EXPECT_EQ(plain.out.find("superuser"), std::string::npos) << plain.out;
+}
+
+// Views over views are followed once each: a migration that builds a tower of views whose
+// definitions repeat each other does not make the judgment exponential (seven levels of four
+// copies each are 16,384 paths; the server's own LOCK walks them all, the judge each view once).
+TEST_F(Sandbox, ViewsAreFollowedOnceEach) {
+  REQUIRE_SERVER();
+  std::string migration = "CREATE VIEW sb_v0 AS SELECT id FROM sb_victim;\n";
+  for (int i = 1; i <= 7; ++i) {
+    std::string prev = "sb_v" + std::to_string(i - 1);
+    migration += "CREATE VIEW sb_v" + std::to_string(i) + " AS SELECT id FROM " + prev +
+                 " UNION ALL SELECT id FROM " + prev + " UNION ALL SELECT id FROM " + prev +
+                 " UNION ALL SELECT id FROM " + prev + ";\n";
+  }
+  migration += "LOCK TABLE sb_v7;\n";
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", migration);
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", d + "/m.sql"});
+  EXPECT_NE(r.out.find("m.sql:9:1: info[trace]: on the snapshot"), std::string::npos) << r.out;
 }
 
 // NOTIFY is delivered only when its transaction commits, which the trace's never does: it runs,

@@ -24,9 +24,10 @@ enum class SandboxAction {
 
 struct SandboxVerdict {
   SandboxAction action = SandboxAction::run;
-  std::string reason;      // why it is skipped or refused, in plain words
-  std::string sql;         // what to send when it runs: the statement or its adapted form
-  std::string adaptation;  // how it was adapted to run in a transaction (empty: as written)
+  std::string reason;         // why it is skipped or refused, in plain words
+  std::string sql;            // what to send when it runs: the statement or its adapted form
+  std::string adaptation;     // how it was adapted to run in a transaction (empty: as written)
+  bool returns_rows = false;  // a query or RETURNING: the caller need not fetch its rows
 };
 
 // A function, procedure or aggregate as the snapshot's catalog knows it.
@@ -74,6 +75,8 @@ class PgSandboxCatalog {
   // the server's own when a statement names it without a schema).
   virtual bool user_type_named(std::string_view name) = 0;
   virtual bool user_operator_named(std::string_view name) = 0;
+  // Whether pg_catalog has an operator of that name.
+  virtual bool operator_in_pg_catalog(std::string_view name) = 0;
   // Functions of the triggers on a table (one trigger by name, or all when trigger is empty).
   virtual std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
                                                  std::string_view trigger) = 0;

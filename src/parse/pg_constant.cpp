@@ -30,6 +30,8 @@ std::optional<std::string> pg_constant_string(simdjson::simdjson_result<simdjson
   simdjson::dom::element arg;
   if (e["TypeCast"]["arg"].get(arg) == simdjson::SUCCESS) {
     auto t = last_name(e["TypeCast"]["typeName"]["names"]);
+    // A length (varchar(13)) cuts the string: then it is not the literal any more.
+    if (e["TypeCast"]["typeName"]["typmods"].error() == simdjson::SUCCESS) return std::nullopt;
     if (t && (*t == "text" || *t == "varchar" || *t == "regclass")) return pg_constant_string(arg);
     return std::nullopt;
   }

@@ -56,6 +56,10 @@ std::string parser_limitation(const std::string& input, const std::string& messa
       return "it uses a cursor variable, which migsafe's PL/pgSQL parser cannot type without the "
              "server";
   }
+  static const RE2 field(R"re(^"[^"]+\.[^"]+" is not a known variable)re");
+  if (RE2::PartialMatch(message, field))
+    return "it assigns to a field of a row variable, which migsafe's PL/pgSQL parser cannot "
+           "type without the server";
   static const RE2 positional(R"re(^variable "\$[0-9]+" does not exist)re");
   if (RE2::PartialMatch(message, positional))
     return "it names an unnamed parameter ($1, ...), which migsafe's PL/pgSQL parser does not "

@@ -34,6 +34,8 @@ constexpr int kMaxRoutineDepth = 32;
 // 2 MB), so that a sanitizer build's larger frames refuse sooner instead of overflowing.
 constexpr int kMaxWalkDepth = 1000;
 constexpr std::ptrdiff_t kMaxStackBytes = 2 << 20;
+// How many relations a LOCK of a view may make the server walk (its views expanded).
+constexpr double kMaxViewExpansion = 100000;
 
 struct Refusal {
   std::string reason;
@@ -150,6 +152,7 @@ class Judge {
         return v;
       }
       if (!adapted_once && concurrent(type, body)) return adapt(text, type);
+      v.returns_rows = returns_rows(type, body);
       statement(type, body, text);
       // CASE x WHEN, JOIN ... USING, IN, DISTINCT and the like resolve = and friends by name
       // without naming them: every operator of those names is judged.
@@ -190,14 +193,22 @@ class Judge {
         return "the trace keeps its own transaction";
       SettingVerdict s = setting_policy(name);
       if (s.action == SettingAction::protect) return std::string(s.reason);
-      if (s.action == SettingAction::refuse)
-        throw Refusal{"it sets " + name + ": " + std::string(s.reason)};
     }
     if (type == "AlterTableStmt" && has_subcommand(body, "AT_DetachPartitionFinalize"))
       return "DETACH PARTITION ... FINALIZE cannot run in a transaction";
     if (p->action == SandboxAction::skip) return std::string(p->reason);
     if (p->action == SandboxAction::refuse) throw Refusal{std::string(p->reason)};
     return std::nullopt;
+  }
+
+  // A query, or a data change with RETURNING: rows come back to whoever runs it.
+  static bool returns_rows(std::string_view type, element body) {
+    if (type == "SelectStmt") return body["intoClause"].error() != simdjson::SUCCESS;
+    if (type == "InsertStmt" || type == "UpdateStmt" || type == "DeleteStmt") {
+      array returning;
+      return body["returningList"].get(returning) == simdjson::SUCCESS && returning.size() > 0;
+    }
+    return false;
   }
 
   static bool has_subcommand(element body, std::string_view subtype) {
@@ -447,13 +458,32 @@ class Judge {
     };
     if (type == "CreateFunctionStmt")
       return routine_names_changed(body["funcname"], flag(body, "replace"));
-    if (type == "AlterFunctionStmt") return routine_names_changed(body["func"]["objname"], true);
+    if (type == "AlterFunctionStmt") {
+      array actions;
+      if (body["actions"].get(actions) == simdjson::SUCCESS)
+        for (element a : actions)
+          if (str(a["DefElem"], "defname") == "support")
+            throw Refusal{"it gives a routine a planner support function"};
+      return routine_names_changed(body["func"]["objname"], true);
+    }
+    if (type == "AlterOperatorStmt")
+      if (auto n = name_of(body["opername"]["objname"]))
+        if (system_schema(n->schema) || catalog_.operator_in_pg_catalog(n->name))
+          throw Refusal{"it changes operator " + n->display() +
+                        ", which the server's own operators answer to"};
+    if (type == "AlterObjectSchemaStmt" && system_schema(str(body, "newschema")))
+      throw Refusal{"it moves an object into " + std::string(str(body, "newschema")) +
+                    ", the server's own schema"};
     if (type == "DefineStmt") return routine_names_changed(body["defnames"], false);
     std::string_view kind = str(body, type == "RenameStmt" ? "renameType"
                                       : type == "DropStmt" ? "removeType"
                                                            : "objectType");
     bool routine = kind == "OBJECT_FUNCTION" || kind == "OBJECT_PROCEDURE" ||
                    kind == "OBJECT_ROUTINE" || kind == "OBJECT_AGGREGATE";
+    if (kind == "OBJECT_LANGUAGE" && type != "CommentStmt")
+      throw Refusal{
+          "it renames or hands over a procedural language, which decides how "
+          "routine bodies are read"};
     if (type == "RenameStmt" || type == "AlterObjectSchemaStmt" || type == "AlterOwnerStmt" ||
         type == "CommentStmt") {
       if (routine)
@@ -484,7 +514,14 @@ class Judge {
     if (stmt_stack_.size() == 1 && (kind == "VAR_RESET_ALL" || s.action == SettingAction::protect))
       return;  // the top level skips these (top_level_skip)
     if (kind == "VAR_RESET_ALL") throw Refusal{"it resets every setting, the trace's own too"};
-    std::string why = setting_refusal(name);
+    std::optional<std::string> value;
+    array args;
+    if (kind == "VAR_SET_VALUE" && body["args"].get(args) == simdjson::SUCCESS && args.size() > 0) {
+      value = std::string();
+      for (element a : args)
+        *value += (value->empty() ? "" : ",") + pg_constant_string(a).value_or("?");
+    }
+    std::string why = setting_refusal(name, value);
     if (!why.empty())
       throw Refusal{(parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt"
                          ? "it gives a routine a SET of " + name + ": "
@@ -495,7 +532,20 @@ class Judge {
   // Why a setting may not change in the trace's session ("" when it may): the policy's list,
   // and anything only a superuser or the server's configuration may set (writing bitcode files,
   // turning statistics off, waking replica triggers, ...).
-  std::string setting_refusal(const std::string& name) {
+  std::string setting_refusal(const std::string& name, const std::optional<std::string>& value) {
+    std::string v = lower(value.value_or(""));
+    // The values the trace itself uses (pg_dump writes them at the top of every dump).
+    if (name == "client_encoding" && (v == "utf8" || v == "unicode" || v == "utf-8")) return "";
+    if (name == "standard_conforming_strings" && (v == "on" || v == "true" || v == "1")) return "";
+    if (name == "search_path" && value) {
+      // The first schema of the path is where unqualified CREATE puts new objects.
+      std::string first = v.substr(0, v.find(','));
+      std::erase(first, ' ');
+      std::erase(first, '"');
+      if (system_schema(first))
+        return "it puts " + first +
+               " first, where new objects would be created among the server's own";
+    }
     SettingVerdict s = setting_policy(name);
     if (s.action != SettingAction::allow) return std::string(s.reason);
     std::string context = catalog_.setting_context(name);
@@ -513,8 +563,10 @@ class Judge {
         element d = o["DefElem"];
         std::string_view name = str(d, "defname");
         if (name == "language") {
+          // As written: the server's language names are case-sensitive, and a quoted
+          // "PLPGSQL" is not the language the sandbox reads.
           std::string_view l;
-          if (d["arg"]["String"]["sval"].get(l) == simdjson::SUCCESS) language = lower(l);
+          if (d["arg"]["String"]["sval"].get(l) == simdjson::SUCCESS) language = std::string(l);
         } else if (name == "as") {
           array parts;
           if (d["arg"]["List"]["items"].get(parts) == simdjson::SUCCESS)
@@ -523,10 +575,15 @@ class Judge {
               if (p["String"]["sval"].get(s) == simdjson::SUCCESS) bodies.emplace_back(s);
             }
         } else if (name == "support") {
-          routine_names(d["arg"], "its planner support function");
+          // A planner support function gets the planner's internal nodes: a wrong one crashes
+          // the server.
+          throw Refusal{"it gives a routine a planner support function"};
         }
       }
     }
+    if (bodies.size() > 1 && checked_language(language))
+      throw Refusal{"its body is given in several parts, which a " + language +
+                    " routine does not have"};
     if (!checked_language(language))
       throw Refusal{"it creates a routine in " + language +
                     ", which the sandbox cannot read (only SQL and PL/pgSQL)"};
@@ -547,7 +604,7 @@ class Judge {
         element d = a["DefElem"];
         std::string_view s;
         if (d["arg"]["String"]["sval"].get(s) != simdjson::SUCCESS) continue;
-        if (str(d, "defname") == "language") language = lower(s);
+        if (str(d, "defname") == "language") language = std::string(s);
         if (str(d, "defname") == "as") code = std::string(s);
       }
     }
@@ -868,7 +925,9 @@ class Judge {
 
   // A relation a statement writes to, changes or locks: never one that is or reaches a system
   // catalog (an UPDATE of pg_settings, or of a view over it, calls set_config).
-  void lock_target(const Name& n, int depth = 0) {
+  // Returns how many relations the server walks to lock it: a view expands into what it reads,
+  // as often as it reads it, and the server's walk of that cannot be interrupted.
+  double lock_target(const Name& n, int depth = 0) {
     if (system_schema(n.schema))
       throw Refusal{"it writes to or locks " + n.display() + ", a system catalog"};
     // A name without a schema may resolve to pg_catalog's; one in another schema never does.
@@ -876,17 +935,28 @@ class Judge {
     if (!r.system.empty())
       throw Refusal{"it writes to or locks " + n.display() + ", which reaches system catalog " +
                     r.system};
-    // A view's rule records no dependency on the server's own catalogs: read its definition.
+    // A view's rule records no dependency on the server's own catalogs: read its definition,
+    // each view once, and not without end.
     if (depth > 16) throw Refusal{"its views are nested deeper than the sandbox follows"};
+    if (auto known = expansion_.find(n); known != expansion_.end()) return known->second;
+    if (expansion_.size() > 200) throw Refusal{"it reaches more views than the sandbox follows"};
+    expansion_[n] = 1;  // a view that reads itself ends here
+    double walked = 1;
     for (const std::string& def : catalog_.view_definitions(n.schema, n.name))
       for (const Name& read : relations_in(def)) {
         try {
-          lock_target(read, depth + 1);
+          walked += lock_target(read, depth + 1);
         } catch (const Refusal& f) {
           throw Refusal{"it writes to or locks view " + n.display() + ", which reads " +
-                        read.display() + ": " + f.reason + " (it reaches system catalog)"};
+                        read.display() + ": " + f.reason};
         }
       }
+    if (walked > kMaxViewExpansion)
+      throw Refusal{"locking " + n.display() + " makes the server walk more than " +
+                    std::to_string(static_cast<long>(kMaxViewExpansion)) +
+                    " relations through its views, which it cannot be interrupted in"};
+    expansion_[n] = walked;
+    return walked;
   }
 
   // The relations a query text names.
@@ -926,8 +996,11 @@ class Judge {
     }
     if (!judged_routines_.insert(r.oid).second) return;  // judged, or being judged (recursion)
     for (const auto& c : r.config) {
-      std::string name = lower(c.substr(0, c.find('=')));
-      std::string why = setting_refusal(name);
+      size_t eq = c.find('=');
+      std::string name = lower(c.substr(0, eq));
+      std::string why = setting_refusal(name, eq == std::string::npos
+                                                  ? std::nullopt
+                                                  : std::optional<std::string>(c.substr(eq + 1)));
       if (!why.empty())
         throw Refusal{"it calls " + r.display() + ", which sets " + name + ": " + why};
     }
@@ -968,7 +1041,11 @@ class Judge {
     if (r.name == "set_config") {
       if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
       std::string name = lower(*first);
-      std::string why = setting_refusal(name);
+      std::optional<std::string> value = args->size() > 1 ? known_string((*args)[1]) : std::nullopt;
+      if (!value && (name == "search_path" || name == "client_encoding" ||
+                     name == "standard_conforming_strings"))
+        throw Refusal{"it sets " + name + " through set_config to a value computed at run time"};
+      std::string why = setting_refusal(name, value);
       if (!why.empty()) throw Refusal{"it sets " + name + " through set_config: " + why};
       return;
     }
@@ -991,7 +1068,8 @@ class Judge {
   int routine_depth_ = 0;
   int locking_ = 0;  // inside a SELECT ... FOR UPDATE / SHARE
   int walk_depth_ = 0;
-  std::uintptr_t stack_base_;  // where the judgment's stack began
+  std::map<Name, double> expansion_;  // by lock_target: relations a view expands into
+  std::uintptr_t stack_base_;         // where the judgment's stack began
 };
 
 }  // namespace

@@ -36,34 +36,44 @@ LockMode parse_pg_locks_mode(const std::string& mode) {
 // What a traced statement must leave as it was for the sandbox's judgments of later statements
 // to stay true: the server's own functions, operators, types, relations and casts, and the
 // settings that decide how text is read and who runs it. A change stops the trace.
+// Every operand is cast to text and every comparison is between values of one type, so that no
+// operator the migration creates could take part (it cannot create one in pg_catalog either).
 constexpr const char* kGuardQuery = R"(
     SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (
-      SELECT 'p' || p.oid || p.proname || p.provolatile::text || p.prosecdef::text ||
-             p.prolang ||
-             p.pronamespace || md5(p.prosrc) || COALESCE(array_to_string(p.proconfig, ','), '')
-             AS x
+      SELECT concat_ws('|', 'p', p.oid::text, p.proname::text, p.provolatile::text,
+                       p.prosecdef::text, p.proisstrict::text, p.prolang::text,
+                       p.pronamespace::text, p.prosupport::text, p.prorettype::text,
+                       p.proargtypes::text, md5(p.prosrc),
+                       COALESCE(array_to_string(p.proconfig, ','), '')) AS x
       FROM pg_proc p
       WHERE p.pronamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      UNION ALL SELECT 'o' || o.oid || o.oprname || o.oprcode::oid || o.oprnamespace
+      UNION ALL SELECT concat_ws('|', 'o', o.oid::text, o.oprname::text, o.oprcode::text,
+                                 o.oprrest::text, o.oprjoin::text, o.oprnamespace::text)
       FROM pg_operator o WHERE o.oprnamespace = 'pg_catalog'::regnamespace
-      UNION ALL SELECT 't' || t.oid || t.typname || t.typinput::oid || t.typnamespace
+      UNION ALL SELECT concat_ws('|', 't', t.oid::text, t.typname::text, t.typinput::text,
+                                 t.typnamespace::text)
       FROM pg_type t
       WHERE t.typnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      UNION ALL SELECT 'c' || c.oid || c.relname || c.relkind::text || c.relnamespace FROM pg_class c
+      UNION ALL SELECT concat_ws('|', 'c', c.oid::text, c.relname::text, c.relkind::text,
+                                 c.relnamespace::text)
+      FROM pg_class c
       WHERE c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      UNION ALL SELECT 'k' || k.oid || k.castfunc::oid || k.castcontext::text FROM pg_cast k
-      WHERE k.castsource < 16384 AND k.casttarget < 16384
-      UNION ALL SELECT 'r' || w.oid || w.ev_enabled::text FROM pg_rewrite w
+      UNION ALL SELECT concat_ws('|', 'k', k.oid::text, k.castfunc::text, k.castcontext::text)
+      FROM pg_cast k WHERE k.castsource < 16384::oid AND k.casttarget < 16384::oid
+      UNION ALL SELECT concat_ws('|', 'r', w.oid::text, w.ev_enabled::text) FROM pg_rewrite w
       JOIN pg_class c ON c.oid = w.ev_class
       WHERE c.relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      UNION ALL SELECT 'n' || oid || nspname FROM pg_namespace
+      UNION ALL SELECT concat_ws('|', 'n', oid::text, nspname::text) FROM pg_namespace
       WHERE oid IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      UNION ALL SELECT 's' || name || '=' || setting FROM pg_settings
+      UNION ALL SELECT concat_ws('|', 'l', oid::text, lanname::text, lanplcallfoid::text,
+                                 lanvalidator::text) FROM pg_language
+      UNION ALL SELECT concat_ws('|', 's', name::text, setting::text) FROM pg_settings
       WHERE name IN ('client_encoding', 'standard_conforming_strings', 'backslash_quote',
                      'session_replication_role', 'is_superuser', 'session_authorization', 'role',
                      'jit_dump_bitcode', 'track_counts', 'allow_system_table_mods',
-                     'zero_damaged_pages', 'ignore_checksum_failure')
-      UNION ALL SELECT 'u' || current_user || '/' || session_user) s)";
+                     'zero_damaged_pages', 'ignore_checksum_failure', 'statement_timeout',
+                     'lock_timeout')
+      UNION ALL SELECT concat_ws('|', 'u', current_user::text, session_user::text)) s)";
 
 QualifiedName name_of(const std::string& schema, const std::string& name) {
   return {schema == "public" ? "" : schema, name};
@@ -127,11 +137,7 @@ class PgTracer : public StatementTracer {
         t.adapted = true;
         t.note = v.adaptation;
       }
-      run(v.sql, t);
-      if (t.error.empty() && guard_state() != guard_) {
-        stopped_ = true;
-        t.stopped = true;
-      }
+      run(v, t);
     } catch (const pqxx::broken_connection& e) {
       dead_ = true;
       throw lost(e);
@@ -231,7 +237,11 @@ class PgTracer : public StatementTracer {
     return p;
   }
 
-  void run(const std::string& sql, TraceResult& t) {
+  void run(const SandboxVerdict& v, TraceResult& t) {
+    // A statement that returns rows runs under EXPLAIN ANALYZE: it runs all the same, and its
+    // rows (which could be gigabytes) stay on the server.
+    std::string sql =
+        v.returns_rows ? "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + v.sql : v.sql;
     State before = own_read([&] { return state(); });
     exec("SAVEPOINT migsafe_trace");
     auto start = std::chrono::steady_clock::now();
@@ -249,6 +259,11 @@ class PgTracer : public StatementTracer {
     t.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     exec("RELEASE SAVEPOINT migsafe_trace");
+    // Before the limits are set again, so that a setting the statement changed shows.
+    if (guard_state() != guard_) {
+      stopped_ = true;
+      t.stopped = true;
+    }
     // Whatever the statement did to the session, the trace's limits hold for the next one.
     limit();
     State after = own_read([&] { return state(); });

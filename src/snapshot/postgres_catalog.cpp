@@ -8,12 +8,12 @@ namespace {
 // Objects with OIDs below FirstNormalObjectId were made by initdb: the server's own.
 constexpr const char* kRoutineSelect = R"(
     SELECT p.oid::int8, n.nspname, p.proname, p.prokind::text, l.lanname, p.provolatile::text,
-           p.oid < 16384,
+           p.oid < 16384::oid,
            COALESCE((SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                        AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' LIMIT 1), ''),
            COALESCE(array_to_string(p.proconfig, E'\n'), ''),
-           CASE WHEN p.oid >= 16384 AND p.prokind <> 'a' AND l.lanname IN ('sql', 'plpgsql')
+           CASE WHEN p.oid >= 16384::oid AND p.prokind <> 'a' AND l.lanname IN ('sql', 'plpgsql')
                 THEN pg_get_functiondef(p.oid) ELSE '' END,
            COALESCE((SELECT string_agg(f::int8::text, ',')
                      FROM pg_aggregate a,
@@ -88,7 +88,7 @@ constexpr const char* kTypeFunctions = R"(
       UNION ALL SELECT d.refobjid FROM pg_constraint k JOIN tyall ON k.contypid = tyall.oid
         JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid
          AND d.refclassid = 'pg_proc'::regclass) x
-    WHERE f >= 16384)";
+    WHERE f >= 16384::oid)";
 
 }  // namespace
 
@@ -112,7 +112,7 @@ std::vector<int64_t> PgCatalog::operator_functions(std::string_view schema, std:
       SELECT DISTINCT f::int8
       FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace,
            unnest(ARRAY[o.oprcode::oid, o.oprrest::oid, o.oprjoin::oid]) AS f
-      WHERE o.oprname = $2 AND {schema} AND f >= 16384)"),
+      WHERE o.oprname = $2 AND {schema} AND f >= 16384::oid)"),
                     std::string(schema), std::string(name)));
 }
 
@@ -137,6 +137,14 @@ bool PgCatalog::user_operator_named(std::string_view name) {
   return !query(R"(
       SELECT 1 FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
       WHERE o.oprname = $1 AND n.nspname <> 'pg_catalog' LIMIT 1)",
+                std::string(name))
+              .empty();
+}
+
+bool PgCatalog::operator_in_pg_catalog(std::string_view name) {
+  return !query(R"(
+      SELECT 1 FROM pg_operator o
+      WHERE o.oprname = $1 AND o.oprnamespace = 'pg_catalog'::regnamespace LIMIT 1)",
                 std::string(name))
               .empty();
 }
@@ -181,8 +189,8 @@ RelationReach PgCatalog::reach(std::string_view schema, std::string_view name) {
         UNION
         SELECT e.child FROM edge e JOIN reach ON e.parent = reach.oid
       )
-      SELECT COALESCE(max(n.nspname || '.' || c.relname) FILTER (WHERE c.relkind = 'f'), ''),
-             COALESCE(max(n.nspname || '.' || c.relname)
+      SELECT COALESCE(max(n.nspname::text || '.' || c.relname::text) FILTER (WHERE c.relkind = 'f'), ''),
+             COALESCE(max(n.nspname::text || '.' || c.relname::text)
                         FILTER (WHERE n.nspname IN ('pg_catalog', 'information_schema')), '')
       FROM reach JOIN pg_class c ON c.oid = reach.oid
       JOIN pg_namespace n ON n.oid = c.relnamespace)"),

@@ -26,6 +26,7 @@ class PgCatalog : public PgSandboxCatalog {
   std::vector<int64_t> type_functions(std::string_view schema, std::string_view name) override;
   bool user_type_named(std::string_view name) override;
   bool user_operator_named(std::string_view name) override;
+  bool operator_in_pg_catalog(std::string_view name) override;
   std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
                                          std::string_view trigger) override;
   std::vector<std::string> policy_expressions(std::string_view schema,

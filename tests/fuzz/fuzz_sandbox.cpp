@@ -17,6 +17,7 @@ class NoObjects : public migsafe::PgSandboxCatalog {
   std::vector<int64_t> type_functions(std::string_view, std::string_view) override { return {}; }
   bool user_type_named(std::string_view) override { return false; }
   bool user_operator_named(std::string_view) override { return false; }
+  bool operator_in_pg_catalog(std::string_view) override { return false; }
   std::vector<int64_t> trigger_functions(std::string_view, std::string_view,
                                          std::string_view) override {
     return {};
