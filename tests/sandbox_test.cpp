@@ -266,7 +266,7 @@ const Attack kAttacks[] = {
      1, "setval"},
     {"operator_in_sublink", "SELECT 1 @@@ ANY (SELECT 2);\n", 1, "setval"},
     {"implicit_equals_through_search_path",
-     "SET search_path = sb_s2, pg_catalog, public;\nSELECT CASE id WHEN 2 THEN 'x' END FROM "
+     "SET search_path = sb_s2, public;\nSELECT CASE id WHEN 2 THEN 'x' END FROM "
      "sb_victim;\n",
      1, "setval",
      "CREATE SCHEMA sb_s2; CREATE OPERATOR sb_s2.= (procedure = sb_op, leftarg = int, rightarg "
@@ -293,11 +293,11 @@ const Attack kAttacks[] = {
     {"write_through_view_of_pg_settings",
      "CREATE VIEW sb_settings AS SELECT name, setting FROM pg_settings;\n"
      "UPDATE sb_settings SET setting = 'SJIS' WHERE name = 'client_encoding';\n",
-     2, "reaches system catalog"},
+     1, "view over system catalog"},
     {"lock_through_view_of_catalog",
      "CREATE VIEW sb_vc AS SELECT datname FROM pg_catalog.pg_database;\n"
      "LOCK TABLE sb_vc IN SHARE MODE;\n",
-     2, "reaches system catalog"},
+     1, "view over system catalog"},
     {"select_for_update_on_catalog", "SELECT * FROM pg_catalog.pg_database FOR UPDATE;\n", 1,
      "system catalog"},
     {"replace_a_function_of_the_server",
@@ -360,7 +360,8 @@ const Attack kAttacks[] = {
     {"bitcode_files_written_by_jit", "SET jit_dump_bitcode = on;\n", 1, "superuser"},
     {"statistics_turned_off", "SET track_counts = off;\n", 1, "superuser"},
     // Found by the third round of red-teaming.
-    {"pg_catalog_first_in_search_path", "SET search_path = pg_catalog, public;\n", 1, "first"},
+    {"pg_catalog_first_in_search_path", "SET search_path = pg_catalog, public;\n", 1,
+     "search_path"},
     {"move_a_function_into_pg_catalog", "ALTER FUNCTION sb_op(int, int) SET SCHEMA pg_catalog;\n",
      1, "the server's own schema"},
     {"varchar_length_cuts_a_sequence_name", "SELECT setval('sb_seqX'::varchar(6)::text, 424242);\n",
@@ -397,6 +398,52 @@ const Attack kAttacks[] = {
      "id FROM sb_tw11 UNION ALL SELECT id FROM sb_tw11 UNION ALL SELECT id FROM sb_tw11 UNION ALL "
      "SELECT id FROM sb_tw11;",
      "DROP VIEW sb_tw0 CASCADE;"},
+    // Found by the fourth round of red-teaming.
+    {"view_over_a_catalog_made_and_written_in_one_block",
+     "DO $$ BEGIN CREATE VIEW sb_p AS SELECT oid, proname FROM pg_catalog.pg_proc; UPDATE sb_p "
+     "SET proname = 'sb_innocent' WHERE proname = 'dblink_exec'; PERFORM sb_innocent('{CONN}', "
+     "'CREATE TABLE pwned (id int)'); END $$;\n",
+     1, "view over system catalog"},
+    {"operator_made_then_used_to_compute_sql",
+     "DO $$ BEGIN CREATE SCHEMA sb_s; CREATE FUNCTION sb_s.cat(text, text) RETURNS text "
+     "LANGUAGE sql IMMUTABLE AS $b$ SELECT 'COPY (SELECT 1) TO PROGRAM ''touch "
+     "{DIR}/program''' $b$; CREATE OPERATOR sb_s.|| (LEFTARG = text, RIGHTARG = text, "
+     "PROCEDURE = sb_s.cat); SET LOCAL search_path = sb_s, public; EXECUTE 'SELECT 1' || ' '; "
+     "END $$;\n",
+     1, "creates operators"},
+    {"trigger_judged_before_the_view_it_writes",
+     "CREATE TABLE sb_t4 (id int);\n"
+     "CREATE FUNCTION sb_trg4() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE sb_p4 SET "
+     "proname = 'sb_innocent' WHERE proname = 'dblink_exec'; RETURN NEW; END $$;\n"
+     "CREATE TRIGGER sb_trg4 BEFORE INSERT ON sb_t4 FOR EACH ROW EXECUTE FUNCTION sb_trg4();\n"
+     "CREATE VIEW sb_p4 AS SELECT oid, proname FROM pg_catalog.pg_proc;\n"
+     "INSERT INTO sb_t4 VALUES (1);\n",
+     4, "view over system catalog"},
+    {"prepared_before_the_view_was_replaced",
+     "CREATE TABLE sb_base (oid oid, proname name);\n"
+     "CREATE VIEW sb_v5 AS SELECT oid, proname FROM sb_base;\n"
+     "PREPARE sb_p5 AS UPDATE sb_v5 SET proname = 'sb_innocent' WHERE proname = "
+     "'dblink_exec';\n"
+     "CREATE OR REPLACE VIEW sb_v5 AS SELECT oid, proname FROM pg_catalog.pg_proc;\n"
+     "EXECUTE sb_p5;\n",
+     4, "view over system catalog"},
+    {"search_path_with_a_missing_schema_first", "SET search_path = sb_nope, pg_catalog, public;\n",
+     1, "search_path"},
+    {"search_path_through_set_config_with_a_tab",
+     "SELECT set_config('search_path', E'\\tpg_catalog, public', false);\n", 1, "search_path"},
+    {"text_search_template_of_mismatched_functions",
+     "CREATE TEXT SEARCH TEMPLATE sb_tmpl (INIT = dsimple_init, LEXIZE = thesaurus_lexize);\n", 1,
+     "text search"},
+    {"aggregate_with_an_internal_state",
+     "CREATE AGGREGATE sb_agg2(numeric) (SFUNC = numeric_avg_accum, STYPE = internal, "
+     "FINALFUNC = string_agg_finalfn);\n",
+     1, "internal state"},
+    {"object_created_in_pg_catalog_by_a_routine",
+     "CREATE FUNCTION sb_mk() RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog AS $$ "
+     "BEGIN CREATE FUNCTION array_length(text[], integer) RETURNS integer LANGUAGE sql "
+     "IMMUTABLE AS 'SELECT 1'; END $$;\n"
+     "SELECT sb_mk();\nSELECT setval('sb_seq', 999999);\n",
+     2, "changed the server's own"},
     {"planner_support_function", "ALTER FUNCTION sb_killer(int) SUPPORT dsimple_init;\n", 1,
      "support"},
     {"alter_a_builtin_operator", "ALTER OPERATOR = (int4, int4) SET (RESTRICT = eqsel);\n", 1,
@@ -570,6 +617,8 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
       "SET client_encoding = 'UTF8';\n"
       "SET standard_conforming_strings = on;\n"
       "SELECT repeat('x', 10000000) FROM generate_series(1, 20);\n"
+      "CREATE FUNCTION sb_definer() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path "
+      "= pg_catalog, pg_temp AS 'SELECT 1';\n"
       "SET lock_timeout = '5s';\n");
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
@@ -581,10 +630,10 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
     EXPECT_NE(f["rule"], "engine-rejects") << f["message"];
     if (f["rule"] == "trace") traced[f["start"]["line"].get<int>()] = f["message"];
   }
-  for (int line = 1; line <= 24; ++line)
+  for (int line = 1; line <= 25; ++line)
     EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
         << "line " << line << ": " << traced[line];
-  EXPECT_NE(traced[25].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  EXPECT_NE(traced[26].find("not traced: the trace keeps its own timeouts"), std::string::npos);
   // RESTART is rolled back: nothing is said to be left behind.
   EXPECT_EQ(r.out.find("now ()"), std::string::npos) << r.out;
   // nextval on a sequence the snapshot had: tolerated, and said.

@@ -154,6 +154,11 @@ class Judge {
       if (!adapted_once && concurrent(type, body)) return adapt(text, type);
       v.returns_rows = returns_rows(type, body);
       statement(type, body, text);
+      if (folded_through_operators_ && creates_overrides_)
+        throw Refusal{
+            "it computes SQL with || or casts while it also creates operators, types, "
+            "domains or casts, or changes search_path, which could change what they "
+            "compute"};
       // CASE x WHEN, JOIN ... USING, IN, DISTINCT and the like resolve = and friends by name
       // without naming them: every operator of those names is judged.
       for (const char* op : {"=", "<>", "<", ">", "<=", ">="}) operator_named(Name{"", op});
@@ -194,6 +199,8 @@ class Judge {
       SettingVerdict s = setting_policy(name);
       if (s.action == SettingAction::protect) return std::string(s.reason);
     }
+    if (type == "FetchStmt" && !flag(body, "ismove"))
+      return "FETCH only hands a cursor's rows to the client";
     if (type == "AlterTableStmt" && has_subcommand(body, "AT_DetachPartitionFinalize"))
       return "DETACH PARTITION ... FINALIZE cannot run in a transaction";
     if (p->action == SandboxAction::skip) return std::string(p->reason);
@@ -204,6 +211,7 @@ class Judge {
   // A query, or a data change with RETURNING: rows come back to whoever runs it.
   static bool returns_rows(std::string_view type, element body) {
     if (type == "SelectStmt") return body["intoClause"].error() != simdjson::SUCCESS;
+    if (type == "ExecuteStmt") return true;  // EXPLAIN ANALYZE EXECUTE runs it all the same
     if (type == "InsertStmt" || type == "UpdateStmt" || type == "DeleteStmt") {
       array returning;
       return body["returningList"].get(returning) == simdjson::SUCCESS && returning.size() > 0;
@@ -379,6 +387,22 @@ class Judge {
   void statement_facts(std::string_view type, element body) {
     write_targets(type, body);
     server_objects(type, body);
+    risky_definitions(type, body);
+    if (type == "DefineStmt" || type == "CreateDomainStmt" || type == "CreateCastStmt" ||
+        type == "CompositeTypeStmt" || type == "CreateEnumStmt" || type == "CreateRangeStmt" ||
+        type == "AlterObjectSchemaStmt" || type == "RenameStmt")
+      creates_overrides_ = true;
+    if (type == "ViewStmt") {
+      // A view over the server's catalogs can be written through (an UPDATE of it updates the
+      // catalog), and a statement judged before the view existed would not know.
+      std::vector<Name> read;
+      element query;
+      if (body["query"].get(query) == simdjson::SUCCESS) collect_relations(query, read);
+      for (const Name& n : read)
+        if (system_schema(n.schema) || !catalog_.reach(n.schema, n.name).system.empty())
+          throw Refusal{"it creates a view over system catalog " + n.display() +
+                        ", which could be written through"};
+    }
     if (type == "VariableSetStmt") return setting(body);
     if (type == "CreateFunctionStmt") return create_function(body);
     if (type == "DoStmt") return do_block(body);
@@ -439,6 +463,37 @@ class Judge {
       if (type == "InsertStmt" || type == "UpdateStmt" || type == "MergeStmt" || type == "CopyStmt")
         for (int64_t oid : catalog_.column_type_functions("", n.name))
           routine_oid(oid, "a cast into a column of " + n.display());
+    }
+  }
+
+  // Definitions whose parts the server trusts to fit (superuser-only features): a mismatch
+  // crashes the server rather than failing.
+  void risky_definitions(std::string_view type, element body) {
+    if (type == "CreateCastStmt" && body["func"].error() != simdjson::SUCCESS &&
+        !flag(body, "inout"))
+      throw Refusal{"it creates a cast WITHOUT FUNCTION, which reinterprets bytes"};
+    if (type != "DefineStmt") return;
+    std::string_view kind = str(body, "kind");
+    if (kind == "OBJECT_TSPARSER" || kind == "OBJECT_TSTEMPLATE")
+      throw Refusal{
+          "it creates a text search parser or template, whose C functions must fit "
+          "each other"};
+    array defs;
+    if (body["definition"].get(defs) != simdjson::SUCCESS) return;
+    for (element d : defs) {
+      std::string name = lower(str(d["DefElem"], "defname"));
+      auto arg = name_of(d["DefElem"]["arg"]["TypeName"]["names"]);
+      if (kind == "OBJECT_AGGREGATE" && (name == "stype" || name == "mstype") && arg &&
+          arg->name == "internal")
+        throw Refusal{
+            "it creates an aggregate with an internal state, whose functions must "
+            "fit each other"};
+      if (kind == "OBJECT_TYPE" && (name == "input" || name == "output"))
+        throw Refusal{"it creates a base type, whose C functions must fit its storage"};
+      if (kind == "OBJECT_OPERATOR" && (name == "restrict" || name == "join") && arg &&
+          !estimator(arg->name))
+        throw Refusal{"it gives an operator an estimator the planner does not know: " +
+                      arg->display()};
     }
   }
 
@@ -521,7 +576,9 @@ class Judge {
       for (element a : args)
         *value += (value->empty() ? "" : ",") + pg_constant_string(a).value_or("?");
     }
+    routine_setting_ = parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt";
     std::string why = setting_refusal(name, value);
+    routine_setting_ = false;
     if (!why.empty())
       throw Refusal{(parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt"
                          ? "it gives a routine a SET of " + name + ": "
@@ -537,14 +594,27 @@ class Judge {
     // The values the trace itself uses (pg_dump writes them at the top of every dump).
     if (name == "client_encoding" && (v == "utf8" || v == "unicode" || v == "utf-8")) return "";
     if (name == "standard_conforming_strings" && (v == "on" || v == "true" || v == "1")) return "";
-    if (name == "search_path" && value) {
-      // The first schema of the path is where unqualified CREATE puts new objects.
-      std::string first = v.substr(0, v.find(','));
-      std::erase(first, ' ');
-      std::erase(first, '"');
-      if (system_schema(first))
-        return "it puts " + first +
-               " first, where new objects would be created among the server's own";
+    if (name == "search_path") {
+      creates_overrides_ = true;  // names may resolve elsewhere from here on
+      // The first existing schema of the path is where unqualified CREATE puts new objects, and
+      // a schema that does not exist is skipped: a session whose path names a system schema
+      // anywhere could create among the server's own objects. A routine's own SET search_path
+      // (the usual hardening of SECURITY DEFINER) holds only while it runs; the guard after
+      // each statement catches what it would create there.
+      std::string path = v;
+      std::erase_if(path,
+                    [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == '"'; });
+      if (!routine_setting_ && value)
+        for (std::string_view sys : {"pg_catalog", "information_schema", "pg_toast"})
+          for (size_t at = path.find(sys); at != std::string::npos; at = path.find(sys, at + 1)) {
+            bool starts = at == 0 || path[at - 1] == ',';
+            bool ends = at + sys.size() == path.size() || path[at + sys.size()] == ',';
+            if (starts && ends)
+              return "it names " + std::string(sys) +
+                     " in the session's search_path, where new objects could be created among "
+                     "the server's own";
+          }
+      if (!value) return "";
     }
     SettingVerdict s = setting_policy(name);
     if (s.action != SettingAction::allow) return std::string(s.reason);
@@ -875,6 +945,7 @@ class Judge {
   template <class E>
   std::optional<std::string> known_string(E e) {
     if (!only_builtins(e)) return std::nullopt;
+    if (e["A_Const"].error() != simdjson::SUCCESS) folded_through_operators_ = true;
     return pg_constant_string(e);
   }
 
@@ -998,9 +1069,11 @@ class Judge {
     for (const auto& c : r.config) {
       size_t eq = c.find('=');
       std::string name = lower(c.substr(0, eq));
+      routine_setting_ = true;
       std::string why = setting_refusal(name, eq == std::string::npos
                                                   ? std::nullopt
                                                   : std::optional<std::string>(c.substr(eq + 1)));
+      routine_setting_ = false;
       if (!why.empty())
         throw Refusal{"it calls " + r.display() + ", which sets " + name + ": " + why};
     }
@@ -1068,6 +1141,12 @@ class Judge {
   int routine_depth_ = 0;
   int locking_ = 0;  // inside a SELECT ... FOR UPDATE / SHARE
   int walk_depth_ = 0;
+  // A string was folded through || or a cast, assuming pg_catalog's; the statement creates
+  // operators, types, domains or casts, or changes search_path, which could change what they
+  // mean by the time the string is computed (in a loop, or later in the block).
+  bool folded_through_operators_ = false;
+  bool creates_overrides_ = false;
+  bool routine_setting_ = false;      // judging a routine's own SET clause
   std::map<Name, double> expansion_;  // by lock_target: relations a view expands into
   std::uintptr_t stack_base_;         // where the judgment's stack began
 };

@@ -404,6 +404,25 @@ std::string_view extension_reason(std::string_view extension) {
          "transaction";
 }
 
+// The planner's own selectivity estimators, which an operator may name as RESTRICT or JOIN.
+constexpr std::string_view kEstimators[] = {
+    "eqsel",           "neqsel",           "scalarltsel",     "scalarlesel",
+    "scalargtsel",     "scalargesel",      "eqjoinsel",       "neqjoinsel",
+    "scalarltjoinsel", "scalarlejoinsel",  "scalargtjoinsel", "scalargejoinsel",
+    "areasel",         "areajoinsel",      "positionsel",     "positionjoinsel",
+    "contsel",         "contjoinsel",      "likesel",         "likejoinsel",
+    "iclikesel",       "iclikejoinsel",    "nlikesel",        "nlikejoinsel",
+    "icnlikesel",      "icnlikejoinsel",   "regexeqsel",      "regexeqjoinsel",
+    "icregexeqsel",    "icregexeqjoinsel", "regexnesel",      "regexnejoinsel",
+    "icregexnesel",    "icregexnejoinsel", "matchingsel",     "matchingjoinsel",
+    "arraycontsel",    "arraycontjoinsel", "tsmatchsel",      "tsmatchjoinsel",
+    "rangesel",        "multirangesel",    "networksel",      "networkjoinsel",
+};
+
+bool estimator(std::string_view name) {
+  return contains(kEstimators, name);
+}
+
 bool harmless_internal(std::string_view symbol) {
   return contains(kHarmlessInternal, symbol);
 }

@@ -45,6 +45,8 @@ bool harmless_volatile_extension_function(std::string_view name);
 // Why a call to a function of an untrusted extension is refused (dblink, postgres_fdw, ...).
 std::string_view extension_reason(std::string_view extension);
 
+// A selectivity estimator of the planner's, by name.
+bool estimator(std::string_view name);
 // An internal function the server creates for new types (range constructors), by C symbol.
 bool harmless_internal(std::string_view symbol);
 // A system view or catalog that holds server files or passwords.

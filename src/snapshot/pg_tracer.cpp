@@ -96,6 +96,9 @@ class PgTracer : public StatementTracer {
     conn_.set_client_encoding("UTF8");
     exec("BEGIN");
     limit();
+    guard_counts_ = counts_query(own_read([&] {
+      return exec("SELECT 'information_schema'::regnamespace::oid")[0][0].as<std::string>();
+    }));
     guard_ = guard_state();
     sequences_ = own_read([&] {
       auto guard = watchdog_.arm(budget());
@@ -282,8 +285,54 @@ class PgTracer : public StatementTracer {
     note_sequences(t);
   }
 
+  // The guard in three parts. Counts of objects added to the server's own schemas, and the
+  // settings that matter, read with nothing a migration could redefine: no function but count()
+  // and current_setting(text), whose built-in signatures cannot be taken, and comparisons of
+  // one type. Then the fingerprint of the server's objects, for changes to existing ones.
   std::string guard_state() {
-    return own_read([&] { return exec(kGuardQuery)[0][0].as<std::string>(); });
+    return own_read([&] {
+      std::string out;
+      for (const auto& field : exec(guard_counts_)[0]) out += field.c_str() + std::string(";");
+      return out + exec(kGuardQuery)[0][0].as<std::string>();
+    });
+  }
+
+  static std::string counts_query(const std::string& info_schema) {
+    std::string sys = "(11::oid, " + info_schema + "::oid)";
+    std::string q = "SELECT ";
+    for (const char* part :
+         {"(SELECT count(*) FROM pg_proc WHERE pronamespace IN {sys} AND oid >= 16384::oid)",
+          "(SELECT count(*) FROM pg_operator WHERE oprnamespace IN {sys} AND oid >= "
+          "16384::oid)",
+          "(SELECT count(*) FROM pg_type WHERE typnamespace IN {sys} AND oid >= 16384::oid)",
+          "(SELECT count(*) FROM pg_class WHERE relnamespace IN {sys} AND oid >= 16384::oid)",
+          "(SELECT count(*) FROM pg_opclass WHERE opcnamespace IN {sys} AND oid >= "
+          "16384::oid)",
+          "(SELECT count(*) FROM pg_opfamily WHERE opfnamespace IN {sys} AND oid >= "
+          "16384::oid)",
+          "(SELECT count(*) FROM pg_collation WHERE collnamespace IN {sys} AND oid >= "
+          "16384::oid)",
+          "(SELECT count(*) FROM pg_conversion WHERE connamespace IN {sys} AND oid >= "
+          "16384::oid)",
+          "(SELECT count(*) FROM pg_cast WHERE castsource < 16384::oid AND casttarget < "
+          "16384::oid AND oid >= 16384::oid)",
+          "(SELECT count(*) FROM pg_rewrite WHERE ev_class < 16384::oid AND oid >= 16384::oid)",
+          "(SELECT count(*) FROM pg_trigger WHERE tgrelid < 16384::oid)",
+          "(SELECT count(*) FROM pg_language)",
+          "current_setting('client_encoding'::text)",
+          "current_setting('standard_conforming_strings'::text)",
+          "current_setting('session_replication_role'::text)",
+          "current_setting('is_superuser'::text)",
+          "current_setting('statement_timeout'::text)",
+          "current_setting('lock_timeout'::text)",
+          "current_user",
+          "session_user"}) {
+      std::string p = part;
+      for (size_t at = p.find("{sys}"); at != std::string::npos; at = p.find("{sys}"))
+        p.replace(at, 5, sys);
+      q += (q.size() > 7 ? ", " : "") + p;
+    }
+    return q;
   }
 
   void limit() {
@@ -364,8 +413,9 @@ class PgTracer : public StatementTracer {
   std::set<int64_t> sequences_;  // the sequences the snapshot had before the trace
   std::map<long, std::pair<std::string, std::string>> sequence_values_;
   bool dead_ = false;
-  std::string guard_;     // kGuardQuery's answer when the trace began
-  bool stopped_ = false;  // a statement changed it: nothing more runs
+  std::string guard_counts_;  // the first part of the guard (counts_query)
+  std::string guard_;         // guard_state() when the trace began
+  bool stopped_ = false;      // a statement changed it: nothing more runs
 };
 
 }  // namespace
