@@ -5,6 +5,9 @@
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
+#include "run_units.hpp"
+
+#include <re2/re2.h>
 
 #include <filesystem>
 #include <functional>
@@ -13,25 +16,6 @@
 
 namespace migsafe {
 
-std::string_view transaction_mode_name(TransactionMode m) {
-  switch (m) {
-    case TransactionMode::autocommit:
-      return "autocommit";
-    case TransactionMode::per_file:
-      return "per-file";
-    case TransactionMode::single_query:
-      return "single-query";
-  }
-  return "autocommit";
-}
-
-std::optional<TransactionMode> parse_transaction_mode(std::string_view s) {
-  if (s == "autocommit") return TransactionMode::autocommit;
-  if (s == "per-file") return TransactionMode::per_file;
-  if (s == "single-query") return TransactionMode::single_query;
-  return std::nullopt;
-}
-
 std::vector<std::string> Finding::lines() const {
   std::vector<std::string> out = notes;
   if (why && !why->empty()) out.push_back("why: " + *why);
@@ -39,8 +23,9 @@ std::vector<std::string> Finding::lines() const {
 }
 
 size_t CheckResult::migration_files() const {
-  return static_cast<size_t>(std::count_if(files.begin(), files.end(),
-                                           [](const CheckedFile& f) { return f.is_migration; }));
+  return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const CheckedFile& f) {
+    return f.is_migration && f.reported;
+  }));
 }
 
 size_t CheckResult::count(Severity s) const {
@@ -49,51 +34,232 @@ size_t CheckResult::count(Severity s) const {
 }
 
 namespace {
+
 // trace_file: which files --trace runs (null: none).
 using TraceFilter = std::function<bool(const std::string& path)>;
+
+// A migration set as the pipeline runs it: its sources (null where one could not be read), which
+// are reported, and its runner.
+struct PlannedSet {
+  std::string root;
+  bool is_folder = false;
+  Layout runner = Layout::automatic;
+  std::vector<std::shared_ptr<const SourceText>> up;
+  std::vector<bool> up_reported;
+  std::vector<std::shared_ptr<const SourceText>> down;  // files of their own, newest first
+  std::vector<bool> down_reported;
+};
+
+// Where a set's files are in CheckResult::files.
+struct SetRange {
+  size_t first = 0;
+  size_t count = 0;
+};
+
 void sort_findings(CheckResult& r);
-CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
-                            const CheckOptions& opt, PgSnapshot* snapshot,
-                            const TraceFilter* trace_file);
+
+// Runs one migration set through the rules engine, file by file, each as its runner sends it.
+class SetRun {
+ public:
+  SetRun(PlannedSet& set, const std::vector<Pack>& packs, const CheckOptions& opt,
+         PgSnapshot* snapshot, const TraceFilter* trace_file, CheckResult& r)
+      : set_(set),
+        packs_(packs),
+        opt_(opt),
+        trace_file_(trace_file),
+        r_(r),
+        // SQLite needs no database from the user: its dry run runs on the embedded engine.
+        probe_(opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr),
+        // --trace: one rolled-back transaction per migration set.
+        tracer_(snapshot && opt.trace ? snapshot->begin_trace() : nullptr),
+        analyzer_(packs, opt, probe_.get(), snapshot, tracer_.get()) {
+    settings_.default_mode = opt.transactions;
+    settings_.flyway_mixed = opt.flyway_mixed;
+  }
+
+  SetRange run() {
+    decide_runner();
+    SetRange range{r_.files.size(), 0};
+    size_t n = set_.up.size();
+    // Going up, files after the last one reported change nothing that is reported.
+    size_t last = n;
+    if (!set_.up_reported.empty()) {
+      last = 0;
+      for (size_t i = 0; i < n; ++i)
+        if (set_.up_reported[i]) last = i + 1;
+      if (opt_.inputs.direction == Direction::down) last = n;
+    }
+    bool down = opt_.inputs.direction == Direction::down;
+    DownParts parts = down_parts(set_.runner);
+    if (down && parts == DownParts::none)
+      r_.problems.push_back(
+          {set_.root,
+           {},
+           "--direction down: " + std::string(layout_name(set_.runner)) +
+               " has no down migrations to check" +
+               (set_.runner == Layout::plain ? " (name the runner with --layout)" : ""),
+           "input-error"});
+    std::vector<size_t> index(n, 0);
+    for (size_t i = 0; i < last; ++i) {
+      index[i] = r_.files.size();
+      bool reported = reports(set_.up_reported, i);
+      // Going down, an up file is judged for its down part only when it holds one.
+      bool file_reported = reported && (!down || parts == DownParts::same_file);
+      r_.files.push_back({set_.up[i]->path(), set_.up[i], 0, file_reported});
+      // Going down, the up parts only build the schema the down parts run against.
+      run_file(set_.up[i], index[i], static_cast<int>(i), Direction::up, reported && !down);
+    }
+    if (down && parts == DownParts::own_files) {
+      for (size_t j = 0; j < set_.down.size(); ++j) {
+        size_t at = r_.files.size();
+        bool reported = reports(set_.down_reported, j);
+        r_.files.push_back({set_.down[j]->path(), set_.down[j], 0, reported});
+        run_file(set_.down[j], at, static_cast<int>(n + j), Direction::down, reported);
+      }
+    } else if (down && parts == DownParts::same_file) {
+      for (size_t k = last; k-- > 0;)
+        // A model position of its own: the up part's tables are not "new" to the down part,
+        // which runs when they may hold data.
+        run_file(set_.up[k], index[k], static_cast<int>(n + (last - k)), Direction::down,
+                 reports(set_.up_reported, k));
+    }
+    range.count = r_.files.size() - range.first;
+    return range;
+  }
+
+ private:
+  static bool reports(const std::vector<bool>& flags, size_t i) {
+    return flags.empty() || flags[i];
+  }
+
+  // The files' annotations decide a runner their names did not; a folder then holds only the
+  // files that runner runs.
+  void decide_runner() {
+    if (set_.runner != Layout::automatic) return;
+    std::vector<std::string_view> texts;
+    for (const auto& s : set_.up)
+      if (s) texts.push_back(s->text());
+    set_.runner = detect_runner_by_text(texts);
+    if (!set_.is_folder || set_.runner == Layout::plain) return;
+    RE2 runs(std::string(layout_files(set_.runner, Direction::up)));
+    std::error_code ec;
+    PlannedSet kept = set_;
+    kept.up.clear();
+    kept.up_reported.clear();
+    for (size_t i = 0; i < set_.up.size(); ++i) {
+      if (!set_.up[i]) continue;
+      std::string rel =
+          std::filesystem::path(set_.up[i]->path()).lexically_relative(set_.root).generic_string();
+      if (!RE2::PartialMatch(rel, runs)) continue;
+      kept.up.push_back(set_.up[i]);
+      if (!set_.up_reported.empty()) kept.up_reported.push_back(set_.up_reported[i]);
+    }
+    set_.up = std::move(kept.up);
+    set_.up_reported = std::move(kept.up_reported);
+  }
+
+  void run_file(const std::shared_ptr<const SourceText>& src, size_t file_index, int position,
+                Direction dir, bool reported) {
+    if (!src) return;
+    CheckedFile& file = r_.files[file_index];
+    bool traced = reported && tracer_ && trace_file_ && (*trace_file_)(src->path());
+    FilePlan plan = plan_file(set_.runner, *src, opt_.dialect, dir, settings_);
+    for (const auto& issue : plan.issues) {
+      if (issue.error)
+        r_.problems.push_back({src->path(), src->position(issue.offset),
+                               "the migration runner (" + std::string(layout_name(set_.runner)) +
+                                   "): " + issue.message,
+                               "input-error"});
+      else if (reported)
+        r_.findings.push_back(builtin_finding(packs_, "runner-annotation-ignored", file_index, *src,
+                                              issue.offset, issue.message));
+    }
+    std::shared_ptr<const SourceText> running = running_source(src, plan);
+    analyzer_.begin_file(*running, file_index, position, traced);
+    UnitFeeder feeder(analyzer_, plan, opt_);
+    ParsedFile parsed = parse_each(
+        opt_.dialect, *running, [&](Statement& st) { feeder(st); }, &opt_.version);
+    feeder.finish();
+    std::vector<Finding> found;
+    analyzer_.end_file(parsed.comments, found);
+    if (reported) {
+      for (auto& f : found) r_.findings.push_back(std::move(f));
+      for (const auto& refusal : feeder.refusals()) {
+        r_.findings.push_back(builtin_finding(packs_, "runner-refuses-file", file_index, *src,
+                                              refusal.offset, refusal.message));
+        r_.findings.back().instead = refusal.instead;
+      }
+    }
+    for (const auto& e : parsed.syntax_errors)
+      r_.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
+    if (dir == opt_.inputs.direction) {
+      file.statements = parsed.statements;
+      r_.statements += parsed.statements;
+    }
+  }
+
+  // The text the parser reads: the file itself when all of it runs as one stretch, else a copy
+  // with the rest blanked. Kept for the whole set, since functions a file creates are parsed
+  // when a later file calls them.
+  std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
+                                                   const FilePlan& plan) {
+    bool whole = plan.units.size() == 1 && plan.units[0].begin == 0 &&
+                 plan.units[0].end == src->text().size() && plan.unmask.empty() &&
+                 plan.markers.empty();
+    if (whole) return src;
+    running_.push_back(make_source(src->path(), running_text(src->text(), plan)));
+    return running_.back();
+  }
+
+  PlannedSet& set_;
+  const std::vector<Pack>& packs_;
+  const CheckOptions& opt_;
+  const TraceFilter* trace_file_;
+  CheckResult& r_;
+  RunnerSettings settings_;
+  std::unique_ptr<StatementProbe> probe_;
+  std::unique_ptr<StatementTracer> tracer_;
+  SetAnalyzer analyzer_;
+  std::vector<std::shared_ptr<const SourceText>> running_;
+};
+
+// How the runner sends files, for the summary line.
+std::string runner_sending(Layout runner, const CheckOptions& opt) {
+  if (opt.transactions_given || runner == Layout::plain || runner == Layout::automatic)
+    return std::string(transaction_mode_name(opt.transactions));
+  return std::string(layout_default_sending(runner));
+}
+
+std::vector<SetRange> check_planned(std::vector<PlannedSet>& sets, const std::vector<Pack>& packs,
+                                    const CheckOptions& opt, PgSnapshot* snapshot,
+                                    const TraceFilter* trace_file, CheckResult& r) {
+  std::vector<SetRange> ranges;
+  for (auto& set : sets) {
+    SetRun run(set, packs, opt, snapshot, trace_file, r);
+    ranges.push_back(run.run());
+    r.runners.push_back({set.root, set.runner, runner_sending(set.runner, opt)});
+  }
+  return ranges;
+}
+
 }  // namespace
 
 CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                        const CheckOptions& opt) {
-  CheckResult r = check_sets_with(sets, packs, opt, nullptr, nullptr);
+  std::vector<PlannedSet> planned;
+  for (const auto& s : sets) {
+    PlannedSet p;
+    p.runner = opt.inputs.layout;
+    p.up = s;
+    planned.push_back(std::move(p));
+  }
+  CheckResult r;
+  check_planned(planned, packs, opt, nullptr, nullptr, r);
   sort_findings(r);
   return r;
 }
 
 namespace {
-CheckResult check_sets_with(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
-                            const CheckOptions& opt, PgSnapshot* snapshot,
-                            const TraceFilter* trace_file) {
-  CheckResult r;
-  for (const auto& set : sets) {
-    // SQLite needs no database from the user: its dry run runs on the embedded engine.
-    std::unique_ptr<StatementProbe> probe =
-        opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr;
-    // --trace: one rolled-back transaction per migration set.
-    std::unique_ptr<StatementTracer> tracer =
-        snapshot && opt.trace ? snapshot->begin_trace() : nullptr;
-    SetAnalyzer analyzer(packs, opt, probe.get(), snapshot, tracer.get());
-    for (size_t i = 0; i < set.size(); ++i) {
-      const auto& src = set[i];
-      size_t file_index = r.files.size();
-      analyzer.begin_file(*src, file_index, static_cast<int>(i),
-                          tracer && trace_file && (*trace_file)(src->path()));
-      ParsedFile parsed = parse_each(
-          opt.dialect, *src, [&](Statement& st) { analyzer.statement(st); }, &opt.version);
-      analyzer.end_file(parsed.comments, r.findings);
-      for (const auto& e : parsed.syntax_errors)
-        r.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
-      r.files.push_back({src->path(), src, parsed.statements, true});
-      r.statements += parsed.statements;
-    }
-  }
-  return r;
-}
-
 // Findings in file order, then line:col (stable: rule order within a place).
 void sort_findings(CheckResult& r) {
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
@@ -128,12 +294,12 @@ GitChanges changes_of(const MigrationSet& set, const std::string& ref) {
 }
 
 // --changed-since: only new migrations are reported; an edited one is an error of its own.
-void apply_git_changes(CheckResult& r, const GitChanges& changes, size_t first, size_t count,
+void apply_git_changes(CheckResult& r, const GitChanges& changes, SetRange range,
                        const std::vector<Pack>& packs, const CheckOptions& opt) {
-  for (size_t i = first; i < first + count; ++i) {
+  for (size_t i = range.first; i < range.first + range.count; ++i) {
     CheckedFile& f = r.files[i];
     std::string abs = absolute(f.path);
-    f.reported = changes.added.count(abs) > 0;
+    f.reported = f.reported && changes.added.count(abs) > 0;
     if (changes.modified.count(abs) && f.source) {
       r.findings.push_back(
           file_finding(packs, "migration-edited", i, *f.source, 1,
@@ -144,27 +310,31 @@ void apply_git_changes(CheckResult& r, const GitChanges& changes, size_t first, 
   }
 }
 
-void verify_migration_sum(CheckResult& r, const MigrationSet& set, size_t first, size_t count,
+// migsafe.sum covers every migration of the folder, also those after the files given.
+void verify_migration_sum(CheckResult& r, const MigrationSet& set, SetRange range,
                           const std::vector<Pack>& packs) {
   std::error_code ec;
-  if (!fs::is_directory(set.root, ec)) return;
+  if (!set.is_folder || !fs::is_directory(set.root, ec)) return;
   fs::path sum_path = fs::path(set.root) / kSumFile;
   if (!fs::exists(sum_path, ec)) return;
   std::shared_ptr<const SourceText> sum_src = read_source(sum_path.string());
   std::vector<SumLine> recorded = parse_sum(sum_path.string(), sum_src->text());
-  std::vector<std::string> files;
   std::map<std::string, size_t> index;
-  for (size_t i = first; i < first + count; ++i) {
-    files.push_back(r.files[i].path);
+  for (size_t i = range.first; i < range.first + range.count; ++i)
     index[fs::relative(r.files[i].path, set.root, ec).generic_string()] = i;
-  }
-  std::vector<SumProblem> problems = verify_sum(recorded, compute_sum(set.root, files));
+  std::vector<SumProblem> problems = verify_sum(recorded, compute_sum(set.root, set.files));
   if (problems.empty()) return;
   size_t sum_index = r.files.size();
   r.files.push_back({sum_path.string(), sum_src, 0, true, false});
   for (const auto& p : problems) {
-    auto it = index.find(p.path);
     std::string message = p.path + " " + p.message;
+    auto it = index.find(p.path);
+    std::string path = (fs::path(set.root) / p.path).string();
+    if (it == index.end() && fs::is_regular_file(path, ec)) {
+      // A migration after the files given: point at it all the same.
+      r.files.push_back({path, read_source(path), 0, true, false});
+      it = index.emplace(p.path, r.files.size() - 1).first;
+    }
     // A file that is still there is the place to look; a removed one is only in migsafe.sum.
     if (it != index.end() && r.files[it->second].source)
       r.findings.push_back(file_finding(packs, "migration-sum-mismatch", it->second,
@@ -175,11 +345,43 @@ void verify_migration_sum(CheckResult& r, const MigrationSet& set, size_t first,
   }
 }
 
+std::shared_ptr<const SourceText> read_or_note(const std::string& path,
+                                               std::vector<InputProblem>& problems) {
+  try {
+    return read_source(path);
+  } catch (const InputError& e) {
+    problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+    return nullptr;
+  }
+}
+
+PlannedSet plan_set(const MigrationSet& in, std::vector<InputProblem>& problems) {
+  PlannedSet p;
+  p.root = in.root;
+  p.is_folder = in.is_folder;
+  p.runner = in.runner;
+  p.up_reported = in.reported;
+  p.down_reported = in.down_reported;
+  // An unreadable file is a problem already; the set goes on without it.
+  auto add = [&](const std::vector<std::string>& files, const std::vector<bool>& reported,
+                 std::vector<std::shared_ptr<const SourceText>>& out, std::vector<bool>& flags) {
+    flags.clear();
+    for (size_t i = 0; i < files.size(); ++i) {
+      auto src = read_or_note(files[i], problems);
+      if (!src) continue;
+      out.push_back(std::move(src));
+      if (!reported.empty()) flags.push_back(reported[i]);
+    }
+  };
+  add(in.files, in.reported, p.up, p.up_reported);
+  add(in.down_files, in.down_reported, p.down, p.down_reported);
+  return p;
+}
+
 }  // namespace
 
 CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
                         const CheckOptions& opt) {
-  std::vector<SourceSet> sets;
   std::vector<InputProblem> problems;
   std::vector<MigrationSet> inputs;
   try {
@@ -189,17 +391,8 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
     return r;
   }
-  for (const auto& in : inputs) {
-    SourceSet set;
-    for (const auto& f : in.files) {
-      try {
-        set.push_back(read_source(f));
-      } catch (const InputError& e) {
-        problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
-      }
-    }
-    sets.push_back(std::move(set));
-  }
+  std::vector<PlannedSet> sets;
+  for (const auto& in : inputs) sets.push_back(plan_set(in, problems));
   // A snapshot: connect first, so its server version decides the effects (unless given).
   std::unique_ptr<PgSnapshot> snapshot;
   CheckOptions effective = opt;
@@ -236,8 +429,9 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     return opt.changed_since.empty() || new_files.count(absolute(path)) > 0;
   };
   CheckResult r;
+  std::vector<SetRange> ranges;
   try {
-    r = check_sets_with(sets, packs, effective, snapshot.get(), &trace_file);
+    ranges = check_planned(sets, packs, effective, snapshot.get(), &trace_file, r);
   } catch (const SnapshotError& e) {
     CheckResult failed;
     failed.database_error = e.what();
@@ -252,13 +446,10 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   r.version = effective.version;
   r.trace_superuser = snapshot && opt.trace && snapshot->superuser();
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
-  size_t first = 0;
   try {
     for (size_t s = 0; s < inputs.size(); ++s) {
-      verify_migration_sum(r, inputs[s], first, sets[s].size(), packs);
-      if (!opt.changed_since.empty())
-        apply_git_changes(r, changes[s], first, sets[s].size(), packs, opt);
-      first += sets[s].size();
+      verify_migration_sum(r, inputs[s], ranges[s], packs);
+      if (!opt.changed_since.empty()) apply_git_changes(r, changes[s], ranges[s], packs, opt);
     }
   } catch (const InputError& e) {
     r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
@@ -267,6 +458,10 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   std::erase_if(r.findings, [&](const Finding& f) {
     return !r.files[f.file].reported && f.rule_id != "migration-edited";
   });
+  // The summary counts what was judged, not what was replayed.
+  r.statements = 0;
+  for (const auto& f : r.files)
+    if (f.is_migration && f.reported) r.statements += f.statements;
   sort_findings(r);
   return r;
 }

@@ -176,8 +176,8 @@ struct LayoutCase {
 TEST(Layouts, EachToolsNamingSelectsAndOrdersItsFiles) {
   std::vector<LayoutCase> cases{
       {"flyway",
-       {"V1__create.sql", "V2__index.sql", "V10__more.sql"},
-       {"U2__undo.sql", "R__view.sql"}},
+       {"V1__create.sql", "V1_1__alter.sql", "V2__index.sql", "V10__more.sql", "R__view.sql"},
+       {"U2__undo.sql", "v3__lowercase.sql"}},
       {"golang-migrate",
        {"1_create.up.sql", "2_index.up.sql", "10_more.up.sql"},
        {"1_create.down.sql"}},

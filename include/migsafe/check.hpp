@@ -61,19 +61,15 @@ struct InputProblem {
   std::string kind;  // "syntax-error", "input-error"
 };
 
-// How the migration runner sends a file: each statement on its own (autocommit, with BEGIN ...
-// COMMIT in the file honoured), the whole file wrapped in one transaction (per_file), or the
-// whole file as one multi-statement query string, which PostgreSQL runs as an implicit
-// transaction block (single_query).
-enum class TransactionMode { autocommit, per_file, single_query };
-std::string_view transaction_mode_name(TransactionMode m);
-std::optional<TransactionMode> parse_transaction_mode(std::string_view s);
-
 struct CheckOptions {
   InputOptions inputs;
   Dialect dialect = Dialect::postgres;
   TargetVersion version = default_target_version(Dialect::postgres);
+  // How files are sent when their runner does not say (plain); given (--transactions or the
+  // config), it overrides every runner's own.
   TransactionMode transactions = TransactionMode::autocommit;
+  bool transactions_given = false;
+  std::optional<bool> flyway_mixed;  // from .migsafe.yaml; else flyway.conf / flyway.toml decide
   // Report only migrations added since this git revision; those edited since are errors.
   std::string changed_since;
   // PostgreSQL snapshot: a connection string (the password never appears in output).
@@ -84,8 +80,16 @@ struct CheckOptions {
   int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
 };
 
+// The runner a migration set was judged for, and how it sends files ("a transaction per file").
+struct SetRunner {
+  std::string root;
+  Layout runner = Layout::plain;
+  std::string sending;
+};
+
 struct CheckResult {
   std::vector<CheckedFile> files;
+  std::vector<SetRunner> runners;  // one per migration set
   std::vector<Finding> findings;
   std::vector<InputProblem> problems;    // any of these makes the exit status 2
   std::string database_error;            // exit status 3
@@ -122,6 +126,9 @@ class SetAnalyzer {
   // traced: whether --trace runs this file's statements (only the files being reported).
   void begin_file(const SourceText& src, size_t file_index, int position_in_set,
                   bool traced = false);
+  // A stretch the runner sends on its own, and how (see runner.hpp); without a call, the whole
+  // file runs as CheckOptions::transactions says.
+  void begin_unit(TransactionMode mode, std::string transaction, std::string fix);
   void statement(const Statement& st);
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out);
 

@@ -29,6 +29,7 @@ struct Config {
   std::optional<TransactionMode> transactions;
   std::optional<FailOn> fail_on;
   std::optional<Layout> layout;
+  std::optional<bool> flyway_mixed;  // Flyway's mixed, when no flyway.conf / flyway.toml says
   std::vector<std::string> packs;    // file paths (resolved against the config's folder) or names
   std::vector<std::string> exclude;  // globs
   std::map<std::string, RuleOverride> rules;

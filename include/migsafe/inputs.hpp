@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "migsafe/ir.hpp"
+#include "migsafe/runner.hpp"
 
 namespace migsafe {
 
@@ -41,25 +42,35 @@ std::string read_bounded(const std::string& path, size_t limit = kMaxInputBytes)
 std::string describe_errno(int err);
 std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
 
-// Expands the user's PATH arguments: files stay as given, folders become their .sql files in
-// natural order ("2_x" before "10_x"). Each argument is one migration set. Throws InputError.
+// Expands the user's PATH arguments: folders become their migrations in the order their runner
+// applies them ("2_x" before "10_x"); a file that lies in a migration folder brings the earlier
+// migrations of that folder, replayed for the schema model and not reported. Arguments in the
+// same folder make one set. Throws InputError.
 struct MigrationSet {
-  std::string root;  // the argument as given
+  std::string root;  // the folder (or the argument as given, for a lone file or stdin)
   std::vector<std::string> files;
+  // Which files to report; empty: all. The others are only replayed.
+  std::vector<bool> reported;
+  // The runner from names and sidecar files; automatic: the files' annotations decide.
+  Layout runner = Layout::automatic;
+  bool is_folder = false;  // root is a migration folder (migsafe.sum lives there)
+  // Going down with a runner that keeps down migrations in files of their own: those files,
+  // in the order they run (newest first), and which of them to report.
+  std::vector<std::string> down_files;
+  std::vector<bool> down_reported;
+  bool reports(size_t i) const { return reported.empty() || reported[i]; }
 };
-
-// Which files of a folder are migrations, by the naming of the tool that runs them.
-enum class Layout { automatic, flyway, golang_migrate, diesel, sqlx, prisma, plain };
-std::optional<Layout> parse_layout(std::string_view s);
-std::string_view layout_name(Layout l);
 
 struct InputOptions {
   Layout layout = Layout::automatic;
+  Direction direction = Direction::up;
   std::vector<std::string> exclude;  // shell globs, matched against paths as given and relative
 };
 std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
                                          const InputOptions& opt = {});
 bool natural_less(std::string_view a, std::string_view b);
+// The order a runner applies its files in (paths relative to the folder).
+bool run_order_less(Layout runner, std::string_view a, std::string_view b);
 
 // Files of a migration set compared with a git revision.
 struct GitChanges {

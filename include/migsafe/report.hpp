@@ -34,6 +34,8 @@ void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& 
 void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out);
 // The link to a rule's documentation for formats that carry one.
 std::string rule_docs_uri(const ReportContext& ctx, std::string_view rule_id);
+// The runners of the sets and how they send files, in words.
+std::string runner_words(const CheckResult& r, const ReportContext& ctx);
 std::string summary_line(const CheckResult& r, const ReportContext& ctx);
 
 }  // namespace migsafe

@@ -149,6 +149,11 @@ struct OpFacts {
   LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table
   std::string other_held_by;
   size_t op_index = 0;  // position of the operation in its statement
+  // What makes it run in a transaction block (the runner, a BEGIN, a DO block) and what would
+  // take it out, in words; and whether an implicit commit would split work meant as one.
+  std::string transaction;
+  std::string transaction_fix;
+  bool transaction_begun = false;
   // MySQL / MariaDB: the statement as a whole (an ALTER with several specifications takes the
   // largest algorithm and lock any of them needs).
   StatementDdl statement_ddl;

@@ -32,7 +32,7 @@ struct Flags {
   std::vector<std::string> packs;
   std::vector<std::string> paths;
   std::string version, format = "text", fail_on, color = "auto", transactions;
-  std::string changed_since, layout, docs_url, db;
+  std::string changed_since, layout, docs_url, db, direction = "up";
   bool trace = false;
   int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
   std::vector<std::string> exclude;
@@ -46,10 +46,10 @@ Config load_effective_config(const Flags& f) {
 
 template <class T, class Parse>
 T pick(const std::string& flag, const std::optional<T>& configured, T fallback, Parse parse,
-       const char* name, const char* valid) {
+       const char* name, const std::string& valid) {
   if (!flag.empty()) {
     auto v = parse(flag);
-    if (!v) throw CLI::ValidationError(name, std::string("must be ") + valid);
+    if (!v) throw CLI::ValidationError(name, "must be " + valid);
     return *v;
   }
   return configured.value_or(fallback);
@@ -95,11 +95,13 @@ int run_check(const Flags& f) {
   opt.transactions = pick<TransactionMode>(
       f.transactions, cfg.transactions, TransactionMode::autocommit, parse_transaction_mode,
       "--transactions", "autocommit, per-file or single-query");
+  opt.transactions_given = !f.transactions.empty() || cfg.transactions.has_value();
+  opt.flyway_mixed = cfg.flyway_mixed;
+  opt.inputs.direction = f.direction == "down" ? Direction::down : Direction::up;
   FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
                                 "error, warning or never");
-  opt.inputs.layout =
-      pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout, "--layout",
-                   "auto, flyway, golang-migrate, diesel, sqlx, prisma or plain");
+  opt.inputs.layout = pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout,
+                                   "--layout", layout_names());
   opt.inputs.exclude = cfg.exclude;
   opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
   opt.changed_since = f.changed_since;
@@ -141,7 +143,7 @@ int run_sum(const Flags& f, const std::string& dir) {
   Config cfg = load_effective_config(f);
   InputOptions in;
   in.layout = pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout, "--layout",
-                           "auto, flyway, golang-migrate, diesel, sqlx, prisma or plain");
+                           layout_names());
   in.exclude = cfg.exclude;
   if (!std::filesystem::is_directory(dir)) throw InputError(dir, "is not a folder");
   std::vector<MigrationSet> sets = collect_inputs({dir}, in);
@@ -245,15 +247,23 @@ int main(int argc, char** argv) {
   check->add_option("--color", f.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   check->add_option("--transactions", f.transactions,
-                    "how the runner sends each file: autocommit (default; BEGIN/COMMIT in the "
-                    "file honoured), per-file (wrapped in one transaction) or single-query (one "
-                    "multi-statement query string: an implicit transaction block)");
+                    "how files are sent, overriding the runner's own: autocommit (BEGIN/COMMIT "
+                    "in the file honoured), per-file (wrapped in one transaction) or "
+                    "single-query (one multi-statement query string: an implicit transaction "
+                    "block); without it, the runner decides (autocommit for plain files)");
   check->add_option("--changed-since", f.changed_since,
                     "replay every migration but report only those added since this git "
                     "revision; one edited since is an error");
   check->add_option("--layout", f.layout,
-                    "which files of a folder are migrations: auto (default), flyway, "
-                    "golang-migrate, diesel, sqlx, prisma, plain");
+                    "the migration tool that runs the files (which files are migrations, which "
+                    "parts run, in which transactions): " +
+                        layout_names() + "; auto (default) detects it");
+  check
+      ->add_option("--direction", f.direction,
+                   "up (default) or down: check the down migrations (goose Down, dbmate "
+                   "migrate:down, .down.sql, Liquibase --rollback) as a rollback runs them, "
+                   "newest first, after the up migrations built the schema")
+      ->check(CLI::IsMember({"up", "down"}));
   check->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
       ->allow_extra_args(false);
   check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");

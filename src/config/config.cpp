@@ -15,9 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kKeys[] = {"dialect", "target_version", "transactions",
-                                      "fail_on", "layout",         "packs",
-                                      "exclude", "rules",          "docs_url"};
+constexpr std::string_view kKeys[] = {"dialect", "target_version", "transactions", "fail_on",
+                                      "layout",  "flyway_mixed",   "packs",        "exclude",
+                                      "rules",   "docs_url"};
 
 class ConfigReader {
  public:
@@ -52,8 +52,12 @@ class ConfigReader {
     }
     if (auto n = root["layout"]) {
       c.layout = parse_layout(scalar(n));
-      if (!c.layout)
-        fail(n, "layout must be auto, flyway, golang-migrate, diesel, sqlx, prisma or plain");
+      if (!c.layout) fail(n, "layout must be one of " + layout_names());
+    }
+    if (auto n = root["flyway_mixed"]) {
+      std::string v = scalar(n);
+      if (v != "true" && v != "false") fail(n, "flyway_mixed is true or false");
+      c.flyway_mixed = v == "true";
     }
     if (auto n = root["docs_url"]) c.docs_url = scalar(n);
     fs::path base = fs::path(path_).parent_path();

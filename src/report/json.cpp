@@ -39,8 +39,15 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
   doc["dialect"] = dialect_name(ctx.options.dialect);
   doc["target_version"] = ctx.options.version.display();
   doc["transactions"] = transaction_mode_name(ctx.options.transactions);
+  json runners = json::array();
+  for (const auto& sr : r.runners)
+    runners.push_back(
+        {{"root", sr.root}, {"runner", layout_name(sr.runner)}, {"sending", sr.sending}});
+  doc["runners"] = std::move(runners);
+  doc["direction"] = ctx.options.inputs.direction == Direction::down ? "down" : "up";
   json files = json::array();
-  for (const auto& f : r.files) files.push_back({{"path", f.path}, {"statements", f.statements}});
+  for (const auto& f : r.files)
+    files.push_back({{"path", f.path}, {"statements", f.statements}, {"reported", f.reported}});
   doc["files"] = std::move(files);
   json findings = json::array();
   for (const auto& f : r.findings) {

@@ -124,6 +124,7 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
   run["properties"] = {{"dialect", dialect_name(ctx.options.dialect)},
                        {"targetVersion", ctx.options.version.display()},
                        {"transactions", transaction_mode_name(ctx.options.transactions)},
+                       {"runners", runner_words(r, ctx)},
                        {"blocked", is_blocked(r, ctx.fail_on)}};
 
   json doc;

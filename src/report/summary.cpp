@@ -1,5 +1,7 @@
 #include "migsafe/report.hpp"
 
+#include <algorithm>
+
 namespace migsafe {
 
 std::optional<FailOn> parse_fail_on(std::string_view s) {
@@ -61,10 +63,25 @@ std::string plural(size_t n, std::string_view word) {
 }
 }  // namespace
 
+// The runners of the sets and how they send files: "goose, a transaction per file"; a set
+// without a runner shows the transaction mode alone, as --transactions names it.
+std::string runner_words(const CheckResult& r, const ReportContext& ctx) {
+  std::vector<std::string> parts;
+  for (const auto& sr : r.runners) {
+    std::string p = sr.runner == Layout::plain || sr.runner == Layout::automatic
+                        ? sr.sending
+                        : std::string(layout_name(sr.runner)) + ", " + sr.sending;
+    if (std::find(parts.begin(), parts.end(), p) == parts.end()) parts.push_back(p);
+  }
+  if (parts.empty()) return std::string(transaction_mode_name(ctx.options.transactions));
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
   std::string s = "migsafe · " + std::string(dialect_name(ctx.options.dialect)) + " " +
-                  ctx.options.version.display() + " · " +
-                  std::string(transaction_mode_name(ctx.options.transactions)) + " · " +
+                  ctx.options.version.display() + " · " + runner_words(r, ctx) + " · " +
                   plural(r.migration_files(), "file") + ", " + plural(r.statements, "statement") +
                   " · " + plural(r.count(Severity::error), "error") + ", " +
                   plural(r.count(Severity::warning), "warning");

@@ -163,7 +163,10 @@ const Named kAttributes[] = {
      "the name of the setting SET / RESET changes"},
     {"value", [](const EvalInput& in) { return in.op.value; }, "the value set, or the LOCK mode"},
     {"in_transaction", [](const EvalInput& in) { return b(in.facts.in_transaction); },
-     "the statement runs inside an explicit transaction block"},
+     "the statement runs inside a transaction block: BEGIN in the file, the runner's "
+     "transaction, a query string of several statements, or a DO block"},
+    {"transaction_begun", [](const EvalInput& in) { return b(in.facts.transaction_begun); },
+     "the file opened the transaction, or the runner's transaction already ran statements"},
     {"added_in_same_transaction",
      [](const EvalInput& in) { return b(in.facts.added_in_same_transaction); },
      "VALIDATE of a constraint added NOT VALID in the same transaction"},

@@ -127,6 +127,10 @@ class Analyzer {
     if (probe_) probe_->begin_file();
   }
 
+  void begin_unit(TransactionMode mode, std::string transaction, std::string fix) {
+    session_->start_unit(mode, std::move(transaction), std::move(fix));
+  }
+
   void statement(const Statement& st) {
     plans_.clear();
     incomplete_.clear();
@@ -500,6 +504,11 @@ class Analyzer {
                       ((op.kind == OpKind::create_table || op.kind == OpKind::create_table_as) &&
                        !(table && op.if_not_exists));
     facts.in_transaction = session.in_transaction();
+    if (facts.in_transaction) {
+      facts.transaction = session.transaction_source(*src_);
+      facts.transaction_fix = session.transaction_fix();
+      facts.transaction_begun = session.transaction_begun();
+    }
     facts.nested_begin = session.nested_begin() && op.kind == OpKind::begin;
     facts.partitioned_table = table && table->partitioned;
     facts.lock_timeout_set = session.lock_timeout_set();
@@ -769,6 +778,10 @@ SetAnalyzer::SetAnalyzer(const std::vector<Pack>& packs, const CheckOptions& opt
                          StatementProbe* probe, SnapshotSource* snapshot, StatementTracer* tracer)
     : impl_(std::make_unique<Analyzer>(packs, opt, probe, snapshot, tracer)) {}
 SetAnalyzer::~SetAnalyzer() = default;
+void SetAnalyzer::begin_unit(TransactionMode mode, std::string transaction, std::string fix) {
+  impl_->begin_unit(mode, std::move(transaction), std::move(fix));
+}
+
 void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int position_in_set,
                              bool traced) {
   impl_->begin_file(src, file_index, position_in_set, traced);

@@ -13,7 +13,59 @@ bool has_op(const Statement& st, OpKind k) {
     if (op.kind == k) return true;
   return false;
 }
+
+// Whether a statement changes data or schema (settings, reads and transaction control do not):
+// work an implicit commit would make permanent.
+bool does_work(const Statement& st) {
+  for (const auto& op : st.ops) switch (op.kind) {
+      case OpKind::select:
+      case OpKind::set_setting:
+      case OpKind::reset_setting:
+      case OpKind::begin:
+      case OpKind::commit:
+      case OpKind::rollback:
+      case OpKind::savepoint:
+      case OpKind::meta_command:
+        break;
+      default:
+        return true;
+    }
+  return false;
+}
 }  // namespace
+
+void SessionState::start_unit(TransactionMode mode, std::string transaction, std::string fix) {
+  end_transaction();
+  explicit_open_ = false;
+  implicit_commit_ = false;
+  mode_ = mode;
+  runner_tx_open_ = true;
+  unit_transaction_ = std::move(transaction);
+  unit_fix_ = std::move(fix);
+}
+
+std::string SessionState::transaction_source(const SourceText& src) const {
+  if (runner_open())
+    return unit_transaction_.empty() ? "the runner's transaction" : unit_transaction_;
+  if (explicit_open_)
+    return "the BEGIN at line " + std::to_string(src.position(begin_offset_).line) +
+           " opened a transaction";
+  if (routine_depth_ > 0 && routine_is_transaction_)
+    return "a DO block or function runs as one statement, in one transaction";
+  return "";
+}
+
+std::string SessionState::transaction_fix() const {
+  if (runner_open())
+    return unit_fix_.empty() ? "move it to a migration that runs without a transaction block"
+                             : unit_fix_;
+  if (explicit_open_)
+    return "take it out of BEGIN ... COMMIT, into a migration that runs without a transaction "
+           "block";
+  if (routine_depth_ > 0 && routine_is_transaction_)
+    return "run it as a statement of its own, outside the DO block or function";
+  return "";
+}
 
 void SessionState::begin_statement(const Statement& st) {
   nested_begin_ = false;
@@ -21,7 +73,7 @@ void SessionState::begin_statement(const Statement& st) {
   if (!has_op(st, OpKind::begin)) return;
   // In per-file mode the runner's transaction is already open: BEGIN only draws a warning
   // from PostgreSQL. In a single query string, BEGIN turns the implicit block explicit.
-  if (explicit_open_ || mode_ == TransactionMode::per_file) {
+  if (explicit_open_ || (runner_open() && mode_ == TransactionMode::per_file)) {
     nested_begin_ = true;
     return;
   }
@@ -31,9 +83,13 @@ void SessionState::begin_statement(const Statement& st) {
 
 void SessionState::end_statement(const Statement& st) {
   for (const auto& k : ae_this_statement_) ++held_[k].statements;
+  if (in_transaction() && does_work(st)) ++statements_in_tx_;
   if (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback) || implicit_commit_) {
     implicit_commit_ = false;
     explicit_open_ = false;
+    // COMMIT ends the runner's transaction too; what follows runs in autocommit. In one query
+    // string of several statements, each statement after it starts a new implicit block.
+    if (mode_ == TransactionMode::per_file) runner_tx_open_ = false;
     end_transaction();
   } else if (!in_transaction()) {
     end_transaction();
@@ -51,6 +107,7 @@ void SessionState::leave_routine() {
 }
 
 void SessionState::end_transaction() {
+  statements_in_tx_ = 0;
   held_.clear();
   not_valid_.clear();
   local_lock_timeout_.reset();
@@ -111,7 +168,7 @@ void SessionState::record(const Operation& op, const Effect& e) {
   if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
     not_valid_.insert(table_key(e.table) + "/" + op.constraint->name);
   bool all = op.object == "all";
-  if (e.implicit_commit && explicit_open_) implicit_commit_ = true;
+  if (e.implicit_commit && (explicit_open_ || runner_open())) implicit_commit_ = true;
   // MySQL: SET GLOBAL changes new sessions, not this one.
   const bool this_session = op.detail != "global";
   if (op.kind == OpKind::set_setting && op.object == "foreign_key_checks" && this_session)

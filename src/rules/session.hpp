@@ -32,9 +32,22 @@ class SessionState {
   // block is a transaction of its own.
   void end_statement(const Statement& st);
 
+  // A stretch of the file the runner sends on its own (the file, a section, a changeset): the
+  // transaction of the one before is over (the runner committed it), session settings stay.
+  // transaction / fix: who opens its transaction and what avoids it, in words.
+  void start_unit(TransactionMode mode, std::string transaction, std::string fix);
+
   bool in_transaction() const {
-    return explicit_open_ || mode_ != TransactionMode::autocommit ||
-           (routine_depth_ > 0 && routine_is_transaction_);
+    return explicit_open_ || runner_open() || (routine_depth_ > 0 && routine_is_transaction_);
+  }
+  // What makes the current statement run in a transaction block, and what would take it out,
+  // in words for messages (empty outside a transaction).
+  std::string transaction_source(const SourceText& src) const;
+  std::string transaction_fix() const;
+  // The file opened a transaction, or the runner's has already run statements: an implicit
+  // commit (MySQL DDL) breaks something the migration meant to be atomic.
+  bool transaction_begun() const {
+    return explicit_open_ || (runner_open() && statements_in_tx_ > 0);
   }
   // A DO block or a function runs as one statement: its inner statements share one transaction.
   void enter_routine() { ++routine_depth_; }
@@ -60,7 +73,13 @@ class SessionState {
   void take(const QualifiedName& t, LockMode m, std::string_view by);
   static bool timeout_is_off(std::string_view v);
 
+  bool runner_open() const { return mode_ != TransactionMode::autocommit && runner_tx_open_; }
+
   TransactionMode mode_;
+  bool runner_tx_open_ = true;  // COMMIT in the file, or MySQL DDL, ends the runner's transaction
+  std::string unit_transaction_;
+  std::string unit_fix_;
+  int statements_in_tx_ = 0;
   bool routine_is_transaction_ = true;
   bool explicit_open_ = false;
   int routine_depth_ = 0;
