@@ -448,6 +448,92 @@ const Attack kAttacks[] = {
      "support"},
     {"alter_a_builtin_operator", "ALTER OPERATOR = (int4, int4) SET (RESTRICT = eqsel);\n", 1,
      "operator"},
+    {"old_style_aggregate_options",
+     "CREATE AGGREGATE sb_agg3(int) (SFUNC1 = sb_sfunc, STYPE1 = int, INITCOND1 = '0');\n"
+     "SELECT sb_agg3(id) FROM sb_victim;\n",
+     1, "setval"},
+    {"internal_state_through_stype1",
+     "CREATE AGGREGATE sb_agg4(numeric) (SFUNC1 = numeric_avg_accum, STYPE1 = internal, "
+     "FINALFUNC = string_agg_finalfn);\n",
+     1, "internal state"},
+    {"internal_state_as_a_string",
+     "CREATE AGGREGATE sb_agg5(numeric) (SFUNC = numeric_avg_accum, STYPE = 'internal', "
+     "FINALFUNC = string_agg_finalfn);\n",
+     1, "internal state"},
+    {"trigger_creates_a_domain_while_sql_is_computed",
+     "CREATE FUNCTION sb_trg_dom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+     "CREATE DOMAIN sb_trg_made AS text; RETURN NEW; END $$;\n"
+     "CREATE TRIGGER sb_trg_dom BEFORE INSERT ON sb_victim FOR EACH ROW EXECUTE FUNCTION "
+     "sb_trg_dom();\n"
+     "DO $$ BEGIN INSERT INTO sb_victim VALUES (3000, 'x'); "
+     "EXECUTE 'SELECT ' || 'count(*) FROM sb_victim'; END $$;\n",
+     3, "computes SQL"},
+    {"rename_pg_catalog", "ALTER SCHEMA pg_catalog RENAME TO sb_cat;\n", 1, "for itself"},
+    {"rename_pg_catalog_then_write_it",
+     "DO $$ BEGIN ALTER SCHEMA pg_catalog RENAME TO sb_cat; "
+     "UPDATE sb_cat.pg_proc SET proname = 'sb_gone' WHERE proname = 'lower'; END $$;\n",
+     1, "for itself"},
+    {"grant_create_on_pg_catalog", "GRANT CREATE ON SCHEMA pg_catalog TO PUBLIC;\n", 1,
+     "for itself"},
+    {"table_turned_into_a_view_of_pg_proc",
+     "CREATE TABLE sb_empty (oid oid, proname name);\n"
+     "CREATE RULE \"_RETURN\" AS ON SELECT TO sb_empty DO INSTEAD SELECT oid, proname FROM "
+     "pg_proc;\n",
+     2, "ON SELECT rule"},
+    {"catch_the_statement_timeout",
+     "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled THEN NULL; "
+     "END; END LOOP; END $$;\n",
+     1, "query_canceled"},
+    {"catch_the_statement_timeout_by_sqlstate",
+     "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN SQLSTATE '57014' THEN NULL; "
+     "END; END LOOP; END $$;\n",
+     1, "57014"},
+    {"domain_renamed_then_used",
+     "DO $$ BEGIN ALTER DOMAIN sb_evil RENAME TO sb_fine; PERFORM 1::sb_fine; END $$;\n", 1,
+     "setval", "CREATE DOMAIN sb_evil AS int CHECK (sb_chkx(VALUE));",
+     "DROP DOMAIN IF EXISTS sb_evil; DROP DOMAIN IF EXISTS sb_fine;"},
+    {"table_renamed_then_its_disabled_trigger_enabled",
+     "DO $$ BEGIN ALTER TABLE sb_victim RENAME TO sb_v2; "
+     "ALTER TABLE sb_v2 ENABLE TRIGGER sb_sleeping; INSERT INTO sb_v2 VALUES (4000, 'x'); "
+     "END $$;\n",
+     1, "setval"},
+    {"existing_enabled_trigger", "INSERT INTO sb_audited VALUES (1);\n", 1, "setval",
+     "CREATE TABLE sb_audited (id int); CREATE TRIGGER sb_awake BEFORE INSERT ON sb_audited "
+     "FOR EACH ROW EXECUTE FUNCTION sb_bump();",
+     "DROP TABLE sb_audited;"},
+    {"existing_view_calls_a_function", "SELECT * FROM sb_fnview;\n", 1, "setval",
+     "CREATE VIEW sb_fnview AS SELECT sb_rowfn(t) AS x FROM sb_victim t;", "DROP VIEW sb_fnview;"},
+    {"existing_column_default_calls_a_function", "INSERT INTO sb_defaulted DEFAULT VALUES;\n", 1,
+     "setval", "CREATE TABLE sb_defaulted (id int DEFAULT sb_chk_int());",
+     "DROP TABLE sb_defaulted;"},
+    {"existing_check_constraint_calls_a_function", "UPDATE sb_checked SET id = id + 1;\n", 1,
+     "setval",
+     "CREATE TABLE sb_checked (id int CHECK (sb_chkx(id))); INSERT INTO sb_checked VALUES (1);",
+     "DROP TABLE sb_checked;"},
+    {"existing_operator_over_a_builtin", "SELECT !!! {PID};\n", 1, "pg_cancel_backend",
+     "CREATE OPERATOR !!! (function = pg_cancel_backend, rightarg = int);",
+     "DROP OPERATOR !!! (none, int);"},
+    {"existing_event_trigger", "CREATE TABLE sb_whatever (id int);\n", 1, "event trigger",
+     "CREATE FUNCTION sb_evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN "
+     "PERFORM setval('sb_seq', 999999); END $$; "
+     "CREATE EVENT TRIGGER sb_evt ON ddl_command_start EXECUTE FUNCTION sb_evt();",
+     "DROP EVENT TRIGGER sb_evt; DROP FUNCTION sb_evt();"},
+    {"procedure_hands_back_a_huge_value", "CALL sb_big(NULL);\n", 1, "OUT parameters",
+     "CREATE PROCEDURE sb_big(OUT r text) LANGUAGE plpgsql AS $$ BEGIN "
+     "r := repeat('x', 100000000); END $$;",
+     "DROP PROCEDURE sb_big(text);"},
+    {"alter_a_builtin_type", "ALTER TYPE int4 SET (SUBSCRIPT = raw_array_subscript_handler);\n", 1,
+     "server itself"},
+    {"estimator_as_a_string",
+     "CREATE OPERATOR ### (function = int4eq, leftarg = int, rightarg = int, "
+     "restrict = 'int4eq');\n",
+     1, "estimator"},
+    {"estimator_set_by_alter_operator", "ALTER OPERATOR #=# (int, int) SET (RESTRICT = int4eq);\n",
+     1, "estimator", "CREATE OPERATOR #=# (function = int4eq, leftarg = int, rightarg = int);",
+     "DROP OPERATOR #=# (int, int);"},
+    {"setval_through_pg_get_serial_sequence",
+     "SELECT setval(pg_get_serial_sequence('SB_Serial', 'id'), 500);\n", 1, "setval",
+     "CREATE TABLE sb_serial (id serial);", "DROP TABLE sb_serial;"},
 };
 
 class Sandbox : public ::testing::TestWithParam<Attack> {
@@ -458,6 +544,8 @@ class Sandbox : public ::testing::TestWithParam<Attack> {
     sql("CREATE EXTENSION IF NOT EXISTS dblink; CREATE EXTENSION IF NOT EXISTS postgres_fdw;");
     sql("DROP TABLE IF EXISTS pwned; DROP VIEW IF EXISTS sb_remote_view;"
         "DROP FOREIGN TABLE IF EXISTS sb_remote; DROP SERVER IF EXISTS sb_loop CASCADE;"
+        "DROP EVENT TRIGGER IF EXISTS sb_evt; DROP TABLE IF EXISTS sb_audited, sb_defaulted, "
+        "sb_checked, sb_serial; DROP VIEW IF EXISTS sb_fnview;"
         "DROP TABLE IF EXISTS sb_victim CASCADE; DROP SEQUENCE IF EXISTS sb_seq;"
         "DROP TYPE IF EXISTS sb_t CASCADE; DROP OPERATOR IF EXISTS @@@ (int, int);"
         "DROP AGGREGATE IF EXISTS sb_agg(int);"
@@ -487,6 +575,10 @@ class Sandbox : public ::testing::TestWithParam<Attack> {
         "  PERFORM setval('sb_seq', 999999); RETURN $1; END $$;"
         "CREATE AGGREGATE sb_agg(int) (sfunc = sb_sfunc, stype = int, initcond = '0');"
         "CREATE OR REPLACE FUNCTION sb_rowfn(sb_victim) RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN 1; END $$;"
+        "CREATE OR REPLACE FUNCTION sb_chkx(int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN "
+        "  PERFORM setval('sb_seq', 999999); RETURN true; END $$;"
+        "CREATE OR REPLACE FUNCTION sb_chk_int() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
         "  PERFORM setval('sb_seq', 999999); RETURN 1; END $$;"
         "CREATE SERVER sb_loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '" +
         p.host + "', port '" + p.port + "', dbname '" + p.db +
@@ -619,7 +711,12 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
       "SELECT repeat('x', 10000000) FROM generate_series(1, 20);\n"
       "CREATE FUNCTION sb_definer() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path "
       "= pg_catalog, pg_temp AS 'SELECT 1';\n"
-      "SET lock_timeout = '5s';\n");
+      "SET lock_timeout = '5s';\n"
+      "CREATE TABLE sb_ser (id serial PRIMARY KEY, v text DEFAULT now()::text);\n"
+      "INSERT INTO sb_ser (v) VALUES ('a');\n"
+      "SELECT setval(pg_get_serial_sequence('sb_ser', 'id'), 10);\n"
+      "INSERT INTO sb_victim (id, v) VALUES (1001, 'Y');\n"
+      "DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN NULL; END $$;\n");
   ServerState before = server_state();
   auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
   ServerState after = server_state();
@@ -634,6 +731,9 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
     EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
         << "line " << line << ": " << traced[line];
   EXPECT_NE(traced[26].find("not traced: the trace keeps its own timeouts"), std::string::npos);
+  for (int line = 27; line <= 31; ++line)
+    EXPECT_NE(traced[line].find("on the snapshot: "), std::string::npos)
+        << "line " << line << ": " << traced[line];
   // RESTART is rolled back: nothing is said to be left behind.
   EXPECT_EQ(r.out.find("now ()"), std::string::npos) << r.out;
   // nextval on a sequence the snapshot had: tolerated, and said.
@@ -646,6 +746,19 @@ TEST_F(Sandbox, OrdinaryMigrationsStillRun) {
   EXPECT_TRUE(noted) << r.out;
   after.sequence = before.sequence;  // the consumed value, tolerated
   expect_same(before, after, "ordinary migration");
+}
+
+// A statement whose judgment would look up thousands of names is refused, not judged for
+// minutes.
+TEST_F(Sandbox, JudgmentHasABudget) {
+  REQUIRE_SERVER();
+  std::string select = "SELECT 1";
+  for (int i = 0; i < 3100; ++i) select += ", sb_no_such_fn_" + std::to_string(i) + "()";
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m.sql", select + ";\n");
+  auto r = test::run_migsafe({"check", "--db", dsn(), "--trace", "--format", "json", d + "/m.sql"});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("catalog lookups"), std::string::npos) << r.out.substr(0, 2000);
 }
 
 TEST_F(Sandbox, SuperuserIsSaidInTheSummary) {

@@ -45,6 +45,7 @@ struct PgRoutine {
   std::string source;               // prosrc: for internal and C functions, the C symbol
   std::vector<int64_t> parts;       // an aggregate's support functions
   bool takes_row = false;           // one argument of a row type: t.f calls it as f(t)
+  bool out_args = false;            // OUT / INOUT parameters: CALL hands their values back
   std::string display() const { return schema.empty() ? name : schema + "." + name; }
 };
 
@@ -64,12 +65,14 @@ class PgSandboxCatalog {
   virtual ~PgSandboxCatalog() = default;
   virtual std::vector<PgRoutine> routines(std::string_view schema, std::string_view name) = 0;
   virtual std::optional<PgRoutine> routine(int64_t oid) = 0;
-  // Functions behind operators of that name (their code and selectivity estimators) that are
-  // not part of the server.
+  // Functions behind operators of that name (their code and selectivity estimators): those not
+  // part of the server, and the server's own behind an operator that is not (their policy
+  // decides).
   virtual std::vector<int64_t> operator_functions(std::string_view schema,
                                                   std::string_view name) = 0;
-  // Functions that are not part of the server and that a cast into, the input of, or a domain
-  // constraint of a type of that name calls.
+  // Functions that a cast into, the input of, or a domain constraint of a type of that name
+  // calls: those not part of the server, and the server's own behind a cast, type or domain
+  // that is not.
   virtual std::vector<int64_t> type_functions(std::string_view schema, std::string_view name) = 0;
   // Whether a type or operator of that name exists outside pg_catalog (which could stand in for
   // the server's own when a statement names it without a schema).
@@ -77,7 +80,8 @@ class PgSandboxCatalog {
   virtual bool user_operator_named(std::string_view name) = 0;
   // Whether pg_catalog has an operator of that name.
   virtual bool operator_in_pg_catalog(std::string_view name) = 0;
-  // Functions of the triggers on a table (one trigger by name, or all when trigger is empty).
+  // Functions of the triggers on a table (one trigger by name, or all when trigger is empty),
+  // enabled or not.
   virtual std::vector<int64_t> trigger_functions(std::string_view schema, std::string_view table,
                                                  std::string_view trigger) = 0;
   // The USING and WITH CHECK expressions of a table's row-level security policies, as SQL.
@@ -95,6 +99,22 @@ class PgSandboxCatalog {
   // or its columns' domain constraints, call (INSERT and UPDATE).
   virtual std::vector<int64_t> column_type_functions(std::string_view schema,
                                                      std::string_view table) = 0;
+  // Functions a write to a table of that name runs without naming them: its enabled triggers,
+  // column defaults and generated columns, CHECK constraints, index expressions and rules.
+  virtual std::vector<int64_t> write_functions(std::string_view schema, std::string_view table) = 0;
+  // Functions reading a relation of that name runs: those its views' definitions call, through
+  // every view it reads.
+  virtual std::vector<int64_t> read_functions(std::string_view schema, std::string_view name) = 0;
+  // Functions of the enabled event triggers, which run on DDL.
+  virtual std::vector<int64_t> event_trigger_functions() = 0;
+  // The sequences pg_get_serial_sequence gives for a column of the tables of that name, as
+  // regclass text.
+  virtual std::vector<std::string> serial_sequences(std::string_view table,
+                                                    std::string_view column) = 0;
+  // Whether pg_catalog has a type of that name.
+  virtual bool builtin_type_named(std::string_view name) = 0;
+  // Whether pg_catalog or information_schema has a relation of that name.
+  virtual bool system_relation_named(std::string_view name) = 0;
   // Who may change a run-time setting (pg_settings.context: user, superuser, ...); "" when the
   // server has no such setting.
   virtual std::string setting_context(std::string_view name) = 0;

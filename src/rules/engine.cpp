@@ -151,6 +151,7 @@ class Analyzer {
     }
     if (traced_) trace(st, si);
     session_->begin_statement(st);
+    routines_run_.clear();
     statement_ddl_ = {};
     if (opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) {
       // What the statement needs by itself, without its ALGORITHM= / LOCK= clauses: the
@@ -579,7 +580,9 @@ class Analyzer {
       routines_[op.object] = Routine{op.body, &src, file_index};
     for (const auto& name : op.calls) {
       auto it = routines_.find(name);
-      if (it != routines_.end()) {
+      // A routine runs once per top-level statement: its statements were checked, and calls
+      // that fan out (each body calling the next ten times) would otherwise cost fanout^depth.
+      if (it != routines_.end() && routines_run_.insert(name).second) {
         Routine r = it->second;  // the map may change while the body runs
         run_routine(r.body->statements(), *r.src, r.file_index);
       }
@@ -722,8 +725,9 @@ class Analyzer {
   std::map<std::string, Routine> routines_;
   std::map<const Rule*, std::shared_ptr<const std::string>> why_cache_;
   int routine_depth_ = 0;
-  size_t op_index_ = 0;         // the operation being evaluated, within its statement
-  StatementDdl statement_ddl_;  // MySQL: the statement's combined algorithm and lock
+  std::set<std::string> routines_run_;  // routines already run under the current statement
+  size_t op_index_ = 0;                 // the operation being evaluated, within its statement
+  StatementDdl statement_ddl_;          // MySQL: the statement's combined algorithm and lock
   int current_statement_ = 0;
   std::optional<SessionState> session_;
   std::set<std::string> fired_once_;  // rules that fire once per file and already did

@@ -36,6 +36,9 @@ constexpr int kMaxWalkDepth = 1000;
 constexpr std::ptrdiff_t kMaxStackBytes = 2 << 20;
 // How many relations a LOCK of a view may make the server walk (its views expanded).
 constexpr double kMaxViewExpansion = 100000;
+// How many catalog lookups one statement's judgment may make: a real migration needs tens, and
+// each costs a round trip.
+constexpr int kMaxLookups = 3000;
 
 struct Refusal {
   std::string reason;
@@ -82,6 +85,17 @@ std::optional<Name> name_of(E list) {
   return n;
 }
 
+// The name a DefElem's argument gives, however the parser wrote it: a type name, a qualified
+// name, or a bare string.
+template <class E>
+std::optional<Name> def_arg_name(E arg) {
+  if (auto n = name_of(arg["TypeName"]["names"])) return n;
+  if (auto n = name_of(arg["List"]["items"])) return n;
+  std::string_view s;
+  if (arg["String"]["sval"].get(s) == simdjson::SUCCESS) return Name{"", std::string(s)};
+  return std::nullopt;
+}
+
 // The JSON of a parse tree, followed as deep as kMaxJsonDepth.
 simdjson::error_code parse_json(simdjson::dom::parser& parser, const char* text, element& out) {
   size_t len = std::strlen(text);
@@ -97,6 +111,12 @@ std::string lower(std::string_view s) {
 
 bool system_schema(std::string_view schema) {
   return schema == "pg_catalog" || schema == "information_schema" || schema == "pg_toast";
+}
+
+// A schema the server keeps for itself: its catalogs, and the pg_ prefix it reserves (toast and
+// temporary schemas).
+bool server_schema(std::string_view schema) {
+  return system_schema(schema) || lower(schema).starts_with("pg_");
 }
 
 std::string quote_ident(std::string_view name) {
@@ -154,6 +174,10 @@ class Judge {
       if (!adapted_once && concurrent(type, body)) return adapt(text, type);
       v.returns_rows = returns_rows(type, body);
       statement(type, body, text);
+      if (serial_lookup_ && renames_)
+        throw Refusal{
+            "it calls setval on pg_get_serial_sequence of a table while it also renames "
+            "objects, which could change which sequence that names"};
       if (folded_through_operators_ && creates_overrides_)
         throw Refusal{
             "it computes SQL with || or casts while it also creates operators, types, "
@@ -362,6 +386,13 @@ class Judge {
                       std::string(p->reason.empty() ? "not allowed inside a routine" : p->reason)};
       if (p->action == SandboxAction::refuse) throw Refusal{std::string(p->reason)};
       stmt_stack_.push_back(type);
+      if (!event_triggers_judged_ && ddl(type)) {
+        // Event triggers run their functions on DDL, whatever the statement names.
+        event_triggers_judged_ = true;
+        spend();
+        for (int64_t oid : catalog_.event_trigger_functions())
+          routine_oid(oid, "an event trigger on DDL", /*dependency=*/true);
+      }
       statement_facts(type, body);
     }
     // SELECT ... FOR UPDATE / SHARE locks the rows of what it reads.
@@ -379,6 +410,21 @@ class Judge {
     if (is_statement) stmt_stack_.pop_back();
   }
 
+  static bool ddl(std::string_view type) {
+    static constexpr std::string_view kNotDdl[] = {
+        "SelectStmt",       "InsertStmt",        "UpdateStmt",
+        "DeleteStmt",       "MergeStmt",         "CopyStmt",
+        "LockStmt",         "TransactionStmt",   "VariableSetStmt",
+        "VariableShowStmt", "ExplainStmt",       "PrepareStmt",
+        "ExecuteStmt",      "DeallocateStmt",    "DoStmt",
+        "CallStmt",         "DeclareCursorStmt", "FetchStmt",
+        "ClosePortalStmt",  "NotifyStmt",        "ListenStmt",
+        "UnlistenStmt",     "CheckPointStmt",    "DiscardStmt",
+        "LoadStmt",         "VacuumStmt",        "ConstraintsSetStmt",
+        "PLAssignStmt",     "ReturnStmt"};
+    return std::find(std::begin(kNotDdl), std::end(kNotDdl), type) == std::end(kNotDdl);
+  }
+
   std::string_view parent_statement() const {
     return stmt_stack_.size() >= 2 ? stmt_stack_[stmt_stack_.size() - 2] : std::string_view();
   }
@@ -392,6 +438,16 @@ class Judge {
         type == "CompositeTypeStmt" || type == "CreateEnumStmt" || type == "CreateRangeStmt" ||
         type == "AlterObjectSchemaStmt" || type == "RenameStmt")
       creates_overrides_ = true;
+    if (type == "AlterObjectSchemaStmt" || type == "RenameStmt") {
+      renames_ = true;
+      renamed_objects(type, body);
+    }
+    if (type == "CallStmt" && stmt_stack_.size() == 1)
+      if (auto n = name_of(body["funccall"]["funcname"]))
+        for (const PgRoutine& r : routines(*n))
+          if (r.out_args)
+            throw Refusal{"it calls procedure " + r.display() +
+                          " with OUT parameters, whose values CALL would hand to migsafe"};
     if (type == "ViewStmt") {
       // A view over the server's catalogs can be written through (an UPDATE of it updates the
       // catalog), and a statement judged before the view existed would not know.
@@ -435,6 +491,45 @@ class Judge {
     }
   }
 
+  // What a renamed or moved object runs when a later statement (in the same block) uses it by
+  // its new name, which the judgment cannot look up yet: judged by its old one.
+  void renamed_objects(std::string_view type, element body) {
+    std::string_view kind = str(body, type == "RenameStmt" ? "renameType" : "objectType");
+    if (kind == "OBJECT_TYPE" || kind == "OBJECT_DOMAIN") {
+      auto n = name_of(body["object"]["List"]["items"]);
+      if (!n) n = name_of(body["object"]["TypeName"]["names"]);
+      if (n) {
+        spend();
+        for (int64_t oid : catalog_.type_functions("", n->name))
+          routine_oid(oid, "type " + n->display() + ", which it renames", /*dependency=*/true);
+      }
+      return;
+    }
+    Name rel{std::string(str(body["relation"], "schemaname")),
+             std::string(str(body["relation"], "relname"))};
+    if (rel.name.empty()) return;
+    spend();
+    for (int64_t oid : catalog_.trigger_functions("", rel.name, ""))
+      routine_oid(oid, "a trigger of " + rel.display() + ", which it renames", true);
+    existing_code(rel, true);
+  }
+
+  // What a table's existing code runs when a statement writes to it (enabled triggers, defaults,
+  // CHECK constraints, index expressions, rules), and what its views call when it is read:
+  // judged, as the migration's own would be.
+  void existing_code(const Name& n, bool writes) {
+    if (writes && judged_writes_.insert(n.name).second) {
+      spend();
+      for (int64_t oid : catalog_.write_functions("", n.name))
+        routine_oid(oid, "what writing to " + n.display() + " runs", /*dependency=*/true);
+    }
+    if (judged_reads_.insert(n.name).second) {
+      spend();
+      for (int64_t oid : catalog_.read_functions("", n.name))
+        routine_oid(oid, "what reading " + n.display() + " runs", /*dependency=*/true);
+    }
+  }
+
   // The relations a statement writes to, changes or locks: never a system catalog or view (a
   // write to pg_settings calls set_config, one to pg_proc renames the server's functions), and
   // the casts into their columns that INSERT and UPDATE call are judged.
@@ -460,8 +555,9 @@ class Judge {
       Name n{std::string(str(rv, "schemaname")), std::string(str(rv, "relname"))};
       if (n.name.empty()) continue;
       lock_target(n);
+      if (type != "LockStmt") existing_code(n, true);
       if (type == "InsertStmt" || type == "UpdateStmt" || type == "MergeStmt" || type == "CopyStmt")
-        for (int64_t oid : catalog_.column_type_functions("", n.name))
+        for (int64_t oid : (spend(), catalog_.column_type_functions("", n.name)))
           routine_oid(oid, "a cast into a column of " + n.display());
     }
   }
@@ -472,6 +568,10 @@ class Judge {
     if (type == "CreateCastStmt" && body["func"].error() != simdjson::SUCCESS &&
         !flag(body, "inout"))
       throw Refusal{"it creates a cast WITHOUT FUNCTION, which reinterprets bytes"};
+    if (type == "AlterTypeStmt") return altered_type(body);
+    if (type == "AlterOperatorStmt") return estimators(body["options"]);
+    if (type == "RuleStmt" && str(body, "event") == "CMD_SELECT")
+      throw Refusal{"it creates an ON SELECT rule, which turns a table into a view of anything"};
     if (type != "DefineStmt") return;
     std::string_view kind = str(body, "kind");
     if (kind == "OBJECT_TSPARSER" || kind == "OBJECT_TSTEMPLATE")
@@ -482,18 +582,48 @@ class Judge {
     if (body["definition"].get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
       std::string name = lower(str(d["DefElem"], "defname"));
-      auto arg = name_of(d["DefElem"]["arg"]["TypeName"]["names"]);
-      if (kind == "OBJECT_AGGREGATE" && (name == "stype" || name == "mstype") && arg &&
-          arg->name == "internal")
+      auto arg = def_arg_name(d["DefElem"]["arg"]);
+      if (kind == "OBJECT_AGGREGATE" &&
+          (name == "stype" || name == "stype1" || name == "mstype" || name == "sstype") && arg &&
+          lower(arg->name) == "internal")
         throw Refusal{
             "it creates an aggregate with an internal state, whose functions must "
             "fit each other"};
       if (kind == "OBJECT_TYPE" && (name == "input" || name == "output"))
         throw Refusal{"it creates a base type, whose C functions must fit its storage"};
-      if (kind == "OBJECT_OPERATOR" && (name == "restrict" || name == "join") && arg &&
-          !estimator(arg->name))
+    }
+    if (kind == "OBJECT_OPERATOR") estimators(body["definition"]);
+  }
+
+  // An operator's selectivity estimators get the planner's internal structures: only the
+  // server's own known ones.
+  template <class E>
+  void estimators(E list) {
+    array defs;
+    if (list.get(defs) != simdjson::SUCCESS) return;
+    for (element d : defs) {
+      std::string name = lower(str(d["DefElem"], "defname"));
+      if (name != "restrict" && name != "join") continue;
+      auto arg = def_arg_name(d["DefElem"]["arg"]);
+      if (arg && ((!arg->schema.empty() && arg->schema != "pg_catalog") || !estimator(arg->name)))
         throw Refusal{"it gives an operator an estimator the planner does not know: " +
                       arg->display()};
+    }
+  }
+
+  // ALTER TYPE ... SET (...): never on the server's own types, and of the options only STORAGE;
+  // the others are C functions that must fit the type's storage.
+  void altered_type(element body) {
+    auto n = name_of(body["typeName"]);
+    if (n && (system_schema(n->schema) ||
+              (n->schema.empty() && (spend(), catalog_.builtin_type_named(n->name)))))
+      throw Refusal{"it changes type " + n->display() + ", a type of the server itself"};
+    array defs;
+    if (body["options"].get(defs) != simdjson::SUCCESS) return;
+    for (element d : defs) {
+      std::string name = lower(str(d["DefElem"], "defname"));
+      if (name != "storage")
+        throw Refusal{"it sets the " + name + " of a type, which must fit its C storage"};
     }
   }
 
@@ -530,6 +660,7 @@ class Judge {
       throw Refusal{"it moves an object into " + std::string(str(body, "newschema")) +
                     ", the server's own schema"};
     if (type == "DefineStmt") return routine_names_changed(body["defnames"], false);
+    server_schemas(type, body);
     std::string_view kind = str(body, type == "RenameStmt" ? "renameType"
                                       : type == "DropStmt" ? "removeType"
                                                            : "objectType");
@@ -556,6 +687,25 @@ class Judge {
       if (body["objects"].get(objects) == simdjson::SUCCESS)
         for (element o : objects) routine_names_changed(o["ObjectWithArgs"]["objname"], true);
     }
+  }
+
+  // A system schema renamed, handed to another owner or opened for CREATE: its catalogs could
+  // then be written under another name, or the server's names shadowed.
+  void server_schemas(std::string_view type, element body) {
+    std::vector<std::string> schemas;
+    if (type == "RenameStmt" && str(body, "renameType") == "OBJECT_SCHEMA")
+      schemas.emplace_back(str(body, "subname"));
+    if (type == "AlterOwnerStmt" && str(body, "objectType") == "OBJECT_SCHEMA")
+      schemas.emplace_back(str(body["object"]["String"], "sval"));
+    if (type == "GrantStmt" && str(body, "objtype") == "OBJECT_SCHEMA") {
+      array objects;
+      if (body["objects"].get(objects) == simdjson::SUCCESS)
+        for (element o : objects) schemas.emplace_back(str(o["String"], "sval"));
+    }
+    for (const std::string& s : schemas)
+      if (server_schema(s))
+        throw Refusal{"it renames, hands over or grants on schema " + s +
+                      ", which the server keeps for itself"};
   }
 
   void setting(element body) {
@@ -715,6 +865,15 @@ class Judge {
           declared_type(std::string(str(value, "typname")), what);
           continue;
         }
+        if (key == "PLpgSQL_condition") {
+          // A handler of cancellation catches the statement timeout: the block would run on
+          // after migsafe gave up on it, holding its locks.
+          std::string cond = lower(str(value, "condname"));
+          if (cond == "query_canceled" || cond == "operator_intervention" || cond.starts_with("57"))
+            throw Refusal{what + " catches " + cond +
+                          ", which would let it outlive the trace's statement timeout"};
+          continue;
+        }
         if (key.starts_with("PLpgSQL_stmt_")) {
           if (key == "PLpgSQL_stmt_commit" || key == "PLpgSQL_stmt_rollback")
             throw Refusal{what + " commits or rolls back, which would end the trace's transaction"};
@@ -839,7 +998,7 @@ class Judge {
       std::string trigger = sub == "AT_EnableTrigAll" || sub == "AT_EnableTrigUser"
                                 ? ""
                                 : std::string(str(c["AlterTableCmd"], "name"));
-      for (int64_t oid : catalog_.trigger_functions(table.schema, table.name, trigger))
+      for (int64_t oid : (spend(), catalog_.trigger_functions(table.schema, table.name, trigger)))
         routine_oid(oid, "the trigger it enables");
     }
   }
@@ -871,11 +1030,17 @@ class Judge {
     }
   }
 
-  void routine_oid(int64_t oid, const std::string& what) {
-    auto r = catalog_.routine(oid);
-    if (!r) return;
+  // dependency: called by the database's own code (a default, a trigger), whose arguments the
+  // judgment does not see.
+  void routine_oid(int64_t oid, const std::string& what, bool dependency = false) {
+    auto known = routine_by_oid_.find(oid);
+    if (known == routine_by_oid_.end()) {
+      spend();
+      known = routine_by_oid_.emplace(oid, catalog_.routine(oid)).first;
+    }
+    if (!known->second) return;
     try {
-      judge(*r, nullptr);
+      judge(*known->second, nullptr, dependency);
     } catch (const Refusal& f) {
       throw Refusal{what + ": " + f.reason};
     }
@@ -885,8 +1050,10 @@ class Judge {
   // can be renamed, or the search_path changed, between the judgment and the call.
   const std::vector<PgRoutine>& routines(const Name& n) {
     auto it = routine_cache_.find(n.name);
-    if (it == routine_cache_.end())
+    if (it == routine_cache_.end()) {
+      spend();
       it = routine_cache_.emplace(n.name, catalog_.routines("", n.name)).first;
+    }
     return it->second;
   }
 
@@ -907,6 +1074,7 @@ class Judge {
 
   void operator_named(const Name& op) {
     if (!judged_operators_.insert(op).second) return;
+    spend();
     for (int64_t oid : catalog_.operator_functions("", op.name))
       routine_oid(oid, "operator " + op.display());
   }
@@ -972,6 +1140,7 @@ class Judge {
   void type_name(element t) {
     auto n = name_of(t["names"]);
     if (!n || !judged_types_.insert(*n).second) return;
+    spend();
     for (int64_t oid : catalog_.type_functions("", n->name))
       routine_oid(oid, "type " + n->display());
   }
@@ -985,13 +1154,15 @@ class Judge {
     if (locking_ > 0) lock_target(n);
     if (!judged_relations_.insert(n).second) return;
     // Any schema: a schema can be renamed between the judgment and the run.
+    spend();
     RelationReach r = catalog_.reach("", n.name);
     if (!r.foreign.empty())
       throw Refusal{"it uses " + n.display() + ", which reaches foreign table " + r.foreign +
                     " on another server"};
     // Row-level security policies run their expressions on every row read or written.
-    for (const std::string& expr : catalog_.policy_expressions("", n.name))
+    for (const std::string& expr : (spend(), catalog_.policy_expressions("", n.name)))
       sql_text("SELECT " + expr, "a row-level security policy of " + n.display());
+    existing_code(n, false);
   }
 
   // A relation a statement writes to, changes or locks: never one that is or reaches a system
@@ -1001,7 +1172,11 @@ class Judge {
   double lock_target(const Name& n, int depth = 0) {
     if (system_schema(n.schema))
       throw Refusal{"it writes to or locks " + n.display() + ", a system catalog"};
+    // Whatever schema is named: a system schema could have been renamed in the same block.
+    if (lower(n.name).starts_with("pg_") && (spend(), catalog_.system_relation_named(n.name)))
+      throw Refusal{"it writes to or locks " + n.display() + ", the name of a system catalog"};
     // A name without a schema may resolve to pg_catalog's; one in another schema never does.
+    spend();
     RelationReach r = catalog_.reach(n.schema, n.name);
     if (!r.system.empty())
       throw Refusal{"it writes to or locks " + n.display() + ", which reaches system catalog " +
@@ -1013,7 +1188,7 @@ class Judge {
     if (expansion_.size() > 200) throw Refusal{"it reaches more views than the sandbox follows"};
     expansion_[n] = 1;  // a view that reads itself ends here
     double walked = 1;
-    for (const std::string& def : catalog_.view_definitions(n.schema, n.name))
+    for (const std::string& def : (spend(), catalog_.view_definitions(n.schema, n.name)))
       for (const Name& read : relations_in(def)) {
         try {
           walked += lock_target(read, depth + 1);
@@ -1057,11 +1232,13 @@ class Judge {
       for (element x : a) collect_relations(x, out);
   }
 
-  void judge(const PgRoutine& r, const std::vector<element>* args) {
+  void judge(const PgRoutine& r, const std::vector<element>* args, bool dependency = false) {
     if (r.builtin) {
       BuiltinVerdict v = builtin_policy(r.name, r.volatility);
       if (v.action == BuiltinAction::refuse)
         throw Refusal{"it calls " + r.display() + ": " + std::string(v.reason)};
+      // A column default's nextval('seq'): consumed values are tolerated, and noted.
+      if (v.action == BuiltinAction::special && dependency && r.name == "nextval") return;
       if (v.action == BuiltinAction::special) special_call(r, args);
       return;
     }
@@ -1124,12 +1301,50 @@ class Judge {
     }
     if (r.name == "nextval") return;  // consumed values are tolerated, and noted by the trace
     // setval: only sequences the trace created are rolled back with it.
-    if (!first)
+    if (!first) {
+      if (auto serial = serial_sequence_argument((*args)[0])) {
+        for (const std::string& seq : *serial)
+          if (!seq.empty() && catalog_.sequence_predates_trace(seq))
+            throw Refusal{"it calls setval on sequence " + seq +
+                          ", which a rollback does not undo"};
+        return;
+      }
       throw Refusal{
           "it calls setval on a sequence named at run time; setval is not undone by a "
           "rollback"};
+    }
     if (catalog_.sequence_predates_trace(*first))
       throw Refusal{"it calls setval on sequence " + *first + ", which a rollback does not undo"};
+  }
+
+  // setval(pg_get_serial_sequence('table', 'column'), ...): the sequences that can name, every
+  // table of that name in any schema (a schema can be renamed, or the search_path changed).
+  template <class E>
+  std::optional<std::vector<std::string>> serial_sequence_argument(E arg) {
+    auto fn = name_of(arg["FuncCall"]["funcname"]);
+    array args;
+    if (!fn || fn->name != "pg_get_serial_sequence" ||
+        (!fn->schema.empty() && fn->schema != "pg_catalog") ||
+        arg["FuncCall"]["args"].get(args) != simdjson::SUCCESS || args.size() != 2)
+      return std::nullopt;
+    auto table = known_string(args.at(0));
+    auto column = known_string(args.at(1));
+    if (!table || !column) return std::nullopt;
+    // The server reads the table as an identifier, folded to lower case unless quoted; quoted
+    // forms are left to the refusal.
+    std::string t = *table;
+    if (t.find('"') != std::string::npos) return std::nullopt;
+    if (size_t dot = t.rfind('.'); dot != std::string::npos) t = t.substr(dot + 1);
+    serial_lookup_ = true;
+    spend();
+    return catalog_.serial_sequences(lower(t), *column);
+  }
+
+  // One catalog lookup more for this statement's judgment.
+  void spend() {
+    if (++lookups_ > kMaxLookups)
+      throw Refusal{"judging it takes more than " + std::to_string(kMaxLookups) +
+                    " catalog lookups, more than the sandbox makes for one statement"};
   }
 
   PgSandboxCatalog& catalog_;
@@ -1137,6 +1352,12 @@ class Judge {
   std::vector<std::string_view> stmt_stack_;
   std::map<std::string, std::vector<PgRoutine>> routine_cache_;
   std::set<int64_t> judged_routines_;
+  std::map<int64_t, std::optional<PgRoutine>> routine_by_oid_;
+  std::set<std::string> judged_writes_, judged_reads_;  // tables whose existing code was judged
+  bool event_triggers_judged_ = false;
+  bool renames_ = false;        // the statement renames or moves objects
+  bool serial_lookup_ = false;  // a setval's sequence was found through pg_get_serial_sequence
+  int lookups_ = 0;
   std::set<Name> judged_operators_, judged_types_, judged_relations_;
   int routine_depth_ = 0;
   int locking_ = 0;  // inside a SELECT ... FOR UPDATE / SHARE

@@ -160,6 +160,8 @@ constexpr SettingEntry kSettings[] = {
     {"idle_in_transaction_session_timeout", SettingAction::protect,
      "the trace keeps its own timeouts"},
     {"idle_session_timeout", SettingAction::protect, "the trace keeps its own timeouts"},
+    {"client_connection_check_interval", SettingAction::protect,
+     "the trace keeps its own timeouts"},
     {"transaction_isolation", SettingAction::protect, "the trace keeps its own transaction"},
     {"transaction_read_only", SettingAction::protect, "the trace keeps its own transaction"},
     {"transaction_deferrable", SettingAction::protect, "the trace keeps its own transaction"},
@@ -209,10 +211,12 @@ constexpr FunctionEntry kBuiltins[] = {
     // Transaction-level advisory locks end with the trace's rollback, like table locks.
     {"pg_advisory_xact_lock*", BuiltinAction::allow, ""},
     {"pg_try_advisory_xact_lock*", BuiltinAction::allow, ""},
+    // Session-level advisory locks are not released by the rollback: they hold until the
+    // session ends, which behind a pooler is not when migsafe exits.
     {"pg_advisory*", BuiltinAction::refuse,
-     "advisory locks outlive the statement and signal other sessions"},
+     "a session-level advisory lock outlives the rollback (use pg_advisory_xact_lock)"},
     {"pg_try_advisory*", BuiltinAction::refuse,
-     "advisory locks outlive the statement and signal other sessions"},
+     "a session-level advisory lock outlives the rollback (use pg_try_advisory_xact_lock)"},
     // Delivered only at commit, which the trace never reaches.
     {"pg_notify", BuiltinAction::allow, ""},
     {"lo_*", BuiltinAction::refuse, "large-object functions read and write server files"},
@@ -340,14 +344,23 @@ constexpr ExtensionEntry kExtensionReasons[] = {
     {"pg_prewarm", "it loads relations into the server's cache"},
 };
 
-constexpr std::string_view kFunctionOptions[] = {
-    "sfunc",     "finalfunc",  "combinefunc",  "serialfunc", "deserialfunc", "msfunc",
-    "minvfunc",  "mfinalfunc", "procedure",    "function",   "restrict",     "join",
-    "input",     "output",     "receive",      "send",       "typmod_in",    "typmod_out",
-    "analyze",   "subscript",  "subtype_diff", "canonical",  "start",        "gettoken",
-    "end",       "lextypes",   "headline",     "init",       "lexize",       "handler",
-    "validator", "inline",     "support",
-};
+// Options of CREATE AGGREGATE / OPERATOR / TYPE / COLLATION / TEXT SEARCH ... and ALTER TYPE /
+// OPERATOR ... SET whose value is not a function. Every other option's value is judged as a
+// function name: an old or new spelling (SFUNC1) cannot slip a function past the judge.
+constexpr std::string_view kNonFunctionOptions[] = {
+    // aggregates
+    "basetype", "stype", "stype1", "sspace", "mstype", "msspace", "initcond", "initcond1",
+    "minitcond", "sortop", "parallel", "hypothetical", "finalfunc_extra", "finalfunc_modify",
+    "mfinalfunc_extra", "mfinalfunc_modify",
+    // operators
+    "leftarg", "rightarg", "commutator", "negator", "hashes", "merges",
+    // types and ranges
+    "internallength", "passedbyvalue", "alignment", "storage", "like", "category", "preferred",
+    "default", "element", "delimiter", "collatable", "subtype", "subtype_opclass", "collation",
+    "multirange_type_name",
+    // collations, text search
+    "locale", "lc_collate", "lc_ctype", "provider", "deterministic", "from", "version", "rules",
+    "icu_locale", "parser", "copy", "template"};
 
 bool name_matches(std::string_view pattern, std::string_view name) {
   if (pattern.ends_with('*')) {
@@ -417,6 +430,7 @@ constexpr std::string_view kEstimators[] = {
     "icregexnesel",    "icregexnejoinsel", "matchingsel",     "matchingjoinsel",
     "arraycontsel",    "arraycontjoinsel", "tsmatchsel",      "tsmatchjoinsel",
     "rangesel",        "multirangesel",    "networksel",      "networkjoinsel",
+    "prefixsel",       "prefixjoinsel",
 };
 
 bool estimator(std::string_view name) {
@@ -436,7 +450,7 @@ bool checked_language(std::string_view language) {
 }
 
 bool function_valued_option(std::string_view defname) {
-  return contains(kFunctionOptions, defname);
+  return !contains(kNonFunctionOptions, defname);
 }
 
 }  // namespace migsafe::sandbox

@@ -55,7 +55,8 @@ bool secret_relation(std::string_view name);
 // Languages whose bodies the sandbox reads; any other is refused.
 bool checked_language(std::string_view language);
 
-// DefElem names whose argument names a function (CREATE AGGREGATE / OPERATOR / TYPE ...).
+// DefElem names whose argument may name a function (CREATE AGGREGATE / OPERATOR / TYPE ...):
+// all but those known not to.
 bool function_valued_option(std::string_view defname);
 
 }  // namespace migsafe::sandbox

@@ -6,7 +6,8 @@
 
 namespace migsafe {
 
-Watchdog::Watchdog(int socket) : socket_(socket), thread_([this] { run(); }) {}
+Watchdog::Watchdog(int socket, std::function<void()> on_fire)
+    : socket_(socket), on_fire_(std::move(on_fire)), thread_([this] { run(); }) {}
 
 Watchdog::~Watchdog() {
   {
@@ -50,6 +51,11 @@ void Watchdog::run() {
       deadline_.reset();
       // The socket stays open (libpq owns it); shutting it down wakes the blocked read.
       ::shutdown(socket_, SHUT_RDWR);
+      if (on_fire_) {
+        lock.unlock();
+        on_fire_();
+        lock.lock();
+      }
     }
   }
 }

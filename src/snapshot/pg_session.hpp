@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,10 +18,11 @@ namespace migsafe {
 
 // The server enforces statement_timeout, but a frozen server or network never answers at all.
 // The watchdog ends such a wait: when a query runs past its deadline it shuts the connection's
-// socket down, the blocked read returns, and libpq reports the connection lost.
+// socket down, the blocked read returns, and libpq reports the connection lost. on_fire then
+// runs (on the watchdog's thread), for what must also end on the server.
 class Watchdog {
  public:
-  explicit Watchdog(int socket);
+  explicit Watchdog(int socket, std::function<void()> on_fire = {});
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -44,6 +46,7 @@ class Watchdog {
   void run();
 
   int socket_;
+  std::function<void()> on_fire_;
   mutable std::mutex m_;
   std::condition_variable cv_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;

@@ -88,7 +88,8 @@ class PgTracer : public StatementTracer {
       : dsn_(dsn),
         limits_(limits),
         conn_(session_dsn(dsn, "migsafe-trace")),
-        watchdog_(conn_.sock()),
+        backend_pid_(conn_.backendpid()),
+        watchdog_(conn_.sock(), [this] { terminate_backend(); }),
         tx_(conn_) {
     no_reconnect(conn_);
     // The sandbox reads statements as UTF-8 with standard-conforming strings; the server must
@@ -340,6 +341,24 @@ class PgTracer : public StatementTracer {
     exec("SET LOCAL statement_timeout = " + std::to_string(limits_.statement_timeout_ms));
     exec("SET LOCAL idle_in_transaction_session_timeout = 0");
     exec("SET LOCAL standard_conforming_strings = on");
+    // From PostgreSQL 14 the backend notices, while a statement runs, that migsafe closed the
+    // connection, and ends the statement and its transaction.
+    exec(
+        "SELECT set_config('client_connection_check_interval', '1000', true) "
+        "WHERE current_setting('server_version_num')::int >= 140000");
+  }
+
+  // When the watchdog gave up on the trace's connection, the backend may still be running the
+  // statement (and holding its locks): a second session ends it. Best effort: the role may
+  // lack the right, and then the server notices the closed socket by itself (above).
+  void terminate_backend() noexcept {
+    try {
+      pqxx::connection killer(session_dsn(dsn_, "migsafe-trace-stop"));
+      pqxx::nontransaction tx(killer);
+      tx.exec_params("SELECT pg_terminate_backend($1)", backend_pid_);
+    } catch (...) {
+      // Nothing more can be done from here; the error the trace reports says it timed out.
+    }
   }
 
   // Read inside own_read. The locks of the savepoint own_read opens are the catalog reads'
@@ -408,6 +427,7 @@ class PgTracer : public StatementTracer {
   std::string dsn_;
   SnapshotLimits limits_;
   pqxx::connection conn_;
+  int backend_pid_;
   Watchdog watchdog_;
   pqxx::nontransaction tx_;
   std::set<int64_t> sequences_;  // the sequences the snapshot had before the trace

@@ -24,7 +24,8 @@ constexpr const char* kRoutineSelect = R"(
            p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1
              AND EXISTS (SELECT 1 FROM pg_type t
                          WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p', 'd')),
-           COALESCE(p.prosrc, '')
+           COALESCE(p.prosrc, ''),
+           COALESCE(p.proargmodes && ARRAY['o', 'b']::"char"[], false)
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_language l ON l.oid = p.prolang
@@ -49,6 +50,7 @@ PgRoutine routine_of(const pqxx::row& r) {
     if (!part.empty()) p.parts.push_back(std::stoll(part));
   p.takes_row = r[11].as<bool>();
   p.source = r[12].as<std::string>();
+  p.out_args = r[13].as<bool>();
   return p;
 }
 
@@ -83,12 +85,12 @@ constexpr const char* kTypeFunctions = R"(
       UNION SELECT t.typbasetype FROM pg_type t JOIN tyall ON t.oid = tyall.oid
       WHERE t.typtype = 'd')
     SELECT DISTINCT f::int8 FROM (
-      SELECT c.castfunc::oid AS f FROM pg_cast c JOIN tyall ON c.casttarget = tyall.oid
-      UNION ALL SELECT t.typinput::oid FROM pg_type t JOIN tyall ON t.oid = tyall.oid
-      UNION ALL SELECT d.refobjid FROM pg_constraint k JOIN tyall ON k.contypid = tyall.oid
+      SELECT c.castfunc::oid AS f, c.oid AS o FROM pg_cast c JOIN tyall ON c.casttarget = tyall.oid
+      UNION ALL SELECT t.typinput::oid, t.oid FROM pg_type t JOIN tyall ON t.oid = tyall.oid
+      UNION ALL SELECT d.refobjid, k.oid FROM pg_constraint k JOIN tyall ON k.contypid = tyall.oid
         JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid
          AND d.refclassid = 'pg_proc'::regclass) x
-    WHERE f >= 16384::oid)";
+    WHERE f <> 0 AND (f >= 16384::oid OR o >= 16384::oid))";
 
 }  // namespace
 
@@ -112,7 +114,7 @@ std::vector<int64_t> PgCatalog::operator_functions(std::string_view schema, std:
       SELECT DISTINCT f::int8
       FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace,
            unnest(ARRAY[o.oprcode::oid, o.oprrest::oid, o.oprjoin::oid]) AS f
-      WHERE o.oprname = $2 AND {schema} AND f >= 16384::oid)"),
+      WHERE o.oprname = $2 AND {schema} AND f <> 0 AND (f >= 16384::oid OR o.oid >= 16384::oid))"),
                     std::string(schema), std::string(name)));
 }
 
@@ -237,6 +239,76 @@ std::string PgCatalog::setting_context(std::string_view name) {
   pqxx::result r =
       query("SELECT context FROM pg_settings WHERE name = lower($1)", std::string(name));
   return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+std::vector<int64_t> PgCatalog::write_functions(std::string_view schema, std::string_view table) {
+  return oids(query(with_schema(R"(
+      WITH t AS (
+        SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relname = $2 AND {schema}),
+      parts(classid, objid) AS (
+        SELECT 'pg_attrdef'::regclass::oid, a.oid FROM pg_attrdef a JOIN t ON a.adrelid = t.oid
+        UNION ALL SELECT 'pg_constraint'::regclass::oid, k.oid FROM pg_constraint k
+          JOIN t ON k.conrelid = t.oid
+        UNION ALL SELECT 'pg_class'::regclass::oid, i.indexrelid FROM pg_index i
+          JOIN t ON i.indrelid = t.oid
+        UNION ALL SELECT 'pg_rewrite'::regclass::oid, w.oid FROM pg_rewrite w
+          JOIN t ON w.ev_class = t.oid)
+      SELECT DISTINCT d.refobjid::int8 FROM pg_depend d
+      JOIN parts p ON d.classid = p.classid AND d.objid = p.objid
+      WHERE d.refclassid = 'pg_proc'::regclass
+      UNION
+      SELECT g.tgfoid::int8 FROM pg_trigger g JOIN t ON g.tgrelid = t.oid
+      WHERE g.tgenabled IN ('O', 'A'))"),
+                    std::string(schema), std::string(table)));
+}
+
+std::vector<int64_t> PgCatalog::read_functions(std::string_view schema, std::string_view name) {
+  return oids(query(with_schema(R"(
+      WITH RECURSIVE reach(oid) AS (
+        SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relname = $2 AND {schema}
+        UNION
+        SELECT d.refobjid FROM pg_rewrite w JOIN reach ON w.ev_class = reach.oid
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+         AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> w.ev_class)
+      SELECT DISTINCT d.refobjid::int8 FROM reach
+      JOIN pg_rewrite w ON w.ev_class = reach.oid
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+       AND d.refclassid = 'pg_proc'::regclass)"),
+                    std::string(schema), std::string(name)));
+}
+
+std::vector<int64_t> PgCatalog::event_trigger_functions() {
+  return oids(query("SELECT evtfoid::int8 FROM pg_event_trigger WHERE evtenabled IN ('O', 'A')"));
+}
+
+std::vector<std::string> PgCatalog::serial_sequences(std::string_view table,
+                                                     std::string_view column) {
+  std::vector<std::string> out;
+  for (const auto& r : query(R"(
+      SELECT pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), $2)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $1 AND c.relkind IN ('r', 'p')
+        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2
+                    AND a.attnum > 0 AND NOT a.attisdropped))",
+                             std::string(table), std::string(column)))
+    out.push_back(r[0].is_null() ? std::string() : r[0].as<std::string>());
+  return out;
+}
+
+bool PgCatalog::builtin_type_named(std::string_view name) {
+  return !query("SELECT 1 FROM pg_type WHERE typname = $1 AND typnamespace = 11 LIMIT 1",
+                std::string(name))
+              .empty();
+}
+
+bool PgCatalog::system_relation_named(std::string_view name) {
+  return !query(R"(
+      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $1 AND n.oid < 16384::oid AND n.oid <> 2200::oid LIMIT 1)",
+                std::string(name))
+              .empty();
 }
 
 std::set<int64_t> PgCatalog::sequences(pqxx::transaction_base& tx) {

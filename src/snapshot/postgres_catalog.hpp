@@ -38,6 +38,13 @@ class PgCatalog : public PgSandboxCatalog {
   std::vector<int64_t> column_type_functions(std::string_view schema,
                                              std::string_view table) override;
   std::string setting_context(std::string_view name) override;
+  std::vector<int64_t> write_functions(std::string_view schema, std::string_view table) override;
+  std::vector<int64_t> read_functions(std::string_view schema, std::string_view name) override;
+  std::vector<int64_t> event_trigger_functions() override;
+  std::vector<std::string> serial_sequences(std::string_view table,
+                                            std::string_view column) override;
+  bool builtin_type_named(std::string_view name) override;
+  bool system_relation_named(std::string_view name) override;
 
   // The sequences that exist now (recorded when a trace begins).
   static std::set<int64_t> sequences(pqxx::transaction_base& tx);

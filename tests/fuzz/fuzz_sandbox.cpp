@@ -34,6 +34,14 @@ class NoObjects : public migsafe::PgSandboxCatalog {
     return {};
   }
   std::string setting_context(std::string_view) override { return "user"; }
+  std::vector<int64_t> write_functions(std::string_view, std::string_view) override { return {}; }
+  std::vector<int64_t> read_functions(std::string_view, std::string_view) override { return {}; }
+  std::vector<int64_t> event_trigger_functions() override { return {}; }
+  std::vector<std::string> serial_sequences(std::string_view, std::string_view) override {
+    return {};
+  }
+  bool builtin_type_named(std::string_view) override { return false; }
+  bool system_relation_named(std::string_view) override { return false; }
 };
 
 }  // namespace
