@@ -237,7 +237,8 @@ std::vector<SetRange> check_planned(std::vector<PlannedSet>& sets, const std::ve
   for (auto& set : sets) {
     SetRun run(set, packs, opt, snapshot, trace_file, r);
     ranges.push_back(run.run());
-    r.runners.push_back({set.root, set.runner, runner_sending(set.runner, opt)});
+    r.runners.push_back(
+        {set.root, set.runner, runner_sending(set.runner, opt), opt.dialect, opt.version});
   }
   return ranges;
 }

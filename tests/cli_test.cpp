@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "helpers.hpp"
 
@@ -256,8 +257,18 @@ TEST(Docs, ReadmeCiExamplesAreValid) {
   test::write_file(d + "/.migsafe.yaml", example(readme, "config"));
   test::write_file(d + "/ci/team-rules.yaml", "pack: team\ndialect: postgres\nrules: []\n");
   test::write_file(d + "/1_x.up.sql", "SELECT 1;\n");
-  auto r = test::run_migsafe({"check", "."}, "", d);
+  // The folders of its paths: section, each checked with its own settings.
+  test::write_file(d + "/services/billing/migrations/1_x.up.sql", "SELECT 1;\n");
+  test::write_file(d + "/db/migrations/1_x.sql", "-- +goose Up\nSELECT 1;\n");
+  auto r = test::run_migsafe({"check", "--format", "json", "."}, "", d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  std::set<std::string> sets;
+  for (const auto& sr : doc["runners"])
+    sets.insert(sr["dialect"].get<std::string>() + " " + sr["runner"].get<std::string>());
+  EXPECT_EQ(sets, (std::set<std::string>{"postgres golang-migrate", "mysql golang-migrate",
+                                         "postgres goose"}))
+      << r.out;
   // Every migsafe flag the examples use exists.
   for (const char* name : {"github-actions", "gitlab-ci"}) {
     std::string yaml = example(readme, name);

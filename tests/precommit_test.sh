@@ -66,3 +66,44 @@ git add migrations/002_orders_index.sql
 git commit -qm "safe migration" >"$work/good.log" 2>&1 || {
   echo "FAIL: the commit of the fixed migration was refused"; cat "$work/good.log"; exit 1; }
 echo "ok: fixed migration committed"
+
+# A widening that is safe only given the history: the hook passes the staged file alone, and
+# migsafe replays the earlier migrations of its folder, as CI does on the whole folder.
+cat > migrations/001_accounts.sql <<'SQL'
+CREATE TABLE accounts (id bigint PRIMARY KEY, name varchar(10));
+SQL
+git add migrations/001_accounts.sql
+git commit -qm "accounts" >"$work/accounts.log" 2>&1 || {
+  echo "FAIL: the commit of a new table was refused"; cat "$work/accounts.log"; exit 1; }
+cat > migrations/003_widen_name.sql <<'SQL'
+SET lock_timeout = '2s';
+ALTER TABLE accounts ALTER COLUMN name TYPE varchar(20);
+SQL
+# Control: without its folder the same file is a type change of unknown size, and blocked.
+mkdir -p "$work/alone"
+cp migrations/003_widen_name.sql "$work/alone/"
+if migsafe check "$work/alone/003_widen_name.sql" >"$work/alone.log" 2>&1; then
+  echo "FAIL: the widening passes even without its history, so this test proves nothing"
+  cat "$work/alone.log"; exit 1
+fi
+git add migrations/003_widen_name.sql
+git commit -qm "widen" >"$work/widen.log" 2>&1 || {
+  echo "FAIL: the hook blocked a widening its folder's history makes safe"; cat "$work/widen.log"; exit 1; }
+migsafe check migrations >"$work/ci.log" 2>&1 || true
+if grep -q "003_widen_name.sql" "$work/ci.log"; then
+  echo "FAIL: CI on the whole folder reports the widening, the hook did not"; cat "$work/ci.log"; exit 1
+fi
+echo "ok: staged widening judged with its folder's history, as CI judges it"
+
+# An applied migration edited later: the folder's migsafe.sum catches it when it is staged.
+migsafe sum migrations >/dev/null
+git add migrations/migsafe.sum
+git commit -qm "sum" --no-verify
+echo "ALTER TABLE accounts ADD COLUMN email text;" >> migrations/001_accounts.sql
+git add migrations/001_accounts.sql
+if git commit -m "edit an applied migration" >"$work/edit.log" 2>&1; then
+  echo "FAIL: the commit of an edited applied migration went through"; cat "$work/edit.log"; exit 1
+fi
+grep -q "migration-sum-mismatch" "$work/edit.log" || {
+  echo "FAIL: the refused commit does not name migsafe.sum's mismatch"; cat "$work/edit.log"; exit 1; }
+echo "ok: edited applied migration refused by the folder's migsafe.sum"

@@ -85,6 +85,9 @@ struct SetRunner {
   std::string root;
   Layout runner = Layout::plain;
   std::string sending;
+  // The set's dialect and version (a config's paths: can give folders different ones).
+  Dialect dialect = Dialect::postgres;
+  TargetVersion version = default_target_version(Dialect::postgres);
 };
 
 struct CheckResult {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,17 @@ struct RuleOverride {
   Position where;  // in the config file, for errors about the rule id
 };
 
+// Settings for the migrations under one folder (a repository may hold a PostgreSQL set under one
+// folder and a MySQL set under another); what a folder does not set comes from the top level.
+struct PathSettings {
+  std::string path;  // absolute, normalized
+  std::optional<Dialect> dialect;
+  std::optional<std::string> target_version;
+  std::optional<TransactionMode> transactions;
+  std::optional<Layout> layout;
+  std::optional<bool> flyway_mixed;
+};
+
 struct Config {
   std::string path;  // empty when no config file was found
   std::optional<Dialect> dialect;
@@ -34,6 +46,9 @@ struct Config {
   std::vector<std::string> exclude;  // globs
   std::map<std::string, RuleOverride> rules;
   std::string docs_url;
+  std::vector<PathSettings> paths;  // the paths: section
+  // The most specific paths: entry that holds this file or folder, or null.
+  const PathSettings* settings_for(const std::string& path) const;
 };
 
 // Reads a config file; a malformed one or an unknown key is a ConfigError with line:col.
@@ -42,7 +57,12 @@ Config load_config(const std::string& path);
 Config load_config_text(const std::string& text, const std::string& path);
 // The nearest .migsafe.yaml from dir upward, or nullopt.
 std::optional<std::string> find_config(const std::string& dir);
-// Applies enable/disable and severity overrides; an unknown rule id is a ConfigError.
-void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg);
+// Applies enable/disable and severity overrides; an unknown rule id is a ConfigError, unless
+// unknown_ids is given, which then receives the ids none of these packs has (a config that
+// covers several dialects names rules of each).
+void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg,
+                          std::set<std::string>* unknown_ids = nullptr);
+// The ConfigError for a rule id no pack knows.
+[[noreturn]] void unknown_rule_id(const Config& cfg, const std::string& id);
 
 }  // namespace migsafe

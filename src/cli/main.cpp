@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "migsafe/check.hpp"
 #include "migsafe/config.hpp"
@@ -55,7 +57,8 @@ T pick(const std::string& flag, const std::optional<T>& configured, T fallback, 
   return configured.value_or(fallback);
 }
 
-std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, const Config& cfg) {
+std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, const Config& cfg,
+                             std::set<std::string>* unknown_ids = nullptr) {
   std::vector<Pack> packs = load_shipped_packs(d);
   // A bare name ("postgres-style") is a shipped pack; anything else is a path.
   auto add = [&](const std::string& p) {
@@ -63,7 +66,7 @@ std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, c
   };
   for (const auto& p : cfg.packs) add(p);
   for (const auto& p : extra) add(p);
-  apply_rule_overrides(packs, cfg);
+  apply_rule_overrides(packs, cfg, unknown_ids);
   return packs;
 }
 
@@ -74,14 +77,26 @@ bool use_color(const std::string& mode) {
   return ::isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-int run_check(const Flags& f) {
-  Config cfg = load_effective_config(f);
+// A setting from the paths: entry of a folder, else the config's top level.
+template <class T>
+std::optional<T> configured(const PathSettings* ps, std::optional<T> PathSettings::*field,
+                            const std::optional<T>& top) {
+  return ps && ps->*field ? ps->*field : top;
+}
+
+// The options for the inputs under one paths: entry (or none): flags win over the entry, the
+// entry over the config's top level.
+CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* ps) {
   CheckOptions opt;
-  opt.dialect = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
+  opt.dialect = pick<Dialect>(f.dialect, configured(ps, &PathSettings::dialect, cfg.dialect),
+                              Dialect::postgres, parse_dialect, "--dialect",
                               "postgres, mysql, mariadb or sqlite");
   opt.version = opt.dialect == Dialect::sqlite ? linked_sqlite_version()
                                                : default_target_version(opt.dialect);
-  std::string version = !f.version.empty() ? f.version : cfg.target_version.value_or("");
+  std::string version =
+      !f.version.empty()
+          ? f.version
+          : configured(ps, &PathSettings::target_version, cfg.target_version).value_or("");
   if (!version.empty()) {
     auto v = parse_target_version(opt.dialect, version);
     if (!v)
@@ -92,16 +107,15 @@ int run_check(const Flags& f) {
     opt.version = *v;
     opt.version_given = true;
   }
+  auto transactions = configured(ps, &PathSettings::transactions, cfg.transactions);
   opt.transactions = pick<TransactionMode>(
-      f.transactions, cfg.transactions, TransactionMode::autocommit, parse_transaction_mode,
+      f.transactions, transactions, TransactionMode::autocommit, parse_transaction_mode,
       "--transactions", "autocommit, per-file or single-query");
-  opt.transactions_given = !f.transactions.empty() || cfg.transactions.has_value();
-  opt.flyway_mixed = cfg.flyway_mixed;
+  opt.transactions_given = !f.transactions.empty() || transactions.has_value();
+  opt.flyway_mixed = configured(ps, &PathSettings::flyway_mixed, cfg.flyway_mixed);
   opt.inputs.direction = f.direction == "down" ? Direction::down : Direction::up;
-  FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
-                                "error, warning or never");
-  opt.inputs.layout = pick<Layout>(f.layout, cfg.layout, Layout::automatic, parse_layout,
-                                   "--layout", layout_names());
+  opt.inputs.layout = pick<Layout>(f.layout, configured(ps, &PathSettings::layout, cfg.layout),
+                                   Layout::automatic, parse_layout, "--layout", layout_names());
   opt.inputs.exclude = cfg.exclude;
   opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
   opt.changed_since = f.changed_since;
@@ -111,27 +125,113 @@ int run_check(const Flags& f) {
   opt.trace = f.trace;
   opt.lock_timeout_ms = f.lock_timeout_ms;
   opt.statement_timeout_ms = f.statement_timeout_ms;
-  if (opt.trace && opt.db.empty())
-    throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
-  // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
-  // statement stuck behind another session's lock would read as merely slow.
-  if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
-    throw CLI::ValidationError("--snapshot-lock-timeout",
-                               "must be below --snapshot-statement-timeout (" +
-                                   std::to_string(opt.lock_timeout_ms) +
-                                   " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
+  return opt;
+}
+
+// The PATH arguments that share one paths: entry (or none).
+struct PathGroup {
+  const PathSettings* settings = nullptr;
+  std::vector<std::string> paths;
+  std::vector<std::string> exclude;  // entries with settings of their own, inside a folder given
+};
+
+// Each argument goes with the most specific paths: entry that holds it; a folder that holds
+// entries of its own is checked as those entries, each with its settings, and the rest.
+std::vector<PathGroup> group_paths(const std::vector<std::string>& paths, const Config& cfg) {
+  std::vector<PathGroup> groups(1);
+  auto group_of = [&](const PathSettings* ps) -> PathGroup& {
+    for (auto& g : groups)
+      if (g.settings == ps) return g;
+    groups.push_back({ps, {}, {}});
+    return groups.back();
+  };
+  namespace fs = std::filesystem;
+  for (const auto& arg : paths) {
+    if (arg == "-" || cfg.paths.empty()) {
+      groups[0].paths.push_back(arg);
+      continue;
+    }
+    const PathSettings* holder = cfg.settings_for(arg);
+    std::error_code ec;
+    std::string abs = fs::weakly_canonical(fs::absolute(arg, ec), ec).lexically_normal().string();
+    std::vector<std::string> inner_excludes;
+    for (const auto& s : cfg.paths) {
+      if (&s == holder || !s.path.starts_with(abs + "/") || !fs::exists(s.path, ec)) continue;
+      // An entry inside the folder given: checked with its own settings, left out of the rest.
+      std::string shown = (fs::path(arg) / fs::path(s.path).lexically_relative(abs)).string();
+      group_of(&s).paths.push_back(shown);
+      inner_excludes.push_back(shown + "/*");
+    }
+    PathGroup& g = group_of(holder);
+    g.paths.push_back(arg);
+    g.exclude.insert(g.exclude.end(), inner_excludes.begin(), inner_excludes.end());
+  }
+  std::erase_if(groups, [](const PathGroup& g) { return g.paths.empty(); });
+  return groups;
+}
+
+// Appends one group's result to the whole run's.
+void merge(CheckResult& into, CheckResult&& part) {
+  size_t offset = into.files.size();
+  for (auto& f : part.findings) {
+    f.file += offset;
+    into.findings.push_back(std::move(f));
+  }
+  for (auto& f : part.files) into.files.push_back(std::move(f));
+  for (auto& r : part.runners) into.runners.push_back(std::move(r));
+  for (auto& p : part.problems) into.problems.push_back(std::move(p));
+  if (into.database_error.empty()) into.database_error = part.database_error;
+  if (!into.version) into.version = part.version;
+  into.trace_superuser = into.trace_superuser || part.trace_superuser;
+  into.statements += part.statements;
+}
+
+int run_check(const Flags& f) {
+  Config cfg = load_effective_config(f);
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
-
-  std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg);
-  CheckResult r = check_paths(f.paths, packs, opt);
+  std::vector<PathGroup> groups = group_paths(f.paths, cfg);
+  CheckResult r;
+  std::vector<Pack> all_packs;
+  std::optional<CheckOptions> first;
+  // A rule id of the config must be known to the packs of at least one group.
+  std::map<std::string, size_t> unknown_in;
+  for (const auto& g : groups) {
+    CheckOptions opt = options_for(f, cfg, g.settings);
+    opt.inputs.exclude.insert(opt.inputs.exclude.end(), g.exclude.begin(), g.exclude.end());
+    if (opt.trace && opt.db.empty())
+      throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
+    // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
+    // statement stuck behind another session's lock would read as merely slow.
+    if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
+      throw CLI::ValidationError("--snapshot-lock-timeout",
+                                 "must be below --snapshot-statement-timeout (" +
+                                     std::to_string(opt.lock_timeout_ms) +
+                                     " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
+    std::set<std::string> unknown;
+    std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg, &unknown);
+    for (const auto& id : unknown) ++unknown_in[id];
+    CheckResult part = check_paths(g.paths, packs, opt);
+    if (part.version) opt.version = *part.version;
+    for (auto& sr : part.runners) {
+      sr.dialect = opt.dialect;
+      sr.version = opt.version;
+    }
+    merge(r, std::move(part));
+    for (auto& p : packs) all_packs.push_back(std::move(p));
+    if (!first) first = opt;
+  }
+  for (const auto& [id, count] : unknown_in)
+    if (count == groups.size()) unknown_rule_id(cfg, id);
   if (!r.database_error.empty()) {
     std::cerr << "migsafe: database error: " << r.database_error << '\n';
     return kExitDatabase;
   }
-  if (r.version) opt.version = *r.version;
+  CheckOptions opt = *first;
+  FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
+                                "error, warning or never");
   Format format = parse_format(f.format).value_or(Format::text);
-  ReportContext ctx{opt, fail_on, format == Format::text && use_color(f.color), &packs,
+  ReportContext ctx{opt, fail_on, format == Format::text && use_color(f.color), &all_packs,
                     !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
   report(format, r, ctx, std::cout);
   std::cout.flush();

@@ -17,7 +17,16 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kKeys[] = {"dialect", "target_version", "transactions", "fail_on",
                                       "layout",  "flyway_mixed",   "packs",        "exclude",
-                                      "rules",   "docs_url"};
+                                      "rules",   "docs_url",       "paths"};
+// What a paths: entry may set.
+constexpr std::string_view kPathKeys[] = {"dialect", "target_version", "transactions", "layout",
+                                          "flyway_mixed"};
+
+std::string joined(const auto& keys) {
+  std::string out;
+  for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+  return out;
+}
 
 class ConfigReader {
  public:
@@ -31,36 +40,23 @@ class ConfigReader {
     if (!root.IsMap()) fail(root, "the config is a mapping of settings");
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
-      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-        std::string valid;
-        for (auto k : kKeys) valid += (valid.empty() ? "" : ", ") + std::string(k);
-        fail(kv.first, "unknown key '" + key + "' (valid keys: " + valid + ")");
-      }
+      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+        fail(kv.first, "unknown key '" + key + "' (valid keys: " + joined(kKeys) + ")");
     }
-    if (auto n = root["dialect"]) {
-      c.dialect = parse_dialect(scalar(n));
-      if (!c.dialect) fail(n, "dialect must be postgres, mysql, mariadb or sqlite");
-    }
-    if (auto n = root["target_version"]) c.target_version = scalar(n);
-    if (auto n = root["transactions"]) {
-      c.transactions = parse_transaction_mode(scalar(n));
-      if (!c.transactions) fail(n, "transactions must be autocommit, per-file or single-query");
-    }
+    PathSettings top;
+    read_settings(root, top);
+    c.dialect = top.dialect;
+    c.target_version = top.target_version;
+    c.transactions = top.transactions;
+    c.layout = top.layout;
+    c.flyway_mixed = top.flyway_mixed;
     if (auto n = root["fail_on"]) {
       c.fail_on = parse_fail_on(scalar(n));
       if (!c.fail_on) fail(n, "fail_on must be error, warning or never");
     }
-    if (auto n = root["layout"]) {
-      c.layout = parse_layout(scalar(n));
-      if (!c.layout) fail(n, "layout must be one of " + layout_names());
-    }
-    if (auto n = root["flyway_mixed"]) {
-      std::string v = scalar(n);
-      if (v != "true" && v != "false") fail(n, "flyway_mixed is true or false");
-      c.flyway_mixed = v == "true";
-    }
     if (auto n = root["docs_url"]) c.docs_url = scalar(n);
     fs::path base = fs::path(path_).parent_path();
+    if (auto n = root["paths"]) read_paths(n, base, c);
     for (const auto& p : list(root["packs"], "packs")) {
       c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
     }
@@ -85,6 +81,53 @@ class ConfigReader {
     if (!n.IsSequence()) fail(n, std::string(what) + " is a list");
     for (const auto& x : n) out.push_back(scalar(x));
     return out;
+  }
+
+  // The settings a paths: entry or the top level may give.
+  void read_settings(const YAML::Node& node, PathSettings& s) const {
+    if (auto n = node["dialect"]) {
+      s.dialect = parse_dialect(scalar(n));
+      if (!s.dialect) fail(n, "dialect must be postgres, mysql, mariadb or sqlite");
+    }
+    if (auto n = node["target_version"]) s.target_version = scalar(n);
+    if (auto n = node["transactions"]) {
+      s.transactions = parse_transaction_mode(scalar(n));
+      if (!s.transactions) fail(n, "transactions must be autocommit, per-file or single-query");
+    }
+    if (auto n = node["layout"]) {
+      s.layout = parse_layout(scalar(n));
+      if (!s.layout) fail(n, "layout must be one of " + layout_names());
+    }
+    if (auto n = node["flyway_mixed"]) {
+      std::string v = scalar(n);
+      if (v != "true" && v != "false") fail(n, "flyway_mixed is true or false");
+      s.flyway_mixed = v == "true";
+    }
+  }
+
+  // paths: {folder: {dialect: mysql, layout: goose, ...}, ...}, folders relative to the config.
+  void read_paths(const YAML::Node& paths, const fs::path& base, Config& c) const {
+    if (!paths.IsMap())
+      fail(paths, "paths maps folders to their settings: {db/mysql: {dialect: mysql}}");
+    for (const auto& kv : paths) {
+      std::string folder = scalar(kv.first);
+      if (!kv.second.IsMap())
+        fail(kv.second, "the settings of " + folder + " are a mapping (" + joined(kPathKeys) + ")");
+      for (const auto& skv : kv.second) {
+        std::string k = skv.first.as<std::string>();
+        if (std::find(std::begin(kPathKeys), std::end(kPathKeys), k) == std::end(kPathKeys))
+          fail(skv.first, "unknown key '" + k + "' (valid keys: " + joined(kPathKeys) + ")");
+      }
+      PathSettings s;
+      read_settings(kv.second, s);
+      fs::path p = fs::path(folder).is_relative() ? base / folder : fs::path(folder);
+      std::error_code ec;
+      s.path = fs::weakly_canonical(fs::absolute(p, ec), ec).lexically_normal().string();
+      while (s.path.size() > 1 && s.path.ends_with('/')) s.path.pop_back();
+      for (const auto& other : c.paths)
+        if (other.path == s.path) fail(kv.first, "the folder " + folder + " is given twice");
+      c.paths.push_back(std::move(s));
+    }
   }
 
   void read_rules(const YAML::Node& rules, Config& c) const {
@@ -128,6 +171,8 @@ class ConfigReader {
                   fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
               } catch (const std::invalid_argument&) {
                 fail(t.second, "threshold values are numbers");
+              } catch (const std::out_of_range&) {
+                fail(t.second, "the threshold is out of range");
               }
             }
           } else {
@@ -176,7 +221,26 @@ std::optional<std::string> find_config(const std::string& dir) {
   return std::nullopt;
 }
 
-void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg) {
+const PathSettings* Config::settings_for(const std::string& path) const {
+  std::error_code ec;
+  std::string abs = fs::weakly_canonical(fs::absolute(path, ec), ec).lexically_normal().string();
+  const PathSettings* best = nullptr;
+  for (const auto& s : paths) {
+    bool inside = abs == s.path || (abs.starts_with(s.path) && abs.size() > s.path.size() &&
+                                    (abs[s.path.size()] == '/' || s.path == "/"));
+    if (inside && (!best || s.path.size() > best->path.size())) best = &s;
+  }
+  return best;
+}
+
+void unknown_rule_id(const Config& cfg, const std::string& id) {
+  auto it = cfg.rules.find(id);
+  throw ConfigError(cfg.path, "no active rule has the id '" + id + "'",
+                    it != cfg.rules.end() ? it->second.where : Position{});
+}
+
+void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg,
+                          std::set<std::string>* unknown_ids) {
   for (const auto& [id, o] : cfg.rules) {
     bool found = false;
     for (auto& p : packs) {
@@ -192,7 +256,9 @@ void apply_rule_overrides(std::vector<Pack>& packs, const Config& cfg) {
         }
       }
     }
-    if (!found) throw ConfigError(cfg.path, "no active rule has the id '" + id + "'", o.where);
+    if (found) continue;
+    if (!unknown_ids) unknown_rule_id(cfg, id);
+    unknown_ids->insert(id);
   }
 }
 

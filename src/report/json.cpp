@@ -41,8 +41,11 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
   doc["transactions"] = transaction_mode_name(ctx.options.transactions);
   json runners = json::array();
   for (const auto& sr : r.runners)
-    runners.push_back(
-        {{"root", sr.root}, {"runner", layout_name(sr.runner)}, {"sending", sr.sending}});
+    runners.push_back({{"root", sr.root},
+                       {"runner", layout_name(sr.runner)},
+                       {"sending", sr.sending},
+                       {"dialect", dialect_name(sr.dialect)},
+                       {"target_version", sr.version.display()}});
   doc["runners"] = std::move(runners);
   doc["direction"] = ctx.options.inputs.direction == Direction::down ? "down" : "up";
   json files = json::array();

@@ -72,6 +72,7 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
   if (ctx.packs)
     for (const auto& p : *ctx.packs)
       for (const auto& rule : p.rules) {
+        if (index.count(rule.id)) continue;  // the same rule of another set's packs
         index[rule.id] = rules.size();
         rules.push_back(rule_descriptor(rule, ctx));
       }

@@ -71,6 +71,10 @@ std::string runner_words(const CheckResult& r, const ReportContext& ctx) {
     std::string p = sr.runner == Layout::plain || sr.runner == Layout::automatic
                         ? sr.sending
                         : std::string(layout_name(sr.runner)) + ", " + sr.sending;
+    // A set of another dialect or version than the run's (a config's paths:) says which.
+    if (sr.dialect != ctx.options.dialect || sr.version.display() != ctx.options.version.display())
+      p = std::string(dialect_name(sr.dialect)) + " " + sr.version.display() + " (" + sr.root +
+          "): " + p;
     if (std::find(parts.begin(), parts.end(), p) == parts.end()) parts.push_back(p);
   }
   if (parts.empty()) return std::string(transaction_mode_name(ctx.options.transactions));
@@ -88,7 +92,10 @@ std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
   if (size_t infos = r.count(Severity::info)) s += ", " + std::to_string(infos) + " info";
   if (!r.problems.empty()) s += " · " + plural(r.problems.size(), "input error");
   if (r.trace_superuser) s += " · traced as a superuser (a role that owns the tables is enough)";
-  s += is_blocked(r, ctx.fail_on) ? " · blocked" : " · passed";
+  // What could not be read was not checked: never "passed" (the exit code is 2).
+  s += is_blocked(r, ctx.fail_on) ? " · blocked"
+       : r.problems.empty()       ? " · passed"
+                                  : " · incomplete";
   return s;
 }
 
