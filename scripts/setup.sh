@@ -13,7 +13,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev
   libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jsonschema pre-commit postgresql mariadb-server
+  python3 python3-jsonschema pre-commit postgresql postgresql-15-hypopg mariadb-server chromium
   clang libclang-rt-14-dev
 )
 

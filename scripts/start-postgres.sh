@@ -26,7 +26,7 @@ if [[ ! -f "$DATA/PG_VERSION" ]]; then
 fi
 if ! as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$RUN -c fsync=off" >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$RUN -c fsync=off -c shared_preload_libraries=pg_stat_statements" >/dev/null
 fi
 # A password-protected role and database for the tests (the password is made up here and
 # exists only on this throw-away server).

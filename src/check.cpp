@@ -62,7 +62,8 @@ void sort_findings(CheckResult& r);
 class SetRun {
  public:
   SetRun(PlannedSet& set, const std::vector<Pack>& packs, const CheckOptions& opt,
-         PgSnapshot* snapshot, const TraceFilter* trace_file, CheckResult& r)
+         PgSnapshot* snapshot, StatementTracer* given_tracer, const TraceFilter* trace_file,
+         CheckResult& r)
       : set_(set),
         packs_(packs),
         opt_(opt),
@@ -70,9 +71,10 @@ class SetRun {
         r_(r),
         // SQLite needs no database from the user: its dry run runs on the embedded engine.
         probe_(opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr),
-        // --trace: one rolled-back transaction per migration set.
-        tracer_(snapshot && opt.trace ? snapshot->begin_trace() : nullptr),
-        analyzer_(packs, opt, probe_.get(), snapshot, tracer_.get()) {
+        // --trace: one rolled-back transaction per migration set, unless the caller gave one.
+        own_tracer_(snapshot && opt.trace && !given_tracer ? snapshot->begin_trace() : nullptr),
+        tracer_(opt.trace ? (given_tracer ? given_tracer : own_tracer_.get()) : nullptr),
+        analyzer_(packs, opt, probe_.get(), snapshot, tracer_) {
     settings_.default_mode = opt.transactions;
     settings_.flyway_mixed = opt.flyway_mixed;
   }
@@ -218,7 +220,8 @@ class SetRun {
   CheckResult& r_;
   RunnerSettings settings_;
   std::unique_ptr<StatementProbe> probe_;
-  std::unique_ptr<StatementTracer> tracer_;
+  std::unique_ptr<StatementTracer> own_tracer_;
+  StatementTracer* tracer_;
   SetAnalyzer analyzer_;
   std::vector<std::shared_ptr<const SourceText>> running_;
 };
@@ -232,10 +235,11 @@ std::string runner_sending(Layout runner, const CheckOptions& opt) {
 
 std::vector<SetRange> check_planned(std::vector<PlannedSet>& sets, const std::vector<Pack>& packs,
                                     const CheckOptions& opt, PgSnapshot* snapshot,
-                                    const TraceFilter* trace_file, CheckResult& r) {
+                                    StatementTracer* tracer, const TraceFilter* trace_file,
+                                    CheckResult& r) {
   std::vector<SetRange> ranges;
   for (auto& set : sets) {
-    SetRun run(set, packs, opt, snapshot, trace_file, r);
+    SetRun run(set, packs, opt, snapshot, tracer, trace_file, r);
     ranges.push_back(run.run());
     r.runners.push_back(
         {set.root, set.runner, runner_sending(set.runner, opt), opt.dialect, opt.version});
@@ -255,7 +259,7 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
     planned.push_back(std::move(p));
   }
   CheckResult r;
-  check_planned(planned, packs, opt, nullptr, nullptr, r);
+  check_planned(planned, packs, opt, nullptr, nullptr, nullptr, r);
   sort_findings(r);
   return r;
 }
@@ -382,7 +386,7 @@ PlannedSet plan_set(const MigrationSet& in, std::vector<InputProblem>& problems)
 }  // namespace
 
 CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
-                        const CheckOptions& opt) {
+                        const CheckOptions& opt, const SnapshotSessions* sessions) {
   std::vector<InputProblem> problems;
   std::vector<MigrationSet> inputs;
   try {
@@ -395,14 +399,17 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   std::vector<PlannedSet> sets;
   for (const auto& in : inputs) sets.push_back(plan_set(in, problems));
   // A snapshot: connect first, so its server version decides the effects (unless given).
-  std::unique_ptr<PgSnapshot> snapshot;
+  std::unique_ptr<PgSnapshot> own_snapshot;
+  PgSnapshot* snapshot = sessions ? sessions->snapshot : nullptr;
   CheckOptions effective = opt;
-  if (!opt.db.empty()) {
+  if (snapshot && !opt.version_given) effective.version = snapshot->server_version();
+  if (!snapshot && !opt.db.empty()) {
     try {
       if (opt.dialect != Dialect::postgres)
         throw SnapshotError("--db is supported for PostgreSQL snapshots only in this release");
-      snapshot =
+      own_snapshot =
           connect_postgres(opt.db, SnapshotLimits{opt.statement_timeout_ms, opt.lock_timeout_ms});
+      snapshot = own_snapshot.get();
       if (!opt.version_given) effective.version = snapshot->server_version();
     } catch (const SnapshotError& e) {
       CheckResult failed;
@@ -432,7 +439,8 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   CheckResult r;
   std::vector<SetRange> ranges;
   try {
-    ranges = check_planned(sets, packs, effective, snapshot.get(), &trace_file, r);
+    ranges = check_planned(sets, packs, effective, snapshot, sessions ? sessions->tracer : nullptr,
+                           &trace_file, r);
   } catch (const SnapshotError& e) {
     CheckResult failed;
     failed.database_error = e.what();

@@ -108,9 +108,16 @@ using SourceSet = std::vector<std::shared_ptr<const SourceText>>;
 
 CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pack>& packs,
                        const CheckOptions& opt);
+// A snapshot session opened by the caller (migsafe plan): the check reads this snapshot instead
+// of connecting, and with opt.trace runs every set's reported statements in this one trace
+// session, which the caller inspects before and after.
+struct SnapshotSessions {
+  PgSnapshot* snapshot = nullptr;
+  StatementTracer* tracer = nullptr;
+};
 // Reads and checks the user's PATH arguments. Unreadable inputs become problems, not exceptions.
 CheckResult check_paths(const std::vector<std::string>& paths, const std::vector<Pack>& packs,
-                        const CheckOptions& opt);
+                        const CheckOptions& opt, const SnapshotSessions* sessions = nullptr);
 
 namespace detail {
 class Analyzer;

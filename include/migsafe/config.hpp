@@ -47,6 +47,9 @@ struct Config {
   std::map<std::string, RuleOverride> rules;
   std::string docs_url;
   std::vector<PathSettings> paths;  // the paths: section
+  // migsafe plan: a new sequential scan of a table this big is a regression.
+  std::optional<double> plan_rows;
+  std::optional<int64_t> plan_bytes;
   // The most specific paths: entry that holds this file or folder, or null.
   const PathSettings* settings_for(const std::string& path) const;
 };

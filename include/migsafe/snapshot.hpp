@@ -42,6 +42,39 @@ struct PlanResult {
   bool refused = false;  // the sandbox would not send the statement
 };
 
+// A node of a query's plan as the engine gives it (PostgreSQL: EXPLAIN (FORMAT JSON)).
+struct PlanNode {
+  std::string type;      // "Seq Scan", "Index Scan", "Hash Join", ...
+  std::string relation;  // the table it reads, if any ("schema.table" outside public)
+  std::string index;     // the index it uses, if any
+  double total_cost = 0;
+  double rows = 0;  // estimated rows out
+  std::vector<PlanNode> children;
+};
+
+// A workload query's plan on the snapshot (EXPLAIN, never ANALYZE), or why there is none.
+struct QueryPlan {
+  bool planned = false;
+  PlanNode root;
+  std::string document;  // the engine's own plan document (JSON)
+  bool generic = false;  // planned for any parameter values ($1 ...)
+  std::string error;     // why there is no plan, in plain words
+  std::string sqlstate;
+  bool refused = false;  // the sandbox would not send it
+};
+
+// A statement the server has run, with how often and for how long (PostgreSQL:
+// pg_stat_statements, whose texts have $n where the constants were).
+struct ObservedQuery {
+  std::string text;
+  double calls = 0;
+  double total_ms = 0;
+};
+struct ObservedQueries {
+  std::vector<ObservedQuery> queries;
+  std::string unavailable;  // why the server cannot say (the extension is missing, ...)
+};
+
 // Facts from a copy of real data, for the rules engine.
 class SnapshotSource {
  public:
@@ -79,6 +112,12 @@ class StatementTracer {
   // trace's transaction before the statement runs.
   virtual TraceResult trace(const Statement& st,
                             const std::vector<std::string_view>& plan_texts) = 0;
+  // The plan of a query in the trace's transaction, as things stand (what the migration did so
+  // far included); $n parameters are planned generically, for any values.
+  virtual QueryPlan explain(std::string_view query) = 0;
+  // How the session applies index changes: "hypothetical" (HypoPG: nothing is built), or
+  // "transaction" (the plain statements, rolled back).
+  virtual std::string index_method() const = 0;
 };
 
 // Runs statements on an engine (SQLite's dry run) and says which ones it rejects. The engine
@@ -109,6 +148,11 @@ class PgSnapshot : public SnapshotSource {
   // A session that runs statements in one transaction that is always rolled back (when the
   // tracer is destroyed, or when the connection dies), with lock and statement timeouts.
   virtual std::unique_ptr<StatementTracer> begin_trace() = 0;
+  // The same for plan inspection: new indexes become hypothetical ones and dropped ones are
+  // hidden when the server has HypoPG, so nothing is built or locked.
+  virtual std::unique_ptr<StatementTracer> begin_plan_trace() = 0;
+  // The statements the server spent the most time on, most first.
+  virtual ObservedQueries top_queries(int n) = 0;
 };
 // Throws SnapshotError (connection refused, bad credentials, ...).
 std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn,

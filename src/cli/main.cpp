@@ -13,6 +13,7 @@
 #include "migsafe/config.hpp"
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
+#include "migsafe/plan.hpp"
 #include "migsafe/report.hpp"
 #include "migsafe/rules.hpp"
 #include "migsafe/snapshot.hpp"
@@ -125,6 +126,13 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   opt.trace = f.trace;
   opt.lock_timeout_ms = f.lock_timeout_ms;
   opt.statement_timeout_ms = f.statement_timeout_ms;
+  // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
+  // statement stuck behind another session's lock would read as merely slow.
+  if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
+    throw CLI::ValidationError("--snapshot-lock-timeout",
+                               "must be below --snapshot-statement-timeout (" +
+                                   std::to_string(opt.lock_timeout_ms) +
+                                   " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
   return opt;
 }
 
@@ -201,13 +209,6 @@ int run_check(const Flags& f) {
     opt.inputs.exclude.insert(opt.inputs.exclude.end(), g.exclude.begin(), g.exclude.end());
     if (opt.trace && opt.db.empty())
       throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
-    // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
-    // statement stuck behind another session's lock would read as merely slow.
-    if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
-      throw CLI::ValidationError("--snapshot-lock-timeout",
-                                 "must be below --snapshot-statement-timeout (" +
-                                     std::to_string(opt.lock_timeout_ms) +
-                                     " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
     std::set<std::string> unknown;
     std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg, &unknown);
     for (const auto& id : unknown) ++unknown_in[id];
@@ -237,6 +238,36 @@ int run_check(const Flags& f) {
   std::cout.flush();
   if (!r.problems.empty()) return kExitUsage;
   return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;
+}
+
+// migsafe plan's own flags.
+struct PlanFlags {
+  std::string queries;
+  int from_stats = 0;
+  double max_cost_ratio = 2;
+};
+
+int run_plan_command(const Flags& f, const PlanFlags& pf) {
+  Config cfg = load_effective_config(f);
+  if (f.paths.empty())
+    throw CLI::ValidationError("PATH", "give the migrations to apply: files or folders");
+  PlanOptions opt;
+  opt.check = options_for(f, cfg, cfg.settings_for(f.paths.front()));
+  opt.queries_file = pf.queries;
+  opt.from_stats = pf.from_stats;
+  opt.thresholds.max_cost_ratio = pf.max_cost_ratio;
+  if (cfg.plan_rows) opt.thresholds.rows = *cfg.plan_rows;
+  if (cfg.plan_bytes) opt.thresholds.bytes = *cfg.plan_bytes;
+  std::vector<Pack> packs = load_packs(opt.check.dialect, f.packs, cfg);
+  PlanRun run = run_plan(f.paths, packs, opt);
+  if (!run.database_error.empty()) {
+    std::cerr << "migsafe: database error: " << redact(run.database_error, opt.check.db) << '\n';
+    return kExitDatabase;
+  }
+  report_plan(parse_plan_format(f.format).value_or(PlanFormat::text), run, opt, std::cout);
+  std::cout.flush();
+  if (!run.problems.empty()) return kExitUsage;
+  return run.regressed() ? kExitBlocked : kExitOk;
 }
 
 int run_sum(const Flags& f, const std::string& dir) {
@@ -337,51 +368,75 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
   };
 
+  // What check and plan share: the migrations, how they run, and the snapshot.
+  auto add_migrations = [&](CLI::App* sub) {
+    sub->add_option("PATH", f.paths, "files, folders (ordered migration sets) or - for stdin");
+    sub->add_option("--target-version", f.version, "server version, e.g. 16 (default 16)");
+    sub->add_option("--transactions", f.transactions,
+                    "how files are sent, overriding the runner's own: autocommit (BEGIN/COMMIT "
+                    "in the file honoured), per-file (wrapped in one transaction) or "
+                    "single-query (one multi-statement query string: an implicit transaction "
+                    "block); without it, the runner decides (autocommit for plain files)");
+    sub->add_option("--changed-since", f.changed_since,
+                    "replay every migration but report only those added since this git "
+                    "revision; one edited since is an error");
+    sub->add_option("--layout", f.layout,
+                    "the migration tool that runs the files (which files are migrations, which "
+                    "parts run, in which transactions): " +
+                        layout_names() + "; auto (default) detects it");
+    sub->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
+        ->allow_extra_args(false);
+    sub->add_option("--db", f.db,
+                    "a PostgreSQL snapshot to read real sizes, indexes and plans from "
+                    "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
+    sub->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
+                    "milliseconds a snapshot query or traced statement waits for a lock (1000)")
+        ->check(CLI::Range(1, 600000));
+    sub->add_option("--snapshot-statement-timeout", f.statement_timeout_ms,
+                    "milliseconds a snapshot query or traced statement may run (10000)")
+        ->check(CLI::Range(1, 3600000));
+  };
+
   CLI::App* check = app.add_subcommand("check", "check migration files, folders or - (stdin)");
   add_common(check);
-  check->add_option("PATH", f.paths, "files, folders (ordered migration sets) or - for stdin");
-  check->add_option("--target-version", f.version, "server version, e.g. 16 (default 16)");
+  add_migrations(check);
   check->add_option("--format", f.format, "text (default), json, sarif, github, markdown or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}));
   check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
   check->add_option("--color", f.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  check->add_option("--transactions", f.transactions,
-                    "how files are sent, overriding the runner's own: autocommit (BEGIN/COMMIT "
-                    "in the file honoured), per-file (wrapped in one transaction) or "
-                    "single-query (one multi-statement query string: an implicit transaction "
-                    "block); without it, the runner decides (autocommit for plain files)");
-  check->add_option("--changed-since", f.changed_since,
-                    "replay every migration but report only those added since this git "
-                    "revision; one edited since is an error");
-  check->add_option("--layout", f.layout,
-                    "the migration tool that runs the files (which files are migrations, which "
-                    "parts run, in which transactions): " +
-                        layout_names() + "; auto (default) detects it");
   check
       ->add_option("--direction", f.direction,
                    "up (default) or down: check the down migrations (goose Down, dbmate "
                    "migrate:down, .down.sql, Liquibase --rollback) as a rollback runs them, "
                    "newest first, after the up migrations built the schema")
       ->check(CLI::IsMember({"up", "down"}));
-  check->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
-      ->allow_extra_args(false);
   check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
-  check->add_option("--db", f.db,
-                    "a PostgreSQL snapshot to read real sizes, indexes and plans from "
-                    "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
-  check
-      ->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
-                   "milliseconds a snapshot query or traced statement waits for a lock (1000)")
-      ->check(CLI::Range(1, 600000));
-  check
-      ->add_option("--snapshot-statement-timeout", f.statement_timeout_ms,
-                   "milliseconds a snapshot query or traced statement may run (10000)")
-      ->check(CLI::Range(1, 3600000));
   check->add_flag("--trace", f.trace,
                   "with --db: run the migrations being reported on the snapshot, in one "
                   "transaction that is always rolled back, and report locks, rewrites, scans "
                   "and times");
+
+  PlanFlags pf;
+  CLI::App* plan = app.add_subcommand(
+      "plan",
+      "plan the application's queries on a snapshot before and after the migrations (applied "
+      "where nothing persists) and say which regress");
+  add_common(plan);
+  add_migrations(plan);
+  plan->add_option("--queries", pf.queries,
+                   "the workload: a file of ';'-separated queries ($1 parameters are planned "
+                   "for any value)");
+  plan->add_option("--from-stats", pf.from_stats,
+                   "the workload: the N statements the server spent most time on "
+                   "(pg_stat_statements)")
+      ->check(CLI::Range(1, 10000));
+  plan->add_option("--max-cost-ratio", pf.max_cost_ratio,
+                   "a query regresses when its estimated cost grows more than this many times "
+                   "(2)")
+      ->check(CLI::Range(1.0, 1e9));
+  plan->add_option("--format", f.format, "text (default), json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);
@@ -403,6 +458,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (check->parsed()) return run_check(f);
+    if (plan->parsed()) return run_plan_command(f, pf);
     if (rules->parsed()) return run_rules(f);
     if (explain->parsed()) return run_explain(f, rule_id);
     if (sum->parsed()) return run_sum(f, sum_dir);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kKeys[] = {"dialect", "target_version", "transactions", "fail_on",
                                       "layout",  "flyway_mixed",   "packs",        "exclude",
-                                      "rules",   "docs_url",       "paths"};
+                                      "rules",   "docs_url",       "paths",        "plan"};
 // What a paths: entry may set.
 constexpr std::string_view kPathKeys[] = {"dialect", "target_version", "transactions", "layout",
                                           "flyway_mixed"};
@@ -57,6 +57,7 @@ class ConfigReader {
     if (auto n = root["docs_url"]) c.docs_url = scalar(n);
     fs::path base = fs::path(path_).parent_path();
     if (auto n = root["paths"]) read_paths(n, base, c);
+    if (auto n = root["plan"]) read_plan(n, c);
     for (const auto& p : list(root["packs"], "packs")) {
       c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
     }
@@ -127,6 +128,31 @@ class ConfigReader {
       for (const auto& other : c.paths)
         if (other.path == s.path) fail(kv.first, "the folder " + folder + " is given twice");
       c.paths.push_back(std::move(s));
+    }
+  }
+
+  // plan: {threshold: {rows: N, bytes: N}}
+  void read_plan(const YAML::Node& plan, Config& c) const {
+    if (!plan.IsMap()) fail(plan, "plan is {threshold: {rows: N, bytes: N}}");
+    for (const auto& kv : plan) {
+      std::string k = kv.first.as<std::string>();
+      if (k != "threshold") fail(kv.first, "unknown key '" + k + "' (valid keys: threshold)");
+      if (!kv.second.IsMap()) fail(kv.second, "threshold is {rows: N, bytes: N}");
+      for (const auto& t : kv.second) {
+        std::string tk = t.first.as<std::string>();
+        try {
+          if (tk == "rows")
+            c.plan_rows = std::stod(scalar(t.second));
+          else if (tk == "bytes")
+            c.plan_bytes = std::stoll(scalar(t.second));
+          else
+            fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
+        } catch (const std::invalid_argument&) {
+          fail(t.second, "threshold values are numbers");
+        } catch (const std::out_of_range&) {
+          fail(t.second, "the threshold is out of range");
+        }
+      }
     }
   }
 

@@ -59,6 +59,8 @@ class ModuleTracer : public StatementTracer {
   TraceResult trace(const Statement& st, const std::vector<std::string_view>& plan_texts) override {
     return inner_->trace(st, plan_texts);
   }
+  QueryPlan explain(std::string_view query) override { return inner_->explain(query); }
+  std::string index_method() const override { return inner_->index_method(); }
 
  private:
   std::unique_ptr<StatementTracer> inner_;  // destroyed before the module is closed
@@ -76,6 +78,10 @@ class ModuleSnapshot : public PgSnapshot {
   std::unique_ptr<StatementTracer> begin_trace() override {
     return std::make_unique<ModuleTracer>(module_, inner_->begin_trace());
   }
+  std::unique_ptr<StatementTracer> begin_plan_trace() override {
+    return std::make_unique<ModuleTracer>(module_, inner_->begin_plan_trace());
+  }
+  ObservedQueries top_queries(int n) override { return inner_->top_queries(n); }
 
  private:
   std::unique_ptr<PgSnapshot> inner_;

@@ -141,4 +141,30 @@ std::vector<SeqScan> seq_scans_of(const std::string& explain_json) {
   return out;
 }
 
+namespace {
+PlanNode plan_node_of(const nlohmann::json& n) {
+  PlanNode out;
+  out.type = n.value("Node Type", "");
+  // A join's strategy and a scan's direction are part of what the planner chose.
+  if (n.contains("Join Type") && n["Join Type"].is_string() && n["Join Type"] != "Inner")
+    out.type += " (" + n["Join Type"].get<std::string>() + ")";
+  std::string schema = n.value("Schema", "");
+  std::string rel = n.value("Relation Name", "");
+  if (!rel.empty()) out.relation = schema.empty() || schema == "public" ? rel : schema + "." + rel;
+  out.index = n.value("Index Name", "");
+  out.total_cost = n.value("Total Cost", 0.0);
+  out.rows = n.value("Plan Rows", 0.0);
+  if (n.contains("Plans") && n["Plans"].is_array())
+    for (const auto& c : n["Plans"]) out.children.push_back(plan_node_of(c));
+  return out;
+}
+}  // namespace
+
+PlanNode plan_tree_of(const std::string& explain_json) {
+  nlohmann::json doc = nlohmann::json::parse(explain_json);
+  if (!doc.is_array() || doc.empty() || !doc[0].contains("Plan"))
+    throw std::runtime_error("the server's plan has an unexpected shape");
+  return plan_node_of(doc[0]["Plan"]);
+}
+
 }  // namespace migsafe

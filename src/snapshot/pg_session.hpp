@@ -76,5 +76,7 @@ std::string first_line(const std::string& s);
 std::string sqlstate_of(const pqxx::failure& e);
 // The sequential scans of an EXPLAIN (FORMAT JSON) document.
 std::vector<SeqScan> seq_scans_of(const std::string& explain_json);
+// The plan tree of an EXPLAIN (FORMAT JSON) document (VERBOSE, for schema names).
+PlanNode plan_tree_of(const std::string& explain_json);
 
 }  // namespace migsafe

@@ -5,11 +5,13 @@
 // and pg_stat_xact_user_tables around it.
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <type_traits>
 
+#include "../sandbox/sql_words.hpp"
 #include "migsafe/sandbox.hpp"
 #include "pg_session.hpp"
 #include "pg_tracer.hpp"
@@ -84,9 +86,10 @@ class PgTracer : public StatementTracer {
   // The transaction is driven by hand (BEGIN, savepoints, ROLLBACK) so that a failing statement
   // only rolls back to its savepoint. It is never committed: ROLLBACK here, and the server rolls
   // it back by itself if the connection dies first.
-  PgTracer(const std::string& dsn, const SnapshotLimits& limits)
+  PgTracer(const std::string& dsn, const SnapshotLimits& limits, bool plan_mode)
       : dsn_(dsn),
         limits_(limits),
+        plan_mode_(plan_mode),
         conn_(session_dsn(dsn, "migsafe-trace")),
         backend_pid_(conn_.backendpid()),
         watchdog_(conn_.sock(), [this] { terminate_backend(); }),
@@ -97,6 +100,7 @@ class PgTracer : public StatementTracer {
     conn_.set_client_encoding("UTF8");
     exec("BEGIN");
     limit();
+    if (plan_mode_) start_hypopg();
     guard_counts_ = counts_query(own_read([&] {
       return exec("SELECT 'information_schema'::regnamespace::oid")[0][0].as<std::string>();
     }));
@@ -141,7 +145,7 @@ class PgTracer : public StatementTracer {
         t.adapted = true;
         t.note = v.adaptation;
       }
-      run(v, t);
+      if (!hypothetical(st, v, t)) run(v, t);
     } catch (const pqxx::broken_connection& e) {
       dead_ = true;
       throw lost(e);
@@ -152,7 +156,156 @@ class PgTracer : public StatementTracer {
     return t;
   }
 
+  QueryPlan explain(std::string_view query) override {
+    if (dead_) throw SnapshotError("the trace's connection was lost earlier");
+    QueryPlan p;
+    try {
+      SandboxVerdict v = judge(query);
+      if (v.action != SandboxAction::run) {
+        p.refused = true;
+        p.error = "the sandbox did not send it: " + v.reason;
+        return p;
+      }
+      p.generic = has_parameters(v.sql);
+      exec("SAVEPOINT migsafe_plan");
+      try {
+        auto guard = watchdog_.arm(budget());
+        std::string doc;
+        if (p.generic) {
+          // A generic plan, good for any parameter values: PostgreSQL 15 has no EXPLAIN
+          // (GENERIC_PLAN), so the query is prepared and planned with generic plans forced.
+          tx_.exec("SET LOCAL plan_cache_mode = force_generic_plan");
+          tx_.exec("PREPARE migsafe_query AS " + v.sql);
+          try {
+            doc = tx_.exec("EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE migsafe_query" +
+                           null_arguments())[0][0]
+                      .as<std::string>();
+          } catch (...) {
+            tx_.exec("DEALLOCATE migsafe_query");
+            throw;
+          }
+          tx_.exec("DEALLOCATE migsafe_query");
+        } else {
+          doc = tx_.exec_params("EXPLAIN (FORMAT JSON, VERBOSE) " + v.sql)[0][0].as<std::string>();
+        }
+        p.document = doc;
+        p.root = plan_tree_of(doc);
+        p.planned = true;
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const pqxx::failure& e) {
+        p.error = redact(first_line(e.what()), dsn_);
+        p.sqlstate = sqlstate_of(e);
+      }
+      undo("migsafe_plan");
+    } catch (const pqxx::broken_connection& e) {
+      dead_ = true;
+      throw lost(e);
+    } catch (const pqxx::failure& e) {
+      dead_ = true;
+      throw SnapshotError("the trace failed: " + redact(first_line(e.what()), dsn_));
+    }
+    return p;
+  }
+
+  std::string index_method() const override { return hypopg_ ? "hypothetical" : "transaction"; }
+
  private:
+  // Plan mode: HypoPG, when the server has it, gives the after-phase's new indexes without
+  // building them. Created inside the transaction (so the rollback removes it), before the
+  // guard's first reading; a role that may not create it plans with the plain statements.
+  void start_hypopg() {
+    exec("SAVEPOINT migsafe_hypopg");
+    try {
+      bool installed = !exec("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'").empty();
+      if (!installed &&
+          !exec("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").empty()) {
+        exec("CREATE EXTENSION hypopg");
+        installed = true;
+      }
+      if (installed) {
+        hypopg_schema_ =
+            exec(
+                "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = "
+                "e.extnamespace WHERE e.extname = 'hypopg'")[0][0]
+                .as<std::string>();
+        hide_index_ = !exec(
+                           "SELECT 1 FROM pg_proc p JOIN pg_extension e ON e.extname = 'hypopg' "
+                           "WHERE p.proname = 'hypopg_hide_index' AND p.pronamespace = "
+                           "e.extnamespace")
+                           .empty();
+      }
+      exec("RELEASE SAVEPOINT migsafe_hypopg");
+      hypopg_ = installed;
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure&) {
+      undo("migsafe_hypopg");  // no HypoPG for this role: the statements run as they are
+    }
+  }
+
+  // A CREATE INDEX becomes a hypothetical index, a DROP INDEX a hidden one (HypoPG 1.4+), so
+  // nothing is built or locked. False when the statement must run as it is.
+  bool hypothetical(const Statement& st, const SandboxVerdict& v, TraceResult& t) {
+    if (!plan_mode_ || !hypopg_ || st.ops.empty()) return false;
+    bool creates = st.ops.size() == 1 && st.ops[0].kind == OpKind::create_index;
+    bool drops = hide_index_ && std::all_of(st.ops.begin(), st.ops.end(), [](const Operation& op) {
+                   return op.kind == OpKind::drop_index;
+                 });
+    if (!creates && !drops) return false;
+    exec("SAVEPOINT migsafe_hypo");
+    try {
+      auto guard = watchdog_.arm(budget());
+      if (creates) {
+        tx_.exec_params("SELECT " + hypopg_schema_ + ".hypopg_create_index($1)", v.sql);
+        t.note = "a hypothetical index (HypoPG): planned with, never built";
+      } else {
+        for (const Operation& op : st.ops) {
+          std::string name = op.table.schema.empty()
+                                 ? quote_name(op.object)
+                                 : quote_name(op.table.schema) + "." + quote_name(op.object);
+          tx_.exec_params("SELECT " + hypopg_schema_ + ".hypopg_hide_index($1::regclass)", name);
+        }
+        t.note = "hidden from the planner (HypoPG): never dropped";
+      }
+      exec("RELEASE SAVEPOINT migsafe_hypo");
+      t.adapted = true;
+      return true;
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::failure&) {
+      // An index HypoPG cannot model (a kind or option it lacks): the statement runs instead.
+      undo("migsafe_hypo");
+      return false;
+    }
+  }
+
+  static std::string quote_name(const std::string& n) {
+    std::string out = "\"";
+    for (char c : n) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  }
+
+  // Whether a query has $n parameters (outside strings and comments).
+  bool has_parameters(const std::string& sql) {
+    params_ = 0;
+    for (const sandbox::SqlToken& tok : sandbox::sql_tokens(sql)) {
+      if (tok.kind != sandbox::SqlToken::symbol || sql[tok.begin] != '$') continue;
+      int n = 0;
+      for (size_t i = tok.begin + 1;
+           i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i])); ++i)
+        n = std::min(n * 10 + (sql[i] - '0'), 100000);
+      params_ = std::max(params_, n);
+    }
+    return params_ > 0;
+  }
+
+  std::string null_arguments() const {
+    std::string out;
+    for (int i = 0; i < params_; ++i) out += (i ? ", NULL" : "(NULL");
+    return params_ ? out + ")" : out;
+  }
+
   struct State {
     std::set<std::pair<long, LockMode>> locks;  // every mode held, per relation
     std::map<long, long> filenodes;
@@ -426,6 +579,11 @@ class PgTracer : public StatementTracer {
 
   std::string dsn_;
   SnapshotLimits limits_;
+  bool plan_mode_ = false;
+  bool hypopg_ = false;      // plan mode with HypoPG: new indexes are hypothetical
+  bool hide_index_ = false;  // and dropped ones hidden (HypoPG 1.4+)
+  std::string hypopg_schema_;
+  int params_ = 0;  // of the query being planned
   pqxx::connection conn_;
   int backend_pid_;
   Watchdog watchdog_;
@@ -441,8 +599,8 @@ class PgTracer : public StatementTracer {
 }  // namespace
 
 std::unique_ptr<StatementTracer> make_pg_tracer(const std::string& dsn,
-                                                const SnapshotLimits& limits) {
-  return std::make_unique<PgTracer>(dsn, limits);
+                                                const SnapshotLimits& limits, bool plan_mode) {
+  return std::make_unique<PgTracer>(dsn, limits, plan_mode);
 }
 
 }  // namespace migsafe

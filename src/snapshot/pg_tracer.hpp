@@ -9,8 +9,10 @@
 namespace migsafe {
 
 // A session of its own that runs what the sandbox allows in one transaction that is never
-// committed. Throws SnapshotError when it cannot start.
+// committed. plan_mode: index changes become HypoPG's hypothetical indexes and hidden indexes
+// when the server has the extension. Throws SnapshotError when it cannot start.
 std::unique_ptr<StatementTracer> make_pg_tracer(const std::string& dsn,
-                                                const SnapshotLimits& limits);
+                                                const SnapshotLimits& limits,
+                                                bool plan_mode = false);
 
 }  // namespace migsafe

@@ -115,9 +115,54 @@ class PgSnapshotImpl : public PgSnapshot {
     return p;
   }
 
-  std::unique_ptr<StatementTracer> begin_trace() override {
+  std::unique_ptr<StatementTracer> begin_trace() override { return start_trace(false); }
+  std::unique_ptr<StatementTracer> begin_plan_trace() override { return start_trace(true); }
+
+  ObservedQueries top_queries(int n) override {
+    ObservedQueries out;
     try {
-      return make_pg_tracer(dsn_, limits_);
+      pqxx::read_transaction tx(conn_);
+      limit(tx);
+      // Its view lives in the schema it was created in; migsafe's reads resolve names in
+      // pg_catalog only.
+      pqxx::result ext = query(tx,
+                               "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN "
+                               "pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = "
+                               "'pg_stat_statements'");
+      if (ext.empty()) {
+        out.unavailable =
+            "the extension pg_stat_statements is not installed in this database (CREATE "
+            "EXTENSION pg_stat_statements, with shared_preload_libraries = pg_stat_statements "
+            "in the server's configuration)";
+        return out;
+      }
+      // The statements of this database that plans can be asked for; utility statements
+      // (SET, BEGIN, ...) have none. Before PostgreSQL 13 the time column had another name.
+      std::string time = version_num_ >= 130000 ? "total_exec_time" : "total_time";
+      for (const auto& r : query(tx,
+                                 "SELECT s.query, s.calls::float8, s." + time + "::float8 FROM " +
+                                     ext[0][0].as<std::string>() +
+                                     ".pg_stat_statements s "
+                                     "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname "
+                                     "= current_database()) "
+                                     "AND s.query ~* '^\\s*(select|with|insert|update|delete)\\M' "
+                                     "ORDER BY s." +
+                                     time + " DESC, s.queryid LIMIT $1",
+                                 n))
+        out.queries.push_back({r[0].as<std::string>(), r[1].as<double>(), r[2].as<double>()});
+    } catch (const pqxx::broken_connection& e) {
+      throw lost(e);
+    } catch (const pqxx::failure& e) {
+      out.unavailable =
+          "pg_stat_statements could not be read: " + redact(first_line(e.what()), dsn_);
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<StatementTracer> start_trace(bool plan_mode) {
+    try {
+      return make_pg_tracer(dsn_, limits_, plan_mode);
     } catch (const SnapshotError&) {
       throw;
     } catch (const std::exception& e) {
@@ -125,7 +170,6 @@ class PgSnapshotImpl : public PgSnapshot {
     }
   }
 
- private:
   std::chrono::milliseconds budget() const {
     return std::chrono::milliseconds(limits_.statement_timeout_ms) + kDeadlineMargin;
   }
