@@ -2,7 +2,8 @@
 # Benchmarks migsafe against squawk (a peer, measured in the same run) on the deterministic
 # workloads of ../shared/bench/gen_pg_migration.py; then the MySQL front end's parse speed on a
 # 50 MB file of scripts/gen_mysql_migration.py, against node-sql-parser (a peer MySQL parser,
-# same statements, same run); then the Google Benchmark targets. squawk and node-sql-parser are
+# same statements, same run); then the Google Benchmark targets; then migsafe plan on 100
+# queries against a 1,000,000-row table (scripts/plan-bench.sh). squawk and node-sql-parser are
 # installed from npm into a temporary folder: benchmark tools, never build or test dependencies.
 #
 #   scripts/bench.sh                 # sizes 5000 20000 100000 200000, 5 runs each (medians)
@@ -121,3 +122,10 @@ if [[ -x "$BUILD_DIR/bench/migsafe_bench" ]]; then
   echo "Google Benchmark, pipeline stages:"
   "$BUILD_DIR/bench/migsafe_bench" --benchmark_min_time=0.2
 fi
+
+# Plan inspection at scale, on a throw-away PostgreSQL server under the build folder (no peer
+# plans a workload before and after a migration, so this is a time, not a ratio).
+echo
+echo "migsafe plan:"
+"$ROOT/scripts/plan-bench.sh" "$MIGSAFE" "$BUILD_DIR"
+BUILD_DIR="$BUILD_DIR" "$ROOT/scripts/stop-postgres.sh" >/dev/null

@@ -301,3 +301,36 @@ TEST(Docs, RulesReferenceIsCurrent) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// --output FORMAT=FILE: more reports of the same run; a bad spec is a usage error.
+TEST(Cli, OutputWritesMoreReportsOfTheSameRun) {
+  std::string d = test::temp_dir();
+  auto r = test::run_migsafe({"check", "--format", "json", "--output", "sarif=" + d + "/m.sarif",
+                              "--output", "markdown=" + d + "/m.md", "fixtures/postgres/unsafe"},
+                             "", MIGSAFE_SOURCE_DIR);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  auto sarif = nlohmann::json::parse(test::read_file(d + "/m.sarif"));
+  EXPECT_EQ(sarif["runs"][0]["results"].size(), json["findings"].size());
+  std::string md = test::read_file(d + "/m.md");
+  EXPECT_NE(md.find("## migsafe: blocked"), std::string::npos) << md;
+
+  auto bad = test::run_migsafe({"check", "--output", "pdf=" + d + "/x", "fixtures/postgres/safe"},
+                               "", MIGSAFE_SOURCE_DIR);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'pdf' is not a format"), std::string::npos) << bad.err;
+  auto missing = test::run_migsafe({"check", "--output", "json", "fixtures/postgres/safe"}, "",
+                                   MIGSAFE_SOURCE_DIR);
+  EXPECT_EQ(missing.exit_code, 2);
+  auto unwritable = test::run_migsafe(
+      {"check", "--output", "json=" + d + "/no/such/dir/x.json", "fixtures/postgres/safe"}, "",
+      MIGSAFE_SOURCE_DIR);
+  EXPECT_EQ(unwritable.exit_code, 2) << unwritable.err;
+  EXPECT_NE(unwritable.err.find("cannot write the report"), std::string::npos) << unwritable.err;
+}
+
+}  // namespace
+}  // namespace migsafe

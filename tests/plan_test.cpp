@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "helpers.hpp"
@@ -192,6 +193,29 @@ TEST(Plan, WorkloadFromPgStatStatements) {
   EXPECT_TRUE(found) << p.out;
 }
 
+// check --db: dropping an index names the server's statements whose plans use it.
+TEST(Plan, DropIndexInUseNamesTheQueriesThatUseIt) {
+  REQUIRE_PLAN_DB();
+  {
+    pqxx::connection c(plan_dsn());
+    pqxx::nontransaction tx(c);
+    for (int i = 1; i <= 5; ++i)
+      tx.exec("SELECT id, total FROM orders WHERE customer_id = " + std::to_string(i));
+    tx.exec("SELECT pg_stat_force_next_flush()");
+  }
+  auto r = test::run_migsafe(
+      {"check", "--db", plan_dsn(), "--format", "json", "fixtures/plan/drop-index"}, "",
+      MIGSAFE_SOURCE_DIR);
+  auto doc = nlohmann::json::parse(r.out);
+  bool named = false;
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == "drop-index-in-use")
+      for (const auto& n : f["notes"])
+        named |= n.get<std::string>().find("customer_id = $1` uses orders_customer_id_idx") !=
+                 std::string::npos;
+  EXPECT_TRUE(named) << r.out;
+}
+
 TEST(Plan, PgStatStatementsAbsentIsSaid) {
   REQUIRE_PG_SERVER();
   // The test database has no pg_stat_statements extension.
@@ -251,6 +275,69 @@ TEST(Plan, TextAndMarkdownReports) {
                               "", MIGSAFE_SOURCE_DIR);
   EXPECT_NE(md.out.find("## migsafe plan: blocked"), std::string::npos) << md.out;
   EXPECT_NE(md.out.find("<details>"), std::string::npos) << md.out;
+}
+
+// The HTML page in a real browser (headless Chromium): self-contained, the regressed query's
+// section first and visible. The screenshot is kept in the build folder's test-artifacts/.
+TEST(Plan, HtmlReportInChromium) {
+  REQUIRE_PLAN_DB();
+  std::string chromium = run_command("command -v chromium || command -v chromium-browser");
+  if (chromium.empty()) GTEST_SKIP() << "no chromium: scripts/setup.sh installs it";
+  std::string d = test::temp_dir();
+  auto r = test::run_migsafe({"plan", "--db", plan_dsn(), "--queries", "fixtures/plan/queries.sql",
+                              "--format", "json", "--output", "html=" + d + "/plan.html",
+                              "fixtures/plan/add-index", "fixtures/plan/drop-index"},
+                             "", MIGSAFE_SOURCE_DIR);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::string html = test::read_file(d + "/plan.html");
+  ASSERT_FALSE(html.empty());
+  // Nothing to fetch and nothing to run.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+
+  // A probe appended to a copy reads the page as the browser laid it out.
+  std::string probe = html;
+  probe.insert(probe.rfind("</body>"), R"(<script>
+    const all = [...document.querySelectorAll('section.query')];
+    const first = all[0], box = first.getBoundingClientRect(), css = getComputedStyle(first);
+    const out = document.createElement('pre');
+    out.id = 'probe';
+    out.textContent = JSON.stringify({
+      order: all.map(s => s.className),
+      visible: css.display !== 'none' && css.visibility !== 'hidden' && box.height > 0 &&
+               box.top >= 0 && box.top < window.innerHeight,
+      changed: first.querySelectorAll('li.changed').length});
+    document.body.appendChild(out);
+  </script>)");
+  test::write_file(d + "/probe.html", probe);
+  std::string flags =
+      " --headless --no-sandbox --disable-gpu --hide-scrollbars "
+      "--window-size=1280,900 ";
+  std::string dom =
+      run_command(chromium + flags + "--dump-dom 'file://" + d + "/probe.html' 2>/dev/null");
+  size_t at = dom.find("<pre id=\"probe\">");
+  ASSERT_NE(at, std::string::npos) << dom.substr(0, 2000);
+  size_t begin = dom.find('>', at) + 1;
+  std::string text = dom.substr(begin, dom.find("</pre>", begin) - begin);
+  for (auto [from, to] : {std::pair<std::string, std::string>{"&quot;", "\""}, {"&amp;", "&"}})
+    for (size_t p = text.find(from); p != std::string::npos; p = text.find(from, p))
+      text.replace(p, from.size(), to);
+  auto facts = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(facts.is_discarded()) << text;
+  ASSERT_EQ(facts["order"].size(), 2u) << text;
+  EXPECT_EQ(facts["order"][0], "query regressed") << text;
+  EXPECT_EQ(facts["order"][1], "query improved") << text;
+  EXPECT_TRUE(facts["visible"].get<bool>()) << text;
+  EXPECT_GE(facts["changed"].get<int>(), 2) << text;
+
+  std::filesystem::create_directories(MIGSAFE_ARTIFACTS_DIR);
+  std::string shot = std::string(MIGSAFE_ARTIFACTS_DIR) + "/plan-report.png";
+  std::filesystem::remove(shot);
+  run_command(chromium + flags + "--screenshot='" + shot + "' 'file://" + d +
+              "/plan.html' 2>/dev/null; echo done");
+  EXPECT_TRUE(std::filesystem::exists(shot)) << shot;
 }
 
 }  // namespace

@@ -82,6 +82,9 @@ class SnapshotSource {
   virtual void load_schema(SchemaModel& model) = 0;
   // Plans a statement the sandbox allows; never runs it.
   virtual PlanResult plan(std::string_view sql) = 0;
+  // The statements the server spent most time on whose plans use this index (PostgreSQL:
+  // pg_stat_statements); empty when the engine cannot say.
+  virtual std::vector<ObservedQuery> queries_using_index(std::string_view index) = 0;
 };
 
 // What running a statement on a snapshot showed (--trace).

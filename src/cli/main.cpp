@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -39,7 +40,40 @@ struct Flags {
   bool trace = false;
   int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
   std::vector<std::string> exclude;
+  std::vector<std::string> outputs;  // --output FORMAT=FILE
 };
+
+// --output FORMAT=FILE: one more report of the same run, written to a file.
+struct OutputSpec {
+  std::string format;
+  std::string path;
+};
+
+std::vector<OutputSpec> parse_outputs(const std::vector<std::string>& specs,
+                                      const std::function<bool(const std::string&)>& known,
+                                      const std::string& valid) {
+  std::vector<OutputSpec> out;
+  for (const auto& spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw CLI::ValidationError("--output",
+                                 "'" + spec + "' is not FORMAT=FILE (e.g. sarif=migsafe.sarif)");
+    OutputSpec o{spec.substr(0, eq), spec.substr(eq + 1)};
+    if (!known(o.format))
+      throw CLI::ValidationError("--output", "'" + o.format + "' is not a format: " + valid);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// Writes one report to a file; a file that cannot be written is an input error (exit 2).
+void write_output(const OutputSpec& o, const std::function<void(std::ostream&)>& write) {
+  std::ofstream file(o.path, std::ios::binary | std::ios::trunc);
+  if (!file) throw InputError(o.path, "cannot write the report: " + describe_errno(errno));
+  write(file);
+  file.flush();
+  if (!file) throw InputError(o.path, "cannot write the report: " + describe_errno(errno));
+}
 
 Config load_effective_config(const Flags& f) {
   if (!f.config.empty()) return load_config(f.config);
@@ -196,6 +230,9 @@ void merge(CheckResult& into, CheckResult&& part) {
 
 int run_check(const Flags& f) {
   Config cfg = load_effective_config(f);
+  std::vector<OutputSpec> outputs = parse_outputs(
+      f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
+      "text, json, sarif, github, markdown or junit");
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
   std::vector<PathGroup> groups = group_paths(f.paths, cfg);
@@ -236,6 +273,11 @@ int run_check(const Flags& f) {
                     !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
   report(format, r, ctx, std::cout);
   std::cout.flush();
+  for (const auto& o : outputs) {
+    ReportContext file_ctx = ctx;
+    file_ctx.color = false;
+    write_output(o, [&](std::ostream& out) { report(*parse_format(o.format), r, file_ctx, out); });
+  }
   if (!r.problems.empty()) return kExitUsage;
   return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;
 }
@@ -249,6 +291,9 @@ struct PlanFlags {
 
 int run_plan_command(const Flags& f, const PlanFlags& pf) {
   Config cfg = load_effective_config(f);
+  std::vector<OutputSpec> outputs = parse_outputs(
+      f.outputs, [](const std::string& s) { return parse_plan_format(s).has_value(); },
+      "text, json, markdown or html");
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give the migrations to apply: files or folders");
   PlanOptions opt;
@@ -266,6 +311,9 @@ int run_plan_command(const Flags& f, const PlanFlags& pf) {
   }
   report_plan(parse_plan_format(f.format).value_or(PlanFormat::text), run, opt, std::cout);
   std::cout.flush();
+  for (const auto& o : outputs)
+    write_output(
+        o, [&](std::ostream& out) { report_plan(*parse_plan_format(o.format), run, opt, out); });
   if (!run.problems.empty()) return kExitUsage;
   return run.regressed() ? kExitBlocked : kExitOk;
 }
@@ -397,9 +445,17 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 3600000));
   };
 
+  auto add_outputs = [&](CLI::App* sub) {
+    sub->add_option("--output", f.outputs,
+                    "FORMAT=FILE: also write the report in this format to this file; "
+                    "repeatable (e.g. --output sarif=migsafe.sarif --output markdown=summary.md)")
+        ->allow_extra_args(false);
+  };
+
   CLI::App* check = app.add_subcommand("check", "check migration files, folders or - (stdin)");
   add_common(check);
   add_migrations(check);
+  add_outputs(check);
   check->add_option("--format", f.format, "text (default), json, sarif, github, markdown or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}));
   check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
@@ -424,6 +480,7 @@ int main(int argc, char** argv) {
       "where nothing persists) and say which regress");
   add_common(plan);
   add_migrations(plan);
+  add_outputs(plan);
   plan->add_option("--queries", pf.queries,
                    "the workload: a file of ';'-separated queries ($1 parameters are planned "
                    "for any value)");
@@ -435,8 +492,8 @@ int main(int argc, char** argv) {
                    "a query regresses when its estimated cost grows more than this many times "
                    "(2)")
       ->check(CLI::Range(1.0, 1e9));
-  plan->add_option("--format", f.format, "text (default), json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  plan->add_option("--format", f.format, "text (default), json, markdown or html")
+      ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);

@@ -6,11 +6,13 @@ namespace migsafe {
 void report_plan_text(const PlanRun& run, std::ostream& out);
 void report_plan_json(const PlanRun& run, std::ostream& out);
 void report_plan_markdown(const PlanRun& run, std::ostream& out);
+void report_plan_html(const PlanRun& run, std::ostream& out);
 
 std::optional<PlanFormat> parse_plan_format(std::string_view s) {
   if (s == "text") return PlanFormat::text;
   if (s == "json") return PlanFormat::json;
   if (s == "markdown") return PlanFormat::markdown;
+  if (s == "html") return PlanFormat::html;
   return std::nullopt;
 }
 
@@ -21,8 +23,9 @@ void report_plan(PlanFormat f, const PlanRun& run, const PlanOptions&, std::ostr
     case PlanFormat::json:
       return report_plan_json(run, out);
     case PlanFormat::markdown:
-    case PlanFormat::html:
       return report_plan_markdown(run, out);
+    case PlanFormat::html:
+      return report_plan_html(run, out);
   }
 }
 

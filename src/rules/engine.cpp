@@ -568,6 +568,7 @@ class Analyzer {
       f.docs = r->docs;
       f.effect = finding_effect(effect);
       if (r->size_dependent && table && table->stats) apply_size(*r, *table->stats, effect, f);
+      if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
       candidates.push_back({r, std::move(f)});
     }
     keep_one_per_cause(candidates, found_);
@@ -587,6 +588,32 @@ class Analyzer {
         run_routine(r.body->statements(), *r.src, r.file_index);
       }
     }
+  }
+
+  // A dropped index: the statements the server runs most whose plans use it, so that the
+  // finding says which queries change, not only that the index was scanned.
+  void index_users(const Operation& op, Finding& f) {
+    constexpr size_t kShown = 5;
+    std::vector<ObservedQuery> users = snapshot_->queries_using_index(op.object);
+    for (size_t i = 0; i < users.size() && i < kShown; ++i) {
+      std::string text;
+      for (char c : users[i].text) {
+        bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+        if (space && (text.empty() || text.back() == ' ')) continue;
+        text += space ? ' ' : c;
+      }
+      if (text.size() > 120) {
+        size_t cut = 117;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        text = text.substr(0, cut) + "...";
+      }
+      f.notes.push_back("snapshot: the plan of `" + text + "` uses " + op.object + " (" +
+                        std::to_string(static_cast<long long>(users[i].calls)) +
+                        " calls in pg_stat_statements)");
+    }
+    if (users.size() > kShown)
+      f.notes.push_back("snapshot: and " + std::to_string(users.size() - kShown) +
+                        " more of the server's top statements use it");
   }
 
   // With a snapshot the table's real size decides: under the rule's threshold an error is a

@@ -75,6 +75,9 @@ class ModuleSnapshot : public PgSnapshot {
   void load_schema(SchemaModel& model) override { inner_->load_schema(model); }
   bool superuser() const override { return inner_->superuser(); }
   PlanResult plan(std::string_view sql) override { return inner_->plan(sql); }
+  std::vector<ObservedQuery> queries_using_index(std::string_view index) override {
+    return inner_->queries_using_index(index);
+  }
   std::unique_ptr<StatementTracer> begin_trace() override {
     return std::make_unique<ModuleTracer>(module_, inner_->begin_trace());
   }

@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "../sandbox/sql_words.hpp"
+
 namespace migsafe {
 
 Watchdog::Watchdog(int socket, std::function<void()> on_fire)
@@ -165,6 +169,47 @@ PlanNode plan_tree_of(const std::string& explain_json) {
   if (!doc.is_array() || doc.empty() || !doc[0].contains("Plan"))
     throw std::runtime_error("the server's plan has an unexpected shape");
   return plan_node_of(doc[0]["Plan"]);
+}
+
+namespace {
+constexpr const char* kPrepared = "migsafe_query";
+
+// The highest $n of a statement, outside strings, quoted names and comments.
+int parameter_count(const std::string& sql) {
+  int most = 0;
+  for (const sandbox::SqlToken& tok : sandbox::sql_tokens(sql)) {
+    if (tok.kind != sandbox::SqlToken::symbol || sql[tok.begin] != '$') continue;
+    int n = 0;
+    for (size_t i = tok.begin + 1;
+         i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i])); ++i)
+      n = std::min(n * 10 + (sql[i] - '0'), 65535);
+    most = std::max(most, n);
+  }
+  return most;
+}
+}  // namespace
+
+std::string explain_document(pqxx::transaction_base& tx, const std::string& sql, bool& generic) {
+  int params = parameter_count(sql);
+  generic = params > 0;
+  // The extended protocol runs exactly one statement.
+  if (!generic)
+    return tx.exec_params("EXPLAIN (FORMAT JSON, VERBOSE) " + sql)[0][0].as<std::string>();
+  tx.exec_params("SET LOCAL plan_cache_mode = force_generic_plan");
+  tx.exec_params(std::string("PREPARE ") + kPrepared + " AS " + sql);
+  std::string args;
+  for (int i = 0; i < params; ++i) args += i ? ", NULL" : "NULL";
+  std::string doc = tx.exec_params(std::string("EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE ") +
+                                   kPrepared + "(" + args + ")")[0][0]
+                        .as<std::string>();
+  tx.exec_params(std::string("DEALLOCATE ") + kPrepared);
+  return doc;
+}
+
+void forget_prepared(pqxx::transaction_base& tx) {
+  if (!tx.exec_params("SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = $1", kPrepared)
+           .empty())
+    tx.exec_params(std::string("DEALLOCATE ") + kPrepared);
 }
 
 }  // namespace migsafe

@@ -78,5 +78,12 @@ std::string sqlstate_of(const pqxx::failure& e);
 std::vector<SeqScan> seq_scans_of(const std::string& explain_json);
 // The plan tree of an EXPLAIN (FORMAT JSON) document (VERBOSE, for schema names).
 PlanNode plan_tree_of(const std::string& explain_json);
+// EXPLAIN (FORMAT JSON, VERBOSE) of one statement the sandbox allowed, in a transaction or
+// savepoint the caller rolls back. A statement with $n parameters gets a generic plan, good for
+// any values (PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN)): it is prepared and explained with
+// generic plans forced; generic says so. Throws pqxx errors; then call forget_prepared after the
+// rollback, since a prepared statement outlives it.
+std::string explain_document(pqxx::transaction_base& tx, const std::string& sql, bool& generic);
+void forget_prepared(pqxx::transaction_base& tx);
 
 }  // namespace migsafe

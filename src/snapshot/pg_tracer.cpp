@@ -11,7 +11,6 @@
 #include <set>
 #include <type_traits>
 
-#include "../sandbox/sql_words.hpp"
 #include "migsafe/sandbox.hpp"
 #include "pg_session.hpp"
 #include "pg_tracer.hpp"
@@ -166,28 +165,10 @@ class PgTracer : public StatementTracer {
         p.error = "the sandbox did not send it: " + v.reason;
         return p;
       }
-      p.generic = has_parameters(v.sql);
       exec("SAVEPOINT migsafe_plan");
       try {
         auto guard = watchdog_.arm(budget());
-        std::string doc;
-        if (p.generic) {
-          // A generic plan, good for any parameter values: PostgreSQL 15 has no EXPLAIN
-          // (GENERIC_PLAN), so the query is prepared and planned with generic plans forced.
-          tx_.exec("SET LOCAL plan_cache_mode = force_generic_plan");
-          tx_.exec("PREPARE migsafe_query AS " + v.sql);
-          try {
-            doc = tx_.exec("EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE migsafe_query" +
-                           null_arguments())[0][0]
-                      .as<std::string>();
-          } catch (...) {
-            tx_.exec("DEALLOCATE migsafe_query");
-            throw;
-          }
-          tx_.exec("DEALLOCATE migsafe_query");
-        } else {
-          doc = tx_.exec_params("EXPLAIN (FORMAT JSON, VERBOSE) " + v.sql)[0][0].as<std::string>();
-        }
+        std::string doc = explain_document(tx_, v.sql, p.generic);
         p.document = doc;
         p.root = plan_tree_of(doc);
         p.planned = true;
@@ -198,6 +179,7 @@ class PgTracer : public StatementTracer {
         p.sqlstate = sqlstate_of(e);
       }
       undo("migsafe_plan");
+      forget_prepared(tx_);
     } catch (const pqxx::broken_connection& e) {
       dead_ = true;
       throw lost(e);
@@ -284,26 +266,6 @@ class PgTracer : public StatementTracer {
     std::string out = "\"";
     for (char c : n) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
-  }
-
-  // Whether a query has $n parameters (outside strings and comments).
-  bool has_parameters(const std::string& sql) {
-    params_ = 0;
-    for (const sandbox::SqlToken& tok : sandbox::sql_tokens(sql)) {
-      if (tok.kind != sandbox::SqlToken::symbol || sql[tok.begin] != '$') continue;
-      int n = 0;
-      for (size_t i = tok.begin + 1;
-           i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i])); ++i)
-        n = std::min(n * 10 + (sql[i] - '0'), 100000);
-      params_ = std::max(params_, n);
-    }
-    return params_ > 0;
-  }
-
-  std::string null_arguments() const {
-    std::string out;
-    for (int i = 0; i < params_; ++i) out += (i ? ", NULL" : "(NULL");
-    return params_ ? out + ")" : out;
   }
 
   struct State {
@@ -583,7 +545,6 @@ class PgTracer : public StatementTracer {
   bool hypopg_ = false;      // plan mode with HypoPG: new indexes are hypothetical
   bool hide_index_ = false;  // and dropped ones hidden (HypoPG 1.4+)
   std::string hypopg_schema_;
-  int params_ = 0;  // of the query being planned
   pqxx::connection conn_;
   int backend_pid_;
   Watchdog watchdog_;

@@ -6,7 +6,9 @@
 // planner evaluates functions). Identifiers from migrations reach SQL only as bound parameters.
 #include <pqxx/pqxx>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -115,6 +117,12 @@ class PgSnapshotImpl : public PgSnapshot {
     return p;
   }
 
+  std::vector<ObservedQuery> queries_using_index(std::string_view index) override {
+    if (!index_users_) index_users_ = read_index_users();
+    auto it = index_users_->find(std::string(index));
+    return it == index_users_->end() ? std::vector<ObservedQuery>{} : it->second;
+  }
+
   std::unique_ptr<StatementTracer> begin_trace() override { return start_trace(false); }
   std::unique_ptr<StatementTracer> begin_plan_trace() override { return start_trace(true); }
 
@@ -160,6 +168,71 @@ class PgSnapshotImpl : public PgSnapshot {
   }
 
  private:
+  // How many of the server's top statements are planned to see which indexes they use.
+  static constexpr int kWorkloadStatements = 50;
+
+  // Which indexes the plans of the server's top statements use (generic plans, judged by the
+  // sandbox first, in read-only transactions); nothing when pg_stat_statements is absent.
+  std::map<std::string, std::vector<ObservedQuery>> read_index_users() {
+    std::map<std::string, std::vector<ObservedQuery>> out;
+    ObservedQueries top = top_queries(kWorkloadStatements);
+    for (const auto& q : top.queries) {
+      QueryPlan p = explain_read_only(q.text);
+      if (!p.planned) continue;
+      std::set<std::string> used;
+      std::function<void(const PlanNode&)> walk = [&](const PlanNode& n) {
+        if (!n.index.empty()) used.insert(n.index);
+        for (const auto& c : n.children) walk(c);
+      };
+      walk(p.root);
+      for (const auto& index : used) out[index].push_back(q);
+    }
+    return out;
+  }
+
+  QueryPlan explain_read_only(const std::string& sql) {
+    QueryPlan p;
+    try {
+      pqxx::read_transaction tx(conn_);
+      limit(tx, /*catalog_path=*/false);
+      SandboxVerdict v;
+      {
+        pqxx::subtransaction read(tx, "migsafe_read");
+        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
+        PgCatalog catalog(read, nullptr, watchdog_, budget());
+        v = judge_postgres(sql, catalog);
+        read.abort();
+      }
+      if (v.action != SandboxAction::run) return p;
+      try {
+        auto guard = watchdog_.arm(budget());
+        p.document = explain_document(tx, v.sql, p.generic);
+        p.root = plan_tree_of(p.document);
+        p.planned = true;
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const pqxx::failure& e) {
+        p.error = redact(first_line(e.what()), dsn_);
+      }
+    } catch (const pqxx::broken_connection& e) {
+      throw lost(e);
+    } catch (const pqxx::failure& e) {
+      p.error = redact(first_line(e.what()), dsn_);
+    }
+    if (!p.planned) {
+      // A prepared statement outlives the transaction that made it.
+      try {
+        pqxx::nontransaction tx(conn_);
+        forget_prepared(tx);
+      } catch (const pqxx::broken_connection& e) {
+        throw lost(e);
+      } catch (const pqxx::failure&) {
+        // Nothing was prepared.
+      }
+    }
+    return p;
+  }
+
   std::unique_ptr<StatementTracer> start_trace(bool plan_mode) {
     try {
       return make_pg_tracer(dsn_, limits_, plan_mode);
@@ -321,6 +394,7 @@ class PgSnapshotImpl : public PgSnapshot {
   std::string dsn_;
   SnapshotLimits limits_;
   pqxx::connection conn_;
+  std::optional<std::map<std::string, std::vector<ObservedQuery>>> index_users_;
   Watchdog watchdog_;
   int version_num_ = 0;
   bool superuser_ = false;
