@@ -62,7 +62,7 @@ void sort_findings(CheckResult& r);
 class SetRun {
  public:
   SetRun(PlannedSet& set, const std::vector<Pack>& packs, const CheckOptions& opt,
-         PgSnapshot* snapshot, StatementTracer* given_tracer, const TraceFilter* trace_file,
+         Snapshot* snapshot, StatementTracer* given_tracer, const TraceFilter* trace_file,
          CheckResult& r)
       : set_(set),
         packs_(packs),
@@ -234,7 +234,7 @@ std::string runner_sending(Layout runner, const CheckOptions& opt) {
 }
 
 std::vector<SetRange> check_planned(std::vector<PlannedSet>& sets, const std::vector<Pack>& packs,
-                                    const CheckOptions& opt, PgSnapshot* snapshot,
+                                    const CheckOptions& opt, Snapshot* snapshot,
                                     StatementTracer* tracer, const TraceFilter* trace_file,
                                     CheckResult& r) {
   std::vector<SetRange> ranges;
@@ -399,21 +399,46 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   std::vector<PlannedSet> sets;
   for (const auto& in : inputs) sets.push_back(plan_set(in, problems));
   // A snapshot: connect first, so its server version decides the effects (unless given).
-  std::unique_ptr<PgSnapshot> own_snapshot;
-  PgSnapshot* snapshot = sessions ? sessions->snapshot : nullptr;
+  std::unique_ptr<Snapshot> own_snapshot;
+  Snapshot* snapshot = sessions ? sessions->snapshot : nullptr;
   CheckOptions effective = opt;
-  if (snapshot && !opt.version_given) effective.version = snapshot->server_version();
   if (!snapshot && !opt.db.empty()) {
     try {
-      if (opt.dialect != Dialect::postgres)
-        throw SnapshotError("--db is supported for PostgreSQL snapshots only in this release");
       own_snapshot =
-          connect_postgres(opt.db, SnapshotLimits{opt.statement_timeout_ms, opt.lock_timeout_ms});
+          connect_snapshot(opt.db, SnapshotLimits{opt.statement_timeout_ms, opt.lock_timeout_ms});
       snapshot = own_snapshot.get();
-      if (!opt.version_given) effective.version = snapshot->server_version();
     } catch (const SnapshotError& e) {
       CheckResult failed;
       failed.database_error = e.what();
+      return failed;
+    }
+  }
+  if (snapshot) {
+    // The server says which flavor it is (a mysql:// DSN may reach MariaDB) and which version,
+    // unless the user said.
+    bool same_family =
+        (snapshot->dialect() == Dialect::postgres) == (effective.dialect == Dialect::postgres);
+    if (!same_family) {
+      CheckResult failed;
+      failed.problems.push_back({"",
+                                 {},
+                                 "the snapshot is a " +
+                                     std::string(dialect_name(snapshot->dialect())) +
+                                     " server but the migrations are read as " +
+                                     std::string(dialect_name(effective.dialect)),
+                                 "input-error"});
+      return failed;
+    }
+    if (!opt.dialect_given) effective.dialect = snapshot->dialect();
+    if (!opt.version_given) effective.version = snapshot->server_version();
+    if (opt.trace && snapshot->dialect() != Dialect::postgres) {
+      CheckResult failed;
+      failed.problems.push_back(
+          {"--trace",
+           {},
+           "--trace runs on PostgreSQL snapshots in this release; on MySQL and MariaDB, check "
+           "--db reads the catalog and sizes",
+           "input-error"});
       return failed;
     }
   }
@@ -453,6 +478,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     return failed;
   }
   r.version = effective.version;
+  r.dialect = effective.dialect;
   r.trace_superuser = snapshot && opt.trace && snapshot->superuser();
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
   try {

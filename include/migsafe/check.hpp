@@ -75,6 +75,7 @@ struct CheckOptions {
   // PostgreSQL snapshot: a connection string (the password never appears in output).
   std::string db;
   bool version_given = false;        // --target-version wins over the snapshot's server version
+  bool dialect_given = false;        // --dialect (or the config) wins over the snapshot's flavor
   bool trace = false;                // run the reported migrations on the snapshot, rolled back
   int lock_timeout_ms = 1000;        // snapshot sessions: how long to wait for a lock
   int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
@@ -97,6 +98,7 @@ struct CheckResult {
   std::vector<InputProblem> problems;    // any of these makes the exit status 2
   std::string database_error;            // exit status 3
   std::optional<TargetVersion> version;  // when a snapshot decided it
+  std::optional<Dialect> dialect;        // when a snapshot decided it (MySQL or MariaDB)
   bool trace_superuser = false;          // --trace ran as a superuser (the summary says so)
   size_t statements = 0;
   size_t count(Severity s) const;
@@ -112,7 +114,7 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
 // of connecting, and with opt.trace runs every set's reported statements in this one trace
 // session, which the caller inspects before and after.
 struct SnapshotSessions {
-  PgSnapshot* snapshot = nullptr;
+  Snapshot* snapshot = nullptr;
   StatementTracer* tracer = nullptr;
 };
 // Reads and checks the user's PATH arguments. Unreadable inputs become problems, not exceptions.

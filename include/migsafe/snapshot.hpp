@@ -82,6 +82,8 @@ class SnapshotSource {
   virtual void load_schema(SchemaModel& model) = 0;
   // Plans a statement the sandbox allows; never runs it.
   virtual PlanResult plan(std::string_view sql) = 0;
+  // Whether plan() can answer for this engine; when not, the rules that need a plan do not ask.
+  virtual bool can_plan() const = 0;
   // The statements the server spent most time on whose plans use this index (PostgreSQL:
   // pg_stat_statements); empty when the engine cannot say.
   virtual std::vector<ObservedQuery> queries_using_index(std::string_view index) = 0;
@@ -139,11 +141,13 @@ class StatementProbe {
   virtual void end_file() = 0;
 };
 
-// A connection to a PostgreSQL copy of real data. Read-only: every query runs in a READ ONLY
-// transaction with the limits set, and is rolled back. load_schema reads tables, columns,
-// indexes (with use counts), constraints and sizes.
-class PgSnapshot : public SnapshotSource {
+// A connection to a copy of real data: PostgreSQL, MySQL or MariaDB, chosen by the DSN's scheme.
+// Read-only: every query runs in a READ ONLY transaction with the limits set, and is rolled back.
+// load_schema reads tables, columns, indexes (with use counts), constraints and sizes.
+class Snapshot : public SnapshotSource {
  public:
+  // The engine: postgres, or mysql / mariadb by the server's own flavor.
+  virtual Dialect dialect() const = 0;
   virtual TargetVersion server_version() const = 0;
   // Whether the snapshot role is a superuser (the trace says so: a role that owns the tables
   // is enough).
@@ -157,9 +161,13 @@ class PgSnapshot : public SnapshotSource {
   // The statements the server spent the most time on, most first.
   virtual ObservedQueries top_queries(int n) = 0;
 };
-// Throws SnapshotError (connection refused, bad credentials, ...).
-std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn,
-                                             const SnapshotLimits& limits = {});
+// The engine a DSN names by its scheme: postgres (postgresql://, postgres://, or a key=value
+// connection string), mysql (mysql://) or mariadb (mariadb://); nullopt for anything else.
+std::optional<Dialect> dsn_dialect(std::string_view dsn);
+// Connects to the snapshot the DSN names, loading that engine's module. Throws SnapshotError
+// (connection refused, bad credentials, an unknown scheme, ...).
+std::unique_ptr<Snapshot> connect_snapshot(const std::string& dsn,
+                                           const SnapshotLimits& limits = {});
 // Masks the DSN's password (and any URI userinfo password) in a message.
 std::string redact(std::string text, const std::string& dsn);
 

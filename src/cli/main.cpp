@@ -123,9 +123,23 @@ std::optional<T> configured(const PathSettings* ps, std::optional<T> PathSetting
 // entry over the config's top level.
 CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* ps) {
   CheckOptions opt;
-  opt.dialect = pick<Dialect>(f.dialect, configured(ps, &PathSettings::dialect, cfg.dialect),
-                              Dialect::postgres, parse_dialect, "--dialect",
+  opt.db = f.db;
+  if (opt.db.empty())
+    if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
+  // Without --dialect (or the config's), the snapshot's engine decides.
+  auto configured_dialect = configured(ps, &PathSettings::dialect, cfg.dialect);
+  // (GCC's maybe-uninitialized analysis trips over std::optional here: a plain pair instead.)
+  std::optional<Dialect> named = opt.db.empty() ? std::nullopt : dsn_dialect(opt.db);
+  bool has_engine = named.has_value();
+  Dialect engine = named.value_or(Dialect::postgres);
+  opt.dialect_given = !f.dialect.empty() || configured_dialect.has_value();
+  opt.dialect = pick<Dialect>(f.dialect, configured_dialect, engine, parse_dialect, "--dialect",
                               "postgres, mysql, mariadb or sqlite");
+  if (opt.dialect_given && has_engine &&
+      (engine == Dialect::postgres) != (opt.dialect == Dialect::postgres))
+    throw CLI::ValidationError("--dialect", std::string(dialect_name(opt.dialect)) +
+                                                " contradicts the snapshot's " +
+                                                std::string(dialect_name(engine)) + " DSN");
   opt.version = opt.dialect == Dialect::sqlite ? linked_sqlite_version()
                                                : default_target_version(opt.dialect);
   std::string version =
@@ -134,6 +148,11 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
           : configured(ps, &PathSettings::target_version, cfg.target_version).value_or("");
   if (!version.empty()) {
     auto v = parse_target_version(opt.dialect, version);
+    // A mysql:// DSN may reach MariaDB: a version only MariaDB has says which (and the other way).
+    if (!v && !opt.dialect_given && has_engine && opt.dialect != Dialect::postgres) {
+      Dialect other = opt.dialect == Dialect::mysql ? Dialect::mariadb : Dialect::mysql;
+      if ((v = parse_target_version(other, version))) opt.dialect = other;
+    }
     if (!v)
       throw CLI::ValidationError("--target-version",
                                  "'" + version + "' is not a supported " +
@@ -154,9 +173,6 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   opt.inputs.exclude = cfg.exclude;
   opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
   opt.changed_since = f.changed_since;
-  opt.db = f.db;
-  if (opt.db.empty())
-    if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
   opt.trace = f.trace;
   opt.lock_timeout_ms = f.lock_timeout_ms;
   opt.statement_timeout_ms = f.statement_timeout_ms;
@@ -224,6 +240,7 @@ void merge(CheckResult& into, CheckResult&& part) {
   for (auto& p : part.problems) into.problems.push_back(std::move(p));
   if (into.database_error.empty()) into.database_error = part.database_error;
   if (!into.version) into.version = part.version;
+  if (!into.dialect) into.dialect = part.dialect;
   into.trace_superuser = into.trace_superuser || part.trace_superuser;
   into.statements += part.statements;
 }
@@ -251,6 +268,7 @@ int run_check(const Flags& f) {
     for (const auto& id : unknown) ++unknown_in[id];
     CheckResult part = check_paths(g.paths, packs, opt);
     if (part.version) opt.version = *part.version;
+    if (part.dialect) opt.dialect = *part.dialect;
     for (auto& sr : part.runners) {
       sr.dialect = opt.dialect;
       sr.version = opt.version;
@@ -435,8 +453,9 @@ int main(int argc, char** argv) {
     sub->add_option("--exclude", f.exclude, "skip paths matching this glob; repeatable")
         ->allow_extra_args(false);
     sub->add_option("--db", f.db,
-                    "a PostgreSQL snapshot to read real sizes, indexes and plans from "
-                    "(postgresql://...; also MIGSAFE_DB; the password is never printed)");
+                    "a snapshot to read real sizes, definitions, indexes and plans from "
+                    "(postgresql://..., mysql://... or mariadb://...; also MIGSAFE_DB; the "
+                    "password is never printed)");
     sub->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
                     "milliseconds a snapshot query or traced statement waits for a lock (1000)")
         ->check(CLI::Range(1, 600000));

@@ -94,7 +94,7 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
   if (!run.problems.empty()) return run;
 
   try {
-    std::unique_ptr<PgSnapshot> snapshot = connect_postgres(
+    std::unique_ptr<Snapshot> snapshot = connect_snapshot(
         opt.check.db, SnapshotLimits{opt.check.statement_timeout_ms, opt.check.lock_timeout_ms});
     run.server = "PostgreSQL " + snapshot->server_version().display();
     if (opt.from_stats > 0) {

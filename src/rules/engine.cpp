@@ -364,7 +364,7 @@ class Analyzer {
   bool plan_relevant(const Operation& op) const {
     bool bulk = op.kind == OpKind::update || op.kind == OpKind::delete_rows ||
                 (op.kind == OpKind::insert && op.from_select);
-    if (!bulk) return false;
+    if (!bulk || !snapshot_ || !snapshot_->can_plan()) return false;
     const TableInfo* t = model_.find(effect_of(op).table);
     return t && t->origin.file < 0 && t->stats;
   }

@@ -1,5 +1,5 @@
 // PostgreSQL snapshot: read-only facts from a copy of real data. Built as a module that is
-// loaded only with --db (pg_module.cpp): libpq and its TLS, Kerberos and LDAP libraries cost
+// loaded only with --db (modules.cpp): libpq and its TLS, Kerberos and LDAP libraries cost
 // 6 MB of resident memory at start-up, which a plain check must not pay. Every query runs in a READ
 // ONLY transaction with a statement timeout, and the transaction is always rolled back:
 // migsafe never changes the snapshot. What a plan sends is judged by the sandbox first (the
@@ -50,9 +50,9 @@ std::vector<std::string> text_array(const pqxx::field& f, const std::string& nul
   return out;
 }
 
-class PgSnapshotImpl : public PgSnapshot {
+class PgSnapshot : public Snapshot {
  public:
-  PgSnapshotImpl(const std::string& dsn, const SnapshotLimits& limits)
+  PgSnapshot(const std::string& dsn, const SnapshotLimits& limits)
       : dsn_(dsn), limits_(limits), conn_(session_dsn(dsn, "migsafe")), watchdog_(conn_.sock()) {
     no_reconnect(conn_);
     auto guard = watchdog_.arm(budget());
@@ -61,7 +61,9 @@ class PgSnapshotImpl : public PgSnapshot {
     superuser_ = tx.exec1("SHOW is_superuser")[0].as<std::string>() == "on";
   }
 
+  Dialect dialect() const override { return Dialect::postgres; }
   TargetVersion server_version() const override { return {version_num_ / 10000, 0}; }
+  bool can_plan() const override { return true; }
   bool superuser() const override { return superuser_; }
 
   void load_schema(SchemaModel& model) override {
@@ -402,11 +404,11 @@ class PgSnapshotImpl : public PgSnapshot {
 
 }  // namespace
 
-// The module's one entry point (see pg_module.cpp): no exception crosses it.
-extern "C" PgSnapshot* migsafe_pg_connect(const std::string& dsn, const SnapshotLimits& limits,
-                                          std::string& error) {
+// The module's one entry point (see modules.cpp): no exception crosses it.
+extern "C" Snapshot* migsafe_pg_connect(const std::string& dsn, const SnapshotLimits& limits,
+                                        std::string& error) {
   try {
-    return new PgSnapshotImpl(dsn, limits);
+    return new PgSnapshot(dsn, limits);
   } catch (const std::exception& e) {
     error = "cannot use the snapshot database: " + redact(e.what(), dsn);
     return nullptr;

@@ -11,7 +11,9 @@ namespace {
 std::string password_of(const std::string& dsn) {
   static const std::regex uri(R"(^[a-z]+://[^:/@]*:([^@/]*)@)");
   static const std::regex kv(R"((^|\s)password\s*=\s*('([^']*)'|(\S+)))");
+  static const std::regex query(R"([?&]password=([^&\s]*))");
   std::smatch m;
+  if (std::regex_search(dsn, m, query)) return m[1];
   if (std::regex_search(dsn, m, uri)) return m[1];
   if (std::regex_search(dsn, m, kv)) return m[3].matched ? m[3].str() : m[4].str();
   return {};

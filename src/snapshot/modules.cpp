@@ -1,5 +1,6 @@
-// Loads the PostgreSQL snapshot module (migsafe-pg-snapshot.so) on first use, so that runs
-// without --db never map libpq and its dependencies.
+// Loads a snapshot engine's module on first use (migsafe-pg-snapshot.so for PostgreSQL,
+// migsafe-mysql-snapshot.so for MySQL and MariaDB), so that runs without --db never map libpq,
+// libmysqlclient and their dependencies; and picks the engine from the DSN's scheme.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -12,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using ConnectFn = PgSnapshot* (*)(const std::string&, const SnapshotLimits&, std::string&);
+using ConnectFn = Snapshot* (*)(const std::string&, const SnapshotLimits&, std::string&);
 
 // The loaded module: closed when the last snapshot object made by it is gone.
 class Module {
@@ -27,8 +28,7 @@ class Module {
   void* handle_;
 };
 
-std::shared_ptr<Module> load_module() {
-  constexpr const char* kFile = "migsafe-pg-snapshot.so";
+std::shared_ptr<Module> load_module(const char* kFile, const char* engine) {
   std::vector<fs::path> dirs;
   if (const char* env = std::getenv("MIGSAFE_MODULE_DIR")) dirs.emplace_back(env);
   std::error_code ec;
@@ -46,7 +46,7 @@ std::shared_ptr<Module> load_module() {
     if (void* h = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL)) return std::make_shared<Module>(h);
     tried += std::string(" (") + dlerror() + ")";
   }
-  throw SnapshotError(std::string("the PostgreSQL snapshot module ") + kFile +
+  throw SnapshotError(std::string("the ") + engine + " snapshot module " + kFile +
                       " could not be loaded" +
                       (tried.empty() ? " (not found next to migsafe)" : tried));
 }
@@ -67,11 +67,13 @@ class ModuleTracer : public StatementTracer {
   std::shared_ptr<Module> module_;
 };
 
-class ModuleSnapshot : public PgSnapshot {
+class ModuleSnapshot : public Snapshot {
  public:
-  ModuleSnapshot(std::shared_ptr<Module> m, std::unique_ptr<PgSnapshot> s)
+  ModuleSnapshot(std::shared_ptr<Module> m, std::unique_ptr<Snapshot> s)
       : inner_(std::move(s)), module_(std::move(m)) {}
+  Dialect dialect() const override { return inner_->dialect(); }
   TargetVersion server_version() const override { return inner_->server_version(); }
+  bool can_plan() const override { return inner_->can_plan(); }
   void load_schema(SchemaModel& model) override { inner_->load_schema(model); }
   bool superuser() const override { return inner_->superuser(); }
   PlanResult plan(std::string_view sql) override { return inner_->plan(sql); }
@@ -87,18 +89,36 @@ class ModuleSnapshot : public PgSnapshot {
   ObservedQueries top_queries(int n) override { return inner_->top_queries(n); }
 
  private:
-  std::unique_ptr<PgSnapshot> inner_;
+  std::unique_ptr<Snapshot> inner_;
   std::shared_ptr<Module> module_;
 };
 
 }  // namespace
 
-std::unique_ptr<PgSnapshot> connect_postgres(const std::string& dsn, const SnapshotLimits& limits) {
-  std::shared_ptr<Module> module = load_module();
-  auto connect = reinterpret_cast<ConnectFn>(module->symbol("migsafe_pg_connect"));
-  if (!connect) throw SnapshotError("the PostgreSQL snapshot module has no migsafe_pg_connect");
+std::optional<Dialect> dsn_dialect(std::string_view dsn) {
+  if (dsn.starts_with("postgresql://") || dsn.starts_with("postgres://")) return Dialect::postgres;
+  if (dsn.starts_with("mysql://")) return Dialect::mysql;
+  if (dsn.starts_with("mariadb://")) return Dialect::mariadb;
+  // libpq's key=value form: host=... dbname=...
+  if (dsn.find("://") == std::string_view::npos && dsn.find('=') != std::string_view::npos)
+    return Dialect::postgres;
+  return std::nullopt;
+}
+
+std::unique_ptr<Snapshot> connect_snapshot(const std::string& dsn, const SnapshotLimits& limits) {
+  auto engine = dsn_dialect(dsn);
+  if (!engine)
+    throw SnapshotError(
+        "the snapshot DSN names no engine migsafe reads: give postgresql://..., mysql://... or "
+        "mariadb://...");
+  bool pg = *engine == Dialect::postgres;
+  std::shared_ptr<Module> module = pg ? load_module("migsafe-pg-snapshot.so", "PostgreSQL")
+                                      : load_module("migsafe-mysql-snapshot.so", "MySQL");
+  const char* symbol = pg ? "migsafe_pg_connect" : "migsafe_mysql_connect";
+  auto connect = reinterpret_cast<ConnectFn>(module->symbol(symbol));
+  if (!connect) throw SnapshotError(std::string("the snapshot module has no ") + symbol);
   std::string error;
-  std::unique_ptr<PgSnapshot> snapshot(connect(dsn, limits, error));
+  std::unique_ptr<Snapshot> snapshot(connect(dsn, limits, error));
   if (!snapshot) throw SnapshotError(error);
   return std::make_unique<ModuleSnapshot>(module, std::move(snapshot));
 }
