@@ -17,7 +17,9 @@ namespace migsafe::test {
 namespace fs = std::filesystem;
 
 const std::vector<Pack>& shipped_postgres_packs() {
+  // As the product loads them: the core pack beside the dialect's.
   static const std::vector<Pack> packs{
+      load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/core.yaml"),
       load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/postgres.yaml")};
   return packs;
 }

@@ -143,6 +143,30 @@ TEST(MysqlSnapshot, ExactDefinitionsAndSizes) {
   EXPECT_EQ(state(p), before) << "the snapshot changed";
 }
 
+// A data change whose plan reads the whole (big) table is blocked; one an index serves is not.
+// The plan is the server's EXPLAIN of the rows the change reads, in a READ ONLY transaction.
+TEST(MysqlSnapshot, UnindexedDataChange) {
+  REQUIRE_MYSQL(p);
+  std::string before = state(p);
+  auto r = check({"--db", dsn(p)},
+                 "SET SESSION lock_wait_timeout = 5;\n"
+                 "UPDATE snap_orders SET total = 0 WHERE note = 'x';\n"
+                 "UPDATE snap_orders SET total = 0 WHERE id = 5;\n"
+                 "DELETE FROM snap_orders WHERE customer_id = 7;\n"
+                 "DELETE FROM snap_orders WHERE total > 900 LIMIT 10;\n"
+                 "INSERT INTO snap_customers (id, email) SELECT id + 5000, note FROM snap_orders "
+                 "WHERE id < 10;\n");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  std::vector<int> lines;
+  for (const auto& f : doc["findings"]) {
+    EXPECT_NE(f["rule"], "snapshot-incomplete") << f.dump();
+    if (f["rule"] == "unindexed-data-change") lines.push_back(f["start"]["line"].get<int>());
+  }
+  EXPECT_EQ(lines, (std::vector<int>{2, 5})) << r.out;
+  EXPECT_EQ(state(p), before) << "the snapshot changed";
+}
+
 // Without --dialect the DSN's scheme and then the server's flavor decide; a --dialect of
 // another engine is a usage error.
 TEST(MysqlSnapshot, DialectAndVersionComeFromTheServer) {

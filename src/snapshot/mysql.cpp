@@ -12,9 +12,12 @@
 #include <memory>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
+#include "parse/mysql_lexer.hpp"
 
 namespace migsafe {
 namespace {
@@ -140,12 +143,36 @@ class MysqlSnapshot : public Snapshot {
     rollback();
   }
 
-  // EXPLAIN on MySQL comes with its sandbox (the MySQL snapshot issue's later step); until
-  // then the rules that need a plan do not ask (can_plan).
-  bool can_plan() const override { return false; }
-  PlanResult plan(std::string_view) override {
+  bool can_plan() const override { return true; }
+
+  // EXPLAIN FORMAT=JSON of one data change (UPDATE, DELETE, INSERT ... SELECT), decided from
+  // migsafe's parse of it: anything else is not sent. EXPLAIN does not run the change, and the
+  // session is READ ONLY with a statement limit, so even what the optimizer evaluates early (a
+  // constant subquery, a stored function) cannot write or run on.
+  PlanResult plan(std::string_view sql) override {
     PlanResult p;
-    p.error = "plans of MySQL statements are not read yet";
+    std::string text = as_select(one_data_change(sql));
+    if (text.empty()) {
+      p.refused = true;
+      p.error = "only a single UPDATE, DELETE or INSERT ... SELECT is explained on MySQL";
+      return p;
+    }
+    try {
+      exec("START TRANSACTION READ ONLY");
+      auto r = rows("EXPLAIN FORMAT=JSON " + text);
+      rollback();
+      if (r.empty() || r[0].empty() || !r[0][0]) {
+        p.error = "the server gave no plan";
+        return p;
+      }
+      collect_full_scans(nlohmann::json::parse(*r[0][0], nullptr, false), p.seq_scans);
+      p.planned = true;
+    } catch (const SnapshotError& e) {
+      rollback();
+      std::string what = e.what();
+      if (what.starts_with("the snapshot connection was lost")) throw;
+      p.error = what;
+    }
     return p;
   }
   std::vector<ObservedQuery> queries_using_index(std::string_view) override { return {}; }
@@ -222,6 +249,120 @@ class MysqlSnapshot : public Snapshot {
     else  // MySQL (from its manual): SELECT statements only, in milliseconds.
       exec("SET SESSION max_execution_time = " + std::to_string(limits_.statement_timeout_ms));
     exec("SET SESSION TRANSACTION READ ONLY");
+  }
+
+  // The statement's text when migsafe's own parse finds exactly one data change in it.
+  std::string one_data_change(std::string_view sql) {
+    auto src = make_source("<snapshot: EXPLAIN>", std::string(sql));
+    int statements = 0;
+    bool data_change = true;
+    std::string text;
+    ParsedFile parsed = parse_each(
+        dialect_, *src,
+        [&](Statement& st) {
+          ++statements;
+          text = std::string(st.text);
+          if (st.ops.empty()) data_change = false;
+          for (const auto& op : st.ops)
+            if (op.kind != OpKind::update && op.kind != OpKind::delete_rows &&
+                !(op.kind == OpKind::insert && op.from_select))
+              data_change = false;
+        },
+        &version_);
+    if (statements != 1 || !data_change || !parsed.syntax_errors.empty()) return {};
+    while (!text.empty() &&
+           (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back()))))
+      text.pop_back();
+    return text;
+  }
+
+  // The rows a data change reads, as a SELECT of the same tables and conditions: MariaDB does
+  // not EXPLAIN an UPDATE or DELETE in a READ ONLY transaction, and a SELECT is found the same
+  // way. "" when the statement's shape is not one of these.
+  std::string as_select(const std::string& text) {
+    if (text.empty()) return {};
+    mysql::ServerTarget target{dialect_ == Dialect::mariadb,
+                               static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
+                                                     std::max(0, version_.patch))};
+    mysql::Splitter split(text, target);
+    mysql::RawStatement st;
+    if (!split.next(st) || st.tokens.empty()) return {};
+    auto word = [&](size_t i) {
+      const mysql::Token& t = st.tokens[i];
+      if (t.kind != mysql::Tok::word) return std::string();
+      std::string w = text.substr(t.offset, t.length);
+      for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return w;
+    };
+    // The first top-level token (outside parentheses) that is one of these words, from i on.
+    auto find = [&](size_t from, std::initializer_list<const char*> words) -> size_t {
+      int depth = 0;
+      for (size_t i = from; i < st.tokens.size(); ++i) {
+        const mysql::Token& t = st.tokens[i];
+        if (t.kind == mysql::Tok::punct && text[t.offset] == '(') ++depth;
+        if (t.kind == mysql::Tok::punct && text[t.offset] == ')') --depth;
+        if (depth != 0) continue;
+        std::string w = word(i);
+        for (const char* x : words)
+          if (w == x) return i;
+      }
+      return st.tokens.size();
+    };
+    auto from_token = [&](size_t i) {
+      return i < st.tokens.size() ? text.substr(st.tokens[i].offset) : std::string();
+    };
+    std::string first = word(0);
+    if (first == "UPDATE") {
+      size_t tables = 1;
+      while (tables < st.tokens.size() &&
+             (word(tables) == "LOW_PRIORITY" || word(tables) == "IGNORE"))
+        ++tables;
+      size_t set = find(tables, {"SET"});
+      if (set >= st.tokens.size() || set == tables) return {};
+      std::string refs =
+          text.substr(st.tokens[tables].offset, st.tokens[set].offset - st.tokens[tables].offset);
+      return "SELECT 1 FROM " + refs + from_token(find(set, {"WHERE", "ORDER", "LIMIT"}));
+    }
+    if (first == "DELETE") {
+      size_t from = find(1, {"FROM"});
+      if (from >= st.tokens.size()) return {};
+      size_t using_at = find(from, {"USING"});
+      if (using_at < st.tokens.size()) return "SELECT 1 FROM " + from_token(using_at + 1);
+      return "SELECT 1 " + from_token(from);
+    }
+    if (first == "INSERT" || first == "REPLACE") {
+      size_t select = find(1, {"SELECT", "WITH"});
+      if (select >= st.tokens.size()) return {};
+      size_t on = find(select, {"ON"});
+      std::string q = from_token(select);
+      if (on < st.tokens.size())
+        q = text.substr(st.tokens[select].offset, st.tokens[on].offset - st.tokens[select].offset);
+      return q;
+    }
+    return {};
+  }
+
+  // Tables the plan reads whole: access type ALL (or a full index scan), with the rows the
+  // server expects to examine (MySQL: rows_examined_per_scan; MariaDB: rows).
+  static void collect_full_scans(const nlohmann::json& node, std::vector<SeqScan>& out) {
+    if (node.is_array()) {
+      for (const auto& n : node) collect_full_scans(n, out);
+      return;
+    }
+    if (!node.is_object()) return;
+    if (node.contains("access_type") && node.contains("table_name") &&
+        node["table_name"].is_string()) {
+      std::string type =
+          node["access_type"].is_string() ? node["access_type"].get<std::string>() : "";
+      if (type == "ALL" || type == "index") {
+        double rows = 0;
+        for (const char* k : {"rows_examined_per_scan", "rows"})
+          if (node.contains(k) && node[k].is_number()) rows = node[k].get<double>();
+        out.push_back({node["table_name"].get<std::string>(), rows});
+      }
+    }
+    for (const auto& [k, v] : node.items())
+      if (v.is_object() || v.is_array()) collect_full_scans(v, out);
   }
 
   static std::string quote_name(const std::string& n) {
