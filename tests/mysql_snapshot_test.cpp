@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -164,6 +165,30 @@ TEST(MysqlSnapshot, UnindexedDataChange) {
     if (f["rule"] == "unindexed-data-change") lines.push_back(f["start"]["line"].get<int>());
   }
   EXPECT_EQ(lines, (std::vector<int>{2, 5})) << r.out;
+  EXPECT_EQ(state(p), before) << "the snapshot changed";
+}
+
+// The rows that would make a change fail are counted (read-only) and one is shown.
+TEST(MysqlSnapshot, FailsOnData) {
+  REQUIRE_MYSQL(p);
+  std::string before = state(p);
+  auto r = check({"--db", dsn(p)},
+                 "SET SESSION lock_wait_timeout = 5;\n"
+                 "ALTER TABLE snap_customers MODIFY bio TEXT NOT NULL;\n"
+                 "ALTER TABLE snap_orders ADD UNIQUE KEY snap_orders_total_u (total);\n"
+                 "ALTER TABLE snap_customers ADD UNIQUE KEY snap_customers_email_u (email);\n"
+                 "ALTER TABLE snap_customers ADD CONSTRAINT snap_customers_id_order FOREIGN KEY "
+                 "(id) REFERENCES snap_orders (id);\n");
+  auto doc = nlohmann::json::parse(r.out);
+  std::map<int, std::string> fails;
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == "fails-on-data") fails[f["start"]["line"].get<int>()] = f["message"];
+  EXPECT_EQ(fails.size(), 2u) << r.out;
+  EXPECT_NE(fails[2].find("1000 rows of snap_customers have NULL in (bio)"), std::string::npos)
+      << fails[2];
+  EXPECT_NE(fails[3].find("997 values of (total) in snap_orders occur more than once"),
+            std::string::npos)
+      << fails[3];
   EXPECT_EQ(state(p), before) << "the snapshot changed";
 }
 

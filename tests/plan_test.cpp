@@ -251,6 +251,44 @@ TEST(Plan, DropIndexInUseNamesTheQueriesThatUseIt) {
   EXPECT_TRUE(named) << r.out;
 }
 
+// check --db counts the rows that would make a change fail (read-only) and shows one.
+TEST(Plan, FailsOnData) {
+  REQUIRE_PLAN_DB();
+  Fingerprint before = before_run();
+  std::string d = test::temp_dir();
+  test::write_file(d + "/m/1.sql",
+                   "SET lock_timeout = '2s';\n"
+                   "CREATE UNIQUE INDEX CONCURRENTLY orders_status_key ON orders (status);\n"
+                   "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email);\n"
+                   "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"
+                   "ALTER TABLE orders ADD CONSTRAINT orders_id_customer FOREIGN KEY (id) "
+                   "REFERENCES customers (id);\n");
+  auto r = test::run_migsafe({"check", "--db", plan_dsn(), "--format", "json", d + "/m"});
+  auto doc = nlohmann::json::parse(r.out);
+  std::map<int, std::string> fails;
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == "fails-on-data") fails[f["start"]["line"].get<int>()] = f["message"];
+  ASSERT_EQ(fails.size(), 2u) << r.out;
+  EXPECT_NE(fails[2].find("4 values of (status) in orders occur more than once"), std::string::npos)
+      << fails[2];
+  EXPECT_NE(fails[5].find("100000 rows of orders reference (id) values that customers does not "
+                          "have, e.g. ("),
+            std::string::npos)
+      << fails[5];
+  // Counting reads the tables, which moves the statistics' scan counters (as any read does);
+  // the rows and the catalog stay as they were.
+  EXPECT_EQ(after_run().data, before.data);
+  pqxx::connection c(plan_dsn());
+  pqxx::nontransaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_class WHERE relname IN ('orders_status_key', "
+                     "'customers_email_key')")[0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_constraint WHERE conname = 'orders_id_customer'")[0]
+                .as<int>(),
+            0);
+}
+
 TEST(Plan, PgStatStatementsAbsentIsSaid) {
   REQUIRE_PG_SERVER();
   // The test database has no pg_stat_statements extension.

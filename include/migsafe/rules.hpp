@@ -141,6 +141,8 @@ struct OpFacts {
   bool lock_timeout_set = false;  // a non-zero lock_timeout is in force for this statement
   bool foreign_keys_off = false;  // SQLite: PRAGMA foreign_keys = OFF is in force
   bool snapshot = false;          // the schema model was read from a snapshot
+  bool data_fails = false;        // snapshot: rows already there make the change fail
+  std::string data_failure;       // which rows, in words
   bool seq_scan = false;          // snapshot: the statement's plan reads the table sequentially
   double seq_scan_rows = 0;       // the plan's estimated rows of that scan
   bool nested_begin = false;      // BEGIN while a transaction is already open

@@ -75,6 +75,24 @@ struct ObservedQueries {
   std::string unavailable;  // why the server cannot say (the extension is missing, ...)
 };
 
+// A change whose success depends on the rows already there: SET NOT NULL (nulls), ADD UNIQUE /
+// PRIMARY KEY or a unique index (duplicates), ADD FOREIGN KEY (orphans).
+struct DataQuestion {
+  enum class Kind { nulls, duplicates, orphans } kind = Kind::nulls;
+  QualifiedName table;
+  std::vector<std::string> columns;
+  QualifiedName ref_table;  // orphans: the referenced table and its columns
+  std::vector<std::string> ref_columns;
+};
+// What the snapshot's rows say, counted read-only under the statement timeout.
+struct DataAnswer {
+  bool answered = false;
+  int64_t rows = 0;             // rows (duplicates: groups of equal keys) that make the change fail
+  std::string example;          // one of them, as the key's values: "(42)" or "(a@x, 3)"
+  std::string error;            // why there is no answer
+  bool unknown_column = false;  // a column the snapshot does not have (added by a migration)
+};
+
 // Facts from a copy of real data, for the rules engine.
 class SnapshotSource {
  public:
@@ -84,6 +102,8 @@ class SnapshotSource {
   virtual PlanResult plan(std::string_view sql) = 0;
   // Whether plan() can answer for this engine; when not, the rules that need a plan do not ask.
   virtual bool can_plan() const = 0;
+  // Counts the rows that would make the change fail; never changes anything.
+  virtual DataAnswer check_data(const DataQuestion& q) = 0;
   // The statements the server spent most time on whose plans use this index (PostgreSQL:
   // pg_stat_statements); empty when the engine cannot say.
   virtual std::vector<ObservedQuery> queries_using_index(std::string_view index) = 0;

@@ -204,6 +204,8 @@ const Named kAttributes[] = {
      "statements are not checked"},
     {"snapshot", [](const EvalInput& in) { return b(in.facts.snapshot); },
      "the schema comes from a snapshot (--db), so indexes and sizes are real"},
+    {"data_fails", [](const EvalInput& in) { return b(in.facts.data_fails); },
+     "snapshot: rows already in the table make the change fail (NULLs, duplicates, orphans)"},
     {"seq_scan", [](const EvalInput& in) { return b(in.facts.seq_scan); },
      "snapshot: the statement's plan reads the table sequentially"},
     {"fk_indexed",

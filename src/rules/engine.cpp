@@ -530,6 +530,8 @@ class Analyzer {
           (op.kind == OpKind::update || op.kind == OpKind::delete_rows) && !op.has_where;
       if (!plan.planned && !every_row) plan_missing(st, op, effect, *table, plan, src, file_index);
     }
+    if (snapshot_ && table && table->origin.file < 0 && table->stats && !facts.table_new)
+      check_rows(st, op, *table, facts, src, file_index);
     if (facts.in_transaction) {
       auto held = session.held(effect.table);
       facts.held_lock = held.mode;
@@ -587,6 +589,95 @@ class Analyzer {
         Routine r = it->second;  // the map may change while the body runs
         run_routine(r.body->statements(), *r.src, r.file_index);
       }
+    }
+  }
+
+  // What the change needs of the rows already there, as questions for the snapshot.
+  static std::vector<DataQuestion> data_questions(const Operation& op, const TableInfo& table) {
+    using K = DataQuestion::Kind;
+    std::vector<DataQuestion> out;
+    auto ask = [&](K kind, std::vector<std::string> cols) {
+      for (const auto& c : cols)
+        if (c.empty() || c.front() == '(') return;  // an expression: not a column
+      if (!cols.empty()) out.push_back({kind, table.name, std::move(cols), {}, {}});
+    };
+    switch (op.kind) {
+      case OpKind::set_not_null:
+        ask(K::nulls, {op.column});
+        break;
+      case OpKind::modify_column:  // MySQL: NOT NULL on a column that allowed NULL
+        if (op.column_spec && op.column_spec->not_null)
+          if (const ColumnInfo* c = table.column(op.column_spec->name); c && !c->not_null)
+            ask(K::nulls, {op.column_spec->name});
+        break;
+      case OpKind::create_index:
+        if (op.index && op.index->unique && !op.index->partial)
+          ask(K::duplicates, op.index->columns);
+        break;
+      case OpKind::add_constraint: {
+        if (!op.constraint || op.constraint->not_valid || !op.constraint->using_index.empty())
+          break;
+        const ConstraintSpec& c = *op.constraint;
+        if (c.kind == ConstraintKind::unique || c.kind == ConstraintKind::primary_key)
+          ask(K::duplicates, c.columns);
+        if (c.kind == ConstraintKind::primary_key) ask(K::nulls, c.columns);
+        if (c.kind == ConstraintKind::foreign_key && !c.references.columns.empty() &&
+            c.references.columns.size() == c.columns.size()) {
+          ask(K::orphans, c.columns);
+          if (!out.empty() && out.back().kind == K::orphans) {
+            out.back().ref_table = c.references.table;
+            out.back().ref_columns = c.references.columns;
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return out;
+  }
+
+  // Counts, on the snapshot, the rows that would make the change fail (read-only, under the
+  // statement timeout): the change fails in production otherwise.
+  void check_rows(const Statement& st, const Operation& op, const TableInfo& table, OpFacts& facts,
+                  const SourceText& src, size_t file_index) {
+    for (const DataQuestion& q : data_questions(op, table)) {
+      DataAnswer a = snapshot_->check_data(q);
+      std::string cols;
+      for (const auto& c : q.columns) cols += (cols.empty() ? "" : ", ") + c;
+      if (!a.answered) {
+        if (a.unknown_column) continue;  // added by a migration: the snapshot has no rows of it
+        Finding f = migsafe::builtin_finding(
+            packs_, "snapshot-incomplete", file_index, src, std::max(op.location, st.span.begin),
+            "whether the rows of " + table.name.display() +
+                " allow this change could not be counted on the snapshot: " + a.error);
+        f.statement = st.span;
+        f.severity = Severity::warning;
+        found_.push_back(std::move(f));
+        continue;
+      }
+      if (a.rows <= 0) continue;
+      facts.data_fails = true;
+      std::string n = std::to_string(a.rows);
+      switch (q.kind) {
+        case DataQuestion::Kind::nulls:
+          facts.data_failure = n + (a.rows == 1 ? " row" : " rows") + " of " +
+                               table.name.display() + " have NULL in (" + cols + "), e.g. " +
+                               a.example + ": the change fails on them";
+          break;
+        case DataQuestion::Kind::duplicates:
+          facts.data_failure = n + (a.rows == 1 ? " value" : " values") + " of (" + cols + ") in " +
+                               table.name.display() + " occur more than once, e.g. " + a.example +
+                               ": the unique index cannot be built";
+          break;
+        case DataQuestion::Kind::orphans:
+          facts.data_failure = n + (a.rows == 1 ? " row" : " rows") + " of " +
+                               table.name.display() + " reference (" + cols + ") values that " +
+                               q.ref_table.display() + " does not have, e.g. " + a.example +
+                               ": the foreign key cannot be validated";
+          break;
+      }
+      return;  // one failure is enough to block the change
     }
   }
 

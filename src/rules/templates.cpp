@@ -71,6 +71,7 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
   if (key == "reason") return in.effect.reason;
   if (key == "unchecked_reason") return in.op.body_unchecked;
+  if (key == "data_failure") return in.facts.data_failure;
   if (key == "transaction") return in.facts.transaction;
   if (key == "transaction_fix") return in.facts.transaction_fix;
   if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));

@@ -74,6 +74,7 @@ class ModuleSnapshot : public Snapshot {
   Dialect dialect() const override { return inner_->dialect(); }
   TargetVersion server_version() const override { return inner_->server_version(); }
   bool can_plan() const override { return inner_->can_plan(); }
+  DataAnswer check_data(const DataQuestion& q) override { return inner_->check_data(q); }
   void load_schema(SchemaModel& model) override { inner_->load_schema(model); }
   bool superuser() const override { return inner_->superuser(); }
   PlanResult plan(std::string_view sql) override { return inner_->plan(sql); }

@@ -177,6 +177,63 @@ class MysqlSnapshot : public Snapshot {
   }
   std::vector<ObservedQuery> queries_using_index(std::string_view) override { return {}; }
 
+  // Two reads (a count, then one example), since MySQL 5.7 has no window functions.
+  DataAnswer check_data(const DataQuestion& q) override {
+    DataAnswer a;
+    std::string cols, not_null, any_null, row;
+    for (size_t i = 0; i < q.columns.size(); ++i) {
+      std::string c = "t." + quote_name(q.columns[i]);
+      cols += (i ? ", " : "") + c;
+      not_null += (i ? " AND " : "") + c + " IS NOT NULL";
+      any_null += (i ? " OR " : "") + c + " IS NULL";
+      row += (i ? ", " : "") + std::string("IFNULL(") + c + ", 'NULL')";
+    }
+    row = "CONCAT_WS(', ', " + row + ")";
+    std::string from = quote_name(q.table.name) + " t";
+    std::string count, example;
+    switch (q.kind) {
+      case DataQuestion::Kind::nulls:
+        count = "SELECT COUNT(*) FROM " + from + " WHERE " + any_null;
+        example = "SELECT " + row + " FROM " + from + " WHERE " + any_null + " LIMIT 1";
+        break;
+      case DataQuestion::Kind::duplicates: {
+        std::string groups = "SELECT " + row + " AS k FROM " + from + " WHERE " + not_null +
+                             " GROUP BY " + cols + " HAVING COUNT(*) > 1";
+        count = "SELECT COUNT(*) FROM (" + groups + ") d";
+        example = groups + " LIMIT 1";
+        break;
+      }
+      case DataQuestion::Kind::orphans: {
+        std::string match;
+        for (size_t i = 0; i < q.columns.size() && i < q.ref_columns.size(); ++i)
+          match += (i ? " AND " : "") + std::string("r.") + quote_name(q.ref_columns[i]) + " = t." +
+                   quote_name(q.columns[i]);
+        std::string where = " WHERE " + not_null + " AND NOT EXISTS (SELECT 1 FROM " +
+                            quote_name(q.ref_table.name) + " r WHERE " + match + ")";
+        count = "SELECT COUNT(*) FROM " + from + where;
+        example = "SELECT " + row + " FROM " + from + where + " LIMIT 1";
+        break;
+      }
+    }
+    try {
+      exec("START TRANSACTION READ ONLY");
+      auto n = one(count);
+      auto e = one(example);
+      rollback();
+      a.answered = true;
+      a.rows = n ? std::stoll(*n) : 0;
+      if (a.rows > 0 && e) a.example = "(" + *e + ")";
+    } catch (const SnapshotError& err) {
+      unsigned code = mysql_errno(conn_.get());
+      rollback();
+      std::string what = err.what();
+      if (what.starts_with("the snapshot connection was lost")) throw;
+      a.error = what;
+      a.unknown_column = code == 1054 || code == 1146;  // unknown column / table
+    }
+    return a;
+  }
+
   std::unique_ptr<StatementTracer> begin_trace() override {
     throw SnapshotError("--trace runs on PostgreSQL snapshots in this release");
   }

@@ -119,6 +119,65 @@ class PgSnapshot : public Snapshot {
     return p;
   }
 
+  DataAnswer check_data(const DataQuestion& q) override {
+    DataAnswer a;
+    try {
+      pqxx::read_transaction tx(conn_);
+      limit(tx, /*catalog_path=*/false);
+      auto name = [&](const QualifiedName& n) {
+        return n.schema.empty() ? tx.quote_name(n.name)
+                                : tx.quote_name(n.schema) + "." + tx.quote_name(n.name);
+      };
+      std::string cols, not_null, row;
+      for (size_t i = 0; i < q.columns.size(); ++i) {
+        std::string c = "t." + tx.quote_name(q.columns[i]);
+        cols += (i ? ", " : "") + c;
+        not_null += (i ? " AND " : "") + c + " IS NOT NULL";
+        row += (i ? " || ', ' || " : "") + std::string("coalesce(") + c + "::text, 'NULL')";
+      }
+      std::string sql;
+      switch (q.kind) {
+        case DataQuestion::Kind::nulls: {
+          std::string any_null;
+          for (size_t i = 0; i < q.columns.size(); ++i)
+            any_null +=
+                (i ? " OR " : "") + std::string("t.") + tx.quote_name(q.columns[i]) + " IS NULL";
+          sql = "SELECT count(*) OVER (), " + row + " FROM " + name(q.table) + " t WHERE " +
+                any_null + " LIMIT 1";
+          break;
+        }
+        case DataQuestion::Kind::duplicates:
+          sql = "SELECT count(*) OVER (), " + row + " FROM " + name(q.table) + " t WHERE " +
+                not_null + " GROUP BY " + cols + " HAVING count(*) > 1 LIMIT 1";
+          break;
+        case DataQuestion::Kind::orphans: {
+          std::string match;
+          for (size_t i = 0; i < q.columns.size() && i < q.ref_columns.size(); ++i)
+            match += (i ? " AND " : "") + std::string("r.") + tx.quote_name(q.ref_columns[i]) +
+                     " = t." + tx.quote_name(q.columns[i]);
+          sql = "SELECT count(*) OVER (), " + row + " FROM " + name(q.table) + " t WHERE " +
+                not_null + " AND NOT EXISTS (SELECT 1 FROM " + name(q.ref_table) + " r WHERE " +
+                match + ") LIMIT 1";
+          break;
+        }
+      }
+      auto guard = watchdog_.arm(budget());
+      pqxx::result r = tx.exec_params(sql);
+      a.answered = true;
+      if (!r.empty()) {
+        a.rows = r[0][0].as<int64_t>();
+        a.example = "(" + r[0][1].as<std::string>() + ")";
+      }
+    } catch (const pqxx::broken_connection& e) {
+      throw lost(e);
+    } catch (const pqxx::failure& e) {
+      a.error = redact(first_line(e.what()), dsn_);
+      std::string state = sqlstate_of(e);
+      a.unknown_column = state == "42703" || state == "42P01";
+    }
+    return a;
+  }
+
   std::vector<ObservedQuery> queries_using_index(std::string_view index) override {
     if (!index_users_) index_users_ = read_index_users();
     auto it = index_users_->find(std::string(index));
