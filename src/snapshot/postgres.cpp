@@ -161,6 +161,20 @@ class PgSnapshot : public Snapshot {
           break;
         }
       }
+      // The count compares and groups values with the database's operators, which for its own
+      // types may be its own functions: judged like any statement sent to the snapshot.
+      SandboxVerdict v;
+      {
+        pqxx::subtransaction read(tx, "migsafe_read");
+        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
+        PgCatalog catalog(read, nullptr, watchdog_, budget());
+        v = judge_postgres(sql, catalog);
+        read.abort();
+      }
+      if (v.action != SandboxAction::run) {
+        a.error = "the sandbox did not send the count: " + v.reason;
+        return a;
+      }
       auto guard = watchdog_.arm(budget());
       pqxx::result r = tx.exec_params(sql);
       a.answered = true;
