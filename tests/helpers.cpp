@@ -121,6 +121,16 @@ Migration parse_pg(const std::string& sql) {
   return parse_postgres(make_source("t.sql", sql));
 }
 
+std::optional<MysqlServer> mysql_server() {
+  const char* env = std::getenv("MIGSAFE_TEST_MYSQL");
+  if (!env || !*env) return std::nullopt;
+  std::vector<std::string> f;
+  std::stringstream ss(env);
+  for (std::string part; std::getline(ss, part, ':');) f.push_back(part);
+  if (f.size() != 5) return std::nullopt;
+  return MysqlServer{f[0], f[1], f[2], f[3], f[4]};
+}
+
 std::string temp_dir() {
   static std::atomic<int> counter{0};
   fs::path p = fs::temp_directory_path() /

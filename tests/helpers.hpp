@@ -1,6 +1,7 @@
 // Shared helpers for the test suite: run the real pipeline on SQL held in strings.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,12 @@ CommandResult run_migsafe(const std::vector<std::string>& args, const std::strin
 std::string temp_dir();  // a fresh folder under the build tree's temp area
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
+// The MariaDB test server that scripts/test.sh starts: MIGSAFE_TEST_MYSQL is
+// host:port:user:password:database, as start-mysql.sh prints it; nullopt without one.
+struct MysqlServer {
+  std::string host, port, user, password, db;
+};
+std::optional<MysqlServer> mysql_server();
 bool shared_dir_available();
 std::string shared_dir();
 

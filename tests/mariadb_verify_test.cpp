@@ -25,17 +25,12 @@ struct Server {
   TargetVersion version;
 };
 
-// MIGSAFE_TEST_MYSQL = host:port:user:password:database, as start-mysql.sh prints it.
 std::optional<Server> connect() {
-  const char* env = std::getenv("MIGSAFE_TEST_MYSQL");
-  if (!env || !*env) return std::nullopt;
-  std::vector<std::string> f;
-  std::stringstream ss(env);
-  for (std::string part; std::getline(ss, part, ':');) f.push_back(part);
-  if (f.size() != 5) return std::nullopt;
+  auto f = test::mysql_server();
+  if (!f) return std::nullopt;
   Connection c(mysql_init(nullptr));
-  if (!mysql_real_connect(c.get(), f[0].c_str(), f[2].c_str(), f[3].c_str(), f[4].c_str(),
-                          static_cast<unsigned>(std::stoi(f[1])), nullptr, 0))
+  if (!mysql_real_connect(c.get(), f->host.c_str(), f->user.c_str(), f->password.c_str(),
+                          f->db.c_str(), static_cast<unsigned>(std::stoi(f->port)), nullptr, 0))
     return std::nullopt;
   unsigned long v = mysql_get_server_version(c.get());  // e.g. 101119
   TargetVersion tv{static_cast<int>(v / 10000), static_cast<int>(v / 100 % 100),

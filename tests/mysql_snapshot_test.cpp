@@ -17,20 +17,8 @@
 namespace migsafe {
 namespace {
 
-struct Parts {
-  std::string host, port, user, password, db;
-};
-
-// MIGSAFE_TEST_MYSQL = host:port:user:password:database, as start-mysql.sh prints it.
-std::optional<Parts> server() {
-  const char* env = std::getenv("MIGSAFE_TEST_MYSQL");
-  if (!env || !*env) return std::nullopt;
-  std::vector<std::string> f;
-  std::stringstream ss(env);
-  for (std::string part; std::getline(ss, part, ':');) f.push_back(part);
-  if (f.size() != 5) return std::nullopt;
-  return Parts{f[0], f[1], f[2], f[3], f[4]};
-}
+using Parts = test::MysqlServer;
+using test::mysql_server;
 
 std::string dsn(const Parts& p, const std::string& scheme = "mysql") {
   return scheme + "://" + p.user + ":" + p.password + "@" + p.host + ":" + p.port + "/" + p.db;
@@ -48,7 +36,7 @@ bool fixture(const Parts& p) {
 }
 
 #define REQUIRE_MYSQL(p)                                                  \
-  auto p##_opt = server();                                                \
+  auto p##_opt = mysql_server();                                          \
   if (!p##_opt)                                                           \
     GTEST_SKIP() << "no MariaDB test server: scripts/test.sh starts one " \
                     "(scripts/start-mysql.sh prints MIGSAFE_TEST_MYSQL)"; \

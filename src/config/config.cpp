@@ -131,28 +131,34 @@ class ConfigReader {
     }
   }
 
+  // {rows: N, bytes: N}: a rule's size threshold, or plan's.
+  void read_threshold(const YAML::Node& th, std::optional<double>& rows,
+                      std::optional<int64_t>& bytes) const {
+    if (!th.IsMap()) fail(th, "threshold is {rows: N, bytes: N}");
+    for (const auto& t : th) {
+      std::string tk = t.first.as<std::string>();
+      try {
+        if (tk == "rows")
+          rows = std::stod(scalar(t.second));
+        else if (tk == "bytes")
+          bytes = std::stoll(scalar(t.second));
+        else
+          fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
+      } catch (const std::invalid_argument&) {
+        fail(t.second, "threshold values are numbers");
+      } catch (const std::out_of_range&) {
+        fail(t.second, "the threshold is out of range");
+      }
+    }
+  }
+
   // plan: {threshold: {rows: N, bytes: N}}
   void read_plan(const YAML::Node& plan, Config& c) const {
     if (!plan.IsMap()) fail(plan, "plan is {threshold: {rows: N, bytes: N}}");
     for (const auto& kv : plan) {
       std::string k = kv.first.as<std::string>();
       if (k != "threshold") fail(kv.first, "unknown key '" + k + "' (valid keys: threshold)");
-      if (!kv.second.IsMap()) fail(kv.second, "threshold is {rows: N, bytes: N}");
-      for (const auto& t : kv.second) {
-        std::string tk = t.first.as<std::string>();
-        try {
-          if (tk == "rows")
-            c.plan_rows = std::stod(scalar(t.second));
-          else if (tk == "bytes")
-            c.plan_bytes = std::stoll(scalar(t.second));
-          else
-            fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
-        } catch (const std::invalid_argument&) {
-          fail(t.second, "threshold values are numbers");
-        } catch (const std::out_of_range&) {
-          fail(t.second, "the threshold is out of range");
-        }
-      }
+      read_threshold(kv.second, c.plan_rows, c.plan_bytes);
     }
   }
 
@@ -184,23 +190,7 @@ class ConfigReader {
             o.severity = parse_severity(scalar(skv.second));
             if (!o.severity) fail(skv.second, "severity must be error, warning or info");
           } else if (k == "threshold") {
-            const YAML::Node& th = skv.second;
-            if (!th.IsMap()) fail(th, "threshold is {rows: N, bytes: N}");
-            for (const auto& t : th) {
-              std::string tk = t.first.as<std::string>();
-              try {
-                if (tk == "rows")
-                  o.threshold_rows = std::stod(scalar(t.second));
-                else if (tk == "bytes")
-                  o.threshold_bytes = std::stoll(scalar(t.second));
-                else
-                  fail(t.first, "unknown key '" + tk + "' (valid keys: rows, bytes)");
-              } catch (const std::invalid_argument&) {
-                fail(t.second, "threshold values are numbers");
-              } catch (const std::out_of_range&) {
-                fail(t.second, "the threshold is out of range");
-              }
-            }
+            read_threshold(skv.second, o.threshold_rows, o.threshold_bytes);
           } else {
             fail(skv.first, "unknown key '" + k + "' (valid keys: enabled, severity, threshold)");
           }

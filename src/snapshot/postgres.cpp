@@ -89,16 +89,7 @@ class PgSnapshot : public Snapshot {
     try {
       pqxx::read_transaction tx(conn_);
       limit(tx, /*catalog_path=*/false);
-      SandboxVerdict v;
-      {
-        // The sandbox reads the catalog with pg_catalog's operators and functions only; the
-        // statement is planned with the session's own search_path, as it would run.
-        pqxx::subtransaction read(tx, "migsafe_read");
-        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
-        PgCatalog catalog(read, nullptr, watchdog_, budget());
-        v = judge_postgres(sql, catalog);
-        read.abort();
-      }
+      SandboxVerdict v = judge(tx, sql);
       if (v.action != SandboxAction::run) {
         p.refused = true;
         p.error = "the sandbox did not send it: " + v.reason;
@@ -163,14 +154,7 @@ class PgSnapshot : public Snapshot {
       }
       // The count compares and groups values with the database's operators, which for its own
       // types may be its own functions: judged like any statement sent to the snapshot.
-      SandboxVerdict v;
-      {
-        pqxx::subtransaction read(tx, "migsafe_read");
-        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
-        PgCatalog catalog(read, nullptr, watchdog_, budget());
-        v = judge_postgres(sql, catalog);
-        read.abort();
-      }
+      SandboxVerdict v = judge(tx, sql);
       if (v.action != SandboxAction::run) {
         a.error = "the sandbox did not send the count: " + v.reason;
         return a;
@@ -243,6 +227,18 @@ class PgSnapshot : public Snapshot {
   }
 
  private:
+  // The sandbox's judgment of a statement about to be sent in tx. It reads the catalog in a
+  // subtransaction with pg_catalog's operators and functions only; the statement itself runs
+  // with the session's own search_path, as it would.
+  SandboxVerdict judge(pqxx::dbtransaction& tx, std::string_view sql) {
+    pqxx::subtransaction read(tx, "migsafe_read");
+    read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
+    PgCatalog catalog(read, nullptr, watchdog_, budget());
+    SandboxVerdict v = judge_postgres(sql, catalog);
+    read.abort();
+    return v;
+  }
+
   // How many of the server's top statements are planned to see which indexes they use.
   static constexpr int kWorkloadStatements = 50;
 
@@ -270,14 +266,7 @@ class PgSnapshot : public Snapshot {
     try {
       pqxx::read_transaction tx(conn_);
       limit(tx, /*catalog_path=*/false);
-      SandboxVerdict v;
-      {
-        pqxx::subtransaction read(tx, "migsafe_read");
-        read.exec("SET LOCAL search_path = pg_catalog, pg_temp");
-        PgCatalog catalog(read, nullptr, watchdog_, budget());
-        v = judge_postgres(sql, catalog);
-        read.abort();
-      }
+      SandboxVerdict v = judge(tx, sql);
       if (v.action != SandboxAction::run) return p;
       try {
         auto guard = watchdog_.arm(budget());
