@@ -28,7 +28,9 @@ if ! mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1; t
   mariadbd --no-defaults "${USER_OPT[@]}" --datadir="$DATA" --socket="$SOCK" \
     --pid-file="$RUN/mysqld.pid" --port="$PORT" --bind-address=127.0.0.1 \
     --log-error="$RUN/error.log" --skip-log-bin --innodb-buffer-pool-size=64M \
-    --innodb-log-file-size=16M --performance-schema=OFF >/dev/null 2>&1 &
+    --innodb-log-file-size=16M --performance-schema=ON \
+    --performance-schema-instrument='%=OFF' --performance-schema-instrument='statement/%=ON' \
+    --performance-schema-digests-size=2000 >/dev/null 2>&1 &
   for _ in $(seq 1 60); do
     mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && break
     sleep 0.5
@@ -40,5 +42,11 @@ mariadb --no-defaults --socket="$SOCK" -uroot <<'SQL'
 CREATE DATABASE IF NOT EXISTS migsafe_test;
 CREATE USER IF NOT EXISTS 'migsafe_test'@'127.0.0.1' IDENTIFIED BY 'migsafe-test-secret';
 GRANT ALL ON migsafe_test.* TO 'migsafe_test'@'127.0.0.1';
+-- The trace's scratch databases (migsafe_probe_<random>), and the statement digests.
+GRANT ALL ON `migsafe\_probe\_%`.* TO 'migsafe_test'@'127.0.0.1';
+GRANT SELECT ON performance_schema.* TO 'migsafe_test'@'127.0.0.1';
+-- A read-only role, as the README advises for a plain check: --trace needs more.
+CREATE USER IF NOT EXISTS 'migsafe_ro'@'127.0.0.1' IDENTIFIED BY 'migsafe-ro-secret';
+GRANT SELECT, SHOW VIEW ON migsafe_test.* TO 'migsafe_ro'@'127.0.0.1';
 SQL
 echo "127.0.0.1:$PORT:migsafe_test:migsafe-test-secret:migsafe_test"

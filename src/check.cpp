@@ -431,16 +431,6 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     }
     if (!opt.dialect_given) effective.dialect = snapshot->dialect();
     if (!opt.version_given) effective.version = snapshot->server_version();
-    if (opt.trace && snapshot->dialect() != Dialect::postgres) {
-      CheckResult failed;
-      failed.problems.push_back(
-          {"--trace",
-           {},
-           "--trace runs on PostgreSQL snapshots in this release; on MySQL and MariaDB, check "
-           "--db reads the catalog and sizes",
-           "input-error"});
-      return failed;
-    }
   }
   // Which files are new since the git revision: known before the analysis, since --trace runs
   // only those (the snapshot already has the older ones).

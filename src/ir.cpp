@@ -141,6 +141,20 @@ std::string_view dialect_name(Dialect d) {
   return "postgres";
 }
 
+std::string_view dialect_display(Dialect d) {
+  switch (d) {
+    case Dialect::postgres:
+      return "PostgreSQL";
+    case Dialect::mysql:
+      return "MySQL";
+    case Dialect::mariadb:
+      return "MariaDB";
+    case Dialect::sqlite:
+      return "SQLite";
+  }
+  return "PostgreSQL";
+}
+
 std::optional<Dialect> parse_dialect(std::string_view s) {
   if (s == "postgres" || s == "postgresql" || s == "pg") return Dialect::postgres;
   if (s == "mysql") return Dialect::mysql;

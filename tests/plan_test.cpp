@@ -262,13 +262,25 @@ TEST(Plan, FailsOnData) {
                    "CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email);\n"
                    "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"
                    "ALTER TABLE orders ADD CONSTRAINT orders_id_customer FOREIGN KEY (id) "
-                   "REFERENCES customers (id);\n");
+                   "REFERENCES customers (id);\n"
+                   "ALTER TABLE orders ADD CONSTRAINT orders_total_small CHECK (total < 50);\n"
+                   "ALTER TABLE orders ALTER COLUMN status TYPE varchar(4);\n"
+                   "ALTER TABLE orders ADD CONSTRAINT orders_total_nonneg CHECK (total >= 0);\n"
+                   "ALTER TABLE customers ALTER COLUMN id TYPE int;\n");
   auto r = test::run_migsafe({"check", "--db", plan_dsn(), "--format", "json", d + "/m"});
   auto doc = nlohmann::json::parse(r.out);
   std::map<int, std::string> fails;
   for (const auto& f : doc["findings"])
     if (f["rule"] == "fails-on-data") fails[f["start"]["line"].get<int>()] = f["message"];
-  ASSERT_EQ(fails.size(), 2u) << r.out;
+  ASSERT_EQ(fails.size(), 4u) << r.out;
+  // A CHECK the rows break, a type too short for them; a CHECK and a narrower type that every
+  // row satisfies pass.
+  EXPECT_NE(fails[6].find("100000 rows of orders break CHECK (total < 50)"), std::string::npos)
+      << fails[6];
+  EXPECT_NE(fails[7].find("100000 rows of orders hold values longer than 4 characters, which "
+                          "varchar(4) cannot hold, e.g. ("),
+            std::string::npos)
+      << fails[7];
   EXPECT_NE(fails[2].find("4 values of (status) in orders occur more than once"), std::string::npos)
       << fails[2];
   EXPECT_NE(fails[5].find("100000 rows of orders reference (id) values that customers does not "

@@ -13,6 +13,8 @@ namespace migsafe {
 
 enum class Dialect { postgres, mysql, mariadb, sqlite };
 std::string_view dialect_name(Dialect d);
+// The engine's own name: "PostgreSQL", "MySQL", "MariaDB", "SQLite".
+std::string_view dialect_display(Dialect d);
 std::optional<Dialect> parse_dialect(std::string_view s);
 
 // 1-based line and column; the column counts characters (UTF-8 code points), as editors do.
@@ -105,6 +107,7 @@ struct ConstraintSpec {
   std::vector<std::string> columns;
   ForeignKeyRef references;           // foreign keys only
   std::string not_null_check_column;  // CHECK (col IS NOT NULL): proves col is never null
+  std::string check_expr;             // CHECK: the expression as written, without its parentheses
 };
 
 struct IndexSpec {

@@ -84,7 +84,11 @@ struct PlanOptions {
 
 struct PlanRun {
   std::vector<QueryDiff> queries;  // regressed first, then improved, unchanged, unplanned
-  std::string index_method;        // "hypothetical" or "transaction"
+  // "hypothetical", "transaction", or "ignore-index" (MySQL / MariaDB: dropped indexes are
+  // hinted away, other changes are not simulated)
+  std::string index_method;
+  // MySQL / MariaDB: the migration's statements the plans after it do not see ("file:line").
+  std::vector<std::string> not_simulated;
   std::optional<ApplyStop> stopped;
   CheckResult check;   // the migrations as applied (their files, and what the trace said)
   std::string server;  // "PostgreSQL 15"

@@ -127,4 +127,31 @@ inline constexpr const char* kUnreadableTree = "the sandbox could not read its p
 // Judges one PostgreSQL statement (exactly one: text holding several is refused).
 SandboxVerdict judge_postgres(std::string_view sql, PgSandboxCatalog& catalog);
 
+// MySQL / MariaDB: the trace replays the migration in a scratch database of empty clones
+// (DDL commits, so nothing runs on the snapshot's tables). A statement may run there when its
+// kind is one a migration needs and every name it qualifies with a database is the snapshot's
+// (mapped into the scratch database) or information_schema; whatever reaches files, other
+// databases, other servers, accounts, the server's settings or SQL built at run time is refused.
+// Judged from migsafe's own lexical pass of the statement with the server's version, so
+// executable comments read as the server reads them.
+struct MysqlSandboxContext {
+  std::string snapshot_db;  // names qualified with it are mapped into scratch_db
+  std::string scratch_db;
+  // The databases the role can see: a name qualified with one of them (other than the two
+  // above and information_schema) is refused.
+  std::vector<std::string> databases;
+  bool mariadb = true;
+  uint32_t version = 101100;  // major * 10000 + minor * 100 + patch
+};
+struct MysqlSandboxVerdict : SandboxVerdict {
+  // The names the statement may use as tables, unquoted (the trace clones those the snapshot
+  // has before the statement runs).
+  std::vector<std::string> names;
+  // ALTER TABLE / CREATE INDEX / DROP INDEX: where ALGORITHM= and LOCK= clauses can be tried.
+  enum class Ddl { none, alter_table, index } ddl = Ddl::none;
+  uint32_t clause_at = 0;    // alter_table: the offset in sql after the table's name
+  bool own_clauses = false;  // the statement has ALGORITHM= or LOCK= of its own
+};
+MysqlSandboxVerdict judge_mysql(std::string_view sql, const MysqlSandboxContext& ctx);
+
 }  // namespace migsafe

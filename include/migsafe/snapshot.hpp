@@ -69,6 +69,7 @@ struct ObservedQuery {
   std::string text;
   double calls = 0;
   double total_ms = 0;
+  std::string source = "pg_stat_statements";  // or "performance_schema" (MySQL, MariaDB)
 };
 struct ObservedQueries {
   std::vector<ObservedQuery> queries;
@@ -76,13 +77,18 @@ struct ObservedQueries {
 };
 
 // A change whose success depends on the rows already there: SET NOT NULL (nulls), ADD UNIQUE /
-// PRIMARY KEY or a unique index (duplicates), ADD FOREIGN KEY (orphans).
+// PRIMARY KEY or a unique index (duplicates), ADD FOREIGN KEY (orphans), ADD CHECK or a
+// narrowing type change (violations).
+// violations: rows for which `condition` holds (a CHECK the rows break, values a narrower type
+// cannot hold); columns are then the ones shown as the example.
 struct DataQuestion {
-  enum class Kind { nulls, duplicates, orphans } kind = Kind::nulls;
+  enum class Kind { nulls, duplicates, orphans, violations } kind = Kind::nulls;
   QualifiedName table;
   std::vector<std::string> columns;
   QualifiedName ref_table;  // orphans: the referenced table and its columns
   std::vector<std::string> ref_columns;
+  std::string condition;  // violations: an SQL condition over the table's columns
+  std::string failing;    // violations: what the rows do, in plain words ("break CHECK (...)")
 };
 // What the snapshot's rows say, counted read-only under the statement timeout.
 struct DataAnswer {
@@ -129,6 +135,21 @@ struct TraceResult {
   std::vector<std::string> notes;        // what it left behind that the rollback keeps
   std::string error, sqlstate;           // when the server refused or stopped it
   std::vector<PlanResult> plans;         // of the texts asked for, before the statement ran
+  // How the statement failed, when it did (error holds the server's message).
+  enum class Failure { none, lock_timeout, statement_timeout, privilege, rejected };
+  Failure failure = Failure::none;
+  // The trace could not run it for a reason of its own (MySQL: no scratch database, or an
+  // object of the snapshot it does not clone): a fact is missing, said as a warning.
+  bool incomplete = false;
+  // MySQL / MariaDB, where the statement runs on empty clones in a scratch database: the
+  // ALGORITHM= and LOCK= the server accepted for an ALTER TABLE or index change, tried from the
+  // least blocking, and why it refused the forms before.
+  std::optional<TargetVersion> server_version;  // the server the statement ran on
+  std::optional<Algorithm> server_algorithm;
+  bool algorithm_exact = true;  // MySQL's INPLACE may or may not rebuild the table
+  std::optional<DdlLock> server_lock;
+  std::string accepted;                    // the clauses it ran with: "ALGORITHM=NOCOPY, LOCK=NONE"
+  std::vector<std::string> refused_forms;  // "ALGORITHM=INSTANT: <the server's reason>"
 };
 class StatementTracer {
  public:

@@ -196,6 +196,22 @@ class Parser {
     return {"", first};
   }
 
+  // The text inside the balanced (...) group at the current token, without moving.
+  std::string group_text() const {
+    if (!is_punct("(")) return {};
+    int depth = 0;
+    for (size_t k = i_; k < t_.size(); ++k) {
+      if (t_[k].kind != Tok::punct) continue;
+      std::string_view p = text(t_[k]);
+      if (p == "(") ++depth;
+      if (p == ")" && --depth == 0) {
+        uint32_t from = t_[i_].offset + 1;
+        return std::string(s_.substr(from, t_[k].offset - from));
+      }
+    }
+    return {};
+  }
+
   // Skips a balanced (...) group, the opening parenthesis being current.
   void skip_group() {
     if (!punct("(")) error("expected '('");
@@ -531,6 +547,7 @@ class Parser {
       ConstraintSpec c;
       c.kind = ConstraintKind::check;
       c.name = constraint_name;
+      c.check_expr = group_text();
       skip_group();
       word("not");
       word("enforced");

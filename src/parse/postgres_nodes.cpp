@@ -199,6 +199,46 @@ ConstraintKind constraint_kind(std::string_view contype) {
   return ConstraintKind::other;
 }
 
+// The expression of the CHECK at or after `from` in a statement's text, as written: the parse
+// tree has only where the constraint starts. Quoted text and names may hold parentheses.
+std::string check_group(std::string_view text, size_t from) {
+  auto word_at = [&](size_t i) {
+    if (i + 5 > text.size()) return false;
+    for (size_t k = 0; k < 5; ++k)
+      if (std::tolower(static_cast<unsigned char>(text[i + k])) != "check"[k]) return false;
+    bool before =
+        i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
+    bool after = i + 5 == text.size() ||
+                 !(std::isalnum(static_cast<unsigned char>(text[i + 5])) || text[i + 5] == '_');
+    return before && after;
+  };
+  size_t i = from;
+  while (i < text.size() && !word_at(i)) {
+    if (text[i] == '\'' || text[i] == '"') {
+      size_t close = text.find(text[i], i + 1);
+      if (close == std::string_view::npos) return {};
+      i = close;
+    }
+    ++i;
+  }
+  i = text.find('(', i);
+  if (i == std::string_view::npos) return {};
+  int depth = 0;
+  for (size_t k = i; k < text.size(); ++k) {
+    char c = text[k];
+    if (c == '\'' || c == '"') {
+      size_t close = text.find(c, k + 1);
+      if (close == std::string_view::npos) return {};
+      k = close;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return std::string(text.substr(i + 1, k - i - 1));
+    }
+  }
+  return {};
+}
+
 ConstraintSpec constraint_spec(element c) {
   ConstraintSpec s;
   s.kind = constraint_kind(text_of(c, "contype"));
@@ -358,6 +398,8 @@ void alter_table_cmd(element cmd, const QualifiedName& table, const PgNodeContex
         op.constraint = constraint_spec(def_node);
         op.object = op.constraint->name;
         op.location = loc(def_node, ctx);
+        if (op.constraint->kind == ConstraintKind::check && op.location >= out.span.begin)
+          op.constraint->check_expr = check_group(out.text, op.location - out.span.begin);
       }
       break;
     case OpKind::set_default:

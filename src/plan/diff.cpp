@@ -19,7 +19,9 @@ void walk(const PlanNode& n, const std::function<void(const PlanNode&)>& f) {
 std::multiset<std::string> seq_scans(const PlanNode& root) {
   std::multiset<std::string> out;
   walk(root, [&](const PlanNode& n) {
-    if (n.type == "Seq Scan" && !n.relation.empty()) out.insert(n.relation);
+    // PostgreSQL's sequential scan, MySQL's access type ALL.
+    if ((n.type == "Seq Scan" || n.type == "Full Table Scan") && !n.relation.empty())
+      out.insert(n.relation);
   });
   return out;
 }

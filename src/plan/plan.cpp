@@ -73,10 +73,10 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
   auto problem = [&](std::string path, Position pos, std::string message) {
     run.problems.push_back({std::move(path), pos, std::move(message), "input-error"});
   };
-  if (opt.check.dialect != Dialect::postgres) {
+  if (opt.check.dialect == Dialect::sqlite) {
     problem("", {},
-            "migsafe plan reads PostgreSQL snapshots in this release; MySQL and SQLite come with "
-            "their snapshots");
+            "migsafe plan reads PostgreSQL, MySQL and MariaDB snapshots; SQLite comes "
+            "with its snapshot");
     return run;
   }
   if (opt.check.db.empty())
@@ -96,7 +96,8 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
   try {
     std::unique_ptr<Snapshot> snapshot = connect_snapshot(
         opt.check.db, SnapshotLimits{opt.check.statement_timeout_ms, opt.check.lock_timeout_ms});
-    run.server = "PostgreSQL " + snapshot->server_version().display();
+    run.server = std::string(dialect_display(snapshot->dialect())) + " " +
+                 snapshot->server_version().display();
     if (opt.from_stats > 0) {
       ObservedQueries observed = snapshot->top_queries(opt.from_stats);
       if (!observed.unavailable.empty()) {
@@ -127,6 +128,10 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
       return run;
     }
     run.problems = run.check.problems;
+    for (const Finding& f : run.check.findings)
+      if (f.rule_id == "trace" && f.message.find("not simulated on ") != std::string::npos)
+        run.not_simulated.push_back(run.check.files[f.file].path + ":" +
+                                    std::to_string(f.statement.start.line));
     run.stopped = first_stop(run.check);
     if (!run.stopped)
       for (const auto& q : workload) after.push_back(session->explain(q.text));

@@ -8,7 +8,7 @@ namespace migsafe {
 
 std::string WorkloadQuery::label() const {
   if (!path.empty()) return path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.col);
-  return "pg_stat_statements";
+  return observed ? observed->source : "pg_stat_statements";
 }
 
 std::vector<WorkloadQuery> read_workload(const std::string& path, Dialect dialect) {

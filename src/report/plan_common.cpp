@@ -105,6 +105,13 @@ std::string summary_line(const PlanRun& run) {
        (run.queries.size() == 1 ? " query" : " queries");
   if (run.index_method == "hypothetical")
     s += " · new indexes hypothetical (HypoPG)";
+  else if (run.index_method == "ignore-index")
+    s += " · dropped indexes ignored (IGNORE INDEX)" +
+         (run.not_simulated.empty()
+              ? std::string()
+              : ", " + std::to_string(run.not_simulated.size()) +
+                    (run.not_simulated.size() == 1 ? " statement" : " statements") +
+                    " not simulated");
   else if (!run.index_method.empty())
     s += " · migrations applied in a rolled-back transaction";
   s += " · " + std::to_string(run.count(PlanVerdict::regressed)) + " regressed, " +

@@ -35,6 +35,7 @@ void report_plan_json(const PlanRun& run, std::ostream& out) {
   doc["tool"] = {{"name", "migsafe"}, {"version", MIGSAFE_VERSION}};
   doc["server"] = run.server;
   doc["index_method"] = run.index_method;
+  doc["not_simulated"] = run.not_simulated;
   json queries = json::array();
   for (const auto& d : run.queries) {
     json q = {{"query", d.query.text},

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "data_questions.hpp"
 #include "migsafe/check.hpp"
 #include "migsafe/schema.hpp"
 #include "session.hpp"
@@ -196,24 +197,33 @@ class Analyzer {
           "later statements of the trace run without its changes");
       return;
     }
+    if (t.incomplete) {
+      emit("snapshot-incomplete", "not traced: " + t.note);
+      found_.back().severity = Severity::warning;
+      found_.back().notes.push_back(
+          "so: what the server does with this statement is unknown; the static verdicts stand");
+      return;
+    }
     if (!t.traced) {
       emit("trace", "not traced: " + t.note);
       return;
     }
     trace_lock_reported_ = false;
-    if (t.sqlstate == "55P03") {
+    using Failure = TraceResult::Failure;
+    if (t.sqlstate == "55P03" || t.failure == Failure::lock_timeout) {
       trace_lock_reported_ = true;
       emit("trace-lock-timeout",
-           "on the snapshot this statement could not get its lock within "
-           "lock_timeout: another session holds a conflicting lock (" +
+           "on the snapshot this statement could not get its lock within the lock timeout: "
+           "another session holds a conflicting lock (" +
                t.error + ")");
       return;
     }
-    if (t.sqlstate == "57014") {
-      emit("trace-statement-timeout", "on the snapshot this statement ran past statement_timeout");
+    if (t.sqlstate == "57014" || t.failure == Failure::statement_timeout) {
+      emit("trace-statement-timeout",
+           "on the snapshot this statement ran past the statement timeout");
       return;
     }
-    if (t.sqlstate == "42501") {
+    if (t.sqlstate == "42501" || t.failure == Failure::privilege) {
       emit("snapshot-incomplete",
            "not traced: the snapshot role may not run this statement (" + t.error + ")");
       found_.back().severity = Severity::warning;
@@ -222,11 +232,20 @@ class Analyzer {
           "owns the tables (the migration's own role in production may well have the privilege)");
       return;
     }
+    bool mysql = opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb;
     if (!t.error.empty()) {
       emit("engine-rejects",
-           "PostgreSQL on the snapshot rejects this statement (run inside the trace's rolled-back "
-           "transaction): " +
-               t.error);
+           mysql ? std::string(dialect_display(opt_.dialect)) +
+                       " rejects this statement (replayed on empty clones of the snapshot's "
+                       "tables): " +
+                       t.error
+                 : "PostgreSQL on the snapshot rejects this statement (run inside the trace's "
+                   "rolled-back transaction): " +
+                       t.error);
+      return;
+    }
+    if (mysql) {
+      mysql_trace(st, t, emit);
       return;
     }
     std::map<std::string, std::vector<LockMode>> taken;  // new lock modes per table
@@ -261,6 +280,48 @@ class Analyzer {
     for (const auto& l : t.locks)
       trace_holder_.emplace(std::make_pair(table_key(l.table), l.mode), here);
     if (!t.adapted) compare_with_model(st, t, held, emit);
+  }
+
+  // What MySQL / MariaDB answered for the statement replayed on empty clones: the ALGORITHM=
+  // and LOCK= it accepted, and where that differs from the effects table's prediction.
+  template <class Emit>
+  void mysql_trace(const Statement& st, const TraceResult& t, Emit& emit) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f ms", t.ms);
+    // The server's own version: the prediction compared is for it, not for --target-version.
+    TargetVersion version = t.server_version.value_or(opt_.version);
+    std::string msg = "on " + std::string(dialect_display(opt_.dialect)) + " " + version.display() +
+                      " (empty clones): ran in " + ms;
+    if (t.server_algorithm) {
+      msg += "; the least blocking form it accepted: " + t.accepted + " (" +
+             (t.algorithm_exact ? std::string(algorithm_name(*t.server_algorithm))
+                                : std::string("INPLACE, with or without a rebuild")) +
+             ")";
+      if (!t.refused_forms.empty())
+        msg += ", after refusing " + std::to_string(t.refused_forms.size()) + " less blocking " +
+               (t.refused_forms.size() == 1 ? "one" : "ones");
+    }
+    emit("trace", msg);
+    for (const auto& r : t.refused_forms) found_.back().notes.push_back("refused " + r);
+    if (!t.server_algorithm) return;
+    std::vector<Effect> effects;
+    for (const Operation& op : st.ops)
+      effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
+                                     !session_->foreign_keys_off(), /*honour_clauses=*/false));
+    StatementDdl predicted = combine_ddl(effects);
+    if (predicted.algorithm == Algorithm::none) return;
+    bool inplace_family = [](Algorithm a) {
+      return a == Algorithm::inplace || a == Algorithm::rebuild;
+    }(predicted.algorithm);
+    bool same_algorithm =
+        predicted.algorithm == *t.server_algorithm ||
+        (!t.algorithm_exact && inplace_family && *t.server_algorithm == Algorithm::rebuild);
+    if (!same_algorithm || predicted.min_lock != *t.server_lock)
+      emit("trace-mismatch",
+           "migsafe predicted ALGORITHM=" + std::string(algorithm_name(predicted.algorithm)) +
+               " with LOCK=" + std::string(ddl_lock_name(predicted.min_lock)) +
+               ", the server accepted " + t.accepted +
+               " as the least blocking form on an empty clone");
   }
 
   struct HeldLock {
@@ -592,56 +653,11 @@ class Analyzer {
     }
   }
 
-  // What the change needs of the rows already there, as questions for the snapshot.
-  static std::vector<DataQuestion> data_questions(const Operation& op, const TableInfo& table) {
-    using K = DataQuestion::Kind;
-    std::vector<DataQuestion> out;
-    auto ask = [&](K kind, std::vector<std::string> cols) {
-      for (const auto& c : cols)
-        if (c.empty() || c.front() == '(') return;  // an expression: not a column
-      if (!cols.empty()) out.push_back({kind, table.name, std::move(cols), {}, {}});
-    };
-    switch (op.kind) {
-      case OpKind::set_not_null:
-        ask(K::nulls, {op.column});
-        break;
-      case OpKind::modify_column:  // MySQL: NOT NULL on a column that allowed NULL
-        if (op.column_spec && op.column_spec->not_null)
-          if (const ColumnInfo* c = table.column(op.column_spec->name); c && !c->not_null)
-            ask(K::nulls, {op.column_spec->name});
-        break;
-      case OpKind::create_index:
-        if (op.index && op.index->unique && !op.index->partial)
-          ask(K::duplicates, op.index->columns);
-        break;
-      case OpKind::add_constraint: {
-        if (!op.constraint || op.constraint->not_valid || !op.constraint->using_index.empty())
-          break;
-        const ConstraintSpec& c = *op.constraint;
-        if (c.kind == ConstraintKind::unique || c.kind == ConstraintKind::primary_key)
-          ask(K::duplicates, c.columns);
-        if (c.kind == ConstraintKind::primary_key) ask(K::nulls, c.columns);
-        if (c.kind == ConstraintKind::foreign_key && !c.references.columns.empty() &&
-            c.references.columns.size() == c.columns.size()) {
-          ask(K::orphans, c.columns);
-          if (!out.empty() && out.back().kind == K::orphans) {
-            out.back().ref_table = c.references.table;
-            out.back().ref_columns = c.references.columns;
-          }
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return out;
-  }
-
   // Counts, on the snapshot, the rows that would make the change fail (read-only, under the
   // statement timeout): the change fails in production otherwise.
   void check_rows(const Statement& st, const Operation& op, const TableInfo& table, OpFacts& facts,
                   const SourceText& src, size_t file_index) {
-    for (const DataQuestion& q : data_questions(op, table)) {
+    for (const DataQuestion& q : data_questions(opt_.dialect, op, table)) {
       DataAnswer a = snapshot_->check_data(q);
       std::string cols;
       for (const auto& c : q.columns) cols += (cols.empty() ? "" : ", ") + c;
@@ -675,6 +691,12 @@ class Analyzer {
                                table.name.display() + " reference (" + cols + ") values that " +
                                q.ref_table.display() + " does not have, e.g. " + a.example +
                                ": the foreign key cannot be validated";
+          break;
+        case DataQuestion::Kind::violations:
+          facts.data_failure = n + (a.rows == 1 ? " row" : " rows") + " of " +
+                               table.name.display() + " " + q.failing +
+                               (a.example.empty() ? std::string() : ", e.g. " + a.example) +
+                               ": the change fails on them";
           break;
       }
       return;  // one failure is enough to block the change

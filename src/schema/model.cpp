@@ -228,14 +228,15 @@ std::string add_constraint(TableInfo& t, const ConstraintSpec& spec) {
 
 void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
   if (col.primary_key)
-    add_constraint(t,
-                   ConstraintSpec{ConstraintKind::primary_key, "", false, "", {col.name}, {}, ""});
+    add_constraint(
+        t, ConstraintSpec{ConstraintKind::primary_key, "", false, "", {col.name}, {}, "", ""});
   if (col.unique)
-    add_constraint(t, ConstraintSpec{ConstraintKind::unique, "", false, "", {col.name}, {}, ""});
+    add_constraint(t,
+                   ConstraintSpec{ConstraintKind::unique, "", false, "", {col.name}, {}, "", ""});
   if (col.references)
     add_constraint(
         t, ConstraintSpec{
-               ConstraintKind::foreign_key, "", false, "", {col.name}, *col.references, ""});
+               ConstraintKind::foreign_key, "", false, "", {col.name}, *col.references, "", ""});
 }
 
 }  // namespace

@@ -11,106 +11,29 @@
 #include <cmath>
 #include <memory>
 #include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
+#include "migsafe/sandbox.hpp"
 #include "migsafe/snapshot.hpp"
 #include "parse/mysql_lexer.hpp"
+#include "snapshot/mysql_session.hpp"
+#include "snapshot/mysql_trace.hpp"
 
 namespace migsafe {
 namespace {
 
-struct Closer {
-  void operator()(MYSQL* m) const { mysql_close(m); }
-};
-using Connection = std::unique_ptr<MYSQL, Closer>;
-struct ResultFree {
-  void operator()(MYSQL_RES* r) const { mysql_free_result(r); }
-};
-using Result = std::unique_ptr<MYSQL_RES, ResultFree>;
-
-// mysql://user:password@host:port/database?option=value (mariadb:// alike), percent-encoded.
-struct MysqlDsn {
-  std::string user, password, host = "127.0.0.1", database;
-  unsigned port = 3306;
-  bool password_given = false;
-};
-
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-MysqlDsn parse_dsn(const std::string& dsn) {
-  static const std::regex uri(
-      R"(^(mysql|mariadb)://(?:([^:@/?]*)(?::([^@/?]*))?@)?([^:/?]*)(?::(\d+))?(?:/([^?]*))?(?:\?(.*))?$)");
-  std::smatch m;
-  if (!std::regex_match(dsn, m, uri))
-    throw SnapshotError("the snapshot DSN is not mysql://user:password@host:port/database");
-  MysqlDsn d;
-  d.user = percent_decode(m[2]);
-  if (m[3].matched) {
-    d.password = percent_decode(m[3]);
-    d.password_given = true;
-  }
-  if (m[4].length()) d.host = percent_decode(m[4]);
-  if (m[5].matched) d.port = static_cast<unsigned>(std::stoul(m[5]));
-  d.database = percent_decode(m[6]);
-  std::string query = m[7];
-  for (size_t at = 0; at < query.size();) {
-    size_t amp = query.find('&', at);
-    std::string pair = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
-    size_t eq = pair.find('=');
-    std::string key = pair.substr(0, eq),
-                value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-    if (key == "password") {
-      d.password = percent_decode(value);
-      d.password_given = true;
-    } else if (key == "user") {
-      d.user = percent_decode(value);
-    }
-    if (amp == std::string::npos) break;
-    at = amp + 1;
-  }
-  if (d.database.empty())
-    throw SnapshotError("the snapshot DSN names no database (mysql://user@host/DATABASE)");
-  return d;
-}
-
-// The server's rows of a query, as text (NULL as nullopt).
-using Row = std::vector<std::optional<std::string>>;
+using namespace mysql_snapshot;
 
 class MysqlSnapshot : public Snapshot {
  public:
   MysqlSnapshot(const std::string& dsn, const SnapshotLimits& limits) : dsn_(dsn), limits_(limits) {
-    MysqlDsn d = parse_dsn(dsn);
-    conn_.reset(mysql_init(nullptr));
-    if (!conn_) throw SnapshotError("cannot start a MySQL client session (out of memory)");
-    unsigned connect_timeout = 10;
-    // A server that stops answering ends the wait (seconds, past the statement limit).
-    unsigned io_timeout = static_cast<unsigned>(limits.statement_timeout_ms / 1000) + 5;
-    mysql_options(conn_.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-    mysql_options(conn_.get(), MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-    mysql_options(conn_.get(), MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-    // Without a password in the DSN, the client's option files ([client] in ~/.my.cnf) may give
-    // one, as the mysql client reads them.
-    if (!d.password_given) mysql_options(conn_.get(), MYSQL_READ_DEFAULT_GROUP, "client");
-    mysql_options(conn_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!mysql_real_connect(conn_.get(), d.host.c_str(), d.user.empty() ? nullptr : d.user.c_str(),
-                            d.password_given ? d.password.c_str() : nullptr, d.database.c_str(),
-                            d.port, nullptr, 0))
-      throw SnapshotError("cannot connect to the snapshot: " + error());
+    Dsn d = parse_dsn(dsn);
+    database_ = d.database;
+    session_.emplace(d, dsn, d.database, limits);
     std::string version = one("SELECT VERSION()").value_or("");
     dialect_ = version.find("MariaDB") != std::string::npos ? Dialect::mariadb : Dialect::mysql;
     // "10.11.6-MariaDB-0+deb12u1", "8.0.36": the series and its release.
@@ -125,7 +48,8 @@ class MysqlSnapshot : public Snapshot {
                      "SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", "
                      "SUBSTRING_INDEX(CURRENT_USER(), '@', -1), \"'\")")
                      .value_or("0") != "0";
-    limit();
+    session_->limit(dialect_ == Dialect::mariadb, limits_);
+    session_->exec("SET SESSION TRANSACTION READ ONLY");
   }
 
   Dialect dialect() const override { return dialect_; }
@@ -214,17 +138,35 @@ class MysqlSnapshot : public Snapshot {
         example = "SELECT " + row + " FROM " + from + where + " LIMIT 1";
         break;
       }
+      case DataQuestion::Kind::violations: {
+        // The condition holds the migration's own expression (a CHECK): judged like anything
+        // else sent to the snapshot, in the READ ONLY session.
+        count = "SELECT COUNT(*) FROM " + from + " WHERE " + q.condition;
+        if (!q.columns.empty())
+          example = "SELECT " + row + " FROM " + from + " WHERE " + q.condition + " LIMIT 1";
+        MysqlSandboxContext ctx;
+        ctx.snapshot_db = ctx.scratch_db = database_;
+        ctx.mariadb = dialect_ == Dialect::mariadb;
+        ctx.version = static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
+                                            std::max(0, version_.patch));
+        MysqlSandboxVerdict v = judge_mysql(count, ctx);
+        if (v.action != SandboxAction::run) {
+          a.error = "the sandbox did not send the count: " + v.reason;
+          return a;
+        }
+        break;
+      }
     }
     try {
       exec("START TRANSACTION READ ONLY");
       auto n = one(count);
-      auto e = one(example);
+      auto e = example.empty() ? std::nullopt : one(example);
       rollback();
       a.answered = true;
       a.rows = n ? std::stoll(*n) : 0;
       if (a.rows > 0 && e) a.example = "(" + *e + ")";
     } catch (const SnapshotError& err) {
-      unsigned code = mysql_errno(conn_.get());
+      unsigned code = session_->last_errno();
       rollback();
       std::string what = err.what();
       if (what.starts_with("the snapshot connection was lost")) throw;
@@ -235,78 +177,85 @@ class MysqlSnapshot : public Snapshot {
   }
 
   std::unique_ptr<StatementTracer> begin_trace() override {
-    throw SnapshotError("--trace runs on PostgreSQL snapshots in this release");
+    return make_mysql_tracer(facts(), *this);
   }
   std::unique_ptr<StatementTracer> begin_plan_trace() override {
-    throw SnapshotError("migsafe plan reads PostgreSQL snapshots in this release");
+    std::set<std::string> tables;
+    exec("START TRANSACTION READ ONLY");
+    auto names =
+        rows("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()");
+    rollback();
+    for (const auto& r : names)
+      if (r[0]) tables.insert(*r[0]);
+    return make_mysql_plan_session(facts(), std::move(tables));
   }
-  ObservedQueries top_queries(int) override {
+
+  // The statement digests of performance_schema, most time first: the queries (SELECT, WITH)
+  // of this database whose text the server kept whole.
+  ObservedQueries top_queries(int n) override {
     ObservedQueries out;
-    out.unavailable = "the workload of MySQL servers is not read yet";
+    std::string on = one("SELECT @@performance_schema").value_or("0");
+    if (on != "1" && on != "ON") {
+      out.unavailable =
+          "performance_schema is off on this server (MariaDB's default), so it keeps no "
+          "statement digests: start the server with performance_schema=ON, or give the "
+          "workload with --queries FILE";
+      return out;
+    }
+    exec("START TRANSACTION READ ONLY");
+    std::vector<Row> r;
+    try {
+      r = rows(
+          "SELECT DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT / 1000000000 FROM "
+          "performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = "
+          "DATABASE() AND (DIGEST_TEXT LIKE 'SELECT %' OR DIGEST_TEXT LIKE 'WITH %') AND "
+          "DIGEST_TEXT NOT LIKE '%...' AND DIGEST_TEXT NOT LIKE '%performance_schema%' "
+          "AND DIGEST_TEXT NOT LIKE '%information_schema%' ORDER BY SUM_TIMER_WAIT DESC "
+          "LIMIT " +
+          std::to_string(std::max(1, n)));
+    } catch (const SnapshotError& e) {
+      rollback();
+      std::string what = e.what();
+      if (what.starts_with("the snapshot connection was lost")) throw;
+      out.unavailable = "the statement digests cannot be read: " + what;
+      return out;
+    }
+    rollback();
+    for (const auto& row : r) {
+      if (!row[0]) continue;
+      ObservedQuery q;
+      q.text = compact_digest(*row[0]);
+      q.source = "performance_schema";
+      q.calls = row[1] ? std::stod(*row[1]) : 0;
+      q.total_ms = row[2] ? std::stod(*row[2]) : 0;
+      out.queries.push_back(std::move(q));
+    }
     return out;
   }
 
  private:
-  std::string error() const { return redact(mysql_error(conn_.get()), dsn_); }
-
-  [[noreturn]] void fail(const std::string& what) const {
-    unsigned code = mysql_errno(conn_.get());
-    // The connection is gone (server restarted, network down): a database error, said so.
-    if (code == 2006 || code == 2013)
-      throw SnapshotError("the snapshot connection was lost: " + error());
-    throw SnapshotError(what + ": " + error());
-  }
-
-  void exec(const std::string& sql) {
-    if (mysql_real_query(conn_.get(), sql.data(), sql.size()) != 0)
-      fail("the snapshot refused a query");
-    // Statements that return nothing still leave a result to free on some servers.
-    Result r(mysql_store_result(conn_.get()));
-  }
-
-  std::vector<Row> rows(const std::string& sql) {
-    if (mysql_real_query(conn_.get(), sql.data(), sql.size()) != 0)
-      fail("the snapshot refused a query");
-    Result r(mysql_store_result(conn_.get()));
-    std::vector<Row> out;
-    if (!r) {
-      if (mysql_field_count(conn_.get()) != 0) fail("the snapshot's answer could not be read");
-      return out;
+  // A digest separates every token by a space ("COUNT ( * )"), and a built-in function's name
+  // followed by a space is no call to MariaDB: the spaces around parentheses and before commas
+  // go (a digest holds no string constants to spoil).
+  static std::string compact_digest(const std::string& digest) {
+    std::string out;
+    for (char c : digest) {
+      if ((c == '(' || c == ')' || c == ',') && !out.empty() && out.back() == ' ') out.pop_back();
+      if (c == ' ' && !out.empty() && out.back() == '(') continue;
+      out += c;
     }
-    unsigned n = mysql_num_fields(r.get());
-    while (MYSQL_ROW row = mysql_fetch_row(r.get())) {
-      unsigned long* len = mysql_fetch_lengths(r.get());
-      Row values;
-      for (unsigned i = 0; i < n; ++i)
-        values.push_back(row[i] ? std::optional<std::string>(std::string(row[i], len[i]))
-                                : std::nullopt);
-      out.push_back(std::move(values));
-    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
   }
 
-  std::optional<std::string> one(const std::string& sql) {
-    auto r = rows(sql);
-    if (r.empty() || r[0].empty()) return std::nullopt;
-    return r[0][0];
+  ServerFacts facts() const {
+    return ServerFacts{parse_dsn(dsn_), dsn_, limits_, dialect_, version_};
   }
 
-  void rollback() {
-    if (mysql_real_query(conn_.get(), "ROLLBACK", 8) == 0)
-      Result r(mysql_store_result(conn_.get()));
-  }
-
-  // The session's limits: reads only, and no statement or lock wait past the limits.
-  void limit() {
-    long lock_seconds = std::max(1L, std::lround(limits_.lock_timeout_ms / 1000.0));
-    exec("SET SESSION lock_wait_timeout = " + std::to_string(lock_seconds));
-    if (dialect_ == Dialect::mariadb)
-      exec("SET SESSION max_statement_time = " +
-           std::to_string(limits_.statement_timeout_ms / 1000.0));
-    else  // MySQL (from its manual): SELECT statements only, in milliseconds.
-      exec("SET SESSION max_execution_time = " + std::to_string(limits_.statement_timeout_ms));
-    exec("SET SESSION TRANSACTION READ ONLY");
-  }
+  void exec(const std::string& sql) { session_->exec(sql); }
+  std::vector<Row> rows(const std::string& sql) { return session_->rows(sql); }
+  std::optional<std::string> one(const std::string& sql) { return session_->one(sql); }
+  void rollback() { session_->rollback(); }
 
   // The statement's text when migsafe's own parse finds exactly one data change in it.
   std::string one_data_change(std::string_view sql) {
@@ -422,12 +371,6 @@ class MysqlSnapshot : public Snapshot {
       if (v.is_object() || v.is_array()) collect_full_scans(v, out);
   }
 
-  static std::string quote_name(const std::string& n) {
-    std::string out = "`";
-    for (char c : n) out += c == '`' ? std::string("``") : std::string(1, c);
-    return out + "`";
-  }
-
   void read_schema(SchemaModel& model) {
     for (const auto& t : rows("SELECT TABLE_NAME, TABLE_ROWS, COALESCE(DATA_LENGTH, 0) + "
                               "COALESCE(INDEX_LENGTH, 0) FROM information_schema.TABLES WHERE "
@@ -463,7 +406,8 @@ class MysqlSnapshot : public Snapshot {
 
   std::string dsn_;
   SnapshotLimits limits_;
-  Connection conn_;
+  std::optional<Session> session_;
+  std::string database_;
   Dialect dialect_ = Dialect::mysql;
   TargetVersion version_;
   bool superuser_ = false;

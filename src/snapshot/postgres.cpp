@@ -151,6 +151,10 @@ class PgSnapshot : public Snapshot {
                 match + ") LIMIT 1";
           break;
         }
+        case DataQuestion::Kind::violations:
+          sql = "SELECT count(*) OVER (), " + (row.empty() ? std::string("''") : row) + " FROM " +
+                name(q.table) + " t WHERE " + q.condition + " LIMIT 1";
+          break;
       }
       // The count compares and groups values with the database's operators, which for its own
       // types may be its own functions: judged like any statement sent to the snapshot.
@@ -164,7 +168,7 @@ class PgSnapshot : public Snapshot {
       a.answered = true;
       if (!r.empty()) {
         a.rows = r[0][0].as<int64_t>();
-        a.example = "(" + r[0][1].as<std::string>() + ")";
+        if (!q.columns.empty()) a.example = "(" + r[0][1].as<std::string>() + ")";
       }
     } catch (const pqxx::broken_connection& e) {
       throw lost(e);
