@@ -4,6 +4,9 @@
 
 #include "helpers.hpp"
 #include "migsafe/effects.hpp"
+#include "migsafe/inputs.hpp"
+#include "migsafe/parse.hpp"
+#include "migsafe/schema.hpp"
 
 namespace migsafe {
 namespace {
@@ -178,6 +181,32 @@ TEST(MysqlEffects, ExplicitClausesAreHonoured) {
   EXPECT_TRUE(test::has_rule(
       test::check_mysql({kUsers, "ALTER TABLE users ADD COLUMN c INT, ALGORITHM=COPY, LOCK=NONE;"}),
       "algorithm-not-supported"));
+}
+
+// The row-version budget of MySQL's instant column changes, by server and version (from its
+// manual; the count itself is read from a MySQL 8.0.29+ snapshot, which cannot run here).
+TEST(MysqlEffects, RowVersionBudget) {
+  auto v = [](Dialect d, std::string_view s) { return parse_target_version(d, s).value(); };
+  EXPECT_EQ(row_version_limit(Dialect::mysql, v(Dialect::mysql, "8.0.28")), 0);
+  EXPECT_EQ(row_version_limit(Dialect::mysql, v(Dialect::mysql, "8.0.29")), 64);
+  EXPECT_EQ(row_version_limit(Dialect::mysql, v(Dialect::mysql, "8.4")), 64);
+  EXPECT_EQ(row_version_limit(Dialect::mariadb, v(Dialect::mariadb, "11.4")), 0);
+  TargetVersion mysql80 = v(Dialect::mysql, "8.0.36");
+  auto uses = [&](const std::string& alter) {
+    SchemaModel model;
+    Migration s = parse_migration(Dialect::mysql, make_source("s.sql", kUsers), &mysql80);
+    for (const auto& st : s.statements)
+      for (const auto& op : st.ops) model.apply(op, -1, -1);
+    Migration m = parse_migration(Dialect::mysql, make_source("m.sql", alter), &mysql80);
+    const Operation& op = m.statements.back().ops.at(0);
+    return uses_row_version(Dialect::mysql, mysql80, op,
+                            compute_effect(Dialect::mysql, op, model, mysql80));
+  };
+  EXPECT_TRUE(uses("ALTER TABLE users ADD COLUMN c INT;"));
+  EXPECT_TRUE(uses("ALTER TABLE users DROP COLUMN a;"));
+  EXPECT_FALSE(uses("ALTER TABLE users ADD COLUMN c INT, ALGORITHM=COPY;"));
+  EXPECT_FALSE(uses("ALTER TABLE users RENAME COLUMN a TO a2;"));
+  EXPECT_FALSE(uses("ALTER TABLE users ADD INDEX users_a (a);"));
 }
 
 }  // namespace

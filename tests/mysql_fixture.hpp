@@ -60,7 +60,14 @@ inline std::string state(const Parts& p) {
         "TABLE_NAME, ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
         "DATABASE()",
         "SELECT GROUP_CONCAT(INDEX_NAME ORDER BY TABLE_NAME, INDEX_NAME) FROM "
-        "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"}) {
+        "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
+        "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE()",
+        "SELECT GROUP_CONCAT(ROUTINE_NAME) FROM information_schema.ROUTINES WHERE "
+        "ROUTINE_SCHEMA = DATABASE()",
+        "SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE "
+        "TRIGGER_SCHEMA = DATABASE()",
+        "SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA"}) {
     if (mysql_query(c.get(), q) != 0) return std::string("query failed: ") + q;
     std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> r(mysql_store_result(c.get()),
                                                                mysql_free_result);

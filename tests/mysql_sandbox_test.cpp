@@ -129,6 +129,37 @@ TEST(MysqlSandbox, AlterFormsCanBeTried) {
   EXPECT_NE(std::find(names.begin(), names.end(), "u"), names.end());
 }
 
+// Texts on which migsafe's lexer and the server once disagreed (see mysql_trace_test.cpp's
+// RedTeamRegressions): refused before anything is sent.
+TEST(MysqlSandbox, RefusesWhatTheServerCouldReadDifferently) {
+  for (const char* sql : {
+           "CREATE TABLE /*!50700 ' */ app.t /*!50700 ' */ (a int)",
+           "SELECT 1 /*!50000 # */",
+           "CREATE PROCEDURE p() --\x7f '\nCREATE TABLE app.t (a int) -- '\n",
+           "SELECT 1\x01",
+           "CREATE VIEW app.1e1 AS SELECT 1",
+           "SELECT app.2e2()",
+           "SET @@sql_mode = 'ANSI_QUOTES'",
+           "SET sql_mode = 'NO_BACKSLASH_ESCAPES'",
+           "SET @@session.`sql_mode` = ''",
+           "SET @@`max_statement_time` = 0; SELECT 1",
+           "CREATE PROCEDURE p() SET `max_statement_time` = 0",
+           "DO RELEASE_ALL_LOCKS()",
+           "DO GET_LOCK('migsafe_probe_x', 0)",
+           "SET default_storage_engine = CONNECT",
+       }) {
+    auto v = judge(sql);
+    EXPECT_EQ(v.action, SandboxAction::refuse) << sql << ": " << v.reason;
+  }
+  EXPECT_EQ(judge("SET @@`max_statement_time` = 0").action, SandboxAction::skip);
+  EXPECT_EQ(judge("SET `lock_wait_timeout` = 86400").action, SandboxAction::skip);
+  // MariaDB skips /*!50700 ... */ (MySQL 5.7 syntax): a CREATE DATABASE hidden behind one is
+  // read as the server reads it.
+  EXPECT_EQ(judge("CREATE /*!50700 TABLE */ DATABASE x").action, SandboxAction::refuse);
+  EXPECT_EQ(judge("CREATE TABLE t (a int) ENGINE=/*!50700 InnoDB */ MRG_MyISAM").action,
+            SandboxAction::refuse);
+}
+
 // The trace's own limits are not lifted: a top-level SET of them is skipped, anything else
 // that changes them refused.
 TEST(MysqlSandbox, KeepsTheTracesLimits) {

@@ -58,8 +58,10 @@ TEST(MysqlLexer, ExecutableCommentsFollowTheTargetServer) {
   EXPECT_EQ(names(parse_my(sql)), (std::vector<std::string>{"foreign_key_checks", "a", "c"}));
   EXPECT_EQ(names(parse_my(sql, Dialect::mysql, &my57)),
             (std::vector<std::string>{"foreign_key_checks", "c"}));
+  // MariaDB skips five-digit versions from 50700 (MySQL 5.7 and later syntax), as MariaDB
+  // 10.11 does (mysql_trace_test.cpp's RedTeamRegressions relies on it on the real server).
   EXPECT_EQ(names(parse_my(sql, Dialect::mariadb)),
-            (std::vector<std::string>{"foreign_key_checks", "a", "b", "c"}));
+            (std::vector<std::string>{"foreign_key_checks", "b", "c"}));
 }
 
 TEST(MysqlLexer, DelimiterBlocksKeepTriggerBodiesWhole) {
@@ -263,6 +265,7 @@ class MysqlTwins : public ::testing::TestWithParam<TwinCase> {};
 TEST_P(MysqlTwins, DangerousFlaggedSafePasses) {
   const Rule* r = find_rule(test::mysql_packs(), GetParam().rule);
   ASSERT_NE(r, nullptr);
+  if (!r->twins_elsewhere.empty()) GTEST_SKIP() << "twins in " << r->twins_elsewhere;
   ASSERT_FALSE(r->examples.bad.empty());
   ASSERT_FALSE(r->examples.good.empty());
   std::string version = r->examples.version ? r->examples.version->display() : "";

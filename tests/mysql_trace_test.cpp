@@ -91,6 +91,31 @@ TEST(MysqlTrace, TheServersOwnAnswerPerAlter) {
   EXPECT_EQ(scratch_databases(p), "") << "the scratch database was left behind";
 }
 
+// A FULLTEXT index on a table that has one already (snap_customers) is built in place; the
+// first one (snap_orders) adds FTS_DOC_ID and rebuilds the table. The snapshot's own definition
+// tells which, and the server agrees on the clones.
+TEST(MysqlTrace, FulltextKnowsTheTablesExistingIndexes) {
+  REQUIRE_MYSQL(p);
+  auto r = check({"--db", dsn(p), "--trace"},
+                 "ALTER TABLE snap_customers ADD FULLTEXT KEY snap_customers_code (legacy_code);\n"
+                 "ALTER TABLE snap_orders ADD FULLTEXT KEY snap_orders_note (note);\n");
+  auto doc = nlohmann::json::parse(r.out);
+  const auto* second = at_line(doc, "fulltext-or-spatial-index", 1);
+  const auto* first = at_line(doc, "fulltext-or-spatial-index", 2);
+  ASSERT_NE(second, nullptr) << r.out;
+  ASSERT_NE(first, nullptr) << r.out;
+  EXPECT_EQ((*second)["message"].get<std::string>().find("first FULLTEXT"), std::string::npos)
+      << (*second)["message"];
+  EXPECT_NE((*first)["message"].get<std::string>().find("first FULLTEXT"), std::string::npos)
+      << (*first)["message"];
+  EXPECT_EQ((*first)["severity"], "error");
+  EXPECT_NE((*at_line(doc, "trace", 1))["message"].get<std::string>().find("ALGORITHM=NOCOPY"),
+            std::string::npos);
+  EXPECT_NE((*at_line(doc, "trace", 2))["message"].get<std::string>().find("INPLACE (rebuild)"),
+            std::string::npos);
+  EXPECT_TRUE(findings(doc, "trace-mismatch").empty()) << r.out;
+}
+
 // What reaches outside the scratch database is refused by the sandbox before it is sent, and
 // the snapshot's database is never written, whatever name the migration gives it.
 TEST(MysqlTrace, SandboxRefusesWhatReachesOutside) {
@@ -149,6 +174,47 @@ TEST(MysqlTrace, SandboxRefusesWhatReachesOutside) {
                   "DATABASE()"),
             "0");
   EXPECT_EQ(scratch_databases(p), "");
+}
+
+// What a red-team review got through an earlier sandbox, kept as regressions: executable
+// comments MariaDB skips but the lexer ran, DEL after "--", names that lex as numbers, sql_mode
+// changes that make quotes and backslashes read differently, quoted names of the trace's limits,
+// a lock that kept the scratch database from being dropped, and the named-lock functions.
+TEST(MysqlTrace, RedTeamRegressions) {
+  REQUIRE_MYSQL(p);
+  std::string before = state(p);
+  const std::vector<std::string> attacks = {
+      "CREATE TABLE /*!50700 ' */ migsafe_test.rt2_a2 /*!50700 ' */ (a int);\n",
+      "CREATE TRIGGER /*!50700 ' */ migsafe_test.rt2_tr BEFORE INSERT ON migsafe_test.snap_done "
+      "/*!50700 ' */ FOR EACH ROW SET @rt2 = 1;\n",
+      "CREATE /*!50700 TABLE */ DATABASE migsafe_probe_rt2evil;\n",
+      "CREATE PROCEDURE rt2p() --\x7f '\nCREATE TABLE migsafe_test.rt2_a1 (a int) -- '\n;\n"
+      "CALL rt2p();\n",
+      "CREATE VIEW migsafe_test.1e1 AS SELECT 1 AS a;\n"
+      "CREATE FUNCTION migsafe_test.2e2() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) "
+      "FROM snap_orders);\nSELECT migsafe_test.2e2();\n",
+      "SET sql_mode = 'NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES';\n"
+      "CREATE PROCEDURE rt2p5() COMMENT 'x\\' CREATE TABLE migsafe_test.rt2_a5 (a int) # '\n"
+      "ENGINE=InnoDB;\nCALL rt2p5();\n",
+      "SET @@sql_mode = 'ANSI_QUOTES';\nCREATE TABLE `t\\` (a int);\n"
+      "ALTER TABLE \"t\\\" RENAME TO migsafe_test.rt2_a11, # \"\nENGINE=InnoDB;\n",
+      "CREATE TABLE t1 (a int) ENGINE=/*!50700 InnoDB */ MRG_MyISAM;\n",
+      "CREATE TABLE t1 (a int);\nLOCK TABLES t1 WRITE;\n",
+      "CREATE TABLE t1 (a int);\nDO RELEASE_ALL_LOCKS();\n",
+  };
+  for (const auto& sql : attacks) {
+    auto r = check({"--db", dsn(p), "--trace"}, sql);
+    EXPECT_NE(r.exit_code, 3) << sql << r.out << r.err;
+    EXPECT_EQ(state(p), before) << "the snapshot changed after:\n" << sql << r.out;
+    EXPECT_EQ(scratch_databases(p), "") << "left behind after:\n" << sql;
+    if (state(p) != before) break;
+  }
+  // The trace's limits, however the migration quotes their names.
+  auto slow = check({"--db", dsn(p), "--trace", "--snapshot-statement-timeout", "1500"},
+                    "SET @@`max_statement_time` = 0;\nSET `lock_wait_timeout` = 86400;\n"
+                    "SET @@session.`max_statement_time` = 0;\nSELECT SLEEP(3);\n");
+  auto doc = nlohmann::json::parse(slow.out);
+  EXPECT_NE(at_line(doc, "trace-statement-timeout", 4), nullptr) << slow.out;
 }
 
 // A role that may not create the scratch database cannot trace: said, as a warning, and the

@@ -118,6 +118,12 @@ Effect sqlite_effect(const Operation& op, const SchemaModel& schema, TargetVersi
 // LOCK= clause.
 Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& schema, TargetVersion v,
                     bool foreign_key_checks = true, bool honour_clauses = true);
+// MySQL 8.0.29+ counts the row versions that instant ADD and DROP COLUMN create, per table: 64,
+// or 255 from MySQL 9.1 (from its manual). 0 where the server keeps no such count (MariaDB,
+// older MySQL).
+int row_version_limit(Dialect flavor, TargetVersion v);
+// Whether the operation, as the effect says it runs, uses one of them.
+bool uses_row_version(Dialect flavor, TargetVersion v, const Operation& op, const Effect& e);
 // What an ALTER TABLE statement with several specifications does as a whole: the largest
 // algorithm and lock any of them needs.
 struct StatementDdl {

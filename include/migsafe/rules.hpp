@@ -141,11 +141,15 @@ struct OpFacts {
   bool lock_timeout_set = false;  // a non-zero lock_timeout is in force for this statement
   bool foreign_keys_off = false;  // SQLite: PRAGMA foreign_keys = OFF is in force
   bool snapshot = false;          // the schema model was read from a snapshot
-  bool data_fails = false;        // snapshot: rows already there make the change fail
-  std::string data_failure;       // which rows, in words
-  bool seq_scan = false;          // snapshot: the statement's plan reads the table sequentially
-  double seq_scan_rows = 0;       // the plan's estimated rows of that scan
-  bool nested_begin = false;      // BEGIN while a transaction is already open
+  // snapshot, MySQL 8.0.29+: an instant ADD / DROP COLUMN past the table's row-version budget
+  bool row_versions_exhausted = false;
+  int row_versions = 0;       // the versions used before this change
+  int row_version_limit = 0;  // 64, or 255 from MySQL 9.1
+  bool data_fails = false;    // snapshot: rows already there make the change fail
+  std::string data_failure;   // which rows, in words
+  bool seq_scan = false;      // snapshot: the statement's plan reads the table sequentially
+  double seq_scan_rows = 0;   // the plan's estimated rows of that scan
+  bool nested_begin = false;  // BEGIN while a transaction is already open
   int access_exclusive_statements =
       0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it
   LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table

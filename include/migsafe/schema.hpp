@@ -43,6 +43,9 @@ struct TableStats {
   // Another session's lock that kept the snapshot read from sizing it ("ACCESS EXCLUSIVE, held
   // by session 123 (psql)"); bytes then come from the catalog's page count.
   std::string locked_by;
+  // MySQL 8.0.29+: the row versions instant ADD / DROP COLUMN have used
+  // (INNODB_TABLES.TOTAL_ROW_VERSIONS); -1 where the server does not count them.
+  int row_versions = -1;
 };
 
 struct ConstraintInfo {

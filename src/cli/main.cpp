@@ -488,9 +488,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"up", "down"}));
   check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
   check->add_flag("--trace", f.trace,
-                  "with --db: run the migrations being reported on the snapshot, in one "
-                  "transaction that is always rolled back, and report locks, rewrites, scans "
-                  "and times");
+                  "with --db: run the migrations being reported on the snapshot's server "
+                  "(PostgreSQL: in one transaction that is always rolled back; MySQL, MariaDB: "
+                  "on empty clones in a scratch database) and report what the server did");
 
   PlanFlags pf;
   CLI::App* plan = app.add_subcommand(
@@ -505,7 +505,7 @@ int main(int argc, char** argv) {
                    "for any value)");
   plan->add_option("--from-stats", pf.from_stats,
                    "the workload: the N statements the server spent most time on "
-                   "(pg_stat_statements)")
+                   "(pg_stat_statements, or MySQL's performance_schema digests)")
       ->check(CLI::Range(1, 10000));
   plan->add_option("--max-cost-ratio", pf.max_cost_ratio,
                    "a query regresses when its estimated cost grows more than this many times "

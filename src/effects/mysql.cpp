@@ -699,4 +699,17 @@ Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& sche
   return e;
 }
 
+int row_version_limit(Dialect flavor, TargetVersion v) {
+  if (flavor != Dialect::mysql) return 0;
+  if (v.major > 9 || (v.major == 9 && v.minor >= 1)) return 255;
+  if (v.major > 8 || (v.major == 8 && (v.minor > 0 || v.patch_or_latest() >= 29))) return 64;
+  return 0;
+}
+
+bool uses_row_version(Dialect flavor, TargetVersion v, const Operation& op, const Effect& e) {
+  return row_version_limit(flavor, v) > 0 &&
+         (op.kind == OpKind::add_column || op.kind == OpKind::drop_column) &&
+         e.algorithm == Algorithm::instant;
+}
+
 }  // namespace migsafe

@@ -42,8 +42,9 @@ bool Splitter::skip_comment() {
     end = s_.find('\n', i);
   } else if (c == '-' && i + 1 < s_.size() && s_[i + 1] == '-' &&
              (i + 2 == s_.size() || is_space(s_[i + 2]) ||
-              static_cast<unsigned char>(s_[i + 2]) < 0x20)) {
-    end = s_.find('\n', i);  // MySQL needs a space (or control character) after "--"
+              static_cast<unsigned char>(s_[i + 2]) < 0x20 || s_[i + 2] == '\x7f')) {
+    // MySQL needs a space or a control character (DEL is one) after "--".
+    end = s_.find('\n', i);
   } else if (c == '/' && i + 1 < s_.size() && s_[i + 1] == '*') {
     size_t j = i + 2;
     bool mariadb_only = at(j, "M!");
@@ -53,8 +54,11 @@ bool Splitter::skip_comment() {
       uint32_t version = 0;
       while (j < s_.size() && j - digits < 6 && std::isdigit(static_cast<unsigned char>(s_[j])))
         version = version * 10 + static_cast<uint32_t>(s_[j++] - '0');
-      bool active =
-          (j == digits || version <= target_.version) && (!mariadb_only || target_.mariadb);
+      // MariaDB takes five-digit versions from 50700 to 99999 for MySQL 5.7 and later, whose
+      // syntax it does not share, and skips them (its own releases have six digits).
+      bool mysql_only = target_.mariadb && !mariadb_only && j - digits == 5 && version >= 50700;
+      bool active = (j == digits || version <= target_.version) &&
+                    (!mariadb_only || target_.mariadb) && !mysql_only;
       if (active) {
         // Its content is code for this server: lex on, and drop the closing "*/" later.
         ++executable_depth_;
@@ -140,6 +144,11 @@ void Splitter::lex_token(RawStatement& out) {
       j = close == std::string_view::npos ? s_.size() : close + 1;
     } else {
       while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') && !at_delimiter(j)) ++j;
+      // @@session.`name`: the scope, then a quoted name.
+      if (j < s_.size() && s_[j - 1] == '.' && (s_[j] == '`' || s_[j] == '"')) {
+        size_t close = s_.find(s_[j], j + 1);
+        j = close == std::string_view::npos ? s_.size() : close + 1;
+      }
     }
   }
   Token t{kind, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)};

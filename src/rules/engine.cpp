@@ -578,6 +578,7 @@ class Analyzer {
     facts.snapshot = snapshot_ != nullptr;
     facts.op_index = op_index_;
     facts.statement_ddl = statement_ddl_;
+    if (table && table->stats) row_version_budget(op, effect, *table, facts);
     if (snapshot_ && table && table->stats && !table->stats->locked_by.empty())
       catalog_lock(st, effect, *table, src, file_index);
     if (snapshot_ && !facts.table_new && plan_relevant(op)) {
@@ -651,6 +652,19 @@ class Analyzer {
         run_routine(r.body->statements(), *r.src, r.file_index);
       }
     }
+  }
+
+  // The snapshot's row versions of the table, plus the instant column changes of the migration
+  // so far: past the budget, ALGORITHM=INSTANT fails and the change needs a rebuild.
+  void row_version_budget(const Operation& op, const Effect& effect, const TableInfo& table,
+                          OpFacts& facts) {
+    if (table.stats->row_versions < 0 || !uses_row_version(opt_.dialect, opt_.version, op, effect))
+      return;
+    int& used = row_versions_used_[table_key(table.name)];
+    facts.row_versions = table.stats->row_versions + used;
+    facts.row_version_limit = row_version_limit(opt_.dialect, opt_.version);
+    ++used;
+    facts.row_versions_exhausted = facts.row_versions >= facts.row_version_limit;
   }
 
   // Counts, on the snapshot, the rows that would make the change fail (read-only, under the
@@ -847,6 +861,7 @@ class Analyzer {
   std::map<const char*, PlanResult> plans_;
   std::set<const char*> incomplete_, locked_reported_;
   bool trace_lock_reported_ = false;
+  std::map<std::string, int> row_versions_used_;  // instant ADD / DROP COLUMN so far, per table
   // Over the trace: which traced statement (file:line) first took each lock mode on a table.
   std::map<std::pair<std::string, LockMode>, std::string> trace_holder_;
   std::vector<const Rule*> rules_;

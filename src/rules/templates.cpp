@@ -72,6 +72,8 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "reason") return in.effect.reason;
   if (key == "unchecked_reason") return in.op.body_unchecked;
   if (key == "data_failure") return in.facts.data_failure;
+  if (key == "row_versions") return std::to_string(in.facts.row_versions);
+  if (key == "row_version_limit") return std::to_string(in.facts.row_version_limit);
   if (key == "transaction") return in.facts.transaction;
   if (key == "transaction_fix") return in.facts.transaction_fix;
   if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));

@@ -104,6 +104,41 @@ constexpr std::array<std::string_view, 5> kProgramFunctions = {"SYS_EXEC", "SYS_
 constexpr std::array<std::string_view, 4> kLimits = {
     "MAX_STATEMENT_TIME", "MAX_EXECUTION_TIME", "LOCK_WAIT_TIMEOUT", "INNODB_LOCK_WAIT_TIMEOUT"};
 
+// Names a statement may not use however they are quoted: settings that decide how the server
+// reads quotes, backslashes and engines (migsafe's lexer reads them with the defaults), and the
+// named-lock functions (each trace holds one that keeps other runs from dropping its scratch
+// database).
+constexpr std::array<std::string_view, 10> kGuardedNames = {
+    "SQL_MODE",     "DEFAULT_STORAGE_ENGINE", "DEFAULT_TMP_STORAGE_ENGINE", "STORAGE_ENGINE",
+    "GET_LOCK",     "RELEASE_LOCK",           "RELEASE_ALL_LOCKS",          "IS_FREE_LOCK",
+    "IS_USED_LOCK", "CHARACTER_SET_CLIENT"};
+
+// The bare name of a variable token: "@@session.Max_Statement_Time" -> MAX_STATEMENT_TIME.
+std::string variable_name(std::string_view v) {
+  std::string out;
+  for (char c : v)
+    if (c != '@' && c != '`' && c != '\'' && c != '"') out += c;
+  out = upper(out);
+  for (std::string_view scope : {"SESSION.", "LOCAL.", "GLOBAL.", "PERSIST.", "PERSIST_ONLY."})
+    if (out.starts_with(scope)) out = out.substr(scope.size());
+  return out;
+}
+
+// Executable comments whose bodies hold quotes, backslashes or comment marks: where migsafe and
+// the server disagreed on whether the comment runs, such a body would hide text from the judge.
+bool suspicious_executable_comment(std::string_view sql) {
+  for (size_t at = sql.find("/*"); at != std::string_view::npos; at = sql.find("/*", at + 2)) {
+    if (at + 2 >= sql.size() || (sql[at + 2] != '!' && sql.compare(at + 2, 2, "M!") != 0)) continue;
+    size_t close = sql.find("*/", at + 2);
+    std::string_view body = sql.substr(
+        at + 2, close == std::string_view::npos ? std::string_view::npos : close - at - 2);
+    if (body.find_first_of("'\"`\\#") != std::string_view::npos ||
+        body.find("--") != std::string_view::npos || body.find("/*") != std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
 // Storage engines whose tables live in the server's data directory; the others (CONNECT,
 // FEDERATED, SPIDER, S3, ...) read or write files or other servers.
 constexpr std::array<std::string_view, 9> kLocalEngines = {
@@ -171,12 +206,41 @@ class Judge {
                                   tokens_[i].kind == Tok::string);
   }
 
+  // Bytes the server and migsafe's lexer could read differently: control characters (DEL
+  // completes a "--" comment marker for the server) and NUL.
+  bool plain_text() {
+    for (char c : text_) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) {
+        refuse("it holds a control character, which the server and migsafe may read differently");
+        return false;
+      }
+    }
+    if (suspicious_executable_comment(text_)) {
+      refuse("an executable comment (/*! ... */) holds quotes, backslashes or comment marks");
+      return false;
+    }
+    return true;
+  }
+
+  bool guarded(const std::string& name, std::string_view written) {
+    if (in(kLimits, name)) return limits(written);
+    if (in(kGuardedNames, name)) {
+      refuse("it uses " + name + ", which the trace keeps as it set it");
+      return false;
+    }
+    return true;
+  }
+
   // Words and pairs that reach outside, anywhere in the statement.
   bool scan_words() {
+    if (!plain_text()) return false;
     for (size_t i = 0; i < tokens_.size(); ++i) {
       const Token& t = tokens_[i];
       std::string_view s = mysql::token_text(text_, t);
-      if (t.kind == Tok::number && !plain_number(s)) {
+      // A number after "name." is a name to the server (app.1e1), not a decimal (.5).
+      bool after_qualifier = i > 1 && punct(i - 1, '.') && name_like(i - 2);
+      if (t.kind == Tok::number && (!plain_number(s) || after_qualifier)) {
         refuse("it names something starting with a digit (" + std::string(s) +
                "), which the sandbox does not read as a name");
         return false;
@@ -187,8 +251,16 @@ class Judge {
           refuse("it sets the server's global settings (" + std::string(s) + ")");
           return false;
         }
-        for (std::string_view limit : kLimits)
-          if (v.ends_with(limit)) return limits(s);
+        // "@@session.`x`" lexes as the variable and a quoted name right after it.
+        std::string name = variable_name(s);
+        if (i + 1 < tokens_.size() && tokens_[i + 1].kind == Tok::ident &&
+            tokens_[i + 1].offset == t.offset + t.length)
+          name += upper(unquote(text_, tokens_[i + 1]));
+        if (!guarded(name, s)) return false;
+        continue;
+      }
+      if (t.kind == Tok::ident) {
+        if (!guarded(upper(unquote(text_, t)), s)) return false;
         continue;
       }
       const std::string& w = words_[i];
@@ -201,7 +273,7 @@ class Judge {
         refuse("it calls " + w + ", a server-wide function that runs programs");
         return false;
       }
-      if (in(kLimits, w)) return limits(s);
+      if (!guarded(w, s)) return false;
       for (const Pair& p : kOutsidePairs)
         if (w == p.first &&
             std::find(p.second.begin(), p.second.end(), word(i + 1)) != p.second.end()) {
@@ -216,16 +288,6 @@ class Judge {
                  ", whose tables reach files or other servers");
           return false;
         }
-      }
-      if (w == "SQL_MODE" || w == "ANSI_QUOTES" || w == "ANSI") {
-        for (const Token& x : tokens_)
-          if (x.kind == Tok::string &&
-              upper(mysql::token_text(text_, x)).find("ANSI") != std::string::npos) {
-            refuse(
-                "it turns on ANSI_QUOTES, under which a \"string\" is a name the sandbox would "
-                "not check");
-            return false;
-          }
       }
     }
     return true;

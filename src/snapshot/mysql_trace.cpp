@@ -125,39 +125,53 @@ bool form_refused(unsigned code) {
 
 class MysqlTracer : public StatementTracer {
  public:
-  MysqlTracer(const ServerFacts& server, SnapshotSource& plans)
-      : server_(server), plans_(plans), session_(server.dsn, server.dsn_text, "", server.limits) {
-    session_.limit(server.dialect == Dialect::mariadb, server.limits);
+  MysqlTracer(const ServerFacts& server, SnapshotSource& plans) : server_(server), plans_(plans) {
+    session_.emplace(server.dsn, server.dsn_text, "", server.limits);
+    session_->limit(server.dialect == Dialect::mariadb, server.limits);
+    // The sandbox reads quotes and backslashes as the defaults have them; the server's own
+    // sql_mode may have ANSI_QUOTES or NO_BACKSLASH_ESCAPES on (the sandbox refuses changes).
+    session_->exec(
+        "SET SESSION sql_mode = REPLACE(REPLACE(REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', ''), "
+        "'ANSI_QUOTES', ''), ',,', ',')");
+    std::string mode = session_->one("SELECT @@sql_mode").value_or("");
+    if (mode.find("ANSI_QUOTES") != std::string::npos ||
+        mode.find("NO_BACKSLASH_ESCAPES") != std::string::npos)
+      throw SnapshotError("the trace session cannot turn off ANSI_QUOTES / NO_BACKSLASH_ESCAPES");
     read_snapshot();
     drop_leftovers();
     scratch_ = scratch_name();
     // The lock first: from here on no other run takes the database for a leftover.
-    session_.exec("DO GET_LOCK(" + quote_string(scratch_) + ", 0)");
-    if (auto refused = session_.attempt("CREATE DATABASE " + quote_name(scratch_))) {
+    session_->exec("DO GET_LOCK(" + quote_string(scratch_) + ", 0)");
+    if (auto refused = session_->attempt("CREATE DATABASE " + quote_name(scratch_))) {
       unavailable_ = "the snapshot role may not create the trace's scratch database " + scratch_ +
                      " (" + refused->message +
                      "); grant it ALL ON `migsafe\\_probe\\_%`.* to trace on MySQL and MariaDB";
       return;
     }
     guardian_.emplace(server, scratch_);
-    session_.exec("USE " + quote_name(scratch_));
+    session_->exec("USE " + quote_name(scratch_));
     context_.snapshot_db = server.dsn.database;
     context_.scratch_db = scratch_;
     context_.mariadb = server.dialect == Dialect::mariadb;
     context_.version =
         static_cast<uint32_t>(server.version.major * 10000 + server.version.minor * 100 +
                               std::max(0, server.version.patch));
-    for (const auto& r : session_.rows("SHOW DATABASES"))
+    for (const auto& r : session_->rows("SHOW DATABASES"))
       if (r[0]) context_.databases.push_back(*r[0]);
   }
 
   ~MysqlTracer() override {
     if (!guardian_) return;
+    // The replay's session may hold locks (LOCK TABLES, an open transaction) that a DROP from
+    // it, or from the guardian, would wait for: it ends first.
+    session_.reset();
     bool dropped = false;
     try {
-      dropped = !session_.attempt("DROP DATABASE IF EXISTS " + quote_name(scratch_));
+      Session s(server_.dsn, server_.dsn_text, "", server_.limits);
+      s.limit(server_.dialect == Dialect::mariadb, server_.limits);
+      dropped = !s.attempt("DROP DATABASE IF EXISTS " + quote_name(scratch_));
     } catch (...) {
-      // The connection is gone: the guardian drops it.
+      // The server cannot be reached: the guardian tries, and a later run after it.
     }
     guardian_->finish(dropped);
   }
@@ -220,13 +234,13 @@ class MysqlTracer : public StatementTracer {
 
  private:
   void read_snapshot() {
-    for (const auto& r : session_.rows(
+    for (const auto& r : session_->rows(
              "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
              quote_string(server_.dsn.database))) {
       if (!r[0]) continue;
       (r[1] && *r[1] == "BASE TABLE" ? tables_ : uncloned_).insert(*r[0]);
     }
-    for (const auto& r : session_.rows(
+    for (const auto& r : session_->rows(
              "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " +
              quote_string(server_.dsn.database)))
       if (r[0]) uncloned_.insert(*r[0]);
@@ -234,11 +248,11 @@ class MysqlTracer : public StatementTracer {
 
   // Scratch databases of runs whose session is gone (killed before their guardian could act).
   void drop_leftovers() {
-    for (const auto& r : session_.rows("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
-                                       "WHERE SCHEMA_NAME LIKE 'migsafe\\_probe\\_%'")) {
+    for (const auto& r : session_->rows("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+                                        "WHERE SCHEMA_NAME LIKE 'migsafe\\_probe\\_%'")) {
       if (!r[0]) continue;
-      if (session_.one("SELECT IS_FREE_LOCK(" + quote_string(*r[0]) + ")").value_or("0") == "1")
-        session_.attempt("DROP DATABASE IF EXISTS " + quote_name(*r[0]));
+      if (session_->one("SELECT IS_FREE_LOCK(" + quote_string(*r[0]) + ")").value_or("0") == "1")
+        session_->attempt("DROP DATABASE IF EXISTS " + quote_name(*r[0]));
     }
   }
 
@@ -247,18 +261,18 @@ class MysqlTracer : public StatementTracer {
   std::string clone(const std::string& name) {
     if (!tables_.count(name) || seen_.count(name)) return {};
     seen_.insert(name);
-    auto create = session_.rows("SHOW CREATE TABLE " + quote_name(server_.dsn.database) + "." +
-                                quote_name(name));
+    auto create = session_->rows("SHOW CREATE TABLE " + quote_name(server_.dsn.database) + "." +
+                                 quote_name(name));
     if (create.empty() || create[0].size() < 2 || !create[0][1])
       return "the server did not describe " + name;
     const std::string& ddl = *create[0][1];
     MysqlSandboxVerdict v = judge_mysql(ddl, context_);
     if (v.action != SandboxAction::run)
       return "the snapshot's table " + name + " cannot be cloned: " + v.reason;
-    std::string checks = session_.one("SELECT @@foreign_key_checks").value_or("1");
-    session_.exec("SET SESSION foreign_key_checks = 0");
-    auto refused = session_.attempt(v.sql);
-    session_.exec("SET SESSION foreign_key_checks = " + checks);
+    std::string checks = session_->one("SELECT @@foreign_key_checks").value_or("1");
+    session_->exec("SET SESSION foreign_key_checks = 0");
+    auto refused = session_->attempt(v.sql);
+    session_->exec("SET SESSION foreign_key_checks = " + checks);
     if (refused) return "the snapshot's table " + name + " cannot be cloned: " + refused->message;
     static const std::regex reference(R"(REFERENCES `((?:[^`]|``)+)`)");
     for (std::sregex_iterator it(ddl.begin(), ddl.end(), reference), end; it != end; ++it) {
@@ -277,7 +291,7 @@ class MysqlTracer : public StatementTracer {
   // Runs the statement as written; the server's answer in t.
   bool run(const std::string& sql, TraceResult& t) {
     auto start = std::chrono::steady_clock::now();
-    auto refused = session_.attempt(sql);
+    auto refused = session_->attempt(sql);
     t.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (!refused) return true;
@@ -320,7 +334,7 @@ class MysqlTracer : public StatementTracer {
         sql += " " + c;
       }
       auto start = std::chrono::steady_clock::now();
-      auto refused = session_.attempt(sql);
+      auto refused = session_->attempt(sql);
       if (!refused) {
         t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                    .count();
@@ -338,7 +352,7 @@ class MysqlTracer : public StatementTracer {
 
   ServerFacts server_;
   SnapshotSource& plans_;
-  Session session_;
+  std::optional<Session> session_;  // the replay's; ended before the scratch database is dropped
   std::string scratch_;
   std::string unavailable_;
   std::optional<Guardian> guardian_;
