@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The integration tables of the MySQL / MariaDB snapshot: snap_customers (1,000 rows) and
 # snap_orders (100,000 rows) with column definitions no migration describes (a utf8mb4
-# VARCHAR(60), a latin1 one, a FULLTEXT index), made once in the test database; analyzed so
-# that information_schema's row counts are the real ones.
+# VARCHAR(60), a latin1 one, a FULLTEXT index), and snap_archive (20,000 rows,
+# ROW_FORMAT=COMPRESSED), made once in the test database; analyzed so that
+# information_schema's row counts are the real ones.
 #   scripts/mysql-fixture.sh HOST:PORT:USER:PASSWORD:DATABASE   (as start-mysql.sh prints it)
 set -euo pipefail
 IFS=: read -r HOST PORT USER PASSWORD DB <<<"$1"
@@ -33,3 +34,11 @@ ANALYZE TABLE snap_customers, snap_orders;
 CREATE TABLE snap_done (id INT);
 SQL
 fi
+# A compressed table (no instant column changes there), added to fixtures made before it.
+"${client[@]}" <<'SQL'
+CREATE TABLE IF NOT EXISTS snap_archive (
+  id BIGINT PRIMARY KEY,
+  note VARCHAR(60) NOT NULL DEFAULT ''
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=COMPRESSED;
+INSERT IGNORE INTO snap_archive SELECT seq, '' FROM seq_1_to_20000;
+SQL

@@ -53,7 +53,7 @@ const char* kKeys =
 
 // The scratch table a case runs on: the plain one, or one with generated columns or a foreign
 // key as well (kept apart: they change what the server allows for other specifications).
-enum class Variant { plain, generated, foreign_key };
+enum class Variant { plain, generated, foreign_key, compressed };
 
 std::string table_sql(Variant v) {
   std::string sql = std::string("CREATE TABLE verify_t (") + kColumns;
@@ -61,7 +61,9 @@ std::string table_sql(Variant v) {
   sql += kKeys;
   if (v == Variant::foreign_key)
     sql += ", CONSTRAINT verify_fk0 FOREIGN KEY (p) REFERENCES verify_p (id)";
-  return sql + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  sql += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+  if (v == Variant::compressed) sql += " ROW_FORMAT=COMPRESSED";
+  return sql;
 }
 
 struct Case {
@@ -128,6 +130,11 @@ const Case kCases[] = {
     {"DROP COLUMN gv", Variant::generated},
     {"DROP COLUMN gs", Variant::generated},
     {"DROP FOREIGN KEY verify_fk0", Variant::foreign_key},
+    // ROW_FORMAT=COMPRESSED has no instant column layout changes.
+    {"ADD COLUMN c INT", Variant::compressed},
+    {"ADD COLUMN c INT FIRST", Variant::compressed},
+    {"DROP COLUMN a", Variant::compressed},
+    {"ALTER COLUMN s SET DEFAULT 'x'", Variant::compressed},
     {"ADD CONSTRAINT verify_fk1 FOREIGN KEY (b) REFERENCES verify_p (id)"},
     {"ADD CONSTRAINT verify_fk1 FOREIGN KEY (b) REFERENCES verify_p (id)", Variant::plain, false},
 };

@@ -67,7 +67,8 @@ inline std::string state(const Parts& p) {
         "ROUTINE_SCHEMA = DATABASE()",
         "SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE "
         "TRIGGER_SCHEMA = DATABASE()",
-        "SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA"}) {
+        "SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA "
+        "WHERE SCHEMA_NAME NOT LIKE 'migsafe\\_probe\\_%'"}) {
     if (mysql_query(c.get(), q) != 0) return std::string("query failed: ") + q;
     std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> r(mysql_store_result(c.get()),
                                                                mysql_free_result);

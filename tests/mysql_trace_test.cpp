@@ -116,6 +116,24 @@ TEST(MysqlTrace, FulltextKnowsTheTablesExistingIndexes) {
   EXPECT_TRUE(findings(doc, "trace-mismatch").empty()) << r.out;
 }
 
+// A compressed table has no instant column changes: the snapshot's ROW_FORMAT says so, and the
+// server agrees on the clone.
+TEST(MysqlTrace, CompressedTablesRebuildForColumnChanges) {
+  REQUIRE_MYSQL(p);
+  auto r = check({"--db", dsn(p), "--trace"},
+                 "ALTER TABLE snap_archive ADD COLUMN flag INT;\n"
+                 "ALTER TABLE snap_orders ADD COLUMN flag INT;\n");
+  auto doc = nlohmann::json::parse(r.out);
+  const auto* rebuild = at_line(doc, "table-rebuild", 1);
+  ASSERT_NE(rebuild, nullptr) << r.out;
+  EXPECT_NE((*rebuild)["message"].get<std::string>().find("COMPRESSED"), std::string::npos)
+      << (*rebuild)["message"];
+  EXPECT_EQ(at_line(doc, "table-rebuild", 2), nullptr) << r.out;
+  EXPECT_NE((*at_line(doc, "trace", 1))["message"].get<std::string>().find("INPLACE (rebuild)"),
+            std::string::npos);
+  EXPECT_TRUE(findings(doc, "trace-mismatch").empty()) << r.out;
+}
+
 // What reaches outside the scratch database is refused by the sandbox before it is sent, and
 // the snapshot's database is never written, whatever name the migration gives it.
 TEST(MysqlTrace, SandboxRefusesWhatReachesOutside) {

@@ -225,6 +225,7 @@ struct Operation {
   bool full = false;         // vacuum full
   bool local = false;        // SET LOCAL
   bool partitioned = false;  // create_table ... PARTITION BY
+  std::string row_format;    // MySQL create_table: ROW_FORMAT=, upper-case
   std::string value;         // set_setting value, lock mode for lock_table
   // do_block / create_function in PL/pgSQL: what the body runs. Shared, so copying an
   // operation stays cheap.

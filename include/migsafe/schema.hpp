@@ -72,6 +72,7 @@ struct TableInfo {
   TableOrigin origin;
   bool partitioned = false;
   uint8_t charset = 0;  // MySQL: the table's default CHARACTER SET (charset_id); 0 = the server's
+  std::string row_format;           // MySQL: COMPRESSED, DYNAMIC, COMPACT, REDUNDANT; "" = unknown
   std::optional<TableStats> stats;  // known only from a snapshot
 
   const ColumnInfo* column(std::string_view n) const;

@@ -1037,6 +1037,12 @@ class Parser {
         o.value = charset_name();
         continue;
       }
+      if (word("row_format")) {
+        punct("=");
+        if (!at_end()) o.row_format = upper(std::string(cur_text()));
+        ++i_;
+        continue;
+      }
       ++i_;
     }
     st_.ops.push_back(std::move(o));

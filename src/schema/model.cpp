@@ -286,6 +286,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       nt.origin = {file, tx};
       nt.partitioned = op.partitioned;
       if (op.kind == OpKind::create_table) nt.charset = charset_id(op.value);
+      nt.row_format = op.row_format;
       for (const auto& c : op.columns) nt.add_column(column_info(c));
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
@@ -340,6 +341,11 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       return;
     case OpKind::table_options:
       if (t && op.detail == "CHARACTER SET") t->charset = charset_id(op.value);
+      if (t && op.detail == "ROW_FORMAT") {
+        t->row_format = op.value;
+        for (char& c : t->row_format)
+          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
       return;
     case OpKind::set_not_null:
     case OpKind::drop_not_null: {

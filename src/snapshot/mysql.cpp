@@ -390,8 +390,9 @@ class MysqlSnapshot : public Snapshot {
   void read_schema(SchemaModel& model) {
     std::map<std::string, int> versions = row_versions();
     for (const auto& t : rows("SELECT TABLE_NAME, TABLE_ROWS, COALESCE(DATA_LENGTH, 0) + "
-                              "COALESCE(INDEX_LENGTH, 0) FROM information_schema.TABLES WHERE "
-                              "TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")) {
+                              "COALESCE(INDEX_LENGTH, 0), UPPER(ROW_FORMAT) FROM "
+                              "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                              "TABLE_TYPE = 'BASE TABLE'")) {
       if (!t[0]) continue;
       std::string name = *t[0];
       auto create = rows("SHOW CREATE TABLE " + quote_name(name));
@@ -399,6 +400,7 @@ class MysqlSnapshot : public Snapshot {
       if (!create.empty() && create[0].size() >= 2 && create[0][1])
         info = described(name, *create[0][1]);
       info.name = QualifiedName{"", name};
+      if (t[3]) info.row_format = *t[3];
       TableStats stats;
       stats.rows = t[1] ? std::stod(*t[1]) : -1;
       stats.bytes = t[2] ? std::stoll(*t[2]) : 0;
