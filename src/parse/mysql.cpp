@@ -26,9 +26,7 @@ std::string lower(std::string_view s) {
 }
 
 std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  return mysql::ascii_upper(s);
 }
 
 bool iequals(std::string_view a, std::string_view lower_b) {

@@ -25,6 +25,12 @@ std::string_view token_text(std::string_view text, const Token& t) {
   return text.substr(t.offset, t.length);
 }
 
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 void Splitter::fail(uint32_t offset, std::string message) {
   if (!error_) error_ = LexFailure{offset, std::move(message)};
   pos_ = s_.size();

@@ -84,5 +84,7 @@ class Splitter {
 };
 
 std::string_view token_text(std::string_view text, const Token& t);
+// Keywords compare in upper case (ASCII only: MySQL's keywords are).
+std::string ascii_upper(std::string_view s);
 
 }  // namespace migsafe::mysql

@@ -21,9 +21,7 @@ using mysql::Tok;
 using mysql::Token;
 
 std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  return mysql::ascii_upper(s);
 }
 
 std::string quote_name(std::string_view n) {

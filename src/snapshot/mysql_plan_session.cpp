@@ -15,9 +15,7 @@ namespace migsafe::mysql_snapshot {
 namespace {
 
 std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+  return mysql::ascii_upper(s);
 }
 
 double number(const nlohmann::json& v) {
