@@ -147,11 +147,21 @@ TEST(MysqlSandbox, RefusesWhatTheServerCouldReadDifferently) {
            "DO RELEASE_ALL_LOCKS()",
            "DO GET_LOCK('migsafe_probe_x', 0)",
            "SET default_storage_engine = CONNECT",
+           "SET NAMES gbk",
+           "SET CHARACTER SET big5",
+           "SET CHARSET sjis",
+           "SET @a = 1, NAMES 'cp932'",
+           "ALTER TABLE t WAIT 9 ADD COLUMN b INT",
+           "SELECT 1 /*!5 + 1 */",
        }) {
     auto v = judge(sql);
     EXPECT_EQ(v.action, SandboxAction::refuse) << sql << ": " << v.reason;
   }
   EXPECT_EQ(judge("SET @@`max_statement_time` = 0").action, SandboxAction::skip);
+  EXPECT_EQ(judge("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci").action, SandboxAction::run);
+  // A quoted user variable holding an escaped quote hides nothing: the limit behind it is seen.
+  EXPECT_EQ(judge("SET @'a\\' = 1 #' = 2, @@session.max_statement_time = 0\n, @y = 3").action,
+            SandboxAction::skip);
   EXPECT_EQ(judge("SET `lock_wait_timeout` = 86400").action, SandboxAction::skip);
   // MariaDB skips /*!50700 ... */ (MySQL 5.7 syntax): a CREATE DATABASE hidden behind one is
   // read as the server reads it.

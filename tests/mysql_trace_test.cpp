@@ -219,6 +219,14 @@ TEST(MysqlTrace, RedTeamRegressions) {
       "CREATE TABLE t1 (a int) ENGINE=/*!50700 InnoDB */ MRG_MyISAM;\n",
       "CREATE TABLE t1 (a int);\nLOCK TABLES t1 WRITE;\n",
       "CREATE TABLE t1 (a int);\nDO RELEASE_ALL_LOCKS();\n",
+      // Second round: a session character set whose second bytes can be a backslash, a quoted
+      // user variable holding an escaped quote.
+      "SET NAMES gbk;\nCREATE PROCEDURE rt4p() BEGIN SELECT '\xe4\xb8\xad\\'; CREATE TABLE "
+      "migsafe_test.rt4_pwn (id int); #'\nSELECT 1; END;\nCALL rt4p();\n",
+      "CREATE TABLE rt4t (id INT);\nSET NAMES gbk;\nALTER TABLE rt4t COMMENT = '\xe4\xb8\xad\\', "
+      "RENAME TO migsafe_test.rt4_pwn3 #'\n, ENGINE=InnoDB;\n",
+      "CREATE PROCEDURE rt4q() BEGIN SET @x = 1, @'a\\' = 2 #' = 3; CREATE TABLE "
+      "migsafe_test.rt4_pwn2 (id int)\n; END;\nCALL rt4q();\n",
   };
   for (const auto& sql : attacks) {
     auto r = check({"--db", dsn(p), "--trace"}, sql);
@@ -233,6 +241,28 @@ TEST(MysqlTrace, RedTeamRegressions) {
                     "SET @@session.`max_statement_time` = 0;\nSELECT SLEEP(3);\n");
   auto doc = nlohmann::json::parse(slow.out);
   EXPECT_NE(at_line(doc, "trace-statement-timeout", 4), nullptr) << slow.out;
+
+  // A stored program's loop goes on after max_statement_time interrupts its SLEEP: the trace's
+  // watchdog ends the session, and the scratch database (whose table the loop holds) goes.
+  auto start = std::chrono::steady_clock::now();
+  auto loop =
+      check({"--db", dsn(p), "--trace", "--snapshot-statement-timeout", "1500"},
+            "CREATE TABLE rt4t (id INT);\n"
+            "CREATE PROCEDURE rt4hold() BEGIN DECLARE i INT DEFAULT 0; START TRANSACTION; "
+            "SELECT COUNT(*) INTO @c FROM rt4t; WHILE i < 30 DO DO SLEEP(1); SET i = i + 1; "
+            "END WHILE; COMMIT; END;\n"
+            "CALL rt4hold();\n"
+            "ALTER TABLE rt4t ADD COLUMN b INT;\n");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(loop.exit_code == 0 || loop.exit_code == 1) << loop.out << loop.err;
+  auto loop_doc = nlohmann::json::parse(loop.out);
+  EXPECT_NE(at_line(loop_doc, "trace-statement-timeout", 3), nullptr) << loop.out;
+  const auto* after = at_line(loop_doc, "snapshot-incomplete", 4);
+  ASSERT_NE(after, nullptr) << loop.out;
+  EXPECT_NE((*after)["message"].get<std::string>().find("session was ended"), std::string::npos);
+  EXPECT_LT(seconds, 20) << "the loop was not ended";
+  EXPECT_EQ(scratch_databases(p), "");
+  EXPECT_EQ(state(p), before);
 }
 
 // A role that may not create the scratch database cannot trace: said, as a warning, and the

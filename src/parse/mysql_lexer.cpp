@@ -109,6 +109,26 @@ bool Splitter::read_delimiter_command(RawStatement& out) {
   return true;
 }
 
+// After the quoted text that starts at `open`, read as the server reads it: a doubled quote is
+// one, and in '...' and "..." a backslash escapes the next character (also in @'name').
+size_t Splitter::quoted_end(size_t open) const {
+  const char q = s_[open];
+  size_t j = open + 1;
+  while (j < s_.size()) {
+    if (s_[j] == '\\' && q != '`') {
+      j += 2;
+    } else if (s_[j] == q) {
+      if (j + 1 < s_.size() && s_[j + 1] == q)
+        j += 2;
+      else
+        return j + 1;
+    } else {
+      ++j;
+    }
+  }
+  return s_.size();
+}
+
 void Splitter::lex_token(RawStatement& out) {
   const size_t i = pos_;
   const char c = s_[i];
@@ -145,16 +165,11 @@ void Splitter::lex_token(RawStatement& out) {
     kind = Tok::variable;
     if (j < s_.size() && s_[j] == '@') ++j;
     if (j < s_.size() && (s_[j] == '\'' || s_[j] == '"' || s_[j] == '`')) {
-      char q = s_[j];
-      size_t close = s_.find(q, j + 1);
-      j = close == std::string_view::npos ? s_.size() : close + 1;
+      j = quoted_end(j);
     } else {
       while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') && !at_delimiter(j)) ++j;
       // @@session.`name`: the scope, then a quoted name.
-      if (j < s_.size() && s_[j - 1] == '.' && (s_[j] == '`' || s_[j] == '"')) {
-        size_t close = s_.find(s_[j], j + 1);
-        j = close == std::string_view::npos ? s_.size() : close + 1;
-      }
+      if (j < s_.size() && s_[j - 1] == '.' && (s_[j] == '`' || s_[j] == '"')) j = quoted_end(j);
     }
   }
   Token t{kind, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)};

@@ -66,6 +66,7 @@ class Splitter {
   bool at_delimiter(size_t i) const;
   bool skip_comment();  // at pos_: a comment or an inactive executable comment
   void lex_token(RawStatement& out);
+  size_t quoted_end(size_t open) const;
   bool read_delimiter_command(RawStatement& out);
   void track_compound(const RawStatement& st, const Token& t);
   void fail(uint32_t offset, std::string message);

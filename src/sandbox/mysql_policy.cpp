@@ -106,10 +106,25 @@ constexpr std::array<std::string_view, 4> kLimits = {
 // reads quotes, backslashes and engines (migsafe's lexer reads them with the defaults), and the
 // named-lock functions (each trace holds one that keeps other runs from dropping its scratch
 // database).
-constexpr std::array<std::string_view, 10> kGuardedNames = {
-    "SQL_MODE",     "DEFAULT_STORAGE_ENGINE", "DEFAULT_TMP_STORAGE_ENGINE", "STORAGE_ENGINE",
-    "GET_LOCK",     "RELEASE_LOCK",           "RELEASE_ALL_LOCKS",          "IS_FREE_LOCK",
-    "IS_USED_LOCK", "CHARACTER_SET_CLIENT"};
+constexpr std::array<std::string_view, 13> kGuardedNames = {"SQL_MODE",
+                                                            "DEFAULT_STORAGE_ENGINE",
+                                                            "DEFAULT_TMP_STORAGE_ENGINE",
+                                                            "STORAGE_ENGINE",
+                                                            "GET_LOCK",
+                                                            "RELEASE_LOCK",
+                                                            "RELEASE_ALL_LOCKS",
+                                                            "IS_FREE_LOCK",
+                                                            "IS_USED_LOCK",
+                                                            "CHARACTER_SET_CLIENT",
+                                                            "CHARACTER_SET_CONNECTION",
+                                                            "CHARACTER_SET_RESULTS",
+                                                            "COLLATION_CONNECTION"};
+
+// Character sets a session may switch to with SET NAMES / CHARACTER SET: those in which no byte
+// of a multi-byte character can be a quote or a backslash (in GBK, Big5, SJIS and others a
+// character's second byte can be one, and the server would then read a string differently).
+constexpr std::array<std::string_view, 7> kSessionCharsets = {
+    "UTF8MB4", "UTF8MB3", "UTF8", "LATIN1", "ASCII", "BINARY", "DEFAULT"};
 
 // The bare name of a variable token: "@@session.Max_Statement_Time" -> MAX_STATEMENT_TIME.
 std::string variable_name(std::string_view v) {
@@ -130,6 +145,12 @@ bool suspicious_executable_comment(std::string_view sql) {
     size_t close = sql.find("*/", at + 2);
     std::string_view body = sql.substr(
         at + 2, close == std::string_view::npos ? std::string_view::npos : close - at - 2);
+    // The version, if any, has five or six digits: others the server and the lexer may read
+    // differently.
+    size_t v = body.front() == 'M' ? 2 : 1, digits = 0;
+    while (v + digits < body.size() && std::isdigit(static_cast<unsigned char>(body[v + digits])))
+      ++digits;
+    if (digits != 0 && digits != 5 && digits != 6) return true;
     if (body.find_first_of("'\"`\\#") != std::string_view::npos ||
         body.find("--") != std::string_view::npos || body.find("/*") != std::string_view::npos)
       return true;
@@ -272,6 +293,22 @@ class Judge {
         return false;
       }
       if (!guarded(w, s)) return false;
+      if (w == "WAIT" && i + 1 < tokens_.size() && tokens_[i + 1].kind == Tok::number) {
+        refuse("WAIT " + std::string(mysql::token_text(text_, tokens_[i + 1])) +
+               " lifts the trace's lock wait limit for the statement");
+        return false;
+      }
+      if ((w == "NAMES" || w == "CHARSET" || (w == "CHARACTER" && word(i + 1) == "SET")) && i > 0 &&
+          (word(i - 1) == "SET" || punct(i - 1, ','))) {
+        size_t c = w == "CHARACTER" ? i + 2 : i + 1;
+        std::string charset = name_like(c) ? upper(unquote(text_, tokens_[c])) : std::string();
+        if (!in(kSessionCharsets, charset)) {
+          refuse("it switches the session to the character set " +
+                 (charset.empty() ? std::string("given") : charset) +
+                 ", in which the server could read quotes and backslashes differently");
+          return false;
+        }
+      }
       for (const Pair& p : kOutsidePairs)
         if (w == p.first &&
             std::find(p.second.begin(), p.second.end(), word(i + 1)) != p.second.end()) {

@@ -13,9 +13,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "migsafe/sandbox.hpp"
 
@@ -36,7 +39,8 @@ std::string scratch_name() {
 // interrupted, crashed): it waits on a pipe whose other end only migsafe holds.
 class Guardian {
  public:
-  Guardian(const ServerFacts& server, const std::string& scratch) {
+  // replay: the connection id of the replay's session, ended before the drop.
+  Guardian(const ServerFacts& server, const std::string& scratch, const std::string& replay) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw SnapshotError("cannot start the trace's guardian");
     pid_ = fork();
@@ -45,7 +49,7 @@ class Guardian {
       close(fds[1]);
       throw SnapshotError("cannot start the trace's guardian");
     }
-    if (pid_ == 0) watch(server, scratch, fds[0], fds[1]);
+    if (pid_ == 0) watch(server, scratch, replay, fds[0], fds[1]);
     close(fds[0]);
     write_end_ = fds[1];
   }
@@ -66,7 +70,7 @@ class Guardian {
 
  private:
   [[noreturn]] static void watch(const ServerFacts& server, const std::string& scratch,
-                                 int read_end, int write_end) {
+                                 const std::string& replay, int read_end, int write_end) {
     close(write_end);
     setsid();  // the terminal's Ctrl-C is for migsafe, not for the one who cleans up after it
     // Nothing of migsafe's stays open here: not its server sessions (the named lock must go
@@ -86,6 +90,9 @@ class Guardian {
         limits.lock_timeout_ms = 30000;
         Session s(server.dsn, server.dsn_text, "", limits);
         s.limit(server.dialect == Dialect::mariadb, limits);
+        // A statement of the replay may still run (the server notices a client gone only when
+        // it writes to it), holding locks the drop would wait for.
+        s.attempt("KILL CONNECTION " + replay);
         s.exec("DROP DATABASE IF EXISTS " + quote_name(scratch));
       } catch (...) {
         // A later run drops it: its owner's named lock is gone.
@@ -95,6 +102,97 @@ class Guardian {
   }
   pid_t pid_ = -1;
   int write_end_ = -1;
+};
+
+// Ends a replayed statement that outlasts the statement limit, from a session of its own:
+// max_statement_time does not stop a stored program's loop (an interrupted SLEEP returns and the
+// loop goes on), and MySQL's max_execution_time covers SELECT only. KILL QUERY a second past
+// the limit, KILL CONNECTION two seconds later.
+class Watchdog {
+ public:
+  Watchdog(const ServerFacts& server, std::string target)
+      : killer_(server.dsn, server.dsn_text, "", server.limits),
+        target_(std::move(target)),
+        limit_(std::chrono::milliseconds(server.limits.statement_timeout_ms + 1000)),
+        thread_([this] { watch(); }) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  class Guard {
+   public:
+    explicit Guard(Watchdog& w) : w_(w) {}
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    ~Guard() { w_.disarm(); }
+
+   private:
+    Watchdog& w_;
+  };
+  // Armed for one statement, until the guard goes.
+  [[nodiscard]] Guard arm() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      armed_ = true;
+      fired_ = 0;
+      deadline_ = std::chrono::steady_clock::now() + limit_;
+    }
+    cv_.notify_all();
+    return Guard(*this);
+  }
+  // 0: it did not act; 1: it ended the statement; 2: it ended the session.
+  int fired() {
+    std::lock_guard<std::mutex> lock(m_);
+    return fired_;
+  }
+
+ private:
+  void disarm() {
+    std::lock_guard<std::mutex> lock(m_);
+    armed_ = false;
+  }
+  void watch() {
+    std::unique_lock<std::mutex> lock(m_);
+    while (!stop_) {
+      if (!armed_) {
+        cv_.wait(lock);
+        continue;
+      }
+      if (std::chrono::steady_clock::now() < deadline_) {
+        cv_.wait_until(lock, deadline_);
+        continue;
+      }
+      // Said before it is done: the replay's session may see its connection go before the KILL
+      // returns here.
+      int step = fired_++;
+      lock.unlock();
+      try {
+        killer_.attempt((step == 0 ? "KILL QUERY " : "KILL CONNECTION ") + target_);
+      } catch (...) {
+        // The killer's own connection is gone: the client's read timeout ends the wait.
+      }
+      lock.lock();
+      deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      if (fired_ >= 2) armed_ = false;
+    }
+  }
+
+  Session killer_;
+  std::string target_;
+  std::chrono::milliseconds limit_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool armed_ = false, stop_ = false;
+  int fired_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+  std::thread thread_;  // last: it starts once the members above are ready
 };
 
 // The forms an ALTER is tried with, least blocking first. MariaDB tells an in-place change
@@ -148,7 +246,9 @@ class MysqlTracer : public StatementTracer {
                      "); grant it ALL ON `migsafe\\_probe\\_%`.* to trace on MySQL and MariaDB";
       return;
     }
-    guardian_.emplace(server, scratch_);
+    std::string replay = session_->one("SELECT CONNECTION_ID()").value_or("0");
+    guardian_.emplace(server, scratch_, replay);
+    watchdog_.emplace(server, replay);
     session_->exec("USE " + quote_name(scratch_));
     context_.snapshot_db = server.dsn.database;
     context_.scratch_db = scratch_;
@@ -164,6 +264,7 @@ class MysqlTracer : public StatementTracer {
     if (!guardian_) return;
     // The replay's session may hold locks (LOCK TABLES, an open transaction) that a DROP from
     // it, or from the guardian, would wait for: it ends first.
+    watchdog_.reset();
     session_.reset();
     bool dropped = false;
     try {
@@ -207,10 +308,28 @@ class MysqlTracer : public StatementTracer {
         t.note = why;
         return t;
       }
-    if (v.ddl != MysqlSandboxVerdict::Ddl::none && !v.own_clauses)
-      try_forms(v, t);
-    else
-      run(v.sql, t);
+    try {
+      auto guard = watchdog_->arm();
+      if (v.ddl != MysqlSandboxVerdict::Ddl::none && !v.own_clauses)
+        try_forms(v, t);
+      else
+        run(v.sql, t);
+    } catch (const SnapshotError&) {
+      if (watchdog_->fired() < 2) throw;
+      // The watchdog ended the session: the statement ran past the limit, and the replay
+      // cannot go on without the state it built.
+      session_.reset();
+      unavailable_ =
+          "an earlier statement ran past the statement limit and its session was "
+          "ended: later statements are not traced";
+      t.failure = TraceResult::Failure::statement_timeout;
+      t.error = "ended after the statement limit";
+      return t;
+    }
+    if (watchdog_->fired() > 0) {
+      t.failure = TraceResult::Failure::statement_timeout;
+      if (t.error.empty()) t.error = "ended after the statement limit";
+    }
     if (t.failure == TraceResult::Failure::rejected && uses_uncloned(v.names)) {
       t.traced = false;
       t.incomplete = true;
@@ -356,6 +475,7 @@ class MysqlTracer : public StatementTracer {
   std::string scratch_;
   std::string unavailable_;
   std::optional<Guardian> guardian_;
+  std::optional<Watchdog> watchdog_;
   MysqlSandboxContext context_;
   std::set<std::string> tables_;    // the snapshot's base tables
   std::set<std::string> uncloned_;  // its views and routines
