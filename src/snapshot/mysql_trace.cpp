@@ -247,6 +247,7 @@ class MysqlTracer : public StatementTracer {
       return;
     }
     std::string replay = session_->one("SELECT CONNECTION_ID()").value_or("0");
+    // The guardian is forked before the watchdog's thread starts: a fork copies one thread only.
     guardian_.emplace(server, scratch_, replay);
     watchdog_.emplace(server, replay);
     session_->exec("USE " + quote_name(scratch_));
