@@ -153,12 +153,22 @@ TEST(MysqlSandbox, RefusesWhatTheServerCouldReadDifferently) {
            "SET @a = 1, NAMES 'cp932'",
            "ALTER TABLE t WAIT 9 ADD COLUMN b INT",
            "SELECT 1 /*!5 + 1 */",
+           "CREATE TABLE big (id int) PARTITION BY HASH(id) PARTITIONS 3000",
+           "ALTER TABLE t PARTITION BY KEY(id) PARTITIONS 65",
+           "SET DEFAULT ROLE NONE",
+           "SELECT * FROM information_schema.PROCESSLIST",
+           "SHOW FULL PROCESSLIST",
        }) {
     auto v = judge(sql);
     EXPECT_EQ(v.action, SandboxAction::refuse) << sql << ": " << v.reason;
   }
   EXPECT_EQ(judge("SET @@`max_statement_time` = 0").action, SandboxAction::skip);
   EXPECT_EQ(judge("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci").action, SandboxAction::run);
+  EXPECT_EQ(judge("CREATE TABLE p (id int) PARTITION BY HASH(id) PARTITIONS 8").action,
+            SandboxAction::run);
+  // Statistics on empty clones tell nothing, and ANALYZE writes the server's statistics tables.
+  EXPECT_EQ(judge("ANALYZE TABLE t PERSISTENT FOR ALL").action, SandboxAction::refuse);
+  EXPECT_EQ(judge("ANALYZE TABLE t").action, SandboxAction::skip);
   // A quoted user variable holding an escaped quote hides nothing: the limit behind it is seen.
   EXPECT_EQ(judge("SET @'a\\' = 1 #' = 2, @@session.max_statement_time = 0\n, @y = 3").action,
             SandboxAction::skip);

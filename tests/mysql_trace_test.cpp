@@ -227,6 +227,9 @@ TEST(MysqlTrace, RedTeamRegressions) {
       "RENAME TO migsafe_test.rt4_pwn3 #'\n, ENGINE=InnoDB;\n",
       "CREATE PROCEDURE rt4q() BEGIN SET @x = 1, @'a\\' = 2 #' = 3; CREATE TABLE "
       "migsafe_test.rt4_pwn2 (id int)\n; END;\nCALL rt4q();\n",
+      // Third round: partitions the server creates without looking at KILL, a user change.
+      "CREATE TABLE big (id int, c1 int, key(c1)) PARTITION BY HASH(id) PARTITIONS 3000;\n",
+      "SET DEFAULT ROLE NONE;\n",
   };
   for (const auto& sql : attacks) {
     auto r = check({"--db", dsn(p), "--trace"}, sql);

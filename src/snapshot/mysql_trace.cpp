@@ -35,6 +35,19 @@ std::string scratch_name() {
   return kPrefix + std::string(buf);
 }
 
+// Drops the scratch database, waiting while a statement of the replay that the server does not
+// interrupt (creating partitions ignores even KILL CONNECTION) still holds it, up to `patience`.
+bool drop_scratch(Session& s, const std::string& scratch, std::chrono::seconds patience) {
+  auto until = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto refused = s.attempt("DROP DATABASE IF EXISTS " + quote_name(scratch));
+    if (!refused) return true;
+    bool waiting = refused->code == 1205 || refused->code == 1969 || refused->code == 3024;
+    if (!waiting || std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
 // A child process that drops the scratch database when migsafe ends without doing so (killed,
 // interrupted, crashed): it waits on a pipe whose other end only migsafe holds.
 class Guardian {
@@ -93,7 +106,7 @@ class Guardian {
         // A statement of the replay may still run (the server notices a client gone only when
         // it writes to it), holding locks the drop would wait for.
         s.attempt("KILL CONNECTION " + replay);
-        s.exec("DROP DATABASE IF EXISTS " + quote_name(scratch));
+        drop_scratch(s, scratch, std::chrono::seconds(300));
       } catch (...) {
         // A later run drops it: its owner's named lock is gone.
       }
@@ -246,10 +259,10 @@ class MysqlTracer : public StatementTracer {
                      "); grant it ALL ON `migsafe\\_probe\\_%`.* to trace on MySQL and MariaDB";
       return;
     }
-    std::string replay = session_->one("SELECT CONNECTION_ID()").value_or("0");
+    replay_ = session_->one("SELECT CONNECTION_ID()").value_or("0");
     // The guardian is forked before the watchdog's thread starts: a fork copies one thread only.
-    guardian_.emplace(server, scratch_, replay);
-    watchdog_.emplace(server, replay);
+    guardian_.emplace(server, scratch_, replay_);
+    watchdog_.emplace(server, replay_);
     session_->exec("USE " + quote_name(scratch_));
     context_.snapshot_db = server.dsn.database;
     context_.scratch_db = scratch_;
@@ -271,7 +284,9 @@ class MysqlTracer : public StatementTracer {
     try {
       Session s(server_.dsn, server_.dsn_text, "", server_.limits);
       s.limit(server_.dialect == Dialect::mariadb, server_.limits);
-      dropped = !s.attempt("DROP DATABASE IF EXISTS " + quote_name(scratch_));
+      // The replay's statement may still run on the server after its client went.
+      s.attempt("KILL CONNECTION " + replay_);
+      dropped = drop_scratch(s, scratch_, std::chrono::seconds(30));
     } catch (...) {
       // The server cannot be reached: the guardian tries, and a later run after it.
     }
@@ -475,6 +490,7 @@ class MysqlTracer : public StatementTracer {
   std::optional<Session> session_;  // the replay's; ended before the scratch database is dropped
   std::string scratch_;
   std::string unavailable_;
+  std::string replay_;  // the replay session's connection id
   std::optional<Guardian> guardian_;
   std::optional<Watchdog> watchdog_;
   MysqlSandboxContext context_;
