@@ -180,6 +180,26 @@ TEST(MysqlSandbox, RefusesWhatTheServerCouldReadDifferently) {
             SandboxAction::refuse);
 }
 
+// Texts sent to the snapshot itself (an EXPLAIN, a count): locking reads are refused too.
+TEST(MysqlSandbox, SnapshotReadsTakeNoRowLocks) {
+  MysqlSandboxContext ctx;
+  ctx.snapshot_db = ctx.scratch_db = "app";
+  ctx.databases = {"app", "billing"};
+  ctx.snapshot_reads = true;
+  for (const char* sql : {
+           "SELECT 1 FROM t WHERE (SELECT COUNT(*) FROM u LOCK IN SHARE MODE) > 0",
+           "SELECT 1 FROM t WHERE id IN (SELECT id FROM u FOR UPDATE)",
+           "SELECT 1 FROM t FOR SHARE",
+           "SELECT 1 FROM t WHERE id IN (SELECT g FROM (SELECT GET_LOCK('x', 0) AS g) d)",
+           "SELECT COUNT(*) FROM t WHERE NOT ((SELECT COUNT(*) FROM billing.invoices) = 0)",
+       }) {
+    auto v = judge_mysql(sql, ctx);
+    EXPECT_EQ(v.action, SandboxAction::refuse) << sql << ": " << v.reason;
+  }
+  EXPECT_EQ(judge_mysql("SELECT 1 FROM t WHERE id > 5 ORDER BY id LIMIT 10", ctx).action,
+            SandboxAction::run);
+}
+
 // The trace's own limits are not lifted: a top-level SET of them is skipped, anything else
 // that changes them refused.
 TEST(MysqlSandbox, KeepsTheTracesLimits) {

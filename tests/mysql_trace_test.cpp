@@ -268,6 +268,27 @@ TEST(MysqlTrace, RedTeamRegressions) {
   EXPECT_EQ(state(p), before);
 }
 
+// Without --trace, what goes to the snapshot itself (the EXPLAIN of a data change, the count of
+// a CHECK's violations) is judged as well: a named lock or a locking read is not sent.
+TEST(MysqlSnapshot, ReadsOfTheSnapshotAreJudged) {
+  REQUIRE_MYSQL(p);
+  std::string before = state(p);
+  auto r = check({"--db", dsn(p)},
+                 "UPDATE snap_orders SET note = 'x' WHERE id IN (SELECT g FROM (SELECT "
+                 "GET_LOCK('rt8_lock', 0) AS g) d);\n"
+                 "ALTER TABLE snap_customers ADD CONSTRAINT rt8_chk CHECK ((SELECT COUNT(*) FROM "
+                 "snap_orders LOCK IN SHARE MODE) < 0);\n");
+  auto doc = nlohmann::json::parse(r.out);
+  for (int line = 1; line <= 2; ++line) {
+    const auto* f = at_line(doc, "snapshot-incomplete", line);
+    ASSERT_NE(f, nullptr) << "line " << line << "\n" << r.out;
+    EXPECT_NE((*f)["message"].get<std::string>().find("sandbox"), std::string::npos)
+        << (*f)["message"];
+  }
+  EXPECT_EQ(value(p, "SELECT COALESCE(IS_USED_LOCK('rt8_lock'), 'free')"), "free");
+  EXPECT_EQ(state(p), before);
+}
+
 // A role that may not create the scratch database cannot trace: said, as a warning, and the
 // rest of the check (catalog and sizes) still runs.
 TEST(MysqlTrace, WithoutTheScratchDatabaseTheTraceIsIncomplete) {

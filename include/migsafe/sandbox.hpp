@@ -142,6 +142,10 @@ struct MysqlSandboxContext {
   std::vector<std::string> databases;
   bool mariadb = true;
   uint32_t version = 101100;  // major * 10000 + minor * 100 + patch
+  // The text goes to the snapshot itself, in a READ ONLY transaction (an EXPLAIN, a count):
+  // reads that lock rows (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE) are refused too, since
+  // they would hold up the application's writes.
+  bool snapshot_reads = false;
 };
 struct MysqlSandboxVerdict : SandboxVerdict {
   // The names the statement may use as tables, unquoted (the trace clones those the snapshot

@@ -305,6 +305,13 @@ class Judge {
         return false;
       }
       if (!guarded(w, s)) return false;
+      if (ctx_.snapshot_reads &&
+          ((w == "FOR" && (word(i + 1) == "UPDATE" || word(i + 1) == "SHARE")) ||
+           (w == "IN" && word(i + 1) == "SHARE"))) {
+        refuse("it locks rows of the snapshot (" + w + " " + word(i + 1) +
+               "), which would hold up the application's writes");
+        return false;
+      }
       if ((w == "PARTITIONS" || w == "SUBPARTITIONS") && i + 1 < tokens_.size() &&
           tokens_[i + 1].kind == Tok::number) {
         std::string n(mysql::token_text(text_, tokens_[i + 1]));

@@ -51,6 +51,8 @@ class MysqlSnapshot : public Snapshot {
                      .value_or("0") != "0";
     session_->limit(dialect_ == Dialect::mariadb, limits_);
     session_->exec("SET SESSION TRANSACTION READ ONLY");
+    for (const auto& r : rows("SHOW DATABASES"))
+      if (r[0]) databases_.push_back(*r[0]);
   }
 
   Dialect dialect() const override { return dialect_; }
@@ -80,6 +82,13 @@ class MysqlSnapshot : public Snapshot {
     if (text.empty()) {
       p.refused = true;
       p.error = "only a single UPDATE, DELETE or INSERT ... SELECT is explained on MySQL";
+      return p;
+    }
+    // The SELECT holds the migration's own conditions, which MariaDB may run while it explains
+    // (a derived table that reads no table is materialized): judged like anything sent.
+    if (MysqlSandboxVerdict v = judge_mysql(text, read_context()); v.action != SandboxAction::run) {
+      p.refused = true;
+      p.error = "the sandbox did not send its EXPLAIN: " + v.reason;
       return p;
     }
     try {
@@ -145,12 +154,7 @@ class MysqlSnapshot : public Snapshot {
         count = "SELECT COUNT(*) FROM " + from + " WHERE " + q.condition;
         if (!q.columns.empty())
           example = "SELECT " + row + " FROM " + from + " WHERE " + q.condition + " LIMIT 1";
-        MysqlSandboxContext ctx;
-        ctx.snapshot_db = ctx.scratch_db = database_;
-        ctx.mariadb = dialect_ == Dialect::mariadb;
-        ctx.version = static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
-                                            std::max(0, version_.patch));
-        MysqlSandboxVerdict v = judge_mysql(count, ctx);
+        MysqlSandboxVerdict v = judge_mysql(count, read_context());
         if (v.action != SandboxAction::run) {
           a.error = "the sandbox did not send the count: " + v.reason;
           return a;
@@ -247,6 +251,18 @@ class MysqlSnapshot : public Snapshot {
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
+  }
+
+  // What the sandbox knows when a text goes to the snapshot itself.
+  MysqlSandboxContext read_context() const {
+    MysqlSandboxContext ctx;
+    ctx.snapshot_db = ctx.scratch_db = database_;
+    ctx.databases = databases_;
+    ctx.mariadb = dialect_ == Dialect::mariadb;
+    ctx.version = static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
+                                        std::max(0, version_.patch));
+    ctx.snapshot_reads = true;
+    return ctx;
   }
 
   ServerFacts facts() const {
@@ -428,6 +444,7 @@ class MysqlSnapshot : public Snapshot {
   SnapshotLimits limits_;
   std::optional<Session> session_;
   std::string database_;
+  std::vector<std::string> databases_;  // those the role can see
   Dialect dialect_ = Dialect::mysql;
   TargetVersion version_;
   bool superuser_ = false;

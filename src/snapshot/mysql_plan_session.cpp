@@ -125,6 +125,8 @@ class PlanSession : public StatementTracer {
         tables_(std::move(tables)) {
     session_.limit(server.dialect == Dialect::mariadb, server.limits);
     session_.exec("SET SESSION TRANSACTION READ ONLY");
+    for (const auto& r : session_.rows("SHOW DATABASES"))
+      if (r[0]) databases_.push_back(*r[0]);
   }
 
   // The migration's statements: a dropped index is hidden from the plans after it; nothing
@@ -156,6 +158,8 @@ class PlanSession : public StatementTracer {
     MysqlSandboxContext ctx;
     ctx.snapshot_db = server_.dsn.database;
     ctx.scratch_db = server_.dsn.database;
+    ctx.databases = databases_;
+    ctx.snapshot_reads = true;
     ctx.mariadb = server_.dialect == Dialect::mariadb;
     ctx.version =
         static_cast<uint32_t>(server_.version.major * 10000 + server_.version.minor * 100 +
@@ -330,6 +334,7 @@ class PlanSession : public StatementTracer {
   ServerFacts server_;
   Session session_;
   std::set<std::string> tables_;
+  std::vector<std::string> databases_;  // those the role can see: names qualified with them
   std::map<std::string, std::set<std::string>> hidden_;  // table -> dropped indexes
 };
 
