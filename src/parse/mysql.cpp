@@ -1340,22 +1340,13 @@ std::vector<Statement> body_statements(const BodyContext& ctx, uint32_t begin, u
   return out;
 }
 
-mysql::ServerTarget server_target(Dialect d, const TargetVersion* v) {
-  TargetVersion t = v ? *v : default_target_version(d);
-  mysql::ServerTarget out;
-  out.mariadb = d == Dialect::mariadb;
-  out.version =
-      static_cast<uint32_t>(t.major * 10000 + t.minor * 100 + std::min(t.patch_or_latest(), 99));
-  return out;
-}
-
 }  // namespace
 
 ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const StatementSink& sink,
                             const TargetVersion* version) {
   ParsedFile out;
   const std::string_view text = src.text();
-  const mysql::ServerTarget target = server_target(flavor, version);
+  const mysql::ServerTarget target = mysql::server_target(flavor, version);
   mysql::Splitter splitter(text, target);
   const BodyContext body{&src, target};
   mysql::RawStatement raw;

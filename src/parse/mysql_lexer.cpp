@@ -1,6 +1,9 @@
 #include "mysql_lexer.hpp"
 
+#include <algorithm>
 #include <cctype>
+
+#include "migsafe/effects.hpp"
 
 namespace migsafe::mysql {
 namespace {
@@ -23,6 +26,21 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view token_text(std::string_view text, const Token& t) {
   return text.substr(t.offset, t.length);
+}
+
+std::string quote_ident(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) out += c == '`' ? std::string("``") : std::string(1, c);
+  return out + "`";
+}
+
+ServerTarget server_target(Dialect d, const TargetVersion* v) {
+  TargetVersion t = v ? *v : default_target_version(d);
+  ServerTarget out;
+  out.mariadb = d == Dialect::mariadb;
+  out.version =
+      static_cast<uint32_t>(t.major * 10000 + t.minor * 100 + std::min(t.patch_or_latest(), 99));
+  return out;
 }
 
 std::string ascii_upper(std::string_view s) {

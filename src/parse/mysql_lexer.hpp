@@ -12,6 +12,10 @@
 
 #include "migsafe/ir.hpp"
 
+namespace migsafe {
+struct TargetVersion;
+}
+
 namespace migsafe::mysql {
 
 enum class Tok : uint8_t {
@@ -87,5 +91,9 @@ class Splitter {
 std::string_view token_text(std::string_view text, const Token& t);
 // Keywords compare in upper case (ASCII only: MySQL's keywords are).
 std::string ascii_upper(std::string_view s);
+// A name in backquotes, as the server reads it back (`a``b` for a`b).
+std::string quote_ident(std::string_view name);
+// The server a text is read for: MySQL or MariaDB at a version (null: the dialect's default).
+ServerTarget server_target(Dialect d, const TargetVersion* v);
 
 }  // namespace migsafe::mysql

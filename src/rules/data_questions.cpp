@@ -1,5 +1,7 @@
 #include "data_questions.hpp"
 
+#include "parse/mysql_lexer.hpp"
+
 #include <cstdint>
 #include <optional>
 
@@ -42,11 +44,7 @@ bool is_text_type(const std::string& n) {
 }
 
 std::string quoted(Dialect d, const std::string& column) {
-  if (d == Dialect::mysql || d == Dialect::mariadb) {
-    std::string out = "`";
-    for (char c : column) out += c == '`' ? std::string("``") : std::string(1, c);
-    return out + "`";
-  }
+  if (d == Dialect::mysql || d == Dialect::mariadb) return mysql::quote_ident(column);
   std::string out = "\"";
   for (char c : column) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";

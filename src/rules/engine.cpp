@@ -155,13 +155,8 @@ class Analyzer {
     routines_run_.clear();
     statement_ddl_ = {};
     if (opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) {
-      // What the statement needs by itself, without its ALGORITHM= / LOCK= clauses: the
-      // cheapest clause to suggest, and whether it runs online as written.
-      std::vector<Effect> effects;
-      for (const Operation& op : st.ops)
-        effects.push_back(mysql_effect(opt_.dialect, op, model_, opt_.version,
-                                       !session_->foreign_keys_off(), /*honour_clauses=*/false));
-      statement_ddl_ = combine_ddl(effects);
+      // The cheapest clause to suggest, and whether it runs online as written.
+      statement_ddl_ = statement_needs(st, opt_.version);
     }
     for (size_t k = 0; k < st.ops.size(); ++k) {
       op_index_ = k;
@@ -282,6 +277,16 @@ class Analyzer {
     if (!t.adapted) compare_with_model(st, t, held, emit);
   }
 
+  // MySQL / MariaDB: what the statement needs by itself, without its ALGORITHM= / LOCK=
+  // clauses, on that server version.
+  StatementDdl statement_needs(const Statement& st, TargetVersion version) const {
+    std::vector<Effect> effects;
+    for (const Operation& op : st.ops)
+      effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
+                                     !session_->foreign_keys_off(), /*honour_clauses=*/false));
+    return combine_ddl(effects);
+  }
+
   // What MySQL / MariaDB answered for the statement replayed on empty clones: the ALGORITHM=
   // and LOCK= it accepted, and where that differs from the effects table's prediction.
   template <class Emit>
@@ -304,11 +309,7 @@ class Analyzer {
     emit("trace", msg);
     for (const auto& r : t.refused_forms) found_.back().notes.push_back("refused " + r);
     if (!t.server_algorithm) return;
-    std::vector<Effect> effects;
-    for (const Operation& op : st.ops)
-      effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
-                                     !session_->foreign_keys_off(), /*honour_clauses=*/false));
-    StatementDdl predicted = combine_ddl(effects);
+    StatementDdl predicted = statement_needs(st, version);
     if (predicted.algorithm == Algorithm::none) return;
     bool inplace_family = [](Algorithm a) {
       return a == Algorithm::inplace || a == Algorithm::rebuild;

@@ -24,12 +24,6 @@ std::string upper(std::string_view s) {
   return mysql::ascii_upper(s);
 }
 
-std::string quote_name(std::string_view n) {
-  std::string out = "`";
-  for (char c : n) out += c == '`' ? std::string("``") : std::string(1, c);
-  return out + "`";
-}
-
 // A name as the server reads it: `a``b` is a`b, "x" is x (under ANSI_QUOTES).
 std::string unquote(std::string_view text, const Token& t) {
   std::string_view s = mysql::token_text(text, t);
@@ -455,7 +449,7 @@ class Judge {
       refuse("USE " + db + " leaves the snapshot's database");
       return false;
     }
-    v_.sql = "USE " + quote_name(ctx_.scratch_db);
+    v_.sql = "USE " + mysql::quote_ident(ctx_.scratch_db);
     v_.adaptation = "USE of the snapshot's database is the scratch database";
     done_ = true;
     v_.action = SandboxAction::run;
@@ -494,9 +488,10 @@ class Judge {
     }
     std::string sql = text_;
     for (auto it = replaced.rbegin(); it != replaced.rend(); ++it) {
-      sql.replace(it->offset, it->length, quote_name(ctx_.scratch_db));
+      sql.replace(it->offset, it->length, mysql::quote_ident(ctx_.scratch_db));
       if (v_.clause_at > it->offset)
-        v_.clause_at += static_cast<uint32_t>(quote_name(ctx_.scratch_db).size()) - it->length;
+        v_.clause_at +=
+            static_cast<uint32_t>(mysql::quote_ident(ctx_.scratch_db).size()) - it->length;
     }
     if (!replaced.empty()) v_.adaptation = "names in the snapshot's database are the scratch's";
     v_.sql = std::move(sql);

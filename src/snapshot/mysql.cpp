@@ -116,14 +116,14 @@ class MysqlSnapshot : public Snapshot {
     DataAnswer a;
     std::string cols, not_null, any_null, row;
     for (size_t i = 0; i < q.columns.size(); ++i) {
-      std::string c = "t." + quote_name(q.columns[i]);
+      std::string c = "t." + quote_ident(q.columns[i]);
       cols += (i ? ", " : "") + c;
       not_null += (i ? " AND " : "") + c + " IS NOT NULL";
       any_null += (i ? " OR " : "") + c + " IS NULL";
       row += (i ? ", " : "") + std::string("IFNULL(") + c + ", 'NULL')";
     }
     row = "CONCAT_WS(', ', " + row + ")";
-    std::string from = quote_name(q.table.name) + " t";
+    std::string from = quote_ident(q.table.name) + " t";
     std::string count, example;
     switch (q.kind) {
       case DataQuestion::Kind::nulls:
@@ -140,10 +140,10 @@ class MysqlSnapshot : public Snapshot {
       case DataQuestion::Kind::orphans: {
         std::string match;
         for (size_t i = 0; i < q.columns.size() && i < q.ref_columns.size(); ++i)
-          match += (i ? " AND " : "") + std::string("r.") + quote_name(q.ref_columns[i]) + " = t." +
-                   quote_name(q.columns[i]);
+          match += (i ? " AND " : "") + std::string("r.") + quote_ident(q.ref_columns[i]) +
+                   " = t." + quote_ident(q.columns[i]);
         std::string where = " WHERE " + not_null + " AND NOT EXISTS (SELECT 1 FROM " +
-                            quote_name(q.ref_table.name) + " r WHERE " + match + ")";
+                            quote_ident(q.ref_table.name) + " r WHERE " + match + ")";
         count = "SELECT COUNT(*) FROM " + from + where;
         example = "SELECT " + row + " FROM " + from + where + " LIMIT 1";
         break;
@@ -258,15 +258,15 @@ class MysqlSnapshot : public Snapshot {
     MysqlSandboxContext ctx;
     ctx.snapshot_db = ctx.scratch_db = database_;
     ctx.databases = databases_;
-    ctx.mariadb = dialect_ == Dialect::mariadb;
-    ctx.version = static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
-                                        std::max(0, version_.patch));
+    mysql::ServerTarget target = mysql::server_target(dialect_, &version_);
+    ctx.mariadb = target.mariadb;
+    ctx.version = target.version;
     ctx.snapshot_reads = true;
     return ctx;
   }
 
   ServerFacts facts() const {
-    return ServerFacts{parse_dsn(dsn_), dsn_, limits_, dialect_, version_};
+    return ServerFacts{parse_dsn(dsn_), dsn_, limits_, dialect_, version_, databases_};
   }
 
   void exec(const std::string& sql) { session_->exec(sql); }
@@ -304,10 +304,7 @@ class MysqlSnapshot : public Snapshot {
   // way. "" when the statement's shape is not one of these.
   std::string as_select(const std::string& text) {
     if (text.empty()) return {};
-    mysql::ServerTarget target{dialect_ == Dialect::mariadb,
-                               static_cast<uint32_t>(version_.major * 10000 + version_.minor * 100 +
-                                                     std::max(0, version_.patch))};
-    mysql::Splitter split(text, target);
+    mysql::Splitter split(text, mysql::server_target(dialect_, &version_));
     mysql::RawStatement st;
     if (!split.next(st) || st.tokens.empty()) return {};
     auto word = [&](size_t i) {
@@ -392,10 +389,7 @@ class MysqlSnapshot : public Snapshot {
   // has used, "database/table" in INNODB_TABLES.
   std::map<std::string, int> row_versions() {
     std::map<std::string, int> out;
-    bool counted = dialect_ == Dialect::mysql &&
-                   (version_.major > 8 ||
-                    (version_.major == 8 && (version_.minor > 0 || version_.patch >= 29)));
-    if (!counted) return out;
+    if (row_version_limit(dialect_, version_) == 0) return out;
     for (const auto& r : rows("SELECT SUBSTRING(NAME, LENGTH(DATABASE()) + 2), TOTAL_ROW_VERSIONS "
                               "FROM information_schema.INNODB_TABLES WHERE NAME LIKE "
                               "CONCAT(REPLACE(DATABASE(), '_', '\\_'), '/%')"))
@@ -411,7 +405,7 @@ class MysqlSnapshot : public Snapshot {
                               "TABLE_TYPE = 'BASE TABLE'")) {
       if (!t[0]) continue;
       std::string name = *t[0];
-      auto create = rows("SHOW CREATE TABLE " + quote_name(name));
+      auto create = rows("SHOW CREATE TABLE " + quote_ident(name));
       TableInfo info;
       if (!create.empty() && create[0].size() >= 2 && create[0][1])
         info = described(name, *create[0][1]);

@@ -125,8 +125,6 @@ class PlanSession : public StatementTracer {
         tables_(std::move(tables)) {
     session_.limit(server.dialect == Dialect::mariadb, server.limits);
     session_.exec("SET SESSION TRANSACTION READ ONLY");
-    for (const auto& r : session_.rows("SHOW DATABASES"))
-      if (r[0]) databases_.push_back(*r[0]);
   }
 
   // The migration's statements: a dropped index is hidden from the plans after it; nothing
@@ -158,12 +156,10 @@ class PlanSession : public StatementTracer {
     MysqlSandboxContext ctx;
     ctx.snapshot_db = server_.dsn.database;
     ctx.scratch_db = server_.dsn.database;
-    ctx.databases = databases_;
+    ctx.databases = server_.databases;
     ctx.snapshot_reads = true;
-    ctx.mariadb = server_.dialect == Dialect::mariadb;
-    ctx.version =
-        static_cast<uint32_t>(server_.version.major * 10000 + server_.version.minor * 100 +
-                              std::max(0, server_.version.patch));
+    ctx.mariadb = target().mariadb;
+    ctx.version = target().version;
     MysqlSandboxVerdict v = judge_mysql(sql, ctx);
     std::string first = first_word(sql);
     if (v.action != SandboxAction::run || (first != "SELECT" && first != "WITH")) {
@@ -181,7 +177,7 @@ class PlanSession : public StatementTracer {
       std::string hint = " IGNORE INDEX (";
       bool first_index = true;
       for (const auto& i : h->second) {
-        hint += (first_index ? "" : ", ") + quote_name(i);
+        hint += (first_index ? "" : ", ") + quote_ident(i);
         first_index = false;
       }
       sql.insert(it->after, hint + ")");
@@ -252,9 +248,7 @@ class PlanSession : public StatementTracer {
   }
 
   mysql::ServerTarget target() const {
-    return {server_.dialect == Dialect::mariadb,
-            static_cast<uint32_t>(server_.version.major * 10000 + server_.version.minor * 100 +
-                                  std::max(0, server_.version.patch))};
+    return mysql::server_target(server_.dialect, &server_.version);
   }
 
   // Each table reference of a FROM list or a JOIN: the name, then an optional alias.
@@ -334,7 +328,6 @@ class PlanSession : public StatementTracer {
   ServerFacts server_;
   Session session_;
   std::set<std::string> tables_;
-  std::vector<std::string> databases_;  // those the role can see: names qualified with them
   std::map<std::string, std::set<std::string>> hidden_;  // table -> dropped indexes
 };
 

@@ -64,12 +64,6 @@ Dsn parse_dsn(const std::string& dsn) {
   return d;
 }
 
-std::string quote_name(std::string_view n) {
-  std::string out = "`";
-  for (char c : n) out += c == '`' ? std::string("``") : std::string(1, c);
-  return out + "`";
-}
-
 std::string quote_string(std::string_view s) {
   std::string out = "'";
   for (char c : s) {

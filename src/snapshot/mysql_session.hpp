@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "migsafe/snapshot.hpp"
+#include "parse/mysql_lexer.hpp"
 
 namespace migsafe::mysql_snapshot {
 
@@ -22,7 +23,7 @@ struct Dsn {
 };
 Dsn parse_dsn(const std::string& dsn);
 
-std::string quote_name(std::string_view name);
+using mysql::quote_ident;
 std::string quote_string(std::string_view s);
 
 using Row = std::vector<std::optional<std::string>>;

@@ -40,7 +40,7 @@ std::string scratch_name() {
 bool drop_scratch(Session& s, const std::string& scratch, std::chrono::seconds patience) {
   auto until = std::chrono::steady_clock::now() + patience;
   for (;;) {
-    auto refused = s.attempt("DROP DATABASE IF EXISTS " + quote_name(scratch));
+    auto refused = s.attempt("DROP DATABASE IF EXISTS " + quote_ident(scratch));
     if (!refused) return true;
     bool waiting = refused->code == 1205 || refused->code == 1969 || refused->code == 3024;
     if (!waiting || std::chrono::steady_clock::now() >= until) return false;
@@ -253,7 +253,7 @@ class MysqlTracer : public StatementTracer {
     scratch_ = scratch_name();
     // The lock first: from here on no other run takes the database for a leftover.
     session_->exec("DO GET_LOCK(" + quote_string(scratch_) + ", 0)");
-    if (auto refused = session_->attempt("CREATE DATABASE " + quote_name(scratch_))) {
+    if (auto refused = session_->attempt("CREATE DATABASE " + quote_ident(scratch_))) {
       unavailable_ = "the snapshot role may not create the trace's scratch database " + scratch_ +
                      " (" + refused->message +
                      "); grant it ALL ON `migsafe\\_probe\\_%`.* to trace on MySQL and MariaDB";
@@ -263,15 +263,13 @@ class MysqlTracer : public StatementTracer {
     // The guardian is forked before the watchdog's thread starts: a fork copies one thread only.
     guardian_.emplace(server, scratch_, replay_);
     watchdog_.emplace(server, replay_);
-    session_->exec("USE " + quote_name(scratch_));
+    session_->exec("USE " + quote_ident(scratch_));
     context_.snapshot_db = server.dsn.database;
     context_.scratch_db = scratch_;
-    context_.mariadb = server.dialect == Dialect::mariadb;
-    context_.version =
-        static_cast<uint32_t>(server.version.major * 10000 + server.version.minor * 100 +
-                              std::max(0, server.version.patch));
-    for (const auto& r : session_->rows("SHOW DATABASES"))
-      if (r[0]) context_.databases.push_back(*r[0]);
+    mysql::ServerTarget target = mysql::server_target(server.dialect, &server.version);
+    context_.mariadb = target.mariadb;
+    context_.version = target.version;
+    context_.databases = server.databases;
   }
 
   ~MysqlTracer() override {
@@ -387,7 +385,7 @@ class MysqlTracer : public StatementTracer {
                                         "WHERE SCHEMA_NAME LIKE 'migsafe\\_probe\\_%'")) {
       if (!r[0]) continue;
       if (session_->one("SELECT IS_FREE_LOCK(" + quote_string(*r[0]) + ")").value_or("0") == "1")
-        session_->attempt("DROP DATABASE IF EXISTS " + quote_name(*r[0]));
+        session_->attempt("DROP DATABASE IF EXISTS " + quote_ident(*r[0]));
     }
   }
 
@@ -396,8 +394,8 @@ class MysqlTracer : public StatementTracer {
   std::string clone(const std::string& name) {
     if (!tables_.count(name) || seen_.count(name)) return {};
     seen_.insert(name);
-    auto create = session_->rows("SHOW CREATE TABLE " + quote_name(server_.dsn.database) + "." +
-                                 quote_name(name));
+    auto create = session_->rows("SHOW CREATE TABLE " + quote_ident(server_.dsn.database) + "." +
+                                 quote_ident(name));
     if (create.empty() || create[0].size() < 2 || !create[0][1])
       return "the server did not describe " + name;
     const std::string& ddl = *create[0][1];

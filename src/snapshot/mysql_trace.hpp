@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "migsafe/snapshot.hpp"
 #include "snapshot/mysql_session.hpp"
@@ -17,6 +18,7 @@ struct ServerFacts {
   SnapshotLimits limits;
   Dialect dialect = Dialect::mariadb;
   TargetVersion version;
+  std::vector<std::string> databases;  // those the role can see (SHOW DATABASES)
 };
 
 // The migration replayed on empty clones in a scratch database (migsafe_probe_<random>) that
