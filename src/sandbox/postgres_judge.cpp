@@ -809,6 +809,9 @@ class Judge {
                     ", which the sandbox cannot read (only SQL and PL/pgSQL)"};
     if (language == "plpgsql") {
       if (text_stack_.empty()) throw Refusal{"it creates a routine whose text cannot be located"};
+      // libpg_query's PL/pgSQL parser asserts (aborts) on a CREATE FUNCTION without AS; the
+      // server refuses one anyway.
+      if (bodies.empty()) throw Refusal{"it creates a PL/pgSQL routine without a body"};
       plpgsql(text_stack_.back(), "the PL/pgSQL body it creates");
     } else {
       for (const auto& b : bodies) sql_text(b, "the SQL body it creates");
