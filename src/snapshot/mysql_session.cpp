@@ -83,8 +83,9 @@ Session::Session(const Dsn& d, const std::string& dsn, const std::string& databa
   conn_.reset(mysql_init(nullptr));
   if (!conn_) throw SnapshotError("cannot start a MySQL client session (out of memory)");
   unsigned connect_timeout = 10;
-  // A server that stops answering ends the wait (seconds, past the statement limit).
-  unsigned io_timeout = static_cast<unsigned>(limits.statement_timeout_ms / 1000) + 5;
+  // A server that stops answering ends the wait (seconds, past the statement limit and past
+  // the trace watchdog's KILL QUERY and KILL CONNECTION, which end a statement first).
+  unsigned io_timeout = static_cast<unsigned>(limits.statement_timeout_ms / 1000) + 10;
   mysql_options(conn_.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   mysql_options(conn_.get(), MYSQL_OPT_READ_TIMEOUT, &io_timeout);
   mysql_options(conn_.get(), MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);

@@ -329,9 +329,10 @@ class MysqlTracer : public StatementTracer {
       else
         run(v.sql, t);
     } catch (const SnapshotError&) {
-      if (watchdog_->fired() < 2) throw;
-      // The watchdog ended the session: the statement ran past the limit, and the replay
-      // cannot go on without the state it built.
+      // Once the watchdog has acted the statement ran past the limit, whichever ended the
+      // session then (the watchdog's KILL CONNECTION, or the client's read timeout on a
+      // loaded server); the replay cannot go on without the state it built.
+      if (watchdog_->fired() == 0) throw;
       session_.reset();
       unavailable_ =
           "an earlier statement ran past the statement limit and its session was "
