@@ -10,7 +10,7 @@ BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 PACKAGES=(
   build-essential cmake pkg-config git clang-format
   libpg-query-dev libsimdjson-dev
-  libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev
+  libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev sqlite3
   libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema pre-commit postgresql postgresql-15-hypopg mariadb-server chromium

@@ -58,6 +58,11 @@ struct SetRange {
 
 void sort_findings(CheckResult& r);
 
+// Whether the migrations run on the snapshot: with --trace, and always on a copy migsafe owns.
+bool traces(const CheckOptions& opt, const Snapshot* snapshot) {
+  return opt.trace || (snapshot && snapshot->traces_every_check());
+}
+
 // Runs one migration set through the rules engine, file by file, each as its runner sends it.
 class SetRun {
  public:
@@ -69,11 +74,14 @@ class SetRun {
         opt_(opt),
         trace_file_(trace_file),
         r_(r),
-        // SQLite needs no database from the user: its dry run runs on the embedded engine.
-        probe_(opt.dialect == Dialect::sqlite ? make_sqlite_dry_run() : nullptr),
+        // SQLite needs no database from the user: without a snapshot its dry run runs on the
+        // embedded engine.
+        probe_(opt.dialect == Dialect::sqlite && !snapshot ? make_sqlite_dry_run() : nullptr),
         // --trace: one rolled-back transaction per migration set, unless the caller gave one.
-        own_tracer_(snapshot && opt.trace && !given_tracer ? snapshot->begin_trace() : nullptr),
-        tracer_(opt.trace ? (given_tracer ? given_tracer : own_tracer_.get()) : nullptr),
+        own_tracer_(snapshot && traces(opt, snapshot) && !given_tracer ? snapshot->begin_trace()
+                                                                       : nullptr),
+        tracer_(traces(opt, snapshot) ? (given_tracer ? given_tracer : own_tracer_.get())
+                                      : nullptr),
         analyzer_(packs, opt, probe_.get(), snapshot, tracer_) {
     settings_.default_mode = opt.transactions;
     settings_.flyway_mixed = opt.flyway_mixed;
@@ -416,9 +424,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   if (snapshot) {
     // The server says which flavor it is (a mysql:// DSN may reach MariaDB) and which version,
     // unless the user said.
-    bool same_family =
-        (snapshot->dialect() == Dialect::postgres) == (effective.dialect == Dialect::postgres);
-    if (!same_family) {
+    if (!same_engine(snapshot->dialect(), effective.dialect)) {
       CheckResult failed;
       failed.problems.push_back({"",
                                  {},

@@ -141,6 +141,11 @@ std::string_view dialect_name(Dialect d) {
   return "postgres";
 }
 
+bool same_engine(Dialect a, Dialect b) {
+  auto family = [](Dialect d) { return d == Dialect::mariadb ? Dialect::mysql : d; };
+  return family(a) == family(b);
+}
+
 std::string_view dialect_display(Dialect d) {
   switch (d) {
     case Dialect::postgres:

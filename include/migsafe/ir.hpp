@@ -15,6 +15,8 @@ enum class Dialect { postgres, mysql, mariadb, sqlite };
 std::string_view dialect_name(Dialect d);
 // The engine's own name: "PostgreSQL", "MySQL", "MariaDB", "SQLite".
 std::string_view dialect_display(Dialect d);
+// One engine family: MySQL and MariaDB are one (a mysql:// DSN may reach either).
+bool same_engine(Dialect a, Dialect b);
 std::optional<Dialect> parse_dialect(std::string_view s);
 
 // 1-based line and column; the column counts characters (UTF-8 code points), as editors do.

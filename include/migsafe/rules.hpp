@@ -98,6 +98,9 @@ struct Rule {
   // Harm grows with the table: with a snapshot, a table under the threshold turns an error into
   // a warning, and the message states the table's size.
   bool size_dependent = false;
+  // With a snapshot, a table under the threshold drops the finding instead (below_threshold:
+  // drop): the hazard is the table's size itself.
+  bool drop_below_threshold = false;
   double threshold_rows = 10000;
   int64_t threshold_bytes = 100LL * 1024 * 1024;
   std::string twins_elsewhere;  // where the twin tests live when the examples are not SQL

@@ -158,4 +158,12 @@ struct MysqlSandboxVerdict : SandboxVerdict {
 };
 MysqlSandboxVerdict judge_mysql(std::string_view sql, const MysqlSandboxContext& ctx);
 
+// SQLite: the statements of a migration run on migsafe's own copy of the user's database file,
+// so whatever stays in that file may run. Judged from the front end's operations: what reaches
+// other files (ATTACH, VACUUM INTO, the directory pragmas) is refused, VACUUM and queries are
+// skipped, and what the front end cannot classify is refused. The copy's connection refuses
+// ATTACH, extensions and those pragmas by itself too.
+struct Statement;
+SandboxVerdict judge_sqlite(const Statement& st);
+
 }  // namespace migsafe

@@ -182,7 +182,8 @@ class StatementProbe {
   virtual void end_file() = 0;
 };
 
-// A connection to a copy of real data: PostgreSQL, MySQL or MariaDB, chosen by the DSN's scheme.
+// A connection to a copy of real data: PostgreSQL, MySQL, MariaDB or SQLite, chosen by the DSN's
+// scheme.
 // Read-only: every query runs in a READ ONLY transaction with the limits set, and is rolled back.
 // load_schema reads tables, columns, indexes (with use counts), constraints and sizes.
 class Snapshot : public SnapshotSource {
@@ -201,14 +202,20 @@ class Snapshot : public SnapshotSource {
   virtual std::unique_ptr<StatementTracer> begin_plan_trace() = 0;
   // The statements the server spent the most time on, most first.
   virtual ObservedQueries top_queries(int n) = 0;
+  // A copy migsafe owns (SQLite's): every check runs the migration on it, not only --trace.
+  virtual bool traces_every_check() const { return false; }
 };
 // The engine a DSN names by its scheme: postgres (postgresql://, postgres://, or a key=value
-// connection string), mysql (mysql://) or mariadb (mariadb://); nullopt for anything else.
+// connection string), mysql (mysql://), mariadb (mariadb://), or sqlite (sqlite:PATH, or a path
+// ending in .db, .sqlite or .sqlite3); nullopt for anything else.
 std::optional<Dialect> dsn_dialect(std::string_view dsn);
 // Connects to the snapshot the DSN names, loading that engine's module. Throws SnapshotError
 // (connection refused, bad credentials, an unknown scheme, ...).
 std::unique_ptr<Snapshot> connect_snapshot(const std::string& dsn,
                                            const SnapshotLimits& limits = {});
+// A SQLite database file, copied: the copy is what every check runs the migration on.
+std::unique_ptr<Snapshot> connect_sqlite_snapshot(const std::string& path,
+                                                  const SnapshotLimits& limits);
 // Masks the DSN's password (and any URI userinfo password) in a message.
 std::string redact(std::string text, const std::string& dsn);
 

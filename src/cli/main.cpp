@@ -135,8 +135,7 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   opt.dialect_given = !f.dialect.empty() || configured_dialect.has_value();
   opt.dialect = pick<Dialect>(f.dialect, configured_dialect, engine, parse_dialect, "--dialect",
                               "postgres, mysql, mariadb or sqlite");
-  if (opt.dialect_given && has_engine &&
-      (engine == Dialect::postgres) != (opt.dialect == Dialect::postgres))
+  if (opt.dialect_given && has_engine && !same_engine(engine, opt.dialect))
     throw CLI::ValidationError("--dialect", std::string(dialect_name(opt.dialect)) +
                                                 " contradicts the snapshot's " +
                                                 std::string(dialect_name(engine)) + " DSN");
@@ -454,8 +453,8 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
     sub->add_option("--db", f.db,
                     "a snapshot to read real sizes, definitions, indexes and plans from "
-                    "(postgresql://..., mysql://... or mariadb://...; also MIGSAFE_DB; the "
-                    "password is never printed)");
+                    "(postgresql://..., mysql://..., mariadb://... or sqlite:PATH, which is "
+                    "copied and never written; also MIGSAFE_DB; the password is never printed)");
     sub->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
                     "milliseconds a snapshot query or traced statement waits for a lock (1000)")
         ->check(CLI::Range(1, 600000));
@@ -490,7 +489,8 @@ int main(int argc, char** argv) {
   check->add_flag("--trace", f.trace,
                   "with --db: run the migrations being reported on the snapshot's server "
                   "(PostgreSQL: in one transaction that is always rolled back; MySQL, MariaDB: "
-                  "on empty clones in a scratch database) and report what the server did");
+                  "on empty clones in a scratch database; SQLite: on the copy, as every check "
+                  "with sqlite:PATH does) and report what the server did");
 
   PlanFlags pf;
   CLI::App* plan = app.add_subcommand(

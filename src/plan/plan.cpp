@@ -73,12 +73,6 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
   auto problem = [&](std::string path, Position pos, std::string message) {
     run.problems.push_back({std::move(path), pos, std::move(message), "input-error"});
   };
-  if (opt.check.dialect == Dialect::sqlite) {
-    problem("", {},
-            "migsafe plan reads PostgreSQL, MySQL and MariaDB snapshots; SQLite comes "
-            "with its snapshot");
-    return run;
-  }
   if (opt.check.db.empty())
     problem("", {}, "migsafe plan needs a snapshot: give --db (or MIGSAFE_DB)");
   if (opt.queries_file.empty() && opt.from_stats <= 0)

@@ -112,6 +112,8 @@ std::string summary_line(const PlanRun& run) {
               : ", " + std::to_string(run.not_simulated.size()) +
                     (run.not_simulated.size() == 1 ? " statement" : " statements") +
                     " not simulated");
+  else if (run.index_method == "copy")
+    s += " · migrations applied to a copy of the database";
   else if (!run.index_method.empty())
     s += " · migrations applied in a rolled-back transaction";
   s += " · " + std::to_string(run.count(PlanVerdict::regressed)) + " regressed, " +

@@ -204,6 +204,8 @@ const Named kAttributes[] = {
      "statements are not checked"},
     {"snapshot", [](const EvalInput& in) { return b(in.facts.snapshot); },
      "the schema comes from a snapshot (--db), so indexes and sizes are real"},
+    {"table_sized", [](const EvalInput& in) { return b(in.table && in.table->stats); },
+     "snapshot: the table's rows and bytes are known (it existed before the migrations)"},
     {"row_versions_exhausted",
      [](const EvalInput& in) { return b(in.facts.row_versions_exhausted); },
      "snapshot, MySQL 8.0.29+: an instant ADD or DROP COLUMN past the table's row-version budget"},
@@ -276,6 +278,11 @@ const Named kEffects[] = {
      "every row is read (validation, index build, data change without WHERE)"},
     {"index_build", [](const EvalInput& in) { return b(in.effect.index_build); },
      "an index is built"},
+    {"whole_table",
+     [](const EvalInput& in) {
+       return b(in.effect.scan || in.effect.rewrite || in.effect.index_build);
+     },
+     "every row of the table is read or written (a scan, a rewrite or an index build)"},
     {"blocks_reads", [](const EvalInput& in) { return b(in.effect.blocks_reads()); },
      "the lock makes SELECT wait"},
     {"blocks_writes", [](const EvalInput& in) { return b(in.effect.blocks_writes()); },

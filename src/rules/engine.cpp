@@ -200,6 +200,8 @@ class Analyzer {
       return;
     }
     if (!t.traced) {
+      // (A snapshot that runs every check says so only when --trace asks.)
+      if (!opt_.trace) return;
       emit("trace", "not traced: " + t.note);
       return;
     }
@@ -228,19 +230,27 @@ class Analyzer {
       return;
     }
     bool mysql = opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb;
+    bool sqlite = opt_.dialect == Dialect::sqlite;
     if (!t.error.empty()) {
       emit("engine-rejects",
-           mysql ? std::string(dialect_display(opt_.dialect)) +
-                       " rejects this statement (replayed on empty clones of the snapshot's "
-                       "tables): " +
-                       t.error
-                 : "PostgreSQL on the snapshot rejects this statement (run inside the trace's "
-                   "rolled-back transaction): " +
-                       t.error);
+           sqlite ? "SQLite rejects this statement on the copy of the database (its real rows, "
+                    "with the migration so far applied): " +
+                        t.error
+           : mysql ? std::string(dialect_display(opt_.dialect)) +
+                         " rejects this statement (replayed on empty clones of the snapshot's "
+                         "tables): " +
+                         t.error
+                   : "PostgreSQL on the snapshot rejects this statement (run inside the trace's "
+                     "rolled-back transaction): " +
+                         t.error);
       return;
     }
     if (mysql) {
       mysql_trace(st, t, emit);
+      return;
+    }
+    if (sqlite) {
+      sqlite_trace(t, emit);
       return;
     }
     std::map<std::string, std::vector<LockMode>> taken;  // new lock modes per table
@@ -276,6 +286,18 @@ class Analyzer {
       trace_holder_.emplace(std::make_pair(table_key(l.table), l.mode), here);
     if (!t.adapted) compare_with_model(st, t, held, emit);
   }
+
+  // SQLite, where every check runs the migration on a copy of the database: the time each
+  // statement took there, said for every statement with --trace and otherwise for the slow
+  // ones. A time is never a verdict by itself: the size-aware rules judge.
+  template <class Emit>
+  void sqlite_trace(const TraceResult& t, Emit& emit) {
+    if (!opt_.trace && t.ms < kSlowOnCopyMs) return;
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f ms", t.ms);
+    emit("trace", std::string("on the copy of the database: ran in ") + ms);
+  }
+  static constexpr double kSlowOnCopyMs = 100;
 
   // MySQL / MariaDB: what the statement needs by itself, without its ALGORITHM= / LOCK=
   // clauses, on that server version.
@@ -632,7 +654,8 @@ class Analyzer {
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
       f.docs = r->docs;
       f.effect = finding_effect(effect);
-      if (r->size_dependent && table && table->stats) apply_size(*r, *table->stats, effect, f);
+      if (r->size_dependent && table && table->stats && !apply_size(*r, *table->stats, effect, f))
+        continue;
       if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
       candidates.push_back({r, std::move(f)});
     }
@@ -745,18 +768,21 @@ class Analyzer {
   }
 
   // With a snapshot the table's real size decides: under the rule's threshold an error is a
-  // warning; either way the message says how big the table is.
-  static void apply_size(const Rule& r, const TableStats& st, const Effect& e, Finding& f) {
+  // warning (or, for a rule that says below_threshold: drop, no finding: the false return);
+  // either way the message says how big the table is.
+  static bool apply_size(const Rule& r, const TableStats& st, const Effect& e, Finding& f) {
     std::string size = describe_size(st);
     f.message += " (" + size + ")";
     f.notes.push_back("snapshot: " + e.table.display() + " has " + size);
     bool small = st.rows >= 0 && st.rows < r.threshold_rows && st.bytes < r.threshold_bytes;
+    if (small && r.drop_below_threshold) return false;
     if (small && f.severity == Severity::error) {
       f.severity = Severity::warning;
       f.notes.push_back("severity: warning, not error: the table is under the rule's threshold (" +
                         std::to_string(static_cast<long long>(r.threshold_rows)) + " rows, " +
                         std::to_string(r.threshold_bytes >> 20) + " MB)");
     }
+    return true;
   }
 
   static std::string describe_size(const TableStats& st) {

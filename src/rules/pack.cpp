@@ -243,9 +243,9 @@ class PackReader {
 
   Rule read_rule(const YAML::Node& r, const Pack& p) const {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
-    check_keys(r,
-               {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
-                "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold"});
+    check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
+                   "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold",
+                   "below_threshold"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -271,6 +271,14 @@ class PackReader {
       } catch (const std::exception&) {
         fail(th, "threshold values are numbers (rows, bytes)");
       }
+    }
+    if (r["below_threshold"]) {
+      std::string below = scalar(r, "below_threshold");
+      if (below != "drop" && below != "warning")
+        fail(r["below_threshold"], "below_threshold is warning (the default) or drop");
+      if (below == "drop" && !rule.size_dependent)
+        fail(r["below_threshold"], "below_threshold needs size_dependent: true");
+      rule.drop_below_threshold = below == "drop";
     }
     rule.builtin = r["builtin"] && normalize_value(r["builtin"].as<std::string>()) == "true";
     if (r["once"]) {

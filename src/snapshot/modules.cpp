@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "migsafe/snapshot.hpp"
+#include "snapshot/sqlite_copy.hpp"
 
 namespace migsafe {
 namespace {
@@ -100,6 +101,7 @@ std::optional<Dialect> dsn_dialect(std::string_view dsn) {
   if (dsn.starts_with("postgresql://") || dsn.starts_with("postgres://")) return Dialect::postgres;
   if (dsn.starts_with("mysql://")) return Dialect::mysql;
   if (dsn.starts_with("mariadb://")) return Dialect::mariadb;
+  if (sqlite::dsn_path(dsn)) return Dialect::sqlite;
   // libpq's key=value form: host=... dbname=...
   if (dsn.find("://") == std::string_view::npos && dsn.find('=') != std::string_view::npos)
     return Dialect::postgres;
@@ -110,8 +112,10 @@ std::unique_ptr<Snapshot> connect_snapshot(const std::string& dsn, const Snapsho
   auto engine = dsn_dialect(dsn);
   if (!engine)
     throw SnapshotError(
-        "the snapshot DSN names no engine migsafe reads: give postgresql://..., mysql://... or "
-        "mariadb://...");
+        "the snapshot DSN names no engine migsafe reads: give postgresql://..., mysql://..., "
+        "mariadb://... or sqlite:PATH");
+  // SQLite is linked in already (the dry run): no module to load.
+  if (*engine == Dialect::sqlite) return connect_sqlite_snapshot(*sqlite::dsn_path(dsn), limits);
   bool pg = *engine == Dialect::postgres;
   std::shared_ptr<Module> module = pg ? load_module("migsafe-pg-snapshot.so", "PostgreSQL")
                                       : load_module("migsafe-mysql-snapshot.so", "MySQL");

@@ -1,0 +1,61 @@
+// What of a migration may run on migsafe's copy of a SQLite database (see sandbox.hpp).
+#include <algorithm>
+
+#include "migsafe/ir.hpp"
+#include "migsafe/sandbox.hpp"
+
+namespace migsafe {
+namespace {
+
+SandboxVerdict verdict(SandboxAction action, std::string reason = {}) {
+  SandboxVerdict v;
+  v.action = action;
+  v.reason = std::move(reason);
+  return v;
+}
+
+// Pragmas that point the connection at other directories.
+bool reaches_other_files(const Operation& op) {
+  return op.object == "temp_store_directory" || op.object == "data_store_directory";
+}
+
+}  // namespace
+
+SandboxVerdict judge_sqlite(const Statement& st) {
+  if (st.node == "attach" || st.node == "detach")
+    return verdict(SandboxAction::refuse, "ATTACH and DETACH open other database files");
+  if (st.ops.empty())
+    return verdict(SandboxAction::refuse, "migsafe cannot tell what this statement does");
+  SandboxVerdict v = verdict(SandboxAction::run);
+  v.sql = std::string(st.text);
+  for (const Operation& op : st.ops) {
+    switch (op.kind) {
+      case OpKind::vacuum:
+        return verdict(SandboxAction::skip,
+                       "VACUUM rewrites the whole file (VACUUM INTO writes another one); it is "
+                       "not run on the copy");
+      case OpKind::set_setting:
+        if (reaches_other_files(op))
+          return verdict(SandboxAction::refuse,
+                         "PRAGMA " + op.object + " points SQLite at another directory");
+        break;
+      case OpKind::select:
+        // A pragma that answers (foreign_key_check, integrity_check) runs: its rows are the
+        // answer. A query changes nothing.
+        if (st.node != "pragma")
+          return verdict(SandboxAction::skip, "a query changes nothing; it is not run");
+        if (reaches_other_files(op))
+          return verdict(SandboxAction::refuse,
+                         "PRAGMA " + op.object + " points SQLite at another directory");
+        v.returns_rows = true;
+        break;
+      case OpKind::other:
+        return verdict(SandboxAction::refuse, "migsafe cannot tell what this statement does");
+      default:
+        break;
+    }
+  }
+  return v;
+}
+
+}  // namespace migsafe

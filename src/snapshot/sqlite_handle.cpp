@@ -1,0 +1,96 @@
+#include "snapshot/sqlite_handle.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace migsafe::sqlite {
+
+Handle::Handle(const std::string& path, int flags) {
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error(why);
+  }
+  sqlite3_extended_result_codes(db_, 0);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_set_authorizer(db_, &Handle::authorize, nullptr);
+  sqlite3_progress_handler(db_, 10000, &Handle::progress, this);
+}
+
+Handle::~Handle() {
+  sqlite3_close_v2(db_);
+}
+
+std::optional<Error> Handle::exec(const std::string& sql, std::vector<Row>* rows,
+                                  const std::vector<std::string>& params) {
+  deadline_ = std::chrono::steady_clock::now() + limit_;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc == SQLITE_OK && stmt) {
+    for (size_t i = 0; i < params.size(); ++i)
+      sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      if (!rows) continue;
+      Row row;
+      int n = sqlite3_column_count(stmt);
+      for (int c = 0; c < n; ++c) {
+        const unsigned char* t = sqlite3_column_text(stmt, c);
+        row.push_back(t ? std::optional<std::string>(reinterpret_cast<const char*>(t))
+                        : std::nullopt);
+      }
+      rows->push_back(std::move(row));
+    }
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  std::optional<Error> err;
+  if (rc != SQLITE_OK)
+    err = Error{rc & 0xff, sqlite3_error_offset(db_), std::string(sqlite3_errmsg(db_))};
+  sqlite3_finalize(stmt);
+  return err;
+}
+
+std::optional<std::string> Handle::one(const std::string& sql,
+                                       const std::vector<std::string>& params) {
+  std::vector<Row> rows;
+  if (exec(sql, &rows, params) || rows.empty() || rows[0].empty()) return std::nullopt;
+  return rows[0][0];
+}
+
+// Files other than the database: ATTACH (also what VACUUM INTO does inside), the directory
+// pragmas, and extensions.
+int Handle::authorize(void*, int action, const char* a, const char* b, const char*, const char*) {
+  if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
+  if (action == SQLITE_PRAGMA && a &&
+      (sqlite3_stricmp(a, "temp_store_directory") == 0 ||
+       sqlite3_stricmp(a, "data_store_directory") == 0))
+    return SQLITE_DENY;
+  if (action == SQLITE_FUNCTION && b && sqlite3_stricmp(b, "load_extension") == 0)
+    return SQLITE_DENY;
+  return SQLITE_OK;
+}
+
+int Handle::progress(void* self) {
+  return std::chrono::steady_clock::now() > static_cast<Handle*>(self)->deadline_ ? 1 : 0;
+}
+
+std::string quote_ident(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_string(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace migsafe::sqlite

@@ -1,0 +1,328 @@
+// The SQLite snapshot, end to end through the binary: a migration runs on a copy of a real
+// database file (scripts/sqlite-fixture.sh: orders with 120,000 rows), the real rows decide
+// which statements fail and which are slow, the original file and its WAL are never written,
+// and no copy is left behind, also when migsafe is killed mid-statement.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "helpers.hpp"
+
+namespace migsafe {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The generated database, made once per build folder.
+std::string fixture_db() {
+  static const std::string path = [] {
+    std::string dir = std::string(MIGSAFE_ARTIFACTS_DIR) + "/sqlite";
+    fs::create_directories(dir);
+    std::string db = dir + "/app.db";
+    std::string cmd =
+        std::string(MIGSAFE_SOURCE_DIR) + "/scripts/sqlite-fixture.sh '" + db + "' >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0 ? db : std::string();
+  }();
+  return path;
+}
+
+const json* at_line(const json& doc, const std::string& rule, int line) {
+  for (const auto& f : doc["findings"])
+    if (f["rule"] == rule && f["start"]["line"] == line) return &f;
+  return nullptr;
+}
+
+size_t count(const json& doc, const std::string& rule) {
+  size_t n = 0;
+  for (const auto& f : doc["findings"]) n += f["rule"] == rule;
+  return n;
+}
+
+// Every test runs migsafe with TMPDIR pointing at a folder of its own, so that the copies it
+// makes (and must remove) can be seen.
+class SqliteSnapshot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = fixture_db();
+    if (db_.empty())
+      GTEST_SKIP() << "scripts/sqlite-fixture.sh failed (is the sqlite3 CLI there? "
+                      "scripts/setup.sh installs it)";
+    before_ = test::read_file(db_);
+    work_ = test::temp_dir();
+    tmp_ = work_ + "/tmp";
+    fs::create_directories(tmp_);
+    if (const char* t = std::getenv("TMPDIR")) old_tmp_ = t;
+    setenv("TMPDIR", tmp_.c_str(), 1);
+  }
+  void TearDown() override {
+    if (db_.empty()) return;
+    if (old_tmp_)
+      setenv("TMPDIR", old_tmp_->c_str(), 1);
+    else
+      unsetenv("TMPDIR");
+    EXPECT_EQ(test::read_file(db_), before_) << "the original database changed";
+    EXPECT_FALSE(fs::exists(db_ + "-journal") || fs::exists(db_ + "-wal") ||
+                 fs::exists(db_ + "-shm"))
+        << "a file was created beside the original";
+    EXPECT_EQ(copies_left(), 0u);
+  }
+  size_t copies_left() const {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(tmp_))
+      n += e.path().filename().string().rfind("migsafe-sqlite-", 0) == 0;
+    return n;
+  }
+  test::CommandResult check(const std::string& sql, std::vector<std::string> extra = {},
+                            const std::string& db = "") {
+    std::string dir = work_ + "/m" + std::to_string(runs_++);
+    test::write_file(dir + "/001_change.sql", sql);
+    std::vector<std::string> args = {"check",
+                                     "--format",
+                                     "json",
+                                     "--dialect",
+                                     "sqlite",
+                                     "--db",
+                                     "sqlite:" + (db.empty() ? db_ : db)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(dir);
+    return test::run_migsafe(args);
+  }
+
+  std::string db_, before_, work_, tmp_;
+  std::optional<std::string> old_tmp_;
+  int runs_ = 0;
+};
+
+// What the real rows make fail is engine-rejects with SQLite's message; the safe forms pass.
+TEST_F(SqliteSnapshot, RowsThatMakeAChangeFail) {
+  auto bad = check(
+      "CREATE UNIQUE INDEX customers_email ON customers (email);\n"
+      "ALTER TABLE customers ADD COLUMN score INTEGER DEFAULT -1 CHECK (score >= 0);\n"
+      "PRAGMA foreign_key_check;\n"
+      "BEGIN;\n"
+      "CREATE TABLE new_customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, nickname TEXT "
+      "NOT NULL);\n"
+      "INSERT INTO new_customers SELECT id, email, nickname FROM customers;\n"
+      "DROP TABLE customers;\n"
+      "ALTER TABLE new_customers RENAME TO customers;\n"
+      "COMMIT;\n");
+  ASSERT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  json doc = json::parse(bad.out);
+  const json* unique = at_line(doc, "engine-rejects", 1);
+  ASSERT_NE(unique, nullptr) << bad.out;
+  EXPECT_NE((*unique)["message"].get<std::string>().find("UNIQUE constraint failed"),
+            std::string::npos);
+  const json* check_fails = at_line(doc, "engine-rejects", 2);
+  ASSERT_NE(check_fails, nullptr) << bad.out;
+  EXPECT_NE((*check_fails)["message"].get<std::string>().find("CHECK constraint failed"),
+            std::string::npos);
+  const json* nulls = at_line(doc, "engine-rejects", 6);
+  ASSERT_NE(nulls, nullptr) << bad.out;
+  EXPECT_NE((*nulls)["message"].get<std::string>().find("NOT NULL constraint failed"),
+            std::string::npos);
+  const json* orphans = at_line(doc, "engine-rejects", 3);
+  ASSERT_NE(orphans, nullptr) << bad.out;
+  EXPECT_NE((*orphans)["message"].get<std::string>().find("foreign_key_check reports 3 rows"),
+            std::string::npos);
+
+  auto good = check(
+      "CREATE INDEX customers_email ON customers (email);\n"
+      "ALTER TABLE customers ADD COLUMN score INTEGER DEFAULT 0 CHECK (score >= 0);\n"
+      "PRAGMA foreign_keys = OFF;\n"
+      "BEGIN;\n"
+      "CREATE TABLE new_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+      "INSERT INTO new_settings SELECT key, value FROM settings;\n"
+      "DROP TABLE settings;\n"
+      "ALTER TABLE new_settings RENAME TO settings;\n"
+      "PRAGMA foreign_key_check(settings);\n"
+      "COMMIT;\n");
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_EQ(count(json::parse(good.out), "engine-rejects"), 0u) << good.out;
+}
+
+// Size decides: the same statements on the 120,000-row table and on the 10-row one.
+TEST_F(SqliteSnapshot, BigTables) {
+  auto bad = check(
+      "CREATE INDEX orders_status ON orders (status);\n"
+      "UPDATE orders SET status = 'closed' WHERE total > 100;\n"
+      "ALTER TABLE orders DROP COLUMN total;\n"
+      "BEGIN;\n"
+      "CREATE TABLE new_orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, status "
+      "TEXT NOT NULL);\n"
+      "INSERT INTO new_orders SELECT id, customer_id, status FROM orders;\n"
+      "DROP TABLE orders;\n"
+      "ALTER TABLE new_orders RENAME TO orders;\n"
+      "COMMIT;\n");
+  ASSERT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  json doc = json::parse(bad.out);
+  for (int line : {1, 3})
+    EXPECT_NE(at_line(doc, "write-lock-on-big-table", line), nullptr) << line << bad.out;
+  const json* scan = at_line(doc, "unindexed-data-change", 2);
+  ASSERT_NE(scan, nullptr) << bad.out;
+  EXPECT_EQ((*scan)["severity"], "error");
+  EXPECT_NE((*scan)["message"].get<std::string>().find("120000 rows"), std::string::npos);
+  EXPECT_NE(at_line(doc, "rebuild-of-big-table", 7), nullptr) << bad.out;
+
+  auto good = check(
+      "CREATE INDEX settings_value ON settings (value);\n"
+      "UPDATE orders SET status = 'closed' WHERE customer_id = 3;\n"
+      "ALTER TABLE customers DROP COLUMN nickname;\n"
+      "BEGIN;\n"
+      "CREATE TABLE new_settings (key TEXT PRIMARY KEY);\n"
+      "INSERT INTO new_settings SELECT key FROM settings;\n"
+      "DROP TABLE settings;\n"
+      "ALTER TABLE new_settings RENAME TO settings;\n"
+      "COMMIT;\n");
+  json ok = json::parse(good.out);
+  for (const char* rule : {"write-lock-on-big-table", "rebuild-of-big-table",
+                           "unindexed-data-change", "engine-rejects"})
+    EXPECT_EQ(count(ok, rule), 0u) << rule << good.out;
+}
+
+// Each statement is timed on the copy: with --trace every one says how long it took; a time is
+// never a verdict by itself; past the statement limit it is interrupted.
+TEST_F(SqliteSnapshot, TimedAndLimited) {
+  auto r = check("CREATE INDEX orders_total ON orders (total);\nSELECT 1;\n", {"--trace"});
+  json doc = json::parse(r.out);
+  const json* timed = at_line(doc, "trace", 1);
+  ASSERT_NE(timed, nullptr) << r.out;
+  EXPECT_EQ((*timed)["severity"], "info");
+  EXPECT_NE((*timed)["message"].get<std::string>().find("ran in"), std::string::npos);
+  EXPECT_NE(at_line(doc, "trace", 2), nullptr) << "a query is not run, and says so: " << r.out;
+
+  auto slow = check(
+      "UPDATE orders SET total = (SELECT count(*) FROM orders o WHERE o.total < orders.total);\n",
+      {"--snapshot-statement-timeout", "1500"});
+  json s = json::parse(slow.out);
+  EXPECT_NE(at_line(s, "trace-statement-timeout", 1), nullptr) << slow.out;
+}
+
+// The migration is hostile: it may do anything to the copy, nothing to other files.
+TEST_F(SqliteSnapshot, HostileStatementsStayInTheCopy) {
+  std::string out = work_ + "/outside";
+  fs::create_directories(out);
+  auto r = check("ATTACH DATABASE '" + out + "/attached.db' AS other;\n" + "VACUUM INTO '" + out +
+                 "/vacuumed.db';\n" + "PRAGMA temp_store_directory = '" + out + "';\n" +
+                 "SELECT load_extension('" + out + "/evil');\n" +
+                 "DROP TABLE orders;\n"
+                 "PRAGMA writable_schema = ON;\n"
+                 "UPDATE sqlite_schema SET sql = 'x' WHERE name = 'customers';\n"
+                 "CREATE TABLE attacked AS SELECT * FROM customers;\n");
+  json doc = json::parse(r.out);
+  EXPECT_NE(at_line(doc, "snapshot-incomplete", 1), nullptr) << r.out;  // ATTACH: refused
+  EXPECT_NE(at_line(doc, "snapshot-incomplete", 3), nullptr) << r.out;  // the directory pragma
+  EXPECT_NE(at_line(doc, "engine-rejects", 7), nullptr) << r.out;       // defensive mode
+  EXPECT_TRUE(fs::is_empty(out)) << "a file was written outside the copy";
+}
+
+// A WAL database: what is only in its WAL is part of the copy, and neither the file, its WAL,
+// nor a -shm beside them is written.
+TEST_F(SqliteSnapshot, WalDatabaseIsCopiedWithItsWal) {
+  std::string dir = work_ + "/wal";
+  fs::create_directories(dir);
+  std::string db = dir + "/app.db";
+  fs::copy_file(db_, db);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "PRAGMA journal_mode = WAL; CREATE TABLE wal_only (v TEXT); INSERT "
+                           "INTO wal_only VALUES ('a'), ('a');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  ASSERT_TRUE(fs::exists(db + "-wal"));
+  fs::remove(db + "-shm");
+  std::string main_bytes = test::read_file(db), wal_bytes = test::read_file(db + "-wal");
+  auto r = check("CREATE UNIQUE INDEX wal_only_v ON wal_only (v);\n", {}, db);
+  json doc = json::parse(r.out);
+  const json* dup = at_line(doc, "engine-rejects", 1);
+  ASSERT_NE(dup, nullptr) << "the WAL's table and rows were not in the copy: " << r.out;
+  EXPECT_NE((*dup)["message"].get<std::string>().find("UNIQUE constraint failed"),
+            std::string::npos);
+  EXPECT_EQ(test::read_file(db), main_bytes);
+  EXPECT_EQ(test::read_file(db + "-wal"), wal_bytes);
+  EXPECT_FALSE(fs::exists(db + "-shm")) << "a -shm file was created beside the original";
+}
+
+// Killed mid-statement (SIGTERM, SIGINT), migsafe removes its copy before it ends.
+TEST_F(SqliteSnapshot, InterruptedRunLeavesNoCopy) {
+  std::string dir = work_ + "/slow";
+  test::write_file(dir + "/001_slow.sql",
+                   "UPDATE orders SET total = (SELECT count(*) FROM orders o WHERE o.total < "
+                   "orders.total);\n");
+  for (int sig : {SIGTERM, SIGINT}) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      execl(MIGSAFE_BINARY, MIGSAFE_BINARY, "check", "--dialect", "sqlite", "--db",
+            ("sqlite:" + db_).c_str(), "--snapshot-statement-timeout", "60000", dir.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Until the copy exists and the statement runs.
+    for (int i = 0; i < 100 && copies_left() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(copies_left(), 1u) << "the copy was not made where TMPDIR says";
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    EXPECT_EQ(copies_left(), 0u) << "signal " << sig;
+  }
+}
+
+// migsafe plan: EXPLAIN QUERY PLAN of the workload before and after the migration, on the copy.
+TEST_F(SqliteSnapshot, PlanFindsTheQueryThatLosesItsIndex) {
+  test::write_file(work_ + "/queries.sql",
+                   "SELECT * FROM orders WHERE customer_id = ?;\n"
+                   "SELECT * FROM settings WHERE key = ?;\n");
+  test::write_file(work_ + "/plan/001_drop.sql", "DROP INDEX orders_customer;\n");
+  auto r =
+      test::run_migsafe({"plan", "--format", "json", "--dialect", "sqlite", "--db", "sqlite:" + db_,
+                         "--queries", work_ + "/queries.sql", work_ + "/plan"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json doc = json::parse(r.out);
+  std::map<std::string, std::string> verdicts;
+  for (const auto& q : doc["queries"])
+    verdicts[q["query"].get<std::string>()] = q["verdict"].get<std::string>();
+  EXPECT_EQ(verdicts["SELECT * FROM orders WHERE customer_id = ?;"], "regressed") << r.out;
+  EXPECT_EQ(verdicts["SELECT * FROM settings WHERE key = ?;"], "unchanged") << r.out;
+
+  test::write_file(work_ + "/safe/001_add.sql", "CREATE INDEX orders_status ON orders (status);\n");
+  auto safe =
+      test::run_migsafe({"plan", "--format", "json", "--dialect", "sqlite", "--db", "sqlite:" + db_,
+                         "--queries", work_ + "/queries.sql", work_ + "/safe"});
+  EXPECT_EQ(safe.exit_code, 0) << safe.out << safe.err;
+}
+
+// What cannot be read is a database error (exit 3); a dialect that contradicts the file is a
+// usage error (exit 2).
+TEST_F(SqliteSnapshot, BadSnapshotsFailClosed) {
+  auto missing = check("SELECT 1;\n", {}, work_ + "/no-such.db");
+  EXPECT_EQ(missing.exit_code, 3) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("no-such.db"), std::string::npos) << missing.err;
+  test::write_file(work_ + "/text.db", "this is not a database\n");
+  auto text = check("SELECT 1;\n", {}, work_ + "/text.db");
+  EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
+  EXPECT_NE(text.err.find("not a SQLite 3 database"), std::string::npos) << text.err;
+  auto contradicts = test::run_migsafe(
+      {"check", "--dialect", "mysql", "--db", "sqlite:" + db_, work_ + "/text.db"});
+  EXPECT_EQ(contradicts.exit_code, 2) << contradicts.out << contradicts.err;
+}
+
+}  // namespace
+}  // namespace migsafe
