@@ -2,7 +2,8 @@
 # Benchmarks migsafe against squawk (a peer, measured in the same run) on the deterministic
 # workloads of ../shared/bench/gen_pg_migration.py; then the MySQL front end's parse speed on a
 # 50 MB file of scripts/gen_mysql_migration.py, against node-sql-parser (a peer MySQL parser,
-# same statements, same run); then the Google Benchmark targets; then migsafe plan on 100
+# same statements, same run); then SQLite's dry run at 2,000 and 8,000 statements
+# (scripts/gen_sqlite_migration.py); then the Google Benchmark targets; then migsafe plan on 100
 # queries against a 1,000,000-row table (scripts/plan-bench.sh). squawk and node-sql-parser are
 # installed from npm into a temporary folder: benchmark tools, never build or test dependencies.
 #
@@ -115,6 +116,40 @@ m, mn = ours(plain)
 p, pn = theirs(plain)
 print(f"  {os.path.getsize(plain) / 1e3:.0f} kB of plain statements: migsafe {m:.1f} MB/s ({mn} statements), "
       f"node-sql-parser {p:.2f} MB/s ({pn} statements): {m / p:.0f}x")
+PY
+
+# SQLite's dry run must grow linearly: 8,000 statements at most 5x the time of 2,000, as one
+# file and as files of 10 statements (scripts/gen_sqlite_migration.py; no peer has a dry run).
+echo
+echo "SQLite dry run (the statements run on the embedded engine), median of $RUNS runs:"
+python3 - "$MIGSAFE" "$ROOT/scripts/gen_sqlite_migration.py" "$WORK" "$RUNS" <<'PY'
+import os, statistics, subprocess, sys, time
+migsafe, gen, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def median_time(path):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([migsafe, "check", "--dialect", "sqlite", "--fail-on", "never", path],
+                       stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+for layout in ("one file", "files of 10"):
+    t = {}
+    for n in (2000, 8000):
+        if layout == "one file":
+            path = os.path.join(work, f"sqlite_{n}.sql")
+            args = ["-o", path]
+        else:
+            path = os.path.join(work, f"sqlite_{n}_files")
+            args = ["--files", str(n // 10), "--dir", path]
+        if not os.path.exists(path):
+            subprocess.run([sys.executable, gen, "-n", str(n), "-s", "42", *args], check=True)
+        t[n] = median_time(path)
+    ratio = t[8000] / t[2000]
+    print(f"  {layout:>12}: 2,000 statements {t[2000]:.2f}s, 8,000 {t[8000]:.2f}s: x{ratio:.1f} "
+          f"(linear is x4; target at most x5{', and under 2 s' if layout == 'one file' else ''})")
 PY
 
 if [[ -x "$BUILD_DIR/bench/migsafe_bench" ]]; then

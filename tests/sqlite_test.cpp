@@ -147,6 +147,72 @@ TEST(DryRun, EmptyNewTablesAndStubsAreTreatedFairly) {
   EXPECT_FALSE(flags(unknown, "engine-rejects"));
 }
 
+// Each statement runs in a scratch database holding only what it needs (a fresh one every few
+// dozen entries): what SQLite checks across the schema must still be there. rejects: the
+// message expected of the last file's statement, or "" when it must run.
+TEST(DryRun, WhatAStatementReachesIsBroughtIn) {
+  auto last_rejection = [](const std::vector<std::string>& files) {
+    auto r = check_sqlite(files);
+    for (const auto& f : r.findings)
+      if (f.rule_id == "engine-rejects" && f.file + 1 == files.size()) return f.message;
+    return std::string();
+  };
+  std::string filler;  // enough tables to make the dry run start fresh scratch databases
+  for (int i = 0; i < 100; ++i)
+    filler += "CREATE TABLE f" + std::to_string(i) + " (id INTEGER PRIMARY KEY, v TEXT);\n";
+  std::string base =
+      "CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT, y TEXT);\n"
+      "CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT, w TEXT);\n"
+      "CREATE VIEW v AS SELECT b.x FROM b JOIN a ON a.id = b.id;\n"
+      "CREATE INDEX a_y ON a (y);\n"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));\n"
+      "CREATE TRIGGER a_ins AFTER INSERT ON a BEGIN INSERT INTO child (a_id) VALUES (NEW.id); "
+      "END;\n";
+  // A view over a table that another file dropped breaks every later RENAME, of any table.
+  EXPECT_NE(last_rejection({base, filler, "DROP TABLE b;", "ALTER TABLE f3 RENAME COLUMN v TO u;"})
+                .find("error in view v: no such table: main.b"),
+            std::string::npos);
+  EXPECT_EQ(last_rejection({base, filler, "DROP VIEW v;\nDROP TABLE b;",
+                            "ALTER TABLE f3 RENAME COLUMN v TO u;"}),
+            "");
+  // A view follows its table's rename, and then stops the drop of a column it reads.
+  EXPECT_NE(
+      last_rejection({base, "ALTER TABLE b RENAME TO bb;", filler, "ALTER TABLE bb DROP COLUMN x;"})
+          .find("error in view v after drop column"),
+      std::string::npos);
+  EXPECT_EQ(last_rejection(
+                {base, "ALTER TABLE b RENAME TO bb;", filler, "ALTER TABLE bb DROP COLUMN w;"}),
+            "");
+  // An index made a hundred tables earlier; a trigger whose body names a dropped table; names
+  // already taken.
+  EXPECT_NE(last_rejection({base, filler, "ALTER TABLE a DROP COLUMN y;"})
+                .find("error in index a_y after drop column"),
+            std::string::npos);
+  EXPECT_NE(
+      last_rejection({base, "DROP TABLE child;", filler, "ALTER TABLE f3 RENAME COLUMN v TO u;"})
+          .find("error in trigger a_ins: no such table: main.child"),
+      std::string::npos);
+  EXPECT_NE(last_rejection({base, filler, "CREATE TABLE f7 (id INTEGER);"}).find("already exists"),
+            std::string::npos);
+  EXPECT_NE(last_rejection({base, filler, "CREATE INDEX a_y ON b (x);"}).find("already exists"),
+            std::string::npos);
+  EXPECT_NE(last_rejection({base, filler, "ALTER TABLE f1 RENAME TO a;"}).find("already another"),
+            std::string::npos);
+  // Rows: a table from an earlier file has one; one created and filled in the same file too.
+  EXPECT_NE(last_rejection({base, filler, "ALTER TABLE f9 ADD COLUMN n INTEGER NOT NULL;"})
+                .find("Cannot add a NOT NULL column"),
+            std::string::npos);
+  EXPECT_EQ(last_rejection({base, "CREATE TABLE e (id INTEGER PRIMARY KEY);\n" + filler +
+                                      "ALTER TABLE e ADD COLUMN n INTEGER NOT NULL;"}),
+            "");
+  EXPECT_NE(last_rejection({base,
+                            "CREATE TABLE e (id INTEGER PRIMARY KEY);\n"
+                            "INSERT INTO e DEFAULT VALUES;\n" +
+                                filler + "ALTER TABLE e ADD COLUMN n INTEGER NOT NULL;"})
+                .find("Cannot add a NOT NULL column"),
+            std::string::npos);
+}
+
 TEST(DryRun, NeverTouchesFiles) {
   std::string d = test::temp_dir();
   std::string file = d + "/attached.db";

@@ -1,111 +1,28 @@
-// SQLite dry run: every statement of a migration runs on the real SQLite library against a
-// scratch in-memory database that mirrors the schema migsafe has replayed. Whatever SQLite
-// rejects is reported with SQLite's own message. Nothing outside that scratch database is ever
+// SQLite dry run: every statement of a migration runs on the real SQLite library, with no
+// database from the user. The schema the earlier statements built is kept as SQLite's own
+// CREATE texts (sqlite_schema_text.hpp); each statement runs in a scratch in-memory database
+// holding only what it needs, built from those texts, where tables that existed before the file
+// hold one row (SQLite refuses some ADD COLUMN forms only on tables with rows). What SQLite
+// rejects is reported with SQLite's own message. Nothing outside the scratch database is ever
 // touched: ATTACH, VACUUM and extension loading are refused.
-#include <sqlite3.h>
-
 #include <algorithm>
-#include <chrono>
+#include <memory>
 #include <set>
 #include <string>
+#include <unordered_set>
 
 #include "migsafe/snapshot.hpp"
+#include "snapshot/sqlite_handle.hpp"
+#include "snapshot/sqlite_schema_text.hpp"
 
 namespace migsafe {
 namespace {
 
-class Db {
- public:
-  Db() {
-    if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) !=
-        SQLITE_OK) {
-      sqlite3_close(db_);
-      db_ = nullptr;
-      return;
-    }
-    sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
-    sqlite3_set_authorizer(db_, &Db::authorize, nullptr);
-    sqlite3_progress_handler(db_, 10000, &Db::progress, this);
-  }
-  ~Db() { sqlite3_close(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
+using sqlite::quote_ident;
 
-  bool ok() const { return db_ != nullptr; }
-
-  // Runs one statement; returns SQLite's error and its offset in sql, if any.
-  std::optional<std::pair<int, std::string>> exec(const std::string& sql) {
-    deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
-    if (rc == SQLITE_OK && stmt) {
-      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      }
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    std::optional<std::pair<int, std::string>> err;
-    if (rc != SQLITE_OK)
-      err = std::make_pair(sqlite3_error_offset(db_), std::string(sqlite3_errmsg(db_)));
-    sqlite3_finalize(stmt);
-    return err;
-  }
-
-  bool has_table(const std::string& name) {
-    sqlite3_stmt* stmt = nullptr;
-    const char* q = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?1)";
-    if (sqlite3_prepare_v2(db_, q, -1, &stmt, nullptr) != SQLITE_OK) return false;
-    sqlite3_bind_text(stmt, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    bool found = sqlite3_step(stmt) == SQLITE_ROW;
-    sqlite3_finalize(stmt);
-    return found;
-  }
-
-  struct Column {
-    std::string name, type;
-    bool not_null, has_default;
-  };
-  std::vector<Column> columns(const std::string& table) {
-    std::vector<Column> out;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(
-            db_,
-            "SELECT name, type, \"notnull\", dflt_value IS NOT NULL FROM pragma_table_info(?1)", -1,
-            &stmt, nullptr) != SQLITE_OK)
-      return out;
-    sqlite3_bind_text(stmt, 1, table.c_str(), -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      auto text = [&](int i) {
-        const unsigned char* t = sqlite3_column_text(stmt, i);
-        return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
-      };
-      out.push_back(
-          {text(0), text(1), sqlite3_column_int(stmt, 2) != 0, sqlite3_column_int(stmt, 3) != 0});
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-
- private:
-  // Only the scratch database: no ATTACH (it would open files), no pragmas that touch files.
-  static int authorize(void*, int action, const char*, const char*, const char*, const char*) {
-    return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
-  }
-  static int progress(void* self) {
-    return std::chrono::steady_clock::now() > static_cast<Db*>(self)->deadline_ ? 1 : 0;
-  }
-
-  sqlite3* db_ = nullptr;
-  std::chrono::steady_clock::time_point deadline_;
-};
-
-std::string quote_ident(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // Statements worth running: schema changes and data changes. Transaction control, VACUUM,
@@ -137,36 +54,150 @@ bool runnable(const Statement& st) {
   return !st.ops.empty();
 }
 
-class SqliteDryRun : public StatementProbe {
+bool alters_table(const Statement& st) {
+  return std::any_of(st.ops.begin(), st.ops.end(), [](const Operation& o) {
+    return o.kind == OpKind::add_column || o.kind == OpKind::drop_column ||
+           o.kind == OpKind::rename_column || o.kind == OpKind::rename_table;
+  });
+}
+
+// One scratch database and what of the schema text it holds. Past kMaxEntries it is written
+// back and a fresh one is opened, so that SQLite's whole-schema work per ALTER stays bounded.
+class Scratch {
  public:
-  void begin_file() override {
-    created_here_.clear();
-    applied_.clear();
-    db_.exec("SAVEPOINT migsafe_file");
+  static constexpr size_t kMaxEntries = 32;
+
+  explicit Scratch(sqlite::SchemaText& schema)
+      : schema_(schema), db_(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY) {}
+
+  sqlite::Handle& db() { return db_; }
+  size_t size() const { return present_.size(); }
+  bool has(const std::string& k) {
+    if (present_.count(k)) return true;
+    if (db_.one("SELECT 1 FROM sqlite_schema WHERE lower(name) = ?1", {k})) {
+      present_.insert(k);
+      return true;
+    }
+    return false;
   }
 
-  std::optional<Rejection> run(const Statement& st) override {
-    if (!db_.ok() || !runnable(st)) return std::nullopt;
-    bool stubbed = ensure_tables(st);
-    auto err = db_.exec(std::string(st.text));
-    if (!err) {
-      applied_.push_back(std::string(st.text));
-      for (const auto& op : st.ops)
-        if (op.kind == OpKind::create_table || op.kind == OpKind::create_table_as)
-          created_here_.insert(op.table.name);
-      return std::nullopt;
+  // Creates what the statement needs from the schema text: tables first (then a row in those
+  // that have rows, before their triggers exist), indexes, views, triggers.
+  void bring(const std::vector<std::string>& primary, const std::vector<std::string>& support) {
+    auto entries = schema_.closure(primary, support, present_);
+    std::vector<std::string> seeded;
+    bool triggers = false;
+    for (const sqlite::SchemaEntry* e : entries) {
+      if (e->type == "trigger" && !triggers) {
+        for (const auto& t : seeded) seed_row(t);
+        seeded.clear();
+        triggers = true;
+      }
+      db_.exec(e->sql);
+      present_.insert(lower(e->name));
+      from_text_.insert(lower(e->name));
+      if (e->type == "table" && e->has_rows) seeded.push_back(e->name);
     }
+    for (const auto& t : seeded) seed_row(t);
+  }
+
+  void stub(const std::string& table, const std::set<std::string>& columns) {
+    std::string ddl = "CREATE TABLE " + quote_ident(table) + " (";
+    bool first = true;
+    for (const auto& c : columns) {
+      ddl += (first ? "" : ", ") + quote_ident(c);
+      first = false;
+    }
+    db_.exec(ddl + ")");
+    seed_row(table);
+    present_.insert(lower(table));
+    stubs_.insert(lower(table));
+  }
+  bool is_stub(const std::string& k) const { return stubs_.count(k) > 0; }
+
+  // Writes what the database now holds back into the schema text: changed texts replace the
+  // old, and what was brought in but is gone (dropped, renamed) leaves it. every_table_has_rows:
+  // the file is over, and its tables exist before the next one.
+  void write_back(bool every_table_has_rows) {
+    std::vector<sqlite::Row> rows;
+    db_.exec(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT "
+        "LIKE 'sqlite\\_%' ESCAPE '\\'",
+        &rows);
+    std::unordered_set<std::string> now;
+    for (const auto& r : rows) {
+      if (r.size() < 4 || !r[0] || !r[1] || !r[2] || !r[3]) continue;
+      std::string k = lower(*r[1]);
+      now.insert(k);
+      if (stubs_.count(k)) continue;
+      sqlite::SchemaEntry e;
+      e.type = *r[0];
+      e.name = *r[1];
+      e.table = lower(*r[2]);
+      e.sql = *r[3];
+      if (e.type == "table")
+        e.has_rows = every_table_has_rows ||
+                     db_.one("SELECT 1 FROM " + quote_ident(e.name) + " LIMIT 1").has_value();
+      schema_.put(std::move(e));
+    }
+    for (const auto& k : from_text_)
+      if (!now.count(k)) schema_.erase(k);
+  }
+
+ private:
+  // One row in every column that has no default (an INSERT of DEFAULT VALUES first).
+  void seed_row(const std::string& table) {
+    if (!db_.exec("INSERT INTO " + quote_ident(table) + " DEFAULT VALUES")) return;
+    std::vector<sqlite::Row> cols;
+    db_.exec("SELECT name, upper(type) FROM pragma_table_info(?1) WHERE dflt_value IS NULL", &cols,
+             {table});
+    std::string names, values;
+    for (const auto& c : cols) {
+      if (c.size() < 2 || !c[0]) continue;
+      std::string type = c[1].value_or("");
+      auto has = [&](const char* w) { return type.find(w) != std::string::npos; };
+      std::string v = has("INT")                                  ? "1"
+                      : has("CHAR") || has("TEXT") || has("CLOB") ? "'x'"
+                      : has("BLOB")                               ? "x'00'"
+                      : has("REAL") || has("FLOA") || has("DOUB") ? "1.0"
+                                                                  : "1";
+      names += (names.empty() ? "" : ", ") + quote_ident(*c[0]);
+      values += (values.empty() ? "" : ", ") + v;
+    }
+    if (!names.empty())
+      db_.exec("INSERT INTO " + quote_ident(table) + " (" + names + ") VALUES (" + values + ")");
+  }
+
+  sqlite::SchemaText& schema_;
+  sqlite::Handle db_;
+  std::unordered_set<std::string> present_;    // in the database, lower-case
+  std::unordered_set<std::string> from_text_;  // brought in from the schema text
+  std::unordered_set<std::string> stubs_;      // made up: the migrations never created them
+};
+
+class SqliteDryRun : public StatementProbe {
+ public:
+  void begin_file() override {}
+
+  std::optional<Rejection> run(const Statement& st) override {
+    if (!runnable(st)) return std::nullopt;
+    Scratch& s = scratch();
+    prepare(s, st);
+    auto err = s.db().exec(std::string(st.text));
+    if (!err) return std::nullopt;
     // A missing table or column is the model's gap (a stub), never the migration's fault.
-    const std::string& msg = err->second;
+    const std::string& msg = err->message;
     // ("error in index x after drop column: no such column" is SQLite refusing the change.)
     // A stub only has the columns the statement named; an attached database or a collation the
     // application registers is not there either.
+    bool stubbed = std::any_of(st.ops.begin(), st.ops.end(),
+                               [&](const Operation& o) { return s.is_stub(lower(o.table.name)); });
     bool model_gap = msg.rfind("no such table", 0) == 0 || msg.rfind("no such column", 0) == 0 ||
                      msg.rfind("no such index", 0) == 0 || msg.rfind("unknown database", 0) == 0 ||
                      msg.rfind("no such collation sequence", 0) == 0 ||
                      msg.rfind("no such function", 0) == 0 ||
-                     (touches_stub(st) && (msg.find(" columns but ") != std::string::npos ||
-                                           msg.find("has no column named") != std::string::npos));
+                     (stubbed && (msg.find(" columns but ") != std::string::npos ||
+                                  msg.find("has no column named") != std::string::npos));
     if (model_gap) return std::nullopt;
     // The seeded rows are made up: a data change that trips a constraint on them says nothing
     // about the real data.
@@ -174,84 +205,57 @@ class SqliteDryRun : public StatementProbe {
       return o.kind == OpKind::insert || o.kind == OpKind::update || o.kind == OpKind::delete_rows;
     });
     if (data_change && msg.find("constraint failed") != std::string::npos) return std::nullopt;
-    (void)stubbed;
     uint32_t at = st.span.begin;
-    if (err->first >= 0 && static_cast<size_t>(err->first) < st.text.size())
-      at += static_cast<uint32_t>(err->first);
+    if (err->offset >= 0 && static_cast<size_t>(err->offset) < st.text.size())
+      at += static_cast<uint32_t>(err->offset);
     return Rejection{at, msg};
   }
 
+  // The file is over: what it built goes into the schema text, and its tables count as existing
+  // (with a row) for the next file.
   void end_file() override {
-    // Undo the file, then replay what it did (for the next file's view of the schema); tables
-    // it created now count as existing, so they get a row too.
-    db_.exec("ROLLBACK TO migsafe_file");
-    db_.exec("RELEASE migsafe_file");
-    for (const auto& sql : applied_) db_.exec(sql);
-    for (const auto& t : created_here_) seed_row(t);
+    if (!scratch_) return;
+    scratch_->write_back(true);
+    scratch_.reset();
   }
 
  private:
-  // Creates stub tables for the tables a statement acts on that the scratch database lacks.
-  bool ensure_tables(const Statement& st) {
-    bool stubbed = false;
+  Scratch& scratch() {
+    if (scratch_ && scratch_->size() > Scratch::kMaxEntries) {
+      scratch_->write_back(false);
+      scratch_.reset();
+    }
+    if (!scratch_) scratch_ = std::make_unique<Scratch>(schema_);
+    return *scratch_;
+  }
+
+  // Brings in what the statement names from the schema text (what it acts on in full, what it
+  // only reads for compiling), and stubs the tables it acts on that nothing created.
+  void prepare(Scratch& s, const Statement& st) {
+    std::vector<std::string> primary, support;
+    for (const auto& op : st.ops)
+      for (const std::string* n : {&op.table.name, &op.object, &op.new_name})
+        if (!n->empty()) primary.push_back(lower(*n));
+    for (const auto& w : sqlite::words_of(st.text))
+      if (schema_.find(w)) support.push_back(w);
+    if (alters_table(st))
+      for (auto& d : schema_.dangling()) support.push_back(std::move(d));
+    s.bring(primary, support);
     for (const auto& op : st.ops) {
       if (op.kind == OpKind::create_table || op.kind == OpKind::create_table_as ||
           op.kind == OpKind::create_view || op.table.name.empty())
         continue;
-      if (db_.has_table(op.table.name) || created_here_.count(op.table.name)) continue;
+      if (s.has(lower(op.table.name))) continue;
       std::set<std::string> cols{"id"};
       if (!op.column.empty() && op.kind != OpKind::add_column) cols.insert(op.column);
       if (op.index)
         for (const auto& c : op.index->columns) cols.insert(c);
-      std::string ddl = "CREATE TABLE " + quote_ident(op.table.name) + " (";
-      bool first = true;
-      for (const auto& c : cols) {
-        ddl += (first ? "" : ", ") + quote_ident(c);
-        first = false;
-      }
-      ddl += ")";
-      db_.exec(ddl);
-      seed_row(op.table.name);
-      stubs_.insert(op.table.name);
-      stubbed = true;
+      s.stub(op.table.name, cols);
     }
-    return stubbed;
   }
 
-  // SQLite raises some ADD COLUMN errors only when the table has rows: give it one.
-  void seed_row(const std::string& table) {
-    if (!db_.exec("INSERT INTO " + quote_ident(table) + " DEFAULT VALUES")) return;
-    std::string names, values;
-    for (const auto& c : db_.columns(table)) {
-      if (c.has_default) continue;
-      std::string type = c.type;
-      for (char& ch : type) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      std::string v =
-          type.find("INT") != std::string::npos ? "1"
-          : type.find("CHAR") != std::string::npos || type.find("TEXT") != std::string::npos ||
-                  type.find("CLOB") != std::string::npos
-              ? "'x'"
-          : type.find("BLOB") != std::string::npos ? "x'00'"
-          : type.find("REAL") != std::string::npos || type.find("FLOA") != std::string::npos ||
-                  type.find("DOUB") != std::string::npos
-              ? "1.0"
-              : "1";
-      names += (names.empty() ? "" : ", ") + quote_ident(c.name);
-      values += (values.empty() ? "" : ", ") + v;
-    }
-    if (!names.empty())
-      db_.exec("INSERT INTO " + quote_ident(table) + " (" + names + ") VALUES (" + values + ")");
-  }
-
-  bool touches_stub(const Statement& st) const {
-    return std::any_of(st.ops.begin(), st.ops.end(),
-                       [&](const Operation& o) { return stubs_.count(o.table.name) > 0; });
-  }
-
-  Db db_;
-  std::set<std::string> stubs_;  // tables made up because the migrations never created them
-  std::set<std::string> created_here_;
-  std::vector<std::string> applied_;
+  sqlite::SchemaText schema_;
+  std::unique_ptr<Scratch> scratch_;
 };
 
 }  // namespace
