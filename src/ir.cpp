@@ -141,6 +141,13 @@ std::string_view dialect_name(Dialect d) {
   return "postgres";
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 bool same_engine(Dialect a, Dialect b) {
   auto family = [](Dialect d) { return d == Dialect::mariadb ? Dialect::mysql : d; };
   return family(a) == family(b);

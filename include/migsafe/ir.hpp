@@ -15,6 +15,8 @@ enum class Dialect { postgres, mysql, mariadb, sqlite };
 std::string_view dialect_name(Dialect d);
 // The engine's own name: "PostgreSQL", "MySQL", "MariaDB", "SQLite".
 std::string_view dialect_display(Dialect d);
+// ASCII letters in lower case (identifiers and keywords; other bytes unchanged).
+std::string ascii_lower(std::string_view s);
 // One engine family: MySQL and MariaDB are one (a mysql:// DSN may reach either).
 bool same_engine(Dialect a, Dialect b);
 std::optional<Dialect> parse_dialect(std::string_view s);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "migsafe/inputs.hpp"
+#include "migsafe/ir.hpp"
 
 namespace migsafe {
 namespace {
@@ -61,12 +62,6 @@ const RunnerSpec& spec(Layout l) {
 
 std::string name_of(Layout l) {
   return std::string(spec(l).name);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string trim(std::string_view s) {
@@ -254,7 +249,7 @@ class Planner {
       cmd.erase(cmd.find("+goose"), 6);
       if (cmd.find("+goose") != std::string::npos)
         error(lines_[i].begin, "goose refuses two annotations on one line");
-      std::string c = lower(trim(cmd));
+      std::string c = ascii_lower(trim(cmd));
       if (c == "up") {
         if (up) error(lines_[i].begin, "goose refuses a second '-- +goose Up'");
         up = i;
@@ -392,7 +387,7 @@ class Planner {
     for (size_t i = first + 1; i < lines_.size(); ++i) {
       std::string_view line = lines_[i].text;
       std::string id, attrs;
-      std::string t = lower(trim(line));
+      std::string t = ascii_lower(trim(line));
       std::string squeezed = t;
       std::erase(squeezed, ' ');
       if (squeezed.starts_with("--ignorelines:start")) {
@@ -498,10 +493,10 @@ class Planner {
     std::string key, value;
     bool tx = true, split = true;
     while (RE2::FindAndConsume(&in, kAttr, &key, &value)) {
-      std::string k = lower(key);
+      std::string k = ascii_lower(key);
       // Java's Boolean.parseBoolean: only "true", in any case, is true.
-      if (k == "runintransaction") tx = lower(value) == "true";
-      if (k == "splitstatements") split = lower(value) == "true";
+      if (k == "runintransaction") tx = ascii_lower(value) == "true";
+      if (k == "splitstatements") split = ascii_lower(value) == "true";
       if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown))
         warn(at, "Liquibase has no changeset attribute '" + key + "': it is ignored");
     }
@@ -522,7 +517,7 @@ class Planner {
                      : dialect_ == Dialect::sqlite  ? "sqlite"
                      : dialect_ == Dialect::mariadb ? "mariadb"
                                                     : "mysql";
-    list = lower(list);
+    list = ascii_lower(list);
     std::erase(list, '"');
     bool any_positive = false, listed = false;
     std::istringstream items(list);
@@ -598,7 +593,8 @@ class Planner {
       std::string value;
       if (RE2::PartialMatch(*conf, kTx, &value)) {
         RunUnit& u = plan_.units.back();
-        u.mode = lower(value) == "false" ? TransactionMode::autocommit : TransactionMode::per_file;
+        u.mode =
+            ascii_lower(value) == "false" ? TransactionMode::autocommit : TransactionMode::per_file;
         u.transaction = "Flyway runs the file in a transaction (executeInTransaction=" + value +
                         " in " + file + ".conf)";
         u.fix = "set executeInTransaction=false in " + file + ".conf";
@@ -622,13 +618,13 @@ class Planner {
       std::string value;
       if (auto conf = read_small_file(dir / "flyway.conf");
           conf && RE2::PartialMatch(*conf, kConfMixed, &value)) {
-        plan_.mixed_allowed = lower(value) == "true";
+        plan_.mixed_allowed = ascii_lower(value) == "true";
         plan_.mixed_from = (dir / "flyway.conf").string();
         return;
       }
       if (auto toml = read_small_file(dir / "flyway.toml");
           toml && RE2::PartialMatch(*toml, kTomlMixed, &value)) {
-        plan_.mixed_allowed = lower(value) == "true";
+        plan_.mixed_allowed = ascii_lower(value) == "true";
         plan_.mixed_from = (dir / "flyway.toml").string();
         return;
       }

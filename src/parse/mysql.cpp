@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "migsafe/effects.hpp"
+#include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "mysql_lexer.hpp"
 
@@ -18,12 +19,6 @@ struct ParseFailure {
   uint32_t offset;
   std::string message;
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string upper(std::string_view s) {
   return mysql::ascii_upper(s);
@@ -172,7 +167,7 @@ class Parser {
   }
   std::string unquote(const Token& t) const {
     std::string_view v = text(t);
-    if (t.kind == Tok::word) return lower(v);
+    if (t.kind == Tok::word) return ascii_lower(v);
     char q = v[0];
     std::string out;
     for (size_t k = 1; k + 1 < v.size(); ++k) {
@@ -186,7 +181,7 @@ class Parser {
       }
     }
     // Table and column names compare case-insensitively on the common lower_case_table_names.
-    return lower(out);
+    return ascii_lower(out);
   }
   QualifiedName qualified() {
     std::string first = name();
@@ -258,7 +253,8 @@ class Parser {
     while (!at_end()) {
       if (depth == 0 && (is_punct(",") || is_punct(")"))) break;
       if (is_punct("(")) {
-        if (i_ > b && t_[i_ - 1].kind == Tok::word) e.functions.push_back(lower(text(t_[i_ - 1])));
+        if (i_ > b && t_[i_ - 1].kind == Tok::word)
+          e.functions.push_back(ascii_lower(text(t_[i_ - 1])));
         ++depth;
       } else if (is_punct(")")) {
         --depth;
@@ -298,14 +294,14 @@ class Parser {
   TypeRef data_type() {
     TypeRef t;
     if (!is_name() || t_[i_].kind != Tok::word) error("expected a data type");
-    std::string n = lower(text(t_[i_++]));
-    if (n == "national" && is_name()) n = lower(text(t_[i_++]));  // NATIONAL CHAR / VARCHAR
+    std::string n = ascii_lower(text(t_[i_++]));
+    if (n == "national" && is_name()) n = ascii_lower(text(t_[i_++]));  // NATIONAL CHAR / VARCHAR
     if (n == "double")
       word("precision");
     else if (n == "character" && word("varying"))
       n = "varchar";
     else if (n == "long" && (is("varchar") || is("varbinary")))
-      n = "medium" + lower(text(t_[i_++]));
+      n = "medium" + ascii_lower(text(t_[i_++]));
     n = canonical_type(n);
     t.name = n;
     if (punct("(")) {
@@ -438,12 +434,12 @@ class Parser {
         // CURRENT_TIMESTAMP, NOW(), b'0', x'00', a charset introducer before a string.
         ++i_;
         if (is_punct("(")) {
-          e.functions.push_back(lower(text(t_[i_ - 1])));
+          e.functions.push_back(ascii_lower(text(t_[i_ - 1])));
           skip_group();
         } else if (!at_end() && t_[i_].kind == Tok::string) {
           ++i_;
         } else {
-          std::string w = lower(text(t_[i_ - 1]));
+          std::string w = ascii_lower(text(t_[i_ - 1]));
           if (w == "current_timestamp" || w == "localtime" || w == "localtimestamp")
             e.functions.push_back(w);
         }
@@ -1240,7 +1236,7 @@ class Parser {
       if (is("transaction")) return simple(OpKind::other);
       Operation o = op(OpKind::set_setting, at);
       if (!at_end() && t_[i_].kind == Tok::variable) {
-        std::string v = lower(text(t_[i_++]));
+        std::string v = ascii_lower(text(t_[i_++]));
         if (v.starts_with("@@")) {
           v = v.substr(2);
           for (std::string_view scope : {"session.", "local.", "global.", "persist."})
@@ -1258,7 +1254,7 @@ class Parser {
         if (!(punct(":") && punct("="))) error("expected '='");
       }
       ExprInfo e = expression();
-      o.value = lower(e.text);
+      o.value = ascii_lower(e.text);
       if (o.value.size() >= 2 && (o.value[0] == '\'' || o.value[0] == '"'))
         o.value = o.value.substr(1, o.value.size() - 2);
       o.detail = global ? "global" : "session";
@@ -1321,7 +1317,7 @@ std::vector<Statement> body_statements(const BodyContext& ctx, uint32_t begin, u
   while (splitter.next(raw)) {
     size_t k = leaf_start(text, raw.tokens);
     if (k >= raw.tokens.size()) continue;
-    std::string first = lower(mysql::token_text(text, raw.tokens[k]));
+    std::string first = ascii_lower(mysql::token_text(text, raw.tokens[k]));
     if (std::find(std::begin(kNotStatements), std::end(kNotStatements), first) !=
         std::end(kNotStatements))
       continue;
@@ -1363,7 +1359,7 @@ ParsedFile parse_mysql_each(Dialect flavor, const SourceText& src, const Stateme
       o.object = "delimiter";
       st.ops.push_back(std::move(o));
     } else {
-      st.node = lower(mysql::token_text(text, raw.tokens.front()));
+      st.node = ascii_lower(mysql::token_text(text, raw.tokens.front()));
       try {
         Parser(text, raw.tokens, st, &body).parse();
       } catch (const ParseFailure& f) {

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "lexer.hpp"
+#include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 
 namespace migsafe {
@@ -86,12 +87,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // SQLite compares names case-insensitively; quoted names keep their spelling without quotes.
 std::string name_of(const Token& t) {
   if (t.kind == Tok::ident || t.kind == Tok::string) {
@@ -102,9 +97,9 @@ std::string name_of(const Token& t) {
       out += inner[i];
       if (q != '[' && inner[i] == q && i + 1 < inner.size() && inner[i + 1] == q) ++i;
     }
-    return lower(out);
+    return ascii_lower(out);
   }
-  return lower(t.text);
+  return ascii_lower(t.text);
 }
 
 // Column constraints and table-constraint keywords end a column's type.
@@ -243,7 +238,7 @@ class StmtParser {
       type += std::string(cur().text);
       ++i_;
     }
-    c.type.name = lower(type);
+    c.type.name = ascii_lower(type);
     while (!at_end() && !(cur().kind == Tok::punct && (cur().text == "," || cur().text == ")"))) {
       if (word("constraint")) {
         if (!at_end()) ++i_;
@@ -266,7 +261,7 @@ class StmtParser {
           if (cur().kind == Tok::punct && (cur().text == "-" || cur().text == "+")) ++i_;
           if (!at_end()) {
             c.default_expr.is_null = iequals(cur().text, "null");
-            std::string v = lower(cur().text);
+            std::string v = ascii_lower(cur().text);
             if (v == "current_time" || v == "current_date" || v == "current_timestamp")
               c.default_expr.functions.push_back(v);
             ++i_;
@@ -498,7 +493,7 @@ class StmtParser {
     QualifiedName n = qualified();
     o.object = n.name;
     if (punct("=") || punct("(")) {
-      if (!at_end()) o.value = lower(name_of(t_[i_++]));
+      if (!at_end()) o.value = ascii_lower(name_of(t_[i_++]));
     } else {
       o.kind = OpKind::select;  // PRAGMA name: a query
     }
@@ -621,7 +616,7 @@ ParsedFile parse_sqlite_each(const SourceText& src, const StatementSink& sink) {
     st.text = text.substr(begin, trimmed - begin);
     std::vector<Token> toks = tokenize(st.text, begin);
     if (toks.empty()) continue;
-    st.node = lower(toks.front().text);
+    st.node = ascii_lower(toks.front().text);
     StmtParser(toks, st).parse(st);
     if (!unsupported_alter(st)) {
       if (auto err = checker.check(std::string(st.text))) {

@@ -11,6 +11,7 @@
 
 #include "../parse/pg_constant.hpp"
 #include "../parse/pg_query_result.hpp"
+#include "migsafe/ir.hpp"
 #include "migsafe/sandbox.hpp"
 #include "postgres_policy.hpp"
 #include "sql_words.hpp"
@@ -103,12 +104,6 @@ simdjson::error_code parse_json(simdjson::dom::parser& parser, const char* text,
   return parser.parse(text, len).get(out);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool system_schema(std::string_view schema) {
   return schema == "pg_catalog" || schema == "information_schema" || schema == "pg_toast";
 }
@@ -116,7 +111,7 @@ bool system_schema(std::string_view schema) {
 // A schema the server keeps for itself: its catalogs, and the pg_ prefix it reserves (toast and
 // temporary schemas).
 bool server_schema(std::string_view schema) {
-  return system_schema(schema) || lower(schema).starts_with("pg_");
+  return system_schema(schema) || ascii_lower(schema).starts_with("pg_");
 }
 
 std::string quote_ident(std::string_view name) {
@@ -215,7 +210,7 @@ class Judge {
                              ? "COPY ... FROM stdin: its rows come from the client"
                              : "COPY ... TO stdout only prints rows");
     if (type == "VariableSetStmt") {
-      std::string name = lower(str(body, "name"));
+      std::string name = ascii_lower(str(body, "name"));
       std::string_view kind = str(body, "kind");
       if (kind == "VAR_RESET_ALL") return "RESET ALL would reset the trace's own timeouts";
       if (name == "transaction" || name == "session characteristics")
@@ -275,7 +270,7 @@ class Judge {
   SandboxVerdict adapt(const std::string& text, std::string_view type) {
     for (const SqlToken& t : sql_tokens(text)) {
       if (t.kind != SqlToken::word ||
-          lower(text.substr(t.begin, t.end - t.begin)) != "concurrently")
+          ascii_lower(text.substr(t.begin, t.end - t.begin)) != "concurrently")
         continue;
       std::string plain = text.substr(0, t.begin) + text.substr(t.end);
       SandboxVerdict v = Judge(catalog_).top(plain, /*adapted_once=*/true);
@@ -581,11 +576,11 @@ class Judge {
     array defs;
     if (body["definition"].get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
-      std::string name = lower(str(d["DefElem"], "defname"));
+      std::string name = ascii_lower(str(d["DefElem"], "defname"));
       auto arg = def_arg_name(d["DefElem"]["arg"]);
       if (kind == "OBJECT_AGGREGATE" &&
           (name == "stype" || name == "stype1" || name == "mstype" || name == "sstype") && arg &&
-          lower(arg->name) == "internal")
+          ascii_lower(arg->name) == "internal")
         throw Refusal{
             "it creates an aggregate with an internal state, whose functions must "
             "fit each other"};
@@ -602,7 +597,7 @@ class Judge {
     array defs;
     if (list.get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
-      std::string name = lower(str(d["DefElem"], "defname"));
+      std::string name = ascii_lower(str(d["DefElem"], "defname"));
       if (name != "restrict" && name != "join") continue;
       auto arg = def_arg_name(d["DefElem"]["arg"]);
       if (arg && ((!arg->schema.empty() && arg->schema != "pg_catalog") || !estimator(arg->name)))
@@ -621,7 +616,7 @@ class Judge {
     array defs;
     if (body["options"].get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
-      std::string name = lower(str(d["DefElem"], "defname"));
+      std::string name = ascii_lower(str(d["DefElem"], "defname"));
       if (name != "storage")
         throw Refusal{"it sets the " + name + " of a type, which must fit its C storage"};
     }
@@ -709,7 +704,7 @@ class Judge {
   }
 
   void setting(element body) {
-    std::string name = lower(str(body, "name"));
+    std::string name = ascii_lower(str(body, "name"));
     std::string_view parent = parent_statement();
     // ALTER ROLE / DATABASE ... SET only changes future sessions, and is rolled back.
     if (parent == "AlterRoleSetStmt" || parent == "AlterDatabaseSetStmt") return;
@@ -740,7 +735,7 @@ class Judge {
   // and anything only a superuser or the server's configuration may set (writing bitcode files,
   // turning statistics off, waking replica triggers, ...).
   std::string setting_refusal(const std::string& name, const std::optional<std::string>& value) {
-    std::string v = lower(value.value_or(""));
+    std::string v = ascii_lower(value.value_or(""));
     // The values the trace itself uses (pg_dump writes them at the top of every dump).
     if (name == "client_encoding" && (v == "utf8" || v == "unicode" || v == "utf-8")) return "";
     if (name == "standard_conforming_strings" && (v == "on" || v == "true" || v == "1")) return "";
@@ -871,7 +866,7 @@ class Judge {
         if (key == "PLpgSQL_condition") {
           // A handler of cancellation catches the statement timeout: the block would run on
           // after migsafe gave up on it, holding its locks.
-          std::string cond = lower(str(value, "condname"));
+          std::string cond = ascii_lower(str(value, "condname"));
           if (cond == "query_canceled" || cond == "operator_intervention" || cond.starts_with("57"))
             throw Refusal{what + " catches " + cond +
                           ", which would let it outlive the trace's statement timeout"};
@@ -894,7 +889,7 @@ class Judge {
 
   // A variable's declared type: assigning to it casts into it, as an INSERT into a column does.
   void declared_type(const std::string& typname, const std::string& what) {
-    std::string low = lower(typname);
+    std::string low = ascii_lower(typname);
     if (low.empty() || low == "unknown") return;
     auto parts_of = [](std::string n) {
       std::vector<std::string> parts;
@@ -976,7 +971,7 @@ class Judge {
     if (list.get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
       std::string_view name = str(d["DefElem"], "defname");
-      if (!function_valued_option(lower(name))) continue;
+      if (!function_valued_option(ascii_lower(name))) continue;
       element arg = d["DefElem"]["arg"];
       if (arg["TypeName"].error() == simdjson::SUCCESS)
         routine_names(arg["TypeName"]["names"], "its " + std::string(name) + " function");
@@ -1088,7 +1083,7 @@ class Judge {
     array defs;
     if (list.get(defs) != simdjson::SUCCESS) return;
     for (element d : defs) {
-      std::string name = lower(str(d["DefElem"], "defname"));
+      std::string name = ascii_lower(str(d["DefElem"], "defname"));
       if (name != "negator" && name != "commutator") continue;
       element arg = d["DefElem"]["arg"];
       if (auto n = name_of(arg["List"]["items"])) operator_named(*n);
@@ -1176,7 +1171,7 @@ class Judge {
     if (system_schema(n.schema))
       throw Refusal{"it writes to or locks " + n.display() + ", a system catalog"};
     // Whatever schema is named: a system schema could have been renamed in the same block.
-    if (lower(n.name).starts_with("pg_") && (spend(), catalog_.system_relation_named(n.name)))
+    if (ascii_lower(n.name).starts_with("pg_") && (spend(), catalog_.system_relation_named(n.name)))
       throw Refusal{"it writes to or locks " + n.display() + ", the name of a system catalog"};
     // A name without a schema may resolve to pg_catalog's; one in another schema never does.
     spend();
@@ -1248,7 +1243,7 @@ class Judge {
     if (!judged_routines_.insert(r.oid).second) return;  // judged, or being judged (recursion)
     for (const auto& c : r.config) {
       size_t eq = c.find('=');
-      std::string name = lower(c.substr(0, eq));
+      std::string name = ascii_lower(c.substr(0, eq));
       routine_setting_ = true;
       std::string why = setting_refusal(name, eq == std::string::npos
                                                   ? std::nullopt
@@ -1293,7 +1288,7 @@ class Judge {
     auto first = known_string((*args)[0]);
     if (r.name == "set_config") {
       if (!first) throw Refusal{"it calls set_config with a setting name computed at run time"};
-      std::string name = lower(*first);
+      std::string name = ascii_lower(*first);
       std::optional<std::string> value = args->size() > 1 ? known_string((*args)[1]) : std::nullopt;
       if (!value && (name == "search_path" || name == "client_encoding" ||
                      name == "standard_conforming_strings"))
@@ -1340,7 +1335,7 @@ class Judge {
     if (size_t dot = t.rfind('.'); dot != std::string::npos) t = t.substr(dot + 1);
     serial_lookup_ = true;
     spend();
-    return catalog_.serial_sequences(lower(t), *column);
+    return catalog_.serial_sequences(ascii_lower(t), *column);
   }
 
   // One catalog lookup more for this statement's judgment.

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "migsafe/ir.hpp"
 #include "migsafe/snapshot.hpp"
 #include "snapshot/sqlite_handle.hpp"
 #include "snapshot/sqlite_schema_text.hpp"
@@ -19,11 +20,6 @@ namespace migsafe {
 namespace {
 
 using sqlite::quote_ident;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Statements worth running: schema changes and data changes. Transaction control, VACUUM,
 // PRAGMA and queries are not (the dry run manages its own transaction).
@@ -94,8 +90,8 @@ class Scratch {
         triggers = true;
       }
       db_.exec(e->sql);
-      present_.insert(lower(e->name));
-      from_text_.insert(lower(e->name));
+      present_.insert(ascii_lower(e->name));
+      from_text_.insert(ascii_lower(e->name));
       if (e->type == "table" && e->has_rows) seeded.push_back(e->name);
     }
     for (const auto& t : seeded) seed_row(t);
@@ -110,8 +106,8 @@ class Scratch {
     }
     db_.exec(ddl + ")");
     seed_row(table);
-    present_.insert(lower(table));
-    stubs_.insert(lower(table));
+    present_.insert(ascii_lower(table));
+    stubs_.insert(ascii_lower(table));
   }
   bool is_stub(const std::string& k) const { return stubs_.count(k) > 0; }
 
@@ -127,13 +123,13 @@ class Scratch {
     std::unordered_set<std::string> now;
     for (const auto& r : rows) {
       if (r.size() < 4 || !r[0] || !r[1] || !r[2] || !r[3]) continue;
-      std::string k = lower(*r[1]);
+      std::string k = ascii_lower(*r[1]);
       now.insert(k);
       if (stubs_.count(k)) continue;
       sqlite::SchemaEntry e;
       e.type = *r[0];
       e.name = *r[1];
-      e.table = lower(*r[2]);
+      e.table = ascii_lower(*r[2]);
       e.sql = *r[3];
       if (e.type == "table")
         e.has_rows = every_table_has_rows ||
@@ -190,8 +186,9 @@ class SqliteDryRun : public StatementProbe {
     // ("error in index x after drop column: no such column" is SQLite refusing the change.)
     // A stub only has the columns the statement named; an attached database or a collation the
     // application registers is not there either.
-    bool stubbed = std::any_of(st.ops.begin(), st.ops.end(),
-                               [&](const Operation& o) { return s.is_stub(lower(o.table.name)); });
+    bool stubbed = std::any_of(st.ops.begin(), st.ops.end(), [&](const Operation& o) {
+      return s.is_stub(ascii_lower(o.table.name));
+    });
     bool model_gap = msg.rfind("no such table", 0) == 0 || msg.rfind("no such column", 0) == 0 ||
                      msg.rfind("no such index", 0) == 0 || msg.rfind("unknown database", 0) == 0 ||
                      msg.rfind("no such collation sequence", 0) == 0 ||
@@ -235,7 +232,7 @@ class SqliteDryRun : public StatementProbe {
     std::vector<std::string> primary, support;
     for (const auto& op : st.ops)
       for (const std::string* n : {&op.table.name, &op.object, &op.new_name})
-        if (!n->empty()) primary.push_back(lower(*n));
+        if (!n->empty()) primary.push_back(ascii_lower(*n));
     for (const auto& w : sqlite::words_of(st.text))
       if (schema_.find(w)) support.push_back(w);
     if (alters_table(st))
@@ -245,7 +242,7 @@ class SqliteDryRun : public StatementProbe {
       if (op.kind == OpKind::create_table || op.kind == OpKind::create_table_as ||
           op.kind == OpKind::create_view || op.table.name.empty())
         continue;
-      if (s.has(lower(op.table.name))) continue;
+      if (s.has(ascii_lower(op.table.name))) continue;
       std::set<std::string> cols{"id"};
       if (!op.column.empty() && op.kind != OpKind::add_column) cols.insert(op.column);
       if (op.index)

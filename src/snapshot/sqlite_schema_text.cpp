@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "migsafe/ir.hpp"
+
 namespace migsafe::sqlite {
 namespace {
 
@@ -81,9 +83,7 @@ std::vector<std::string> words_of(std::string_view sql) {
 }
 
 std::string SchemaText::key(const std::string& name) {
-  std::string k = name;
-  for (char& c : k) c = lower_char(c);
-  return k;
+  return ascii_lower(name);
 }
 
 const SchemaEntry* SchemaText::find(const std::string& lower_name) const {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "migsafe/inputs.hpp"
+#include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/sandbox.hpp"
 #include "migsafe/snapshot.hpp"
@@ -20,11 +21,6 @@ namespace migsafe {
 namespace {
 
 using sqlite::quote_ident;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Row counts and sizes of the copy's tables as they were before the migration ran, by lower-case
 // name: what size-aware verdicts and plans are judged by.
@@ -50,7 +46,7 @@ PlanNode plan_node(const std::string& detail, const Sizes& sizes) {
   size_t k = 2;
   if (k + 1 < w.size() && w[k] == "AS") k += 2;  // an alias: the table is still w[1]
   double rows = -1;
-  if (auto it = sizes.find(lower(n.relation)); it != sizes.end()) rows = it->second.rows;
+  if (auto it = sizes.find(ascii_lower(n.relation)); it != sizes.end()) rows = it->second.rows;
   bool by_index = k + 1 < w.size() && w[k] == "USING";
   std::string index;
   if (by_index) {
@@ -162,8 +158,8 @@ class CopyTracer : public StatementTracer {
     }
     // PRAGMA foreign_key_check answers with the rows that break a foreign key (table, rowid,
     // parent, constraint index) instead of failing.
-    bool fk_check =
-        st.node == "pragma" && !st.ops.empty() && lower(st.ops[0].object) == "foreign_key_check";
+    bool fk_check = st.node == "pragma" && !st.ops.empty() &&
+                    ascii_lower(st.ops[0].object) == "foreign_key_check";
     if (fk_check && !rows.empty()) {
       const auto& r = rows.front();
       auto at = [&](size_t i) { return i < r.size() && r[i] ? *r[i] : std::string("?"); };
@@ -234,7 +230,7 @@ class SqliteSnapshot : public Snapshot {
       const TableInfo* t = scratch.find({"", name});
       if (!t) continue;
       TableInfo copy = *t;
-      if (auto it = sizes_.find(lower(name)); it != sizes_.end()) copy.stats = it->second;
+      if (auto it = sizes_.find(ascii_lower(name)); it != sizes_.end()) copy.stats = it->second;
       model.add_existing_table(std::move(copy));
     }
   }
@@ -287,7 +283,7 @@ class SqliteSnapshot : public Snapshot {
         if (auto b = db_.one("SELECT sum(pgsize) FROM dbstat WHERE name = ?1", {name}))
           s.bytes = std::stoll(*b);
       all_rows += std::max(0.0, s.rows);
-      sizes_[lower(name)] = s;
+      sizes_[ascii_lower(name)] = s;
     }
     if (dbstat || all_rows <= 0) return;
     auto pages = db_.one("PRAGMA page_count"), size = db_.one("PRAGMA page_size");
