@@ -319,6 +319,17 @@ TEST_F(SqliteSnapshot, BadSnapshotsFailClosed) {
   auto text = check("SELECT 1;\n", {}, work_ + "/text.db");
   EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
   EXPECT_NE(text.err.find("not a SQLite 3 database"), std::string::npos) << text.err;
+  // A plain path ending in .db names SQLite by itself, as MIGSAFE_DB does.
+  test::write_file(work_ + "/plain/001_index.sql", "CREATE UNIQUE INDEX c_email ON customers (email);\n");
+  auto plain = test::run_migsafe({"check", "--format", "json", "--db", db_, work_ + "/plain"});
+  EXPECT_EQ(plain.exit_code, 1) << plain.out << plain.err;
+  EXPECT_EQ(json::parse(plain.out)["dialect"], "sqlite") << plain.out;
+  EXPECT_NE(at_line(json::parse(plain.out), "engine-rejects", 1), nullptr) << plain.out;
+  setenv("MIGSAFE_DB", ("sqlite://" + db_).c_str(), 1);
+  auto env = test::run_migsafe({"check", "--format", "json", work_ + "/plain"});
+  unsetenv("MIGSAFE_DB");
+  EXPECT_EQ(env.exit_code, 1) << env.out << env.err;
+  EXPECT_NE(at_line(json::parse(env.out), "engine-rejects", 1), nullptr) << env.out;
   auto contradicts = test::run_migsafe(
       {"check", "--dialect", "mysql", "--db", "sqlite:" + db_, work_ + "/text.db"});
   EXPECT_EQ(contradicts.exit_code, 2) << contradicts.out << contradicts.err;
