@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,16 +218,84 @@ TEST_F(SqliteSnapshot, HostileStatementsStayInTheCopy) {
                  "DROP TABLE orders;\n"
                  "PRAGMA writable_schema = ON;\n"
                  "UPDATE sqlite_schema SET sql = 'x' WHERE name = 'customers';\n"
-                 "CREATE TABLE attacked AS SELECT * FROM customers;\n");
+                 "CREATE TABLE attacked AS SELECT * FROM customers;\n"
+                 // fts3_tokenizer's two-argument form registers a raw pointer (it crashed
+                 // migsafe, and can run code); its one-argument form leaks an address.
+                 "CREATE TABLE leak AS SELECT hex(fts3_tokenizer('simple')) AS p;\n"
+                 "UPDATE customers SET nickname = fts3_tokenizer('evil', x'4141414141414141') "
+                 "WHERE id = 1;\n"
+                 "CREATE VIRTUAL TABLE f USING fts3(body, tokenize=evil);\n"
+                 // Strings and blobs are capped, so that one step of the VM stays short.
+                 "CREATE TABLE big AS SELECT randomblob(300000000) AS b;\n");
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.exit_code << r.out << r.err;
   json doc = json::parse(r.out);
   EXPECT_NE(at_line(doc, "snapshot-incomplete", 1), nullptr) << r.out;  // ATTACH: refused
   EXPECT_NE(at_line(doc, "snapshot-incomplete", 3), nullptr) << r.out;  // the directory pragma
   EXPECT_NE(at_line(doc, "engine-rejects", 7), nullptr) << r.out;       // defensive mode
+  for (int line : {9, 10}) {
+    const json* denied = at_line(doc, "engine-rejects", line);
+    ASSERT_NE(denied, nullptr) << line << r.out;
+    EXPECT_NE((*denied)["message"].get<std::string>().find("not authorized"), std::string::npos);
+  }
+  const json* big = at_line(doc, "engine-rejects", 12);
+  ASSERT_NE(big, nullptr) << r.out;
+  EXPECT_NE((*big)["message"].get<std::string>().find("too big"), std::string::npos);
   EXPECT_TRUE(fs::is_empty(out)) << "a file was written outside the copy";
 }
 
-// A WAL database: what is only in its WAL is part of the copy, and neither the file, its WAL,
-// nor a -shm beside them is written.
+// One VM step may take long (randomblob of 100 MB): the limit is kept by interrupting the
+// connection from a watchdog, not only between steps.
+TEST_F(SqliteSnapshot, LongStepsAreInterrupted) {
+  auto r = check(
+      "CREATE TABLE s AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x "
+      "< 3000) SELECT sum(length(randomblob(100000000))) AS n FROM c;\n",
+      {"--snapshot-statement-timeout", "1500"});
+  EXPECT_NE(at_line(json::parse(r.out), "trace-statement-timeout", 1), nullptr) << r.out << r.err;
+}
+
+// What is beside the database is read as SQLite would, or refused: a hot journal (opening the
+// database would play it back, and delete the super-journal file it names), a WAL or journal
+// that is no plain file (a FIFO blocks, /dev/zero never ends), a link to the database (its WAL
+// is beside the file it points to).
+TEST_F(SqliteSnapshot, FilesBesideTheDatabase) {
+  std::string dir = work_ + "/beside";
+  fs::create_directories(dir);
+  std::string db = dir + "/app.db";
+  fs::copy_file(db_, db);
+  const unsigned char magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  test::write_file(db + "-journal",
+                   std::string(reinterpret_cast<const char*>(magic), 8) + std::string(504, '\0'));
+  auto hot = check("SELECT 1;\n", {}, db);
+  EXPECT_EQ(hot.exit_code, 3) << hot.out << hot.err;
+  EXPECT_NE(hot.err.find("hot journal"), std::string::npos) << hot.err;
+  fs::remove(db + "-journal");
+  ASSERT_EQ(mkfifo((db + "-journal").c_str(), 0600), 0);
+  auto fifo = check("SELECT 1;\n", {}, db);
+  EXPECT_EQ(fifo.exit_code, 3) << fifo.out << fifo.err;
+  EXPECT_NE(fifo.err.find("not a regular file"), std::string::npos) << fifo.err;
+  fs::remove(db + "-journal");
+  fs::create_symlink("/dev/zero", db + "-wal");
+  auto zero = check("SELECT 1;\n", {}, db);
+  EXPECT_EQ(zero.exit_code, 3) << zero.out << zero.err;
+  fs::remove(db + "-wal");
+  EXPECT_EQ(copies_left(), 0u);
+}
+
+// A run killed outright (SIGKILL: no handler runs) leaves its copy; the next run removes the
+// copies of processes that are gone, and no other.
+TEST_F(SqliteSnapshot, CopiesOfKilledRunsAreRemoved) {
+  std::string dead = tmp_ + "/migsafe-sqlite-999999999-abcdef";
+  std::string alive = tmp_ + "/migsafe-sqlite-" + std::to_string(getpid()) + "-abcdef";
+  for (const auto& d : {dead, alive}) test::write_file(d + "/copy.db", "x");
+  auto r = check("SELECT 1;\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(alive + "/copy.db"));
+  fs::remove_all(alive);
+}
+
+// A WAL database: what is only in its WAL is part of the copy (also when it is named by a
+// link), and neither the file, its WAL, nor a -shm beside them is written.
 TEST_F(SqliteSnapshot, WalDatabaseIsCopiedWithItsWal) {
   std::string dir = work_ + "/wal";
   fs::create_directories(dir);
@@ -246,6 +315,11 @@ TEST_F(SqliteSnapshot, WalDatabaseIsCopiedWithItsWal) {
   ASSERT_TRUE(fs::exists(db + "-wal"));
   fs::remove(db + "-shm");
   std::string main_bytes = test::read_file(db), wal_bytes = test::read_file(db + "-wal");
+  std::string link = work_ + "/link.db";
+  fs::create_symlink(db, link);
+  auto linked = check("CREATE UNIQUE INDEX wal_only_v ON wal_only (v);\n", {}, link);
+  EXPECT_NE(at_line(json::parse(linked.out), "engine-rejects", 1), nullptr)
+      << "the WAL beside the linked file was not read: " << linked.out;
   auto r = check("CREATE UNIQUE INDEX wal_only_v ON wal_only (v);\n", {}, db);
   json doc = json::parse(r.out);
   const json* dup = at_line(doc, "engine-rejects", 1);
@@ -263,7 +337,7 @@ TEST_F(SqliteSnapshot, InterruptedRunLeavesNoCopy) {
   test::write_file(dir + "/001_slow.sql",
                    "UPDATE orders SET total = (SELECT count(*) FROM orders o WHERE o.total < "
                    "orders.total);\n");
-  for (int sig : {SIGTERM, SIGINT}) {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -320,7 +394,8 @@ TEST_F(SqliteSnapshot, BadSnapshotsFailClosed) {
   EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
   EXPECT_NE(text.err.find("not a SQLite 3 database"), std::string::npos) << text.err;
   // A plain path ending in .db names SQLite by itself, as MIGSAFE_DB does.
-  test::write_file(work_ + "/plain/001_index.sql", "CREATE UNIQUE INDEX c_email ON customers (email);\n");
+  test::write_file(work_ + "/plain/001_index.sql",
+                   "CREATE UNIQUE INDEX c_email ON customers (email);\n");
   auto plain = test::run_migsafe({"check", "--format", "json", "--db", db_, work_ + "/plain"});
   EXPECT_EQ(plain.exit_code, 1) << plain.out << plain.err;
   EXPECT_EQ(json::parse(plain.out)["dialect"], "sqlite") << plain.out;

@@ -213,6 +213,22 @@ TEST(DryRun, WhatAStatementReachesIsBroughtIn) {
             std::string::npos);
 }
 
+// The dry run runs hostile SQL too: fts3_tokenizer's raw pointer is refused (it crashed the
+// process), and one long VM step after another is interrupted at the limit.
+TEST(DryRun, HostileSqlIsContained) {
+  auto r = check_sqlite(
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);\n"
+       "UPDATE t SET s = fts3_tokenizer('evil', x'4141414141414141') WHERE id = 1;\n"
+       "CREATE VIRTUAL TABLE f USING fts3(body, tokenize=evil);\n"
+       "INSERT INTO t (s) SELECT sum(length(randomblob(100000000))) FROM (WITH RECURSIVE c(x) AS "
+       "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000) SELECT x FROM c);\n"});
+  std::map<uint32_t, std::string> rejected;
+  for (const auto& f : r.findings)
+    if (f.rule_id == "engine-rejects") rejected[f.at.line] = f.message;
+  EXPECT_NE(rejected[2].find("not authorized"), std::string::npos) << rejected[2];
+  EXPECT_NE(rejected[4].find("interrupted"), std::string::npos) << rejected[4];
+}
+
 TEST(DryRun, NeverTouchesFiles) {
   std::string d = test::temp_dir();
   std::string file = d + "/attached.db";

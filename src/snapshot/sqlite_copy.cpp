@@ -1,5 +1,7 @@
 #include "snapshot/sqlite_copy.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <vector>
@@ -33,6 +36,13 @@ struct Slot {
 std::array<Slot, kSlots> g_slots;
 std::once_flag g_handlers;
 
+// The signals that end a process by default, crashes included: each removes the copies, then
+// goes on as it would have (the handler installed before, e.g. a sanitizer's, or the default).
+constexpr std::array<int, 17> kEndingSignals = {
+    SIGINT,  SIGTERM,   SIGHUP,  SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU,
+    SIGXFSZ, SIGVTALRM, SIGPROF, SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT};
+std::array<struct sigaction, 65> g_previous{};
+
 void remove_folder(const char* dir) {
   char path[4200];
   for (const char* f : kFiles) {
@@ -49,22 +59,28 @@ void remove_folder(const char* dir) {
 extern "C" void on_signal(int sig) {
   for (auto& s : g_slots)
     if (s.used.load()) remove_folder(s.dir);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
+  sigaction(sig, &g_previous[static_cast<size_t>(sig)], nullptr);
+  raise(sig);
 }
 
-int claim_slot(const std::string& dir) {
+void install_handlers() {
   std::call_once(g_handlers, [] {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    for (int sig : kEndingSignals) {
+      struct sigaction old {};
+      if (sigaction(sig, nullptr, &old) != 0) continue;
+      // A signal the caller ignores stays ignored.
+      if (old.sa_handler == SIG_IGN) continue;
+      g_previous[static_cast<size_t>(sig)] = old;
       struct sigaction sa {};
       sa.sa_handler = on_signal;
       sigemptyset(&sa.sa_mask);
-      struct sigaction old {};
-      // A signal the caller ignores stays ignored.
-      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+      sa.sa_flags = SA_RESETHAND;
       sigaction(sig, &sa, nullptr);
     }
   });
+}
+
+int claim_slot(const std::string& dir) {
   if (dir.size() >= sizeof(Slot::dir)) return -1;
   for (int i = 0; i < kSlots; ++i) {
     if (g_slots[i].used.load()) continue;
@@ -73,6 +89,40 @@ int claim_slot(const std::string& dir) {
     return i;
   }
   return -1;
+}
+
+// Blocks the ending signals while a folder is made and listed, so that none is made unlisted.
+class SignalsHeld {
+ public:
+  SignalsHeld() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : kEndingSignals)
+      if (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL) sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalsHeld(const SignalsHeld&) = delete;
+  SignalsHeld& operator=(const SignalsHeld&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+// Copies left by a run that was killed outright (SIGKILL, the OOM killer): their folder names
+// the process, which is gone.
+void remove_orphans(const std::string& tmp) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(tmp, ec)) {
+    std::string name = e.path().filename().string();
+    const std::string prefix = "migsafe-sqlite-";
+    if (name.rfind(prefix, 0) != 0) continue;
+    size_t dash = name.find('-', prefix.size());
+    if (dash == std::string::npos) continue;
+    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || pid == getpid()) continue;
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) remove_folder(e.path().c_str());
+  }
 }
 
 struct FileState {
@@ -109,6 +159,29 @@ bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
+// A side file SQLite reads with the database: absent, or a regular file.
+bool side_file(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return false;
+  if (S_ISLNK(st.st_mode) && stat(path.c_str(), &st) != 0) return false;
+  if (!S_ISREG(st.st_mode))
+    throw SnapshotError(path +
+                        " is not a regular file: migsafe reads a database's WAL and "
+                        "journal only as plain files");
+  return true;
+}
+
+// A rollback journal that begins with its header's magic number is hot: a write was cut off,
+// and opening the database would play it back (and delete the super-journal file it names,
+// wherever that is). migsafe does not open such a database.
+bool hot_journal(const std::string& path) {
+  static const unsigned char kMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  std::ifstream in(path, std::ios::binary);
+  unsigned char head[8] = {};
+  return in.read(reinterpret_cast<char*>(head), sizeof head) &&
+         std::memcmp(head, kMagic, sizeof kMagic) == 0;
+}
+
 }  // namespace
 
 std::optional<std::string> dsn_path(std::string_view dsn) {
@@ -121,47 +194,55 @@ std::optional<std::string> dsn_path(std::string_view dsn) {
 }
 
 Copy::Copy(const std::string& original) : original_(original) {
-  struct stat st {};
   if (original.empty()) throw SnapshotError("the sqlite: DSN names no file");
+  struct stat st {};
   if (stat(original.c_str(), &st) != 0)
     throw SnapshotError("cannot read the SQLite database " + original + ": " +
                         std::strerror(errno));
   if (!S_ISREG(st.st_mode))
     throw SnapshotError("the SQLite database " + original + " is not a regular file");
+  // SQLite finds the WAL and the journal beside the file a link points to.
+  std::error_code ec;
+  std::string real = std::filesystem::canonical(original, ec).string();
+  if (ec) throw SnapshotError("cannot resolve " + original + ": " + ec.message());
   {
-    std::ifstream in(original, std::ios::binary);
+    std::ifstream in(real, std::ios::binary);
     char header[16] = {};
     if (!in || !in.read(header, sizeof header) || std::memcmp(header, "SQLite format 3", 16) != 0)
       throw SnapshotError(original + " is not a SQLite 3 database (its header says otherwise)");
   }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/migsafe-sqlite-XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data()))
-    throw SnapshotError("cannot make a temporary folder for the database's copy: " +
-                        std::string(std::strerror(errno)));
-  dir_ = buf.data();
+  if (side_file(real + "-journal") && hot_journal(real + "-journal"))
+    throw SnapshotError(original +
+                        " has a hot journal (a write to it was cut off, or one is under way): "
+                        "open it once with sqlite3 to recover it, or give migsafe a copy made "
+                        "while nothing writes to it");
+  const char* tmp_env = std::getenv("TMPDIR");
+  std::string tmp = tmp_env && *tmp_env ? tmp_env : "/tmp";
+  remove_orphans(tmp);
+  install_handlers();
+  {
+    SignalsHeld held;
+    std::string templ = tmp + "/migsafe-sqlite-" + std::to_string(getpid()) + "-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (!mkdtemp(buf.data()))
+      throw SnapshotError("cannot make a temporary folder for the database's copy: " +
+                          std::string(std::strerror(errno)));
+    dir_ = buf.data();
+    slot_ = claim_slot(dir_);
+  }
   file_ = dir_ + "/" + kCopyName;
-  slot_ = claim_slot(dir_);
   try {
     // The bytes of a file that is being written may not agree with each other: the copy is
-    // taken again while the original or its WAL / journal change under it.
+    // taken again while the original or its WAL change under it.
     for (int attempt = 0;; ++attempt) {
-      FileState main = state_of(original), wal = state_of(original + "-wal"),
-                journal = state_of(original + "-journal");
-      copy_bytes(original, file_);
-      for (const char* side : {"-wal", "-journal"}) {
-        std::string from = original + side;
-        std::string to = file_ + side;
-        if (state_of(from).exists)
-          copy_bytes(from, to);
-        else
-          unlink(to.c_str());
-      }
-      if (state_of(original) == main && state_of(original + "-wal") == wal &&
-          state_of(original + "-journal") == journal)
-        break;
+      FileState main = state_of(real), wal = state_of(real + "-wal");
+      copy_bytes(real, file_);
+      if (side_file(real + "-wal"))
+        copy_bytes(real + "-wal", file_ + "-wal");
+      else
+        unlink((file_ + "-wal").c_str());
+      if (state_of(real) == main && state_of(real + "-wal") == wal) break;
       if (attempt == 4)
         throw SnapshotError("the SQLite database " + original +
                             " kept changing while it was copied: copy it while nothing writes "

@@ -15,17 +15,51 @@ Handle::Handle(const std::string& path, int flags) {
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  // fts3_tokenizer(name, pointer) registers a raw pointer as a tokenizer: code execution.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
+  sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, kMaxLength);
+  sqlite3_hard_heap_limit64(kHeapLimit);
   sqlite3_set_authorizer(db_, &Handle::authorize, nullptr);
-  sqlite3_progress_handler(db_, 10000, &Handle::progress, this);
+  sqlite3_progress_handler(db_, 1000, &Handle::progress, this);
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 Handle::~Handle() {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  watchdog_.join();
   sqlite3_close_v2(db_);
+}
+
+namespace {
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+// Interrupts the connection once a statement is past its deadline, every 100 ms until it ends.
+void Handle::watch() {
+  std::unique_lock<std::mutex> lock(m_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+    if (!stop_ && armed_.load() && now_ns() > deadline_ns_.load()) sqlite3_interrupt(db_);
+  }
 }
 
 std::optional<Error> Handle::exec(const std::string& sql, std::vector<Row>* rows,
                                   const std::vector<std::string>& params) {
-  deadline_ = std::chrono::steady_clock::now() + limit_;
+  deadline_ns_.store(now_ns() +
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(limit_).count());
+  armed_.store(true);
+  struct Disarm {
+    Handle& h;
+    ~Disarm() { h.armed_.store(false); }
+  } disarm{*this};
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc == SQLITE_OK && stmt) {
@@ -59,20 +93,21 @@ std::optional<std::string> Handle::one(const std::string& sql,
 }
 
 // Files other than the database: ATTACH (also what VACUUM INTO does inside), the directory
-// pragmas, and extensions.
+// pragmas, and extensions; and fts3_tokenizer, whose two-argument form takes a raw pointer.
 int Handle::authorize(void*, int action, const char* a, const char* b, const char*, const char*) {
   if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
   if (action == SQLITE_PRAGMA && a &&
       (sqlite3_stricmp(a, "temp_store_directory") == 0 ||
        sqlite3_stricmp(a, "data_store_directory") == 0))
     return SQLITE_DENY;
-  if (action == SQLITE_FUNCTION && b && sqlite3_stricmp(b, "load_extension") == 0)
+  if (action == SQLITE_FUNCTION && b &&
+      (sqlite3_stricmp(b, "load_extension") == 0 || sqlite3_stricmp(b, "fts3_tokenizer") == 0))
     return SQLITE_DENY;
   return SQLITE_OK;
 }
 
 int Handle::progress(void* self) {
-  return std::chrono::steady_clock::now() > static_cast<Handle*>(self)->deadline_ ? 1 : 0;
+  return now_ns() > static_cast<Handle*>(self)->deadline_ns_.load() ? 1 : 0;
 }
 
 std::string quote_ident(const std::string& name) {

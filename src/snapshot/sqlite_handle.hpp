@@ -1,14 +1,21 @@
 // One SQLite connection (RAII over sqlite3*), shared by the dry run's scratch database and the
-// snapshot's copy: statements end at a deadline, and the connection itself refuses what reaches
-// other files (ATTACH, extensions, the directory pragmas), whatever the policy above it missed.
+// snapshot's copy, which run hostile SQL: statements end at a deadline (a watchdog thread
+// interrupts the connection, since a single VM step can take long), strings and blobs are
+// capped, and the connection itself refuses what reaches other files or memory it does not own
+// (ATTACH, extensions, fts3_tokenizer, the directory pragmas), whatever the policy above it
+// missed.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace migsafe::sqlite {
@@ -21,7 +28,16 @@ struct Error {
   int offset = -1;  // where in the statement it points, when it does
   std::string message;
   bool interrupted() const { return code == SQLITE_INTERRUPT; }
+  // What migsafe's own limits stopped (memory, the copy's growth), not the statement's fault.
+  bool over_limit() const { return code == SQLITE_NOMEM || code == SQLITE_FULL; }
 };
+
+// The biggest string or blob a statement may make (SQLite's default is 1,000,000,000 bytes):
+// one VM step that builds it is then short, so the watchdog's interrupt lands soon.
+constexpr int kMaxLength = 256 * 1024 * 1024;
+// The heap SQLite may use in this process (sqlite3_hard_heap_limit64, which is process-wide):
+// past it a statement fails with "out of memory" instead of the process being killed.
+constexpr int64_t kHeapLimit = 1024LL * 1024 * 1024;
 
 class Handle {
  public:
@@ -46,9 +62,18 @@ class Handle {
   static int authorize(void*, int action, const char* a, const char* b, const char*, const char*);
   static int progress(void* self);
 
+  void watch();
+
   sqlite3* db_ = nullptr;
   std::chrono::milliseconds limit_{2000};
-  std::chrono::steady_clock::time_point deadline_;
+  // Set by every statement without waking the watchdog, which looks every 100 ms (a wake-up per
+  // statement made the dry run half as fast again).
+  std::atomic<bool> armed_{false};
+  std::atomic<int64_t> deadline_ns_{0};  // steady_clock, nanoseconds
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread watchdog_;  // last: it starts once the members above are ready
 };
 
 std::string quote_ident(const std::string& name);

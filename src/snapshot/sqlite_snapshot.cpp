@@ -22,6 +22,15 @@ namespace {
 
 using sqlite::quote_ident;
 
+// A number SQLite gave as text; nullopt for anything else (sqlite_stat1 may hold any text).
+std::optional<double> number(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(text->c_str(), &end);
+  if (end == text->c_str()) return std::nullopt;
+  return v;
+}
+
 // Row counts and sizes of the copy's tables as they were before the migration ran, by lower-case
 // name: what size-aware verdicts and plans are judged by.
 using Sizes = std::map<std::string, TableStats>;
@@ -150,6 +159,16 @@ class CopyTracer : public StatementTracer {
     auto err = db_.exec(v.sql, v.returns_rows ? &rows : nullptr);
     t.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (err && err->over_limit()) {
+      // migsafe's own limits on the copy, not SQLite judging the migration.
+      t.traced = false;
+      t.incomplete = true;
+      t.note =
+          "it went past what migsafe lets a statement use on the copy (" +
+          std::string(err->code == SQLITE_FULL ? "the copy's growth limit" : "1 GiB of memory") +
+          "): SQLite said \"" + err->message + "\"";
+      return t;
+    }
     if (err) {
       t.failure = err->interrupted() ? TraceResult::Failure::statement_timeout
                                      : TraceResult::Failure::rejected;
@@ -198,6 +217,7 @@ class SqliteSnapshot : public Snapshot {
     if (auto err = db_.exec("SELECT count(*) FROM sqlite_schema"))
       throw SnapshotError("cannot read the SQLite database " + path + ": " + err->message);
     read_sizes();
+    cap_growth();
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
@@ -274,23 +294,34 @@ class SqliteSnapshot : public Snapshot {
       if (!r[0]) continue;
       const std::string& name = *r[0];
       TableStats s;
-      if (auto n = db_.one("SELECT count(*) FROM " + quote_ident(name)))
-        s.rows = std::stod(*n);
-      else if (auto stat =
-                   db_.one("SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 AND idx IS NULL", {name}))
-        s.rows = std::stod(*stat);
+      if (auto n = number(db_.one("SELECT count(*) FROM " + quote_ident(name))))
+        s.rows = *n;
+      else if (auto stat = number(
+                   db_.one("SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 AND idx IS NULL", {name})))
+        s.rows = *stat;
       if (dbstat)
-        if (auto b = db_.one("SELECT sum(pgsize) FROM dbstat WHERE name = ?1", {name}))
-          s.bytes = std::stoll(*b);
+        if (auto b = number(db_.one("SELECT sum(pgsize) FROM dbstat WHERE name = ?1", {name})))
+          s.bytes = static_cast<int64_t>(*b);
       all_rows += std::max(0.0, s.rows);
       sizes_[ascii_lower(name)] = s;
     }
     if (dbstat || all_rows <= 0) return;
-    auto pages = db_.one("PRAGMA page_count"), size = db_.one("PRAGMA page_size");
+    auto pages = number(db_.one("PRAGMA page_count")), size = number(db_.one("PRAGMA page_size"));
     if (!pages || !size) return;
-    double file = std::stod(*pages) * std::stod(*size);
+    double file = *pages * *size;
     for (auto& [name, s] : sizes_)
       s.bytes = static_cast<int64_t>(file * std::max(0.0, s.rows) / all_rows);
+  }
+
+  // The copy may grow to twice its size plus 1 GiB (a rebuild of its biggest table fits), and
+  // the temporary database as much: past that a statement fails with SQLITE_FULL, a limit of
+  // migsafe's, not a verdict on the migration.
+  void cap_growth() {
+    double pages = number(db_.one("PRAGMA page_count")).value_or(0);
+    double page = number(db_.one("PRAGMA page_size")).value_or(4096);
+    long long cap = static_cast<long long>(2 * pages + (1024.0 * 1024 * 1024) / page);
+    for (const char* schema : {"main", "temp"})
+      db_.exec("PRAGMA " + std::string(schema) + ".max_page_count = " + std::to_string(cap));
   }
 
   SnapshotLimits limits_;
