@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <filesystem>
+#include <sstream>
 
 #include "helpers.hpp"
 
@@ -112,6 +116,56 @@ TEST_F(TeamPack, VersionConditionRespectsTheTarget) {
 TEST_F(TeamPack, PatternSeesNormalizedText) {
   auto r = test::check_files({setup, "GRANT   SELECT\n  ON orders\n  TO\n  PUBLIC;"}, 16, &packs);
   EXPECT_TRUE(test::has_rule(r, "team-no-grant-to-public"));
+}
+
+// The shipped packs are built into migsafe as JSON (tools/embed_packs.cpp): each loads exactly as
+// its YAML file does, field by field.
+std::string describe(const Rule& r) {
+  std::ostringstream o;
+  o << r.id << "|" << r.pack << "|" << static_cast<int>(r.severity) << "|" << r.title << "|"
+    << r.message << "|" << r.why << "|" << r.instead << "|" << r.docs << "|" << r.cause << "|"
+    << r.builtin << r.once_per_file << r.size_dependent << r.drop_below_threshold << "|"
+    << r.threshold_rows << "|" << r.threshold_bytes << "|" << r.twins_elsewhere << "|"
+    << r.examples.setup << "|" << r.examples.bad << "|" << r.examples.good << "|"
+    << (r.examples.version ? r.examples.version->display() : "-") << "|";
+  for (const auto& a : r.aliases) o << a << ",";
+  const Condition& c = r.when;
+  o << "|kinds:";
+  for (auto k : c.kinds) o << static_cast<int>(k) << ",";
+  o << "|table:" << static_cast<int>(c.table) << "|";
+  for (const auto* tests : {&c.attrs, &c.effects})
+    for (const auto& t : *tests) {
+      o << t.name << "=";
+      for (const auto& v : t.values) o << v << "/";
+      o << (t.single != nullptr) << (t.multi != nullptr) << ";";
+    }
+  o << "|lock:" << (c.lock_at_least ? static_cast<int>(*c.lock_at_least) : -1);
+  o << "|versions:" << (c.versions.min ? c.versions.min->display() : "-") << ".."
+    << (c.versions.max ? c.versions.max->display() : "-") << "|names:";
+  for (const auto& n : c.names) o << n.field << (n.negate ? "!" : "=") << n.re->pattern() << ";";
+  o << "|pattern:" << (c.pattern ? c.pattern->pattern() : "-");
+  return o.str();
+}
+
+TEST(EmbeddedPacks, LoadExactlyAsTheirYaml) {
+  std::vector<std::string> names = shipped_pack_names();
+  ASSERT_GE(names.size(), 4u);
+  for (const auto& name : names) {
+    Pack yaml = load_pack(std::string(MIGSAFE_SOURCE_DIR) + "/rules/" + name + ".yaml");
+    Pack built = load_shipped_pack(name);
+    EXPECT_EQ(built.name, yaml.name);
+    EXPECT_EQ(built.dialect, yaml.dialect);
+    EXPECT_EQ(built.any_dialect, yaml.any_dialect);
+    ASSERT_EQ(built.rules.size(), yaml.rules.size()) << name;
+    for (size_t i = 0; i < yaml.rules.size(); ++i)
+      EXPECT_EQ(describe(built.rules[i]), describe(yaml.rules[i])) << name;
+  }
+  // Every pack in rules/ is built in.
+  size_t files = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(MIGSAFE_SOURCE_DIR) + "/rules"))
+    files += e.path().extension() == ".yaml";
+  EXPECT_EQ(names.size(), files);
 }
 
 }  // namespace

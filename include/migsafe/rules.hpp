@@ -124,8 +124,11 @@ Pack load_pack_text(const std::string& text, const std::string& path);
 std::string find_shipped_pack(Dialect d);
 // Names of all packs shipped next to the binary, core first.
 std::vector<std::string> shipped_pack_names();
-// The packs every run starts from: core plus the dialect's.
+// The packs every run starts from: core plus the dialect's, as built into migsafe (no YAML is
+// parsed for them; MIGSAFE_RULES_DIR names a folder of packs to read instead).
 std::vector<Pack> load_shipped_packs(Dialect d);
+// A shipped pack by name (core, postgres, postgres-style, ...), the same way.
+Pack load_shipped_pack(const std::string& name);
 std::string find_shipped_pack(const std::string& name);
 // A pack named in --pack or a config: a path (has '/' or a .yaml/.yml suffix), else the name
 // of a shipped pack.

@@ -97,7 +97,7 @@ std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, c
   std::vector<Pack> packs = load_shipped_packs(d);
   // A bare name ("postgres-style") is a shipped pack; anything else is a path.
   auto add = [&](const std::string& p) {
-    packs.push_back(load_pack(is_pack_path(p) ? p : find_shipped_pack(p)));
+    packs.push_back(is_pack_path(p) ? load_pack(p) : load_shipped_pack(p));
   };
   for (const auto& p : cfg.packs) add(p);
   for (const auto& p : extra) add(p);
@@ -540,8 +540,7 @@ int main(int argc, char** argv) {
     if (sum->parsed()) return run_sum(f, sum_dir);
     if (docs->parsed()) {
       std::vector<Pack> packs;
-      for (const auto& name : shipped_pack_names())
-        packs.push_back(load_pack(find_shipped_pack(name)));
+      for (const auto& name : shipped_pack_names()) packs.push_back(load_shipped_pack(name));
       write_rules_markdown(packs, std::cout);
       return kExitOk;
     }

@@ -10,8 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
+#include "rules/embedded_packs.hpp"
 #include "yaml_load.hpp"
 
 namespace migsafe {
@@ -57,8 +60,9 @@ class PackReader {
  public:
   explicit PackReader(std::string path) : path_(std::move(path)) {}
 
-  Pack read(const std::string& text) {
-    YAML::Node root = load_yaml(text, path_);
+  Pack read(const std::string& text) { return read(load_yaml(text, path_)); }
+
+  Pack read(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
     check_keys(root, {"pack", "dialect", "description", "rules"});
     Pack p;
@@ -356,22 +360,58 @@ bool is_pack_path(const std::string& s) {
 }
 
 std::vector<std::string> shipped_pack_names() {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::path(find_shipped_pack(std::string("core"))).parent_path();
   std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ".yaml" && e.path().stem() != "core")
-      names.push_back(e.path().stem().string());
+  for (const auto& e : embedded_packs())
+    if (e.name != "core") names.emplace_back(e.name);
   std::sort(names.begin(), names.end());
   names.insert(names.begin(), "core");
   return names;
 }
 
+namespace {
+
+// The embedded JSON as the YAML reader's nodes: every scalar a string, as the YAML had it.
+YAML::Node to_yaml(const nlohmann::ordered_json& j) {
+  if (j.is_object()) {
+    YAML::Node n(YAML::NodeType::Map);
+    for (const auto& [k, v] : j.items()) n.force_insert(k, to_yaml(v));
+    return n;
+  }
+  if (j.is_array()) {
+    YAML::Node n(YAML::NodeType::Sequence);
+    for (const auto& v : j) n.push_back(to_yaml(v));
+    return n;
+  }
+  if (j.is_string()) return YAML::Node(j.get<std::string>());
+  return YAML::Node(YAML::NodeType::Null);
+}
+
+}  // namespace
+
+Pack load_shipped_pack(const std::string& name) {
+  // MIGSAFE_RULES_DIR names packs to use instead of the built-in ones (a pack being edited).
+  if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) {
+    std::filesystem::path file = std::filesystem::path(env) / (name + ".yaml");
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) return load_pack(file.string());
+  }
+  for (const auto& e : embedded_packs()) {
+    if (e.name != name) continue;
+    std::string path = "<built in> rules/" + name + ".yaml";
+    try {
+      return PackReader(path).read(to_yaml(nlohmann::ordered_json::parse(e.json)));
+    } catch (const YAML::Exception& ex) {
+      throw ConfigError(path, ex.msg);
+    }
+  }
+  return load_pack(find_shipped_pack(name));
+}
+
 std::vector<Pack> load_shipped_packs(Dialect d) {
   std::vector<Pack> packs;
-  packs.push_back(load_pack(find_shipped_pack(std::string("core"))));
-  packs.push_back(load_pack(find_shipped_pack(d)));
+  packs.push_back(load_shipped_pack("core"));
+  packs.push_back(
+      load_shipped_pack(d == Dialect::mariadb ? "mysql" : std::string(dialect_name(d))));
   return packs;
 }
 
