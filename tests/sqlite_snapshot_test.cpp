@@ -2,9 +2,11 @@
 // database file (scripts/sqlite-fixture.sh: orders with 120,000 rows), the real rows decide
 // which statements fail and which are slow, the original file and its WAL are never written,
 // and no copy is left behind, also when migsafe is killed mid-statement.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -282,16 +284,55 @@ TEST_F(SqliteSnapshot, FilesBesideTheDatabase) {
 }
 
 // A run killed outright (SIGKILL: no handler runs) leaves its copy; the next run removes the
-// copies of processes that are gone, and no other.
+// copies no live run holds (a live run flocks its folder), and nothing through a link.
 TEST_F(SqliteSnapshot, CopiesOfKilledRunsAreRemoved) {
   std::string dead = tmp_ + "/migsafe-sqlite-999999999-abcdef";
-  std::string alive = tmp_ + "/migsafe-sqlite-" + std::to_string(getpid()) + "-abcdef";
+  std::string alive = tmp_ + "/migsafe-sqlite-1-held";
   for (const auto& d : {dead, alive}) test::write_file(d + "/copy.db", "x");
+  int held = open(alive.c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(flock(held, LOCK_EX), 0);
+  std::string victim = work_ + "/victim";
+  test::write_file(victim + "/copy.db", "someone's database");
+  fs::create_symlink(victim, tmp_ + "/migsafe-sqlite-999999998-link");
   auto r = check("SELECT 1;\n");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_FALSE(fs::exists(dead));
   EXPECT_TRUE(fs::exists(alive + "/copy.db"));
+  EXPECT_EQ(test::read_file(victim + "/copy.db"), "someone's database");
+  close(held);
   fs::remove_all(alive);
+  fs::remove(tmp_ + "/migsafe-sqlite-999999998-link");
+}
+
+// The limits migsafe sets are not the migration's to change: the copy's growth cap, and the
+// heap limit, which is the whole process's (a migration that lowered it made every later
+// statement fail for want of memory, and the run pass). Pragmas act while SQLite prepares them,
+// so the front end's own syntax check must not let them through either.
+TEST_F(SqliteSnapshot, LimitsAreNotTheMigrations) {
+  auto r = check(
+      "PRAGMA main.max_page_count = 1073741823;\n"
+      "PRAGMA hard_heap_limit = 1;\n"
+      "PRAGMA soft_heap_limit = 1;\n"
+      "CREATE UNIQUE INDEX customers_email ON customers (email);\n");
+  json doc = json::parse(r.out);
+  for (int line : {1, 2, 3}) EXPECT_NE(at_line(doc, "snapshot-incomplete", line), nullptr) << r.out;
+  const json* dup = at_line(doc, "engine-rejects", 4);
+  ASSERT_NE(dup, nullptr) << r.out;
+  EXPECT_NE((*dup)["message"].get<std::string>().find("UNIQUE constraint failed"),
+            std::string::npos);
+}
+
+// A single function call SQLite cannot interrupt (instr over megabytes) runs past the limit:
+// the check cannot finish, which is an error (exit 2) naming the statement, and the copy goes.
+TEST_F(SqliteSnapshot, AStatementThatCannotBeStoppedEndsTheRun) {
+  auto r = check(
+      "CREATE TABLE u (a);\n"
+      "INSERT INTO u (a) VALUES (instr(hex(zeroblob(2000000)), hex(zeroblob(1000000)) || '1'));\n",
+      {"--snapshot-statement-timeout", "1500"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("could not interrupt it"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("instr(hex(zeroblob(2000000))"), std::string::npos) << r.err;
 }
 
 // A WAL database: what is only in its WAL is part of the copy (also when it is named by a

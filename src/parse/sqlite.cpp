@@ -515,7 +515,9 @@ class SyntaxChecker {
         SQLITE_OK) {
       sqlite3_close(db_);
       db_ = nullptr;
+      return;
     }
+    sqlite3_set_authorizer(db_, &SyntaxChecker::authorize, nullptr);
   }
   ~SyntaxChecker() { sqlite3_close(db_); }
   SyntaxChecker(const SyntaxChecker&) = delete;
@@ -539,6 +541,16 @@ class SyntaxChecker {
   }
 
  private:
+  // Some pragmas act while they are prepared, and some of those on the whole process
+  // (hard_heap_limit, soft_heap_limit, temp_store_directory): a migration's pragmas are never
+  // let past the authorizer here, which SQLite asks before it acts ("not authorized" is no
+  // syntax error).
+  static int authorize(void*, int action, const char*, const char*, const char*, const char*) {
+    return action == SQLITE_PRAGMA || action == SQLITE_ATTACH || action == SQLITE_DETACH
+               ? SQLITE_DENY
+               : SQLITE_OK;
+  }
+
   sqlite3* db_ = nullptr;
 };
 

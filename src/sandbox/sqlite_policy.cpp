@@ -16,7 +16,15 @@ SandboxVerdict verdict(SandboxAction action, std::string reason = {}) {
 
 // Pragmas that point the connection at other directories.
 bool reaches_other_files(const Operation& op) {
-  return op.object == "temp_store_directory" || op.object == "data_store_directory";
+  std::string name = ascii_lower(op.object);
+  return name == "temp_store_directory" || name == "data_store_directory";
+}
+
+// Pragmas of the limits migsafe sets on the copy: the growth cap, and the heap limits, which
+// are the whole process's (lowering one made every later statement fail, and the run pass).
+bool changes_limits(const Operation& op) {
+  std::string name = ascii_lower(op.object);
+  return name == "max_page_count" || name == "hard_heap_limit" || name == "soft_heap_limit";
 }
 
 }  // namespace
@@ -38,6 +46,9 @@ SandboxVerdict judge_sqlite(const Statement& st) {
         if (reaches_other_files(op))
           return verdict(SandboxAction::refuse,
                          "PRAGMA " + op.object + " points SQLite at another directory");
+        if (changes_limits(op))
+          return verdict(SandboxAction::refuse,
+                         "PRAGMA " + op.object + " changes the limits migsafe sets on the copy");
         break;
       case OpKind::select:
         // A pragma that answers (foreign_key_check, integrity_check) runs: its rows are the

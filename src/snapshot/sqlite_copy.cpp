@@ -1,7 +1,9 @@
 #include "snapshot/sqlite_copy.hpp"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,9 +58,17 @@ void remove_folder(const char* dir) {
   rmdir(dir);
 }
 
-extern "C" void on_signal(int sig) {
+}  // namespace
+
+void remove_copies_now() {
   for (auto& s : g_slots)
     if (s.used.load()) remove_folder(s.dir);
+}
+
+namespace {
+
+extern "C" void on_signal(int sig) {
+  remove_copies_now();
   sigaction(sig, &g_previous[static_cast<size_t>(sig)], nullptr);
   raise(sig);
 }
@@ -109,19 +119,24 @@ class SignalsHeld {
   sigset_t old_;
 };
 
-// Copies left by a run that was killed outright (SIGKILL, the OOM killer): their folder names
-// the process, which is gone.
+// Copies left by a run that was killed outright (SIGKILL, the OOM killer). A live run holds an
+// exclusive flock on its folder (across processes and pid namespaces alike), so a folder whose
+// lock can be taken is an orphan. Only real folders of this user are touched, never through a
+// link, and only the copy's own file names inside them.
 void remove_orphans(const std::string& tmp) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(tmp, ec)) {
     std::string name = e.path().filename().string();
-    const std::string prefix = "migsafe-sqlite-";
-    if (name.rfind(prefix, 0) != 0) continue;
-    size_t dash = name.find('-', prefix.size());
-    if (dash == std::string::npos) continue;
-    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-    if (pid <= 0 || pid == getpid()) continue;
-    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) remove_folder(e.path().c_str());
+    if (name.rfind("migsafe-sqlite-", 0) != 0) continue;
+    int fd = open(e.path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+        flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      for (const char* f : kFiles) unlinkat(fd, f, 0);
+      rmdir(e.path().c_str());
+    }
+    close(fd);
   }
 }
 
@@ -230,6 +245,9 @@ Copy::Copy(const std::string& original) : original_(original) {
                           std::string(std::strerror(errno)));
     dir_ = buf.data();
     slot_ = claim_slot(dir_);
+    // Held until the copy goes: the folder is not an orphan while this run lives.
+    lock_fd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock_fd_ >= 0) flock(lock_fd_, LOCK_EX);
   }
   file_ = dir_ + "/" + kCopyName;
   try {
@@ -250,6 +268,7 @@ Copy::Copy(const std::string& original) : original_(original) {
     }
   } catch (...) {
     remove_folder(dir_.c_str());
+    if (lock_fd_ >= 0) close(lock_fd_);
     if (slot_ >= 0) g_slots[slot_].used.store(false);
     throw;
   }
@@ -257,6 +276,7 @@ Copy::Copy(const std::string& original) : original_(original) {
 
 Copy::~Copy() {
   remove_folder(dir_.c_str());
+  if (lock_fd_ >= 0) close(lock_fd_);
   if (slot_ >= 0) g_slots[slot_].used.store(false);
 }
 

@@ -29,7 +29,12 @@ class Copy {
 
  private:
   std::string original_, dir_, file_;
-  int slot_ = -1;  // in the interruption cleanup's list
+  int slot_ = -1;     // in the interruption cleanup's list
+  int lock_fd_ = -1;  // the folder, flocked while this run lives
 };
+
+// Removes every copy this process holds, at once; safe in a signal handler, and for a run that
+// must end without unwinding (a statement SQLite cannot interrupt).
+void remove_copies_now();
 
 }  // namespace migsafe::sqlite

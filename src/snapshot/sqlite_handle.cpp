@@ -1,5 +1,9 @@
 #include "snapshot/sqlite_handle.hpp"
 
+#include "snapshot/sqlite_copy.hpp"
+
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -19,9 +23,17 @@ Handle::Handle(const std::string& path, int flags) {
   sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
   sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, kMaxLength);
   sqlite3_hard_heap_limit64(kHeapLimit);
-  sqlite3_set_authorizer(db_, &Handle::authorize, nullptr);
+  sqlite3_set_authorizer(db_, &Handle::authorize, this);
   sqlite3_progress_handler(db_, 1000, &Handle::progress, this);
+  exec_trusted("PRAGMA temp.max_page_count = " + std::to_string(kTempBytes / 4096));
   watchdog_ = std::thread([this] { watch(); });
+}
+
+std::optional<Error> Handle::exec_trusted(const std::string& sql) {
+  trusted_ = true;
+  auto err = exec(sql);
+  trusted_ = false;
+  return err;
 }
 
 Handle::~Handle() {
@@ -42,17 +54,37 @@ int64_t now_ns() {
 }
 }  // namespace
 
-// Interrupts the connection once a statement is past its deadline, every 100 ms until it ends.
+// Interrupts the connection once a statement is past its deadline, every 100 ms until it ends;
+// ends the process when it does not end (see kGrace).
 void Handle::watch() {
   std::unique_lock<std::mutex> lock(m_);
+  const int64_t grace = std::chrono::duration_cast<std::chrono::nanoseconds>(kGrace).count();
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(100));
-    if (!stop_ && armed_.load() && now_ns() > deadline_ns_.load()) sqlite3_interrupt(db_);
+    if (stop_ || !armed_.load()) continue;
+    int64_t late = now_ns() - deadline_ns_.load();
+    if (late <= 0) continue;
+    sqlite3_interrupt(db_);
+    if (late < grace) continue;
+    std::string text = running_.substr(0, 160);
+    for (char& c : text)
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    std::fprintf(stderr,
+                 "migsafe: error: a statement ran %lld s past the statement limit and SQLite could "
+                 "not interrupt it (one long function call, such as instr() or LIKE over huge "
+                 "strings), so the check cannot finish: %s\n",
+                 static_cast<long long>(kGrace.count()), text.c_str());
+    remove_copies_now();
+    std::_Exit(2);
   }
 }
 
 std::optional<Error> Handle::exec(const std::string& sql, std::vector<Row>* rows,
                                   const std::vector<std::string>& params) {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    running_ = sql;
+  }
   deadline_ns_.store(now_ns() +
                      std::chrono::duration_cast<std::chrono::nanoseconds>(limit_).count());
   armed_.store(true);
@@ -93,12 +125,19 @@ std::optional<std::string> Handle::one(const std::string& sql,
 }
 
 // Files other than the database: ATTACH (also what VACUUM INTO does inside), the directory
-// pragmas, and extensions; and fts3_tokenizer, whose two-argument form takes a raw pointer.
-int Handle::authorize(void*, int action, const char* a, const char* b, const char*, const char*) {
+// pragmas, and extensions; fts3_tokenizer, whose two-argument form takes a raw pointer; and the
+// pragmas of migsafe's own limits (the growth cap, the process-wide heap limits), which only
+// exec_trusted may set.
+int Handle::authorize(void* self, int action, const char* a, const char* b, const char*,
+                      const char*) {
   if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
   if (action == SQLITE_PRAGMA && a &&
       (sqlite3_stricmp(a, "temp_store_directory") == 0 ||
        sqlite3_stricmp(a, "data_store_directory") == 0))
+    return SQLITE_DENY;
+  if (action == SQLITE_PRAGMA && a && !static_cast<Handle*>(self)->trusted_ &&
+      (sqlite3_stricmp(a, "max_page_count") == 0 || sqlite3_stricmp(a, "hard_heap_limit") == 0 ||
+       sqlite3_stricmp(a, "soft_heap_limit") == 0))
     return SQLITE_DENY;
   if (action == SQLITE_FUNCTION && b &&
       (sqlite3_stricmp(b, "load_extension") == 0 || sqlite3_stricmp(b, "fts3_tokenizer") == 0))

@@ -38,6 +38,12 @@ constexpr int kMaxLength = 256 * 1024 * 1024;
 // The heap SQLite may use in this process (sqlite3_hard_heap_limit64, which is process-wide):
 // past it a statement fails with "out of memory" instead of the process being killed.
 constexpr int64_t kHeapLimit = 1024LL * 1024 * 1024;
+// What a scratch database's temporary tables may take on disk (its temporary file in TMPDIR).
+constexpr int64_t kTempBytes = 1024LL * 1024 * 1024;
+// A statement still running this long past its limit is one SQLite cannot interrupt (a single
+// function call such as instr() or LIKE over huge strings): migsafe removes its copies and
+// ends with exit status 2, since the check cannot finish.
+constexpr std::chrono::seconds kGrace{10};
 
 class Handle {
  public:
@@ -53,6 +59,8 @@ class Handle {
   // receives them when given.
   std::optional<Error> exec(const std::string& sql, std::vector<Row>* rows = nullptr,
                             const std::vector<std::string>& params = {});
+  // migsafe's own settings of the limits that migrations may not touch (max_page_count).
+  std::optional<Error> exec_trusted(const std::string& sql);
   // The first column of the first row, if any.
   std::optional<std::string> one(const std::string& sql,
                                  const std::vector<std::string>& params = {});
@@ -69,6 +77,8 @@ class Handle {
   // Set by every statement without waking the watchdog, which looks every 100 ms (a wake-up per
   // statement made the dry run half as fast again).
   std::atomic<bool> armed_{false};
+  bool trusted_ = false;  // exec_trusted is running: the authorizer lets the limits be set
+  std::string running_;   // the statement, for the message when it cannot be stopped
   std::atomic<int64_t> deadline_ns_{0};  // steady_clock, nanoseconds
   std::mutex m_;
   std::condition_variable cv_;

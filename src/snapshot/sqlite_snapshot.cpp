@@ -321,7 +321,8 @@ class SqliteSnapshot : public Snapshot {
     double page = number(db_.one("PRAGMA page_size")).value_or(4096);
     long long cap = static_cast<long long>(2 * pages + (1024.0 * 1024 * 1024) / page);
     for (const char* schema : {"main", "temp"})
-      db_.exec("PRAGMA " + std::string(schema) + ".max_page_count = " + std::to_string(cap));
+      db_.exec_trusted("PRAGMA " + std::string(schema) +
+                       ".max_page_count = " + std::to_string(cap));
   }
 
   SnapshotLimits limits_;
