@@ -97,6 +97,38 @@ void BM_CheckAndReport(benchmark::State& state) {
 }
 BENCHMARK(BM_CheckAndReport)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
+// The same statements as N files of 10, one migration set: the per-file path must stay linear
+// (time per file flat from 500 to 2,000 files).
+void BM_CheckFiles(benchmark::State& state) {
+  int files = static_cast<int>(state.range(0));
+  std::string text = workload(files * 10);
+  SourceSet set;
+  size_t at = 0;
+  for (int f = 0; f < files; ++f) {
+    size_t end = at;
+    for (int k = 0; k < 10 && end != std::string::npos; ++k) {
+      end = text.find(";\n", end);
+      if (end != std::string::npos) end += 2;
+    }
+    if (end == std::string::npos) end = text.size();
+    set.push_back(make_source("f" + std::to_string(f) + ".sql", text.substr(at, end - at)));
+    at = end;
+  }
+  std::vector<Pack> packs = load_shipped_packs(Dialect::postgres);
+  CheckOptions opt;
+  for (auto _ : state) benchmark::DoNotOptimize(check_sets({set}, packs, opt).findings.size());
+  state.counters["s_per_file"] =
+      benchmark::Counter(static_cast<double>(files), benchmark::Counter::kIsIterationInvariantRate |
+                                                         benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_CheckFiles)->Arg(500)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+// Start-up: the shipped packs of a run (core and the dialect's), built in as JSON.
+void BM_LoadShippedPacks(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(load_shipped_packs(Dialect::postgres).size());
+}
+BENCHMARK(BM_LoadShippedPacks)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();
