@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "migsafe/report.hpp"
 
 namespace migsafe {
 namespace {
@@ -131,6 +135,29 @@ INSTANTIATE_TEST_SUITE_P(
         if (c == '.' || c == '-' || c == '/') c = '_';
       return n;
     });
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// The JSON report is written finding by finding; it must read back and dump to the very same
+// bytes as nlohmann's dump(2) of the whole document (with findings, problems, and with none).
+TEST(JsonReport, StreamedIsTheWholeDocumentsDump) {
+  std::vector<Pack> packs = load_shipped_packs(Dialect::postgres);
+  CheckOptions opt;
+  for (const char* sql :
+       {"CREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMN b int DEFAULT random();\n"
+        "ALTER TABLE t ALTER COLUMN c TYPE \"text\\n\";\n",
+        "SELECT 1;\n", "ALTER TABLE t ADD COLUMN;\n"}) {
+    CheckResult r = check_sets({{make_source("a \"b\".sql", sql)}}, packs, opt);
+    std::ostringstream out;
+    report_json(r, ReportContext{opt, FailOn::error, false, &packs, ""}, out);
+    auto doc = nlohmann::ordered_json::parse(out.str());
+    EXPECT_EQ(doc.dump(2) + "\n", out.str()) << sql;
+  }
+}
 
 }  // namespace
 }  // namespace migsafe

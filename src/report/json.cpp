@@ -30,15 +30,60 @@ json effect_json(const FindingEffect& e) {
   return j;
 }
 
+// Writes `value` as it would appear `depth` levels into a document dumped with an indent of 2:
+// its lines after the first indented by the depth.
+void write_nested(std::ostream& out, const json& value, int depth) {
+  std::string text = value.dump(2);
+  std::string pad(static_cast<size_t>(depth) * 2, ' ');
+  size_t from = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
+    out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+    out << pad;
+    from = nl + 1;
+  }
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+json finding_json(const CheckResult& r, const Finding& f) {
+  json j;
+  j["rule"] = f.rule_id;
+  j["severity"] = severity_name(f.severity);
+  j["path"] = r.files[f.file].path;
+  j["start"] = position(f.at);
+  j["end"] = position(f.statement.stop);
+  j["statement"] = {{"start", position(f.statement.start)},
+                    {"end", position(f.statement.stop)},
+                    {"offset", f.statement.begin},
+                    {"length", f.statement.end - f.statement.begin}};
+  j["title"] = f.title;
+  j["message"] = f.message;
+  j["notes"] = f.lines();
+  j["instead"] = f.instead;
+  j["docs"] = f.docs;
+  j["effect"] = f.effect ? effect_json(*f.effect) : json(nullptr);
+  return j;
+}
+
 }  // namespace
 
+// The document is written as it is made, one finding at a time, byte for byte as one
+// nlohmann dump(2) of the whole would be (a test compares): building it whole held every
+// finding twice.
 void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& out) {
-  json doc;
-  doc["schema_version"] = 1;
-  doc["tool"] = {{"name", "migsafe"}, {"version", MIGSAFE_VERSION}};
-  doc["dialect"] = dialect_name(ctx.options.dialect);
-  doc["target_version"] = ctx.options.version.display();
-  doc["transactions"] = transaction_mode_name(ctx.options.transactions);
+  bool first = true;
+  auto key = [&](const char* name) {
+    out << (first ? "{\n  \"" : ",\n  \"") << name << "\": ";
+    first = false;
+  };
+  auto field = [&](const char* name, const json& value) {
+    key(name);
+    write_nested(out, value, 1);
+  };
+  field("schema_version", 1);
+  field("tool", {{"name", "migsafe"}, {"version", MIGSAFE_VERSION}});
+  field("dialect", dialect_name(ctx.options.dialect));
+  field("target_version", ctx.options.version.display());
+  field("transactions", transaction_mode_name(ctx.options.transactions));
   json runners = json::array();
   for (const auto& sr : r.runners)
     runners.push_back({{"root", sr.root},
@@ -46,41 +91,31 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
                        {"sending", sr.sending},
                        {"dialect", dialect_name(sr.dialect)},
                        {"target_version", sr.version.display()}});
-  doc["runners"] = std::move(runners);
-  doc["direction"] = ctx.options.inputs.direction == Direction::down ? "down" : "up";
+  field("runners", runners);
+  field("direction", ctx.options.inputs.direction == Direction::down ? "down" : "up");
   json files = json::array();
   for (const auto& f : r.files)
     files.push_back({{"path", f.path}, {"statements", f.statements}, {"reported", f.reported}});
-  doc["files"] = std::move(files);
-  json findings = json::array();
-  for (const auto& f : r.findings) {
-    json j;
-    j["rule"] = f.rule_id;
-    j["severity"] = severity_name(f.severity);
-    j["path"] = r.files[f.file].path;
-    j["start"] = position(f.at);
-    j["end"] = position(f.statement.stop);
-    j["statement"] = {{"start", position(f.statement.start)},
-                      {"end", position(f.statement.stop)},
-                      {"offset", f.statement.begin},
-                      {"length", f.statement.end - f.statement.begin}};
-    j["title"] = f.title;
-    j["message"] = f.message;
-    j["notes"] = f.lines();
-    j["instead"] = f.instead;
-    j["docs"] = f.docs;
-    j["effect"] = f.effect ? effect_json(*f.effect) : json(nullptr);
-    findings.push_back(std::move(j));
+  field("files", files);
+  key("findings");
+  if (r.findings.empty()) {
+    out << "[]";
+  } else {
+    out << "[";
+    for (size_t i = 0; i < r.findings.size(); ++i) {
+      out << (i ? ",\n    " : "\n    ");
+      write_nested(out, finding_json(r, r.findings[i]), 2);
+    }
+    out << "\n  ]";
   }
-  doc["findings"] = std::move(findings);
   json problems = json::array();
   for (const auto& p : r.problems) {
     json j{{"kind", p.kind}, {"path", p.path}, {"message", p.message}};
     j["start"] = p.pos.line ? position(p.pos) : json(nullptr);
     problems.push_back(std::move(j));
   }
-  doc["errors"] = std::move(problems);
-  doc["summary"] = {{"files", r.migration_files()},
+  field("errors", problems);
+  field("summary", {{"files", r.migration_files()},
                     {"statements", r.statements},
                     {"errors", r.count(Severity::error)},
                     {"warnings", r.count(Severity::warning)},
@@ -90,8 +125,8 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
                                 : ctx.fail_on == FailOn::warning ? "warning"
                                                                  : "never"},
                     {"blocked", is_blocked(r, ctx.fail_on)},
-                    {"traced_as_superuser", r.trace_superuser}};
-  out << doc.dump(2) << '\n';
+                    {"traced_as_superuser", r.trace_superuser}});
+  out << "\n}\n";
 }
 
 }  // namespace migsafe
