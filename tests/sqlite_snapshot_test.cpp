@@ -245,6 +245,74 @@ TEST_F(SqliteSnapshot, HostileStatementsStayInTheCopy) {
   EXPECT_TRUE(fs::is_empty(out)) << "a file was written outside the copy";
 }
 
+// Runs SQL on a database file with SQLite itself, outside migsafe (defensive mode off, so that a
+// test can craft what a hostile file may hold).
+void run_sql(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(h);
+}
+
+// The schema is read entry by entry: a stored text that ends in a comment (SQLite keeps it so
+// for a STRICT table or a view) hides nothing after it; an entry of two statements (only a
+// crafted file has one) is a database error, never a table left out.
+TEST_F(SqliteSnapshot, SchemaEntriesAreReadOneByOne) {
+  std::string db = work_ + "/commented.db";
+  fs::copy_file(db_, db);
+  run_sql(db,
+          "CREATE TABLE aaa (x INTEGER) STRICT -- settings table\n;"
+          "CREATE VIEW w AS SELECT 1 AS one -- a note\n;"
+          "CREATE TABLE big AS SELECT * FROM orders;");
+  auto r = check("CREATE INDEX big_status ON big (status);\n", {}, db);
+  EXPECT_NE(at_line(json::parse(r.out), "write-lock-on-big-table", 1), nullptr) << r.out;
+
+  std::string crafted = work_ + "/crafted.db";
+  fs::copy_file(db_, crafted);
+  run_sql(crafted,
+          "CREATE TABLE aaa (x);"
+          "PRAGMA writable_schema = ON;"
+          "UPDATE sqlite_schema SET sql = 'CREATE TABLE aaa (x);CREATE TABLE orders (id) /*' "
+          "WHERE name = 'aaa';");
+  auto bad = check("CREATE INDEX orders_status ON orders (status);\n", {}, crafted);
+  EXPECT_EQ(bad.exit_code, 3) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("not one statement"), std::string::npos) << bad.err;
+}
+
+// A sparse file that claims gigabytes of zeros is copied as the little it holds, and the copy's
+// growth is capped by what it holds, not by what it claims.
+TEST_F(SqliteSnapshot, SparseFilesStaySparse) {
+  std::string db = work_ + "/sparse.db";
+  fs::copy_file(db_, db);
+  fs::resize_file(db, 2LL * 1024 * 1024 * 1024);  // 2 GiB apparent, a few MB held
+  test::write_file(work_ + "/slow/001_slow.sql",
+                   "UPDATE orders SET total = (SELECT count(*) FROM orders o WHERE o.total < "
+                   "orders.total);\n");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(MIGSAFE_BINARY, MIGSAFE_BINARY, "check", "--dialect", "sqlite", "--db",
+          ("sqlite:" + db).c_str(), "--snapshot-statement-timeout", "3000",
+          (work_ + "/slow").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct stat copy {};
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& e : fs::directory_iterator(tmp_))
+      if (stat((e.path() / "copy.db").c_str(), &copy) == 0 && copy.st_size > 1LL << 30)
+        seen = true;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(seen) << "the copy was not seen at its full apparent size";
+  EXPECT_LT(static_cast<long long>(copy.st_blocks) * 512, 64LL * 1024 * 1024)
+      << "the copy wrote the holes out";
+}
+
 // One VM step may take long (randomblob of 100 MB): the limit is kept by interrupting the
 // connection from a watchdog, not only between steps.
 TEST_F(SqliteSnapshot, LongStepsAreInterrupted) {

@@ -38,7 +38,7 @@ struct IndexInfo {
 
 // From a snapshot: how big the table is.
 struct TableStats {
-  double rows = -1;  // estimate; -1 when never analyzed
+  double rows = -1;  // estimate; -1 when unknown (never analyzed, or not counted in time)
   int64_t bytes = 0;
   // Another session's lock that kept the snapshot read from sizing it ("ACCESS EXCLUSIVE, held
   // by session 123 (psql)"); bytes then come from the catalog's page count.
@@ -46,6 +46,7 @@ struct TableStats {
   // MySQL 8.0.29+: the row versions instant ADD / DROP COLUMN have used
   // (INNODB_TABLES.TOTAL_ROW_VERSIONS); -1 where the server does not count them.
   int row_versions = -1;
+  std::string rows_note;  // why rows is unknown, when it is not "never analyzed"
 };
 
 struct ConstraintInfo {

@@ -10,6 +10,7 @@
 #include "lexer.hpp"
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
+#include "parse/sqlite_limits.hpp"
 
 namespace migsafe {
 namespace {
@@ -518,6 +519,7 @@ class SyntaxChecker {
       return;
     }
     sqlite3_set_authorizer(db_, &SyntaxChecker::authorize, nullptr);
+    sqlite::limit_connection(db_);
   }
   ~SyntaxChecker() { sqlite3_close(db_); }
   SyntaxChecker(const SyntaxChecker&) = delete;

@@ -791,7 +791,8 @@ class Analyzer {
     const char* unit = b >= 1 << 30 ? "GB" : b >= 1 << 20 ? "MB" : "kB";
     double v = b >= 1 << 30 ? b / (1 << 30) : b >= 1 << 20 ? b / (1 << 20) : b / 1024;
     if (st.rows < 0)
-      std::snprintf(buf, sizeof buf, "never analyzed, %.1f %s", v, unit);
+      return (st.rows_note.empty() ? std::string("never analyzed") : st.rows_note) + ", " +
+             (std::snprintf(buf, sizeof buf, "%.1f %s", v, unit), buf);
     else if (st.rows >= 1e6)
       std::snprintf(buf, sizeof buf, "%.1fM rows, %.1f %s", st.rows / 1e6, v, unit);
     else

@@ -370,7 +370,7 @@ class PgSnapshot : public Snapshot {
       long oid = r[0].as<long>();
       t.name = name_of(r[1].as<std::string>(), r[2].as<std::string>());
       t.partitioned = r[3].as<bool>();
-      t.stats = TableStats{to_double(r[4]), r[5].as<int64_t>(), {}};
+      t.stats = TableStats{to_double(r[4]), r[5].as<int64_t>(), {}, -1, {}};
       if (auto it = locked.find(oid); it != locked.end()) t.stats->locked_by = it->second;
       tables.emplace(oid, std::move(t));
     }

@@ -160,14 +160,56 @@ FileState state_of(const std::string& path) {
   return s;
 }
 
+// A file descriptor, closed when it goes.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Copies the bytes of `from`, keeping its holes: a sparse file that claims gigabytes of zeros
+// is copied as the little it holds.
 void copy_bytes(const std::string& from, const std::string& to) {
-  std::ifstream in(from, std::ios::binary);
-  if (!in) throw SnapshotError("cannot read " + from + ": " + std::strerror(errno));
-  std::ofstream out(to, std::ios::binary | std::ios::trunc);
-  if (!out)
+  Fd in(open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (in.get() < 0) throw SnapshotError("cannot read " + from + ": " + std::strerror(errno));
+  Fd out(open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (out.get() < 0)
     throw SnapshotError("cannot write the database's copy: " + std::string(std::strerror(errno)));
-  out << in.rdbuf();
-  if (!out.flush()) throw SnapshotError("cannot write the database's copy (disk full?)");
+  struct stat st {};
+  if (fstat(in.get(), &st) != 0) throw SnapshotError("cannot read " + from);
+  auto fail = [] { throw SnapshotError("cannot write the database's copy (disk full?)"); };
+  std::vector<char> buf(1 << 20);
+  auto copy_range = [&](off_t begin, off_t end) {
+    for (off_t at = begin; at < end;) {
+      size_t n = static_cast<size_t>(std::min<off_t>(end - at, static_cast<off_t>(buf.size())));
+      ssize_t got = pread(in.get(), buf.data(), n, at);
+      if (got <= 0) throw SnapshotError("cannot read " + from + ": " + std::strerror(errno));
+      if (pwrite(out.get(), buf.data(), static_cast<size_t>(got), at) != got) fail();
+      at += got;
+    }
+  };
+  off_t at = 0;
+  while (at < st.st_size) {
+    off_t data = lseek(in.get(), at, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) break;   // only a hole is left
+      copy_range(at, st.st_size);  // the filesystem cannot say where the holes are
+      break;
+    }
+    off_t hole = lseek(in.get(), data, SEEK_HOLE);
+    if (hole < 0) hole = st.st_size;
+    copy_range(data, hole);
+    at = hole;
+  }
+  if (ftruncate(out.get(), st.st_size) != 0) fail();
 }
 
 bool ends_with(std::string_view s, std::string_view tail) {
@@ -272,6 +314,12 @@ Copy::Copy(const std::string& original) : original_(original) {
     if (slot_ >= 0) g_slots[slot_].used.store(false);
     throw;
   }
+}
+
+int64_t Copy::bytes_on_disk() const {
+  struct stat st {};
+  if (stat(file_.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_blocks) * 512;
 }
 
 Copy::~Copy() {

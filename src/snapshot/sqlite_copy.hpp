@@ -5,6 +5,7 @@
 // and on SIGINT, SIGTERM or SIGHUP before the process ends.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ class Copy {
 
   const std::string& path() const { return file_; }          // the copy, to open read-write
   const std::string& original() const { return original_; }  // as the user named it
+  // What the copy holds on disk now (holes of a sparse original stay holes in the copy).
+  int64_t bytes_on_disk() const;
 
  private:
   std::string original_, dir_, file_;

@@ -21,8 +21,7 @@ Handle::Handle(const std::string& path, int flags) {
   sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
   // fts3_tokenizer(name, pointer) registers a raw pointer as a tokenizer: code execution.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
-  sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, kMaxLength);
-  sqlite3_hard_heap_limit64(kHeapLimit);
+  limit_connection(db_);
   sqlite3_set_authorizer(db_, &Handle::authorize, this);
   sqlite3_progress_handler(db_, 1000, &Handle::progress, this);
   exec_trusted("PRAGMA temp.max_page_count = " + std::to_string(kTempBytes / 4096));

@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include "parse/sqlite_limits.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -32,12 +34,6 @@ struct Error {
   bool over_limit() const { return code == SQLITE_NOMEM || code == SQLITE_FULL; }
 };
 
-// The biggest string or blob a statement may make (SQLite's default is 1,000,000,000 bytes):
-// one VM step that builds it is then short, so the watchdog's interrupt lands soon.
-constexpr int kMaxLength = 256 * 1024 * 1024;
-// The heap SQLite may use in this process (sqlite3_hard_heap_limit64, which is process-wide):
-// past it a statement fails with "out of memory" instead of the process being killed.
-constexpr int64_t kHeapLimit = 1024LL * 1024 * 1024;
 // What a scratch database's temporary tables may take on disk (its temporary file in TMPDIR).
 constexpr int64_t kTempBytes = 1024LL * 1024 * 1024;
 // A statement still running this long past its limit is one SQLite cannot interrupt (a single

@@ -22,6 +22,15 @@ namespace {
 
 using sqlite::quote_ident;
 
+// CREATE VIRTUAL TABLE: a module's table (FTS, R*Tree), not one the model tracks.
+bool virtual_table(const std::string& sql) {
+  std::string head = ascii_lower(sql.substr(0, 32));
+  size_t at = head.find_first_not_of(" \t\r\n");
+  if (at == std::string::npos || head.compare(at, 6, "create") != 0) return false;
+  at = head.find_first_not_of(" \t\r\n", at + 6);
+  return at != std::string::npos && head.compare(at, 7, "virtual") == 0;
+}
+
 // A number SQLite gave as text; nullopt for anything else (sqlite_stat1 may hold any text).
 std::optional<double> number(const std::optional<std::string>& text) {
   if (!text || text->empty()) return std::nullopt;
@@ -233,22 +242,35 @@ class SqliteSnapshot : public Snapshot {
             "'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
             &rows))
       throw SnapshotError("cannot read the SQLite database's schema: " + err->message);
-    std::string text;
+    // The schema as SQLite stores it, read by the same front end as a migration, one entry at
+    // a time: an entry is one statement (a stored text may end in a comment, and a crafted
+    // file may hold more than one), and one migsafe cannot read is an error, never a table
+    // left out of the model.
+    SchemaModel scratch;
     std::vector<std::string> tables;
     for (const auto& r : rows) {
-      if (!r[2]) continue;
-      text += *r[2] + ";\n";
-      if (r[0] && *r[0] == "table" && r[1]) tables.push_back(*r[1]);
+      if (!r[0] || !r[1] || !r[2]) continue;
+      const std::string &type = *r[0], &name = *r[1];
+      bool is_table = type == "table" && !virtual_table(*r[2]);
+      auto src = make_source(copy_.original() + " (schema of " + name + ")", *r[2]);
+      size_t statements = 0;
+      ParsedFile parsed = parse_each(Dialect::sqlite, *src, [&](Statement& st) {
+        ++statements;
+        for (const auto& op : st.ops) scratch.apply(op, -1, -1);
+      });
+      if (!parsed.syntax_errors.empty() || statements != 1)
+        throw SnapshotError("the SQLite database's schema entry for " + type + " " + name +
+                            " is not one statement migsafe can read" +
+                            (parsed.syntax_errors.empty()
+                                 ? std::string()
+                                 : ": " + parsed.syntax_errors.front().message));
+      if (is_table) tables.push_back(name);
     }
-    // The schema as SQLite stores it, read by the same front end as a migration.
-    SchemaModel scratch;
-    auto src = make_source(copy_.original() + " (schema)", std::move(text));
-    parse_each(Dialect::sqlite, *src, [&](Statement& st) {
-      for (const auto& op : st.ops) scratch.apply(op, -1, -1);
-    });
     for (const auto& name : tables) {
       const TableInfo* t = scratch.find({"", name});
-      if (!t) continue;
+      if (!t)
+        throw SnapshotError("the SQLite database's table " + name +
+                            " could not be read into migsafe's schema model");
       TableInfo copy = *t;
       if (auto it = sizes_.find(ascii_lower(name)); it != sizes_.end()) copy.stats = it->second;
       model.add_existing_table(std::move(copy));
@@ -286,25 +308,40 @@ class SqliteSnapshot : public Snapshot {
     std::vector<sqlite::Row> names;
     db_.exec(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-        "ESCAPE '\\'",
+        "ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'",
         &names);
+    // One statement limit for all of it: a crafted file can make every count as slow as the
+    // limit allows. A table not counted in time is taken as big (its rows unknown), never as
+    // small: sqlite_stat1 may be old, or say anything.
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(limits_.statement_timeout_ms);
+    auto left = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+    };
     bool dbstat = !db_.exec("SELECT 1 FROM dbstat LIMIT 1");
     double all_rows = 0;
     for (const auto& r : names) {
       if (!r[0]) continue;
       const std::string& name = *r[0];
       TableStats s;
-      if (auto n = number(db_.one("SELECT count(*) FROM " + quote_ident(name))))
-        s.rows = *n;
-      else if (auto stat = number(
-                   db_.one("SELECT stat FROM sqlite_stat1 WHERE tbl = ?1 AND idx IS NULL", {name})))
-        s.rows = *stat;
-      if (dbstat)
+      s.rows_note = "rows not counted within the statement limit";
+      if (left().count() > 0) {
+        db_.set_limit(left());
+        if (auto n = number(db_.one("SELECT count(*) FROM " + quote_ident(name)))) {
+          s.rows = *n;
+          s.rows_note.clear();
+        }
+      }
+      if (dbstat && left().count() > 0) {
+        db_.set_limit(left());
         if (auto b = number(db_.one("SELECT sum(pgsize) FROM dbstat WHERE name = ?1", {name})))
           s.bytes = static_cast<int64_t>(*b);
+      }
       all_rows += std::max(0.0, s.rows);
       sizes_[ascii_lower(name)] = s;
     }
+    db_.set_limit(std::chrono::milliseconds(limits_.statement_timeout_ms));
     if (dbstat || all_rows <= 0) return;
     auto pages = number(db_.one("PRAGMA page_count")), size = number(db_.one("PRAGMA page_size"));
     if (!pages || !size) return;
@@ -313,13 +350,16 @@ class SqliteSnapshot : public Snapshot {
       s.bytes = static_cast<int64_t>(file * std::max(0.0, s.rows) / all_rows);
   }
 
-  // The copy may grow to twice its size plus 1 GiB (a rebuild of its biggest table fits), and
+  // The copy may grow by twice its size plus 1 GiB (a rebuild of its biggest table fits), and
   // the temporary database as much: past that a statement fails with SQLITE_FULL, a limit of
   // migsafe's, not a verdict on the migration.
+  // (The bytes the copy holds on disk count, not its page count: a sparse file may claim
+  // terabytes.)
   void cap_growth() {
     double pages = number(db_.one("PRAGMA page_count")).value_or(0);
     double page = number(db_.one("PRAGMA page_size")).value_or(4096);
-    long long cap = static_cast<long long>(2 * pages + (1024.0 * 1024 * 1024) / page);
+    double held = static_cast<double>(copy_.bytes_on_disk());
+    long long cap = static_cast<long long>(pages + (2 * held + 1024.0 * 1024 * 1024) / page);
     for (const char* schema : {"main", "temp"})
       db_.exec_trusted("PRAGMA " + std::string(schema) +
                        ".max_page_count = " + std::to_string(cap));
