@@ -303,14 +303,35 @@ TEST_F(SqliteSnapshot, SparseFilesStaySparse) {
   for (int i = 0; i < 100 && !seen; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     for (const auto& e : fs::directory_iterator(tmp_))
-      if (stat((e.path() / "copy.db").c_str(), &copy) == 0 && copy.st_size > 1LL << 30)
-        seen = true;
+      if (stat((e.path() / "copy.db").c_str(), &copy) == 0 && copy.st_size > 1LL << 30) seen = true;
   }
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(seen) << "the copy was not seen at its full apparent size";
   EXPECT_LT(static_cast<long long>(copy.st_blocks) * 512, 64LL * 1024 * 1024)
       << "the copy wrote the holes out";
+}
+
+// What a statement is, however it is written: WITH ... INSERT is a data change (it ran on the
+// copy before the index), main. names the same table (its size counts), a query runs (it may
+// fail on the real rows).
+TEST_F(SqliteSnapshot, StatementsAreRunAsTheyAre) {
+  auto r = check(
+      "WITH d (e) AS (VALUES ('c2@example.com')) INSERT INTO customers (email) SELECT e FROM d;\n"
+      "CREATE UNIQUE INDEX settings_value ON settings (value);\n"
+      "WITH s AS (SELECT 1) UPDATE main.orders SET status = 'x' WHERE total > 0;\n"
+      "CREATE INDEX main.orders_status ON orders (status);\n"
+      "SELECT json('{bad');\n");
+  json doc = json::parse(r.out);
+  EXPECT_NE(at_line(doc, "unindexed-data-change", 3), nullptr) << r.out;
+  EXPECT_NE(at_line(doc, "write-lock-on-big-table", 4), nullptr) << r.out;
+  EXPECT_NE(at_line(doc, "engine-rejects", 5), nullptr) << r.out;
+  auto dup = check(
+      "WITH d (e) AS (VALUES ('c1@example.com')) INSERT INTO settings (key, value) "
+      "SELECT 'new', 'v1' FROM d;\n"
+      "CREATE UNIQUE INDEX settings_value ON settings (value);\n");
+  EXPECT_NE(at_line(json::parse(dup.out), "engine-rejects", 2), nullptr)
+      << "the WITH ... INSERT did not run on the copy: " << dup.out;
 }
 
 // One VM step may take long (randomblob of 100 MB): the limit is kept by interrupting the
@@ -484,6 +505,17 @@ TEST_F(SqliteSnapshot, PlanFindsTheQueryThatLosesItsIndex) {
     verdicts[q["query"].get<std::string>()] = q["verdict"].get<std::string>();
   EXPECT_EQ(verdicts["SELECT * FROM orders WHERE customer_id = ?;"], "regressed") << r.out;
   EXPECT_EQ(verdicts["SELECT * FROM settings WHERE key = ?;"], "unchanged") << r.out;
+
+  // A workload entry that is no query is not planned: some pragmas act while SQLite prepares
+  // them (ignore_check_constraints would have let the migration's CHECK violation pass).
+  test::write_file(work_ + "/pragma.sql", "PRAGMA ignore_check_constraints = 1;\n");
+  auto pragma =
+      test::run_migsafe({"plan", "--format", "json", "--dialect", "sqlite", "--db", "sqlite:" + db_,
+                         "--queries", work_ + "/pragma.sql", work_ + "/plan"});
+  json pd = json::parse(pragma.out);
+  ASSERT_EQ(pd["queries"].size(), 1u) << pragma.out;
+  EXPECT_EQ(pd["queries"][0]["verdict"], "unplanned") << pragma.out;
+  EXPECT_NE(pragma.out.find("only queries are planned"), std::string::npos) << pragma.out;
 
   test::write_file(work_ + "/safe/001_add.sql", "CREATE INDEX orders_status ON orders (status);\n");
   auto safe =

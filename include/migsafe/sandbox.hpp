@@ -160,9 +160,9 @@ MysqlSandboxVerdict judge_mysql(std::string_view sql, const MysqlSandboxContext&
 
 // SQLite: the statements of a migration run on migsafe's own copy of the user's database file,
 // so whatever stays in that file may run. Judged from the front end's operations: what reaches
-// other files (ATTACH, VACUUM INTO, the directory pragmas) is refused, VACUUM and queries are
-// skipped, and what the front end cannot classify is refused. The copy's connection refuses
-// ATTACH, extensions and those pragmas by itself too.
+// other files (ATTACH, VACUUM INTO, the directory pragmas) or migsafe's own limits is refused,
+// VACUUM is skipped, and what the front end cannot classify is refused. The copy's connection
+// refuses ATTACH, extensions and those pragmas by itself too.
 struct Statement;
 SandboxVerdict judge_sqlite(const Statement& st);
 

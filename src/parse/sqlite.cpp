@@ -138,7 +138,8 @@ class StmtParser {
     if (word("vacuum")) return simple(out, OpKind::vacuum);
     if (word("reindex")) return simple(out, OpKind::reindex);
     if (word("analyze")) return simple(out, OpKind::analyze);
-    if (word("select") || word("with") || word("values")) return simple(out, OpKind::select);
+    if (is("with")) return with(out);
+    if (word("select") || word("values")) return simple(out, OpKind::select);
     simple(out, OpKind::other);
   }
 
@@ -172,11 +173,42 @@ class StmtParser {
   }
 
   // [schema.]name
+  // main. names the database every unqualified name is in: the same table (temp. does not).
   QualifiedName qualified() {
     if (at_end()) return {};
     std::string first = name_of(t_[i_++]);
-    if (punct(".") && !at_end()) return {first, name_of(t_[i_++])};
+    if (punct(".") && !at_end()) {
+      std::string second = name_of(t_[i_++]);
+      if (iequals(first, "main")) return {"", second};
+      return {first, second};
+    }
     return {"", first};
+  }
+
+  // WITH ... INSERT / UPDATE / DELETE is a data change like its plain form; WITH ... SELECT a
+  // query. The statement's own keyword is the first of them outside the CTEs' parentheses.
+  void with(Statement& out) {
+    int depth = 0;
+    for (size_t k = i_ + 1; k < t_.size(); ++k) {
+      const Token& t = t_[k];
+      if (t.kind == Tok::punct && t.text == "(") ++depth;
+      if (t.kind == Tok::punct && t.text == ")") --depth;
+      if (depth != 0 || t.kind != Tok::word) continue;
+      i_ = k;
+      if (word("insert") || word("replace")) return insert(out);
+      if (word("update")) return update(out);
+      if (word("delete")) return del(out);
+      if (is("select") || is("values")) break;
+    }
+    simple(out, OpKind::select);
+  }
+
+  // Whether the word comes after the current token (a WHERE of the statement itself, not of a
+  // CTE before it).
+  bool has_word_ahead(std::string_view w) const {
+    for (size_t k = i_; k < t_.size(); ++k)
+      if (t_[k].kind == Tok::word && iequals(t_[k].text, w)) return true;
+    return false;
   }
 
   void skip_parens() {
@@ -477,7 +509,7 @@ class StmtParser {
     Operation o = op(OpKind::update);
     if (word("or") && !at_end()) ++i_;
     o.table = qualified();
-    o.has_where = has_word("where");
+    o.has_where = has_word_ahead("where");
     out.ops.push_back(std::move(o));
   }
 
@@ -485,7 +517,7 @@ class StmtParser {
     Operation o = op(OpKind::delete_rows);
     word("from");
     o.table = qualified();
-    o.has_where = has_word("where");
+    o.has_where = has_word_ahead("where");
     out.ops.push_back(std::move(o));
   }
 

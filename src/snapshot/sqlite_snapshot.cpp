@@ -31,6 +31,20 @@ bool virtual_table(const std::string& sql) {
   return at != std::string::npos && head.compare(at, 7, "virtual") == 0;
 }
 
+// One SELECT, VALUES or WITH ... SELECT, as the front end reads it.
+bool is_query(std::string_view sql) {
+  auto src = make_source("query", std::string(sql));
+  size_t statements = 0;
+  bool query = true;
+  ParsedFile parsed = parse_each(Dialect::sqlite, *src, [&](Statement& st) {
+    ++statements;
+    query = query && st.node != "pragma" && !st.ops.empty() &&
+            std::all_of(st.ops.begin(), st.ops.end(),
+                        [](const Operation& o) { return o.kind == OpKind::select; });
+  });
+  return query && statements == 1 && parsed.syntax_errors.empty();
+}
+
 // A number SQLite gave as text; nullopt for anything else (sqlite_stat1 may hold any text).
 std::optional<double> number(const std::optional<std::string>& text) {
   if (!text || text->empty()) return std::nullopt;
@@ -61,6 +75,9 @@ PlanNode plan_node(const std::string& detail, const Sizes& sizes) {
   if (w.size() < 2 || (w[0] != "SCAN" && w[0] != "SEARCH")) return n;
   if (w[1] == "CONSTANT" || w[1] == "SUBQUERY") return n;
   n.relation = w[1];
+  // A statement that names main.t is planned as "SCAN main.t": the same table.
+  if (n.relation.size() > 5 && ascii_lower(n.relation.substr(0, 5)) == "main.")
+    n.relation = n.relation.substr(5);
   size_t k = 2;
   if (k + 1 < w.size() && w[k] == "AS") k += 2;  // an alias: the table is still w[1]
   double rows = -1;
@@ -201,6 +218,13 @@ class CopyTracer : public StatementTracer {
 
   QueryPlan explain(std::string_view query) override {
     QueryPlan q;
+    // Some pragmas act while SQLite prepares them, EXPLAIN or not (ignore_check_constraints in
+    // a workload file let the migration's CHECK violation pass): only queries are planned.
+    if (!is_query(query)) {
+      q.refused = true;
+      q.error = "only queries are planned (SELECT, VALUES, WITH ... SELECT), one per entry";
+      return q;
+    }
     Explained e = explain_on(db_, query, sizes_);
     q.planned = e.planned;
     q.root = std::move(e.root);
