@@ -205,6 +205,14 @@ class SqliteDryRun : public StatementProbe {
     uint32_t at = st.span.begin;
     if (err->offset >= 0 && static_cast<size_t>(err->offset) < st.text.size())
       at += static_cast<uint32_t>(err->offset);
+    // Said as what happened: on tables of one row each, the statement's own work ran past the
+    // dry run's limit (or past the memory migsafe gives SQLite), which no data explains.
+    if (err->interrupted())
+      return Rejection{at,
+                       "it did not finish within the dry run's 2 s limit, on tables of one "
+                       "row each: its own work (a recursive query, a huge value) is that slow"};
+    if (err->over_limit())
+      return Rejection{at, "it went past what the dry run lets a statement use (" + msg + ")"};
     return Rejection{at, msg};
   }
 
