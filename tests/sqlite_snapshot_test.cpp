@@ -314,15 +314,18 @@ TEST_F(SqliteSnapshot, SparseFilesStaySparse) {
 
 // What a statement is, however it is written: WITH ... INSERT is a data change (it ran on the
 // copy before the index), main. names the same table (its size counts), a query runs (it may
-// fail on the real rows).
+// fail on the real rows), and a plan that names a table by its alias is that table's.
 TEST_F(SqliteSnapshot, StatementsAreRunAsTheyAre) {
   auto r = check(
       "WITH d (e) AS (VALUES ('c2@example.com')) INSERT INTO customers (email) SELECT e FROM d;\n"
       "CREATE UNIQUE INDEX settings_value ON settings (value);\n"
       "WITH s AS (SELECT 1) UPDATE main.orders SET status = 'x' WHERE total > 0;\n"
       "CREATE INDEX main.orders_status ON orders (status);\n"
-      "SELECT json('{bad');\n");
+      "SELECT json('{bad');\n"
+      "UPDATE orders AS o SET status = 'y' WHERE o.total > 1;\n");
   json doc = json::parse(r.out);
+  EXPECT_NE(at_line(doc, "unindexed-data-change", 6), nullptr)
+      << "the plan's SCAN o is orders: " << r.out;
   EXPECT_NE(at_line(doc, "unindexed-data-change", 3), nullptr) << r.out;
   EXPECT_NE(at_line(doc, "write-lock-on-big-table", 4), nullptr) << r.out;
   EXPECT_NE(at_line(doc, "engine-rejects", 5), nullptr) << r.out;

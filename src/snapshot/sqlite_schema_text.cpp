@@ -29,7 +29,7 @@ int rank(const std::string& type) {
 
 }  // namespace
 
-std::vector<std::string> words_of(std::string_view sql) {
+std::vector<std::string> words_in_order(std::string_view sql) {
   std::vector<std::string> out;
   size_t i = 0, n = sql.size();
   auto quoted = [&](char close) {
@@ -77,6 +77,11 @@ std::vector<std::string> words_of(std::string_view sql) {
       ++i;
     }
   }
+  return out;
+}
+
+std::vector<std::string> words_of(std::string_view sql) {
+  std::vector<std::string> out = words_in_order(sql);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -15,8 +15,10 @@
 
 namespace migsafe::sqlite {
 
-// The identifiers of an SQL text, lower-case, strings and comments skipped.
+// The identifiers of an SQL text, lower-case, strings and comments skipped: each once, sorted;
+// or all of them in the order they come.
 std::vector<std::string> words_of(std::string_view sql);
+std::vector<std::string> words_in_order(std::string_view sql);
 
 struct SchemaEntry {
   std::string type;   // table, index, view, trigger

@@ -16,6 +16,7 @@
 #include "migsafe/snapshot.hpp"
 #include "snapshot/sqlite_copy.hpp"
 #include "snapshot/sqlite_handle.hpp"
+#include "snapshot/sqlite_schema_text.hpp"
 
 namespace migsafe {
 namespace {
@@ -62,7 +63,8 @@ using Sizes = std::map<std::string, TableStats>;
 // SEARCH t USING [COVERING] INDEX i (a=?), SEARCH t USING INTEGER PRIMARY KEY (rowid=?), and
 // the rest (temporary B-trees, subqueries, compound queries) by their own words. SQLite gives no
 // costs: a node's cost is the rows it reads, by the copy's row counts.
-PlanNode plan_node(const std::string& detail, const Sizes& sizes) {
+PlanNode plan_node(const std::string& detail, const Sizes& sizes,
+                   const std::map<std::string, std::string>& aliases) {
   PlanNode n;
   n.type = detail;
   std::vector<std::string> w;
@@ -78,6 +80,7 @@ PlanNode plan_node(const std::string& detail, const Sizes& sizes) {
   // A statement that names main.t is planned as "SCAN main.t": the same table.
   if (n.relation.size() > 5 && ascii_lower(n.relation.substr(0, 5)) == "main.")
     n.relation = n.relation.substr(5);
+  if (auto a = aliases.find(ascii_lower(n.relation)); a != aliases.end()) n.relation = a->second;
   size_t k = 2;
   if (k + 1 < w.size() && w[k] == "AS") k += 2;  // an alias: the table is still w[1]
   double rows = -1;
@@ -111,8 +114,19 @@ struct Explained {
   std::string error;
 };
 
+// EXPLAIN QUERY PLAN names a table by its alias (UPDATE orders AS o: "SCAN o"): the aliases the
+// statement gives tables the copy has.
+std::map<std::string, std::string> aliases_of(std::string_view sql, const Sizes& sizes) {
+  std::map<std::string, std::string> out;
+  auto w = sqlite::words_in_order(sql);
+  for (size_t i = 0; i + 2 < w.size(); ++i)
+    if (w[i + 1] == "as" && sizes.count(w[i]) && !sizes.count(w[i + 2])) out[w[i + 2]] = w[i];
+  return out;
+}
+
 Explained explain_on(sqlite::Handle& db, std::string_view sql, const Sizes& sizes) {
   Explained out;
+  std::map<std::string, std::string> aliases = aliases_of(sql, sizes);
   std::vector<sqlite::Row> rows;
   if (auto err = db.exec("EXPLAIN QUERY PLAN " + std::string(sql), &rows)) {
     out.error = "SQLite could not plan it: " + err->message;
@@ -133,7 +147,7 @@ Explained explain_on(sqlite::Handle& db, std::string_view sql, const Sizes& size
       for (size_t i : it->second) at = &at->children[i];
       where = it->second;
     }
-    at->children.push_back(plan_node(*r[3], sizes));
+    at->children.push_back(plan_node(*r[3], sizes, aliases));
     where.push_back(at->children.size() - 1);
     path[id] = where;
   }
