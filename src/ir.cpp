@@ -148,6 +148,15 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+std::string quote_sql_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 bool same_engine(Dialect a, Dialect b) {
   auto family = [](Dialect d) { return d == Dialect::mariadb ? Dialect::mysql : d; };
   return family(a) == family(b);

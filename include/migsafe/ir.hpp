@@ -17,6 +17,9 @@ std::string_view dialect_name(Dialect d);
 std::string_view dialect_display(Dialect d);
 // ASCII letters in lower case (identifiers and keywords; other bytes unchanged).
 std::string ascii_lower(std::string_view s);
+// An identifier in double quotes, inner quotes doubled, as standard SQL writes it (PostgreSQL,
+// SQLite).
+std::string quote_sql_ident(std::string_view name);
 // One engine family: MySQL and MariaDB are one (a mysql:// DSN may reach either).
 bool same_engine(Dialect a, Dialect b);
 std::optional<Dialect> parse_dialect(std::string_view s);

@@ -1,4 +1,5 @@
 #include "data_questions.hpp"
+#include "migsafe/ir.hpp"
 
 #include "parse/mysql_lexer.hpp"
 
@@ -45,9 +46,7 @@ bool is_text_type(const std::string& n) {
 
 std::string quoted(Dialect d, const std::string& column) {
   if (d == Dialect::mysql || d == Dialect::mariadb) return mysql::quote_ident(column);
-  std::string out = "\"";
-  for (char c : column) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+  return quote_sql_ident(column);
 }
 
 // A type change whose new type holds fewer values than the old: the rows that do not fit.

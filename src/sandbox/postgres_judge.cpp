@@ -114,12 +114,6 @@ bool server_schema(std::string_view schema) {
   return system_schema(schema) || ascii_lower(schema).starts_with("pg_");
 }
 
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // A dollar-quote tag that does not occur in body.
 std::string dollar_tag(std::string_view body) {
   std::string tag = "$migsafe$";
@@ -673,7 +667,7 @@ class Judge {
         throw Refusal{"it changes " + n->display() + ", an object of the server itself"};
       std::string_view seq = str(body["relation"], "relname");
       if (!seq.empty() && (type == "RenameStmt" || type == "AlterObjectSchemaStmt") &&
-          catalog_.sequence_predates_trace(quote_ident(seq)))
+          catalog_.sequence_predates_trace(quote_sql_ident(seq)))
         throw Refusal{"it renames or moves sequence " + std::string(seq) +
                       ", which the snapshot had: a name judged new could then reach it"};
     }

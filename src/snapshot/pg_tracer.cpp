@@ -11,6 +11,7 @@
 #include <set>
 #include <type_traits>
 
+#include "migsafe/ir.hpp"
 #include "migsafe/sandbox.hpp"
 #include "pg_session.hpp"
 #include "pg_tracer.hpp"
@@ -243,9 +244,9 @@ class PgTracer : public StatementTracer {
         t.note = "a hypothetical index (HypoPG): planned with, never built";
       } else {
         for (const Operation& op : st.ops) {
-          std::string name = op.table.schema.empty()
-                                 ? quote_name(op.object)
-                                 : quote_name(op.table.schema) + "." + quote_name(op.object);
+          std::string name = op.table.schema.empty() ? quote_sql_ident(op.object)
+                                                     : quote_sql_ident(op.table.schema) + "." +
+                                                           quote_sql_ident(op.object);
           tx_.exec_params("SELECT " + hypopg_schema_ + ".hypopg_hide_index($1::regclass)", name);
         }
         t.note = "hidden from the planner (HypoPG): never dropped";
@@ -260,12 +261,6 @@ class PgTracer : public StatementTracer {
       undo("migsafe_hypo");
       return false;
     }
-  }
-
-  static std::string quote_name(const std::string& n) {
-    std::string out = "\"";
-    for (char c : n) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
   }
 
   struct State {

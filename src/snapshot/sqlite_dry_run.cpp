@@ -19,8 +19,6 @@
 namespace migsafe {
 namespace {
 
-using sqlite::quote_ident;
-
 // Statements worth running: schema changes and data changes. Transaction control, VACUUM,
 // PRAGMA and queries are not (the dry run manages its own transaction).
 bool runnable(const Statement& st) {
@@ -98,10 +96,10 @@ class Scratch {
   }
 
   void stub(const std::string& table, const std::set<std::string>& columns) {
-    std::string ddl = "CREATE TABLE " + quote_ident(table) + " (";
+    std::string ddl = "CREATE TABLE " + quote_sql_ident(table) + " (";
     bool first = true;
     for (const auto& c : columns) {
-      ddl += (first ? "" : ", ") + quote_ident(c);
+      ddl += (first ? "" : ", ") + quote_sql_ident(c);
       first = false;
     }
     db_.exec(ddl + ")");
@@ -133,7 +131,7 @@ class Scratch {
       e.sql = *r[3];
       if (e.type == "table")
         e.has_rows = every_table_has_rows ||
-                     db_.one("SELECT 1 FROM " + quote_ident(e.name) + " LIMIT 1").has_value();
+                     db_.one("SELECT 1 FROM " + quote_sql_ident(e.name) + " LIMIT 1").has_value();
       schema_.put(std::move(e));
     }
     for (const auto& k : from_text_)
@@ -143,7 +141,7 @@ class Scratch {
  private:
   // One row in every column that has no default (an INSERT of DEFAULT VALUES first).
   void seed_row(const std::string& table) {
-    if (!db_.exec("INSERT INTO " + quote_ident(table) + " DEFAULT VALUES")) return;
+    if (!db_.exec("INSERT INTO " + quote_sql_ident(table) + " DEFAULT VALUES")) return;
     std::vector<sqlite::Row> cols;
     db_.exec("SELECT name, upper(type) FROM pragma_table_info(?1) WHERE dflt_value IS NULL", &cols,
              {table});
@@ -157,11 +155,12 @@ class Scratch {
                       : has("BLOB")                               ? "x'00'"
                       : has("REAL") || has("FLOA") || has("DOUB") ? "1.0"
                                                                   : "1";
-      names += (names.empty() ? "" : ", ") + quote_ident(*c[0]);
+      names += (names.empty() ? "" : ", ") + quote_sql_ident(*c[0]);
       values += (values.empty() ? "" : ", ") + v;
     }
     if (!names.empty())
-      db_.exec("INSERT INTO " + quote_ident(table) + " (" + names + ") VALUES (" + values + ")");
+      db_.exec("INSERT INTO " + quote_sql_ident(table) + " (" + names + ") VALUES (" + values +
+               ")");
   }
 
   sqlite::SchemaText& schema_;

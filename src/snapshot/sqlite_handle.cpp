@@ -148,22 +148,4 @@ int Handle::progress(void* self) {
   return now_ns() > static_cast<Handle*>(self)->deadline_ns_.load() ? 1 : 0;
 }
 
-std::string quote_ident(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_string(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace migsafe::sqlite

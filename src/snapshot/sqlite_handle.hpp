@@ -82,7 +82,4 @@ class Handle {
   std::thread watchdog_;  // last: it starts once the members above are ready
 };
 
-std::string quote_ident(const std::string& name);
-std::string quote_string(const std::string& text);
-
 }  // namespace migsafe::sqlite

@@ -21,8 +21,6 @@
 namespace migsafe {
 namespace {
 
-using sqlite::quote_ident;
-
 // CREATE VIRTUAL TABLE: a module's table (FTS, R*Tree), not one the model tracks.
 bool virtual_table(const std::string& sql) {
   std::string head = ascii_lower(sql.substr(0, 32));
@@ -366,7 +364,7 @@ class SqliteSnapshot : public Snapshot {
       s.rows_note = "rows not counted within the statement limit";
       if (left().count() > 0) {
         db_.set_limit(left());
-        if (auto n = number(db_.one("SELECT count(*) FROM " + quote_ident(name)))) {
+        if (auto n = number(db_.one("SELECT count(*) FROM " + quote_sql_ident(name)))) {
           s.rows = *n;
           s.rows_note.clear();
         }
