@@ -232,17 +232,7 @@ class Analyzer {
     bool mysql = opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb;
     bool sqlite = opt_.dialect == Dialect::sqlite;
     if (!t.error.empty()) {
-      emit("engine-rejects",
-           sqlite ? "SQLite rejects this statement on the copy of the database (its real rows, "
-                    "with the migration so far applied): " +
-                        t.error
-           : mysql ? std::string(dialect_display(opt_.dialect)) +
-                         " rejects this statement (replayed on empty clones of the snapshot's "
-                         "tables): " +
-                         t.error
-                   : "PostgreSQL on the snapshot rejects this statement (run inside the trace's "
-                     "rolled-back transaction): " +
-                         t.error);
+      emit("engine-rejects", traced_rejection() + t.error);
       return;
     }
     if (mysql) {
@@ -285,6 +275,23 @@ class Analyzer {
     for (const auto& l : t.locks)
       trace_holder_.emplace(std::make_pair(table_key(l.table), l.mode), here);
     if (!t.adapted) compare_with_model(st, t, held, emit);
+  }
+
+  // Who refused a traced statement, and where it ran, before the server's own message.
+  std::string traced_rejection() const {
+    switch (opt_.dialect) {
+      case Dialect::sqlite:
+        return "SQLite rejects this statement on the copy of the database (its real rows, with "
+               "the migration so far applied): ";
+      case Dialect::mysql:
+      case Dialect::mariadb:
+        return std::string(dialect_display(opt_.dialect)) +
+               " rejects this statement (replayed on empty clones of the snapshot's tables): ";
+      case Dialect::postgres:
+        break;
+    }
+    return "PostgreSQL on the snapshot rejects this statement (run inside the trace's rolled-back "
+           "transaction): ";
   }
 
   // SQLite, where every check runs the migration on a copy of the database: the time each
@@ -790,10 +797,10 @@ class Analyzer {
     double b = static_cast<double>(st.bytes);
     const char* unit = b >= 1 << 30 ? "GB" : b >= 1 << 20 ? "MB" : "kB";
     double v = b >= 1 << 30 ? b / (1 << 30) : b >= 1 << 20 ? b / (1 << 20) : b / 1024;
-    if (st.rows < 0)
-      return (st.rows_note.empty() ? std::string("never analyzed") : st.rows_note) + ", " +
-             (std::snprintf(buf, sizeof buf, "%.1f %s", v, unit), buf);
-    else if (st.rows >= 1e6)
+    if (st.rows < 0) {
+      std::snprintf(buf, sizeof buf, ", %.1f %s", v, unit);
+      return (st.rows_note.empty() ? std::string("never analyzed") : st.rows_note) + buf;
+    } else if (st.rows >= 1e6)
       std::snprintf(buf, sizeof buf, "%.1fM rows, %.1f %s", st.rows / 1e6, v, unit);
     else
       std::snprintf(buf, sizeof buf, "%.0f rows, %.1f %s", st.rows, v, unit);

@@ -23,10 +23,12 @@
 namespace migsafe::sqlite {
 namespace {
 
-constexpr const char* kCopyName = "copy.db";
-// What SQLite may create beside the copy; the interruption cleanup removes these by name.
+// A copy's folder: kPrefix, the process id, a random tail.
+constexpr const char* kPrefix = "migsafe-sqlite-";
+// The copy, then what SQLite may create beside it; the cleanup removes these by name.
 constexpr std::array<const char*, 5> kFiles = {"copy.db", "copy.db-journal", "copy.db-wal",
                                                "copy.db-shm", "copy.db-mj"};
+constexpr const char* kCopyName = kFiles[0];
 
 // Folders to remove when a signal ends the process. A signal handler can reach only state of
 // its own, so this is a fixed table of paths (set before a slot is marked used).
@@ -127,7 +129,7 @@ void remove_orphans(const std::string& tmp) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(tmp, ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind("migsafe-sqlite-", 0) != 0) continue;
+    if (name.rfind(kPrefix, 0) != 0) continue;
     int fd = open(e.path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
     struct stat st {};
@@ -279,7 +281,7 @@ Copy::Copy(const std::string& original) : original_(original) {
   install_handlers();
   {
     SignalsHeld held;
-    std::string templ = tmp + "/migsafe-sqlite-" + std::to_string(getpid()) + "-XXXXXX";
+    std::string templ = tmp + "/" + kPrefix + std::to_string(getpid()) + "-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (!mkdtemp(buf.data()))

@@ -174,13 +174,10 @@ PlanResult plan_result(sqlite::Handle& db, std::string_view sql, const Sizes& si
 }
 
 // Runs the migration on the copy: each statement as written (its BEGIN and COMMIT too), timed,
-// under the statement limit.
+// under the statement limit the snapshot set on the connection.
 class CopyTracer : public StatementTracer {
  public:
-  CopyTracer(sqlite::Handle& db, const Sizes& sizes, const SnapshotLimits& limits)
-      : db_(db), sizes_(sizes) {
-    db_.set_limit(std::chrono::milliseconds(limits.statement_timeout_ms));
-  }
+  CopyTracer(sqlite::Handle& db, const Sizes& sizes) : db_(db), sizes_(sizes) {}
 
   TraceResult trace(const Statement& st, const std::vector<std::string_view>& plan_texts) override {
     TraceResult t;
@@ -325,7 +322,7 @@ class SqliteSnapshot : public Snapshot {
   std::vector<ObservedQuery> queries_using_index(std::string_view) override { return {}; }
 
   std::unique_ptr<StatementTracer> begin_trace() override {
-    return std::make_unique<CopyTracer>(db_, sizes_, limits_);
+    return std::make_unique<CopyTracer>(db_, sizes_);
   }
   std::unique_ptr<StatementTracer> begin_plan_trace() override { return begin_trace(); }
 
@@ -338,13 +335,13 @@ class SqliteSnapshot : public Snapshot {
   }
 
  private:
-  // Rows by COUNT(*) under the statement limit (sqlite_stat1's count when that runs out), bytes
-  // from dbstat where SQLite was built with it, else the file's pages shared out by rows.
+  // Rows by COUNT(*), bytes from dbstat where SQLite was built with it, else the file's pages
+  // shared out by rows.
   void read_sizes() {
     std::vector<sqlite::Row> names;
     db_.exec(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-        "ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'",
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
+        "'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL",
         &names);
     // One statement limit for all of it: a crafted file can make every count as slow as the
     // limit allows. A table not counted in time is taken as big (its rows unknown), never as
@@ -358,7 +355,7 @@ class SqliteSnapshot : public Snapshot {
     bool dbstat = !db_.exec("SELECT 1 FROM dbstat LIMIT 1");
     double all_rows = 0;
     for (const auto& r : names) {
-      if (!r[0]) continue;
+      if (!r[0] || !r[1] || virtual_table(*r[1])) continue;
       const std::string& name = *r[0];
       TableStats s;
       s.rows_note = "rows not counted within the statement limit";
