@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "migsafe/hygiene.hpp"
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
@@ -9,6 +10,7 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -164,6 +166,16 @@ class SetRun {
       kept.up.push_back(set_.up[i]);
       if (!set_.up_reported.empty()) kept.up_reported.push_back(set_.up_reported[i]);
     }
+    // Files the runner does not take would silently pass: say so instead.
+    if (kept.up.empty() && !set_.up.empty())
+      r_.problems.push_back({set_.root,
+                             {},
+                             "none of its " + std::to_string(set_.up.size()) +
+                                 " .sql files is a migration " +
+                                 std::string(layout_name(set_.runner)) +
+                                 " runs (their names do not match its pattern); name the runner "
+                                 "with --layout if it is another",
+                             "input-error"});
     set_.up = std::move(kept.up);
     set_.up_reported = std::move(kept.up_reported);
   }
@@ -190,6 +202,10 @@ class SetRun {
     ParsedFile parsed = parse_each(
         opt_.dialect, *running, [&](Statement& st) { feeder(st); }, &opt_.version);
     feeder.finish();
+    if (reported && dir == Direction::up) {
+      FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect, file_index, flyway_undo()};
+      for (Finding& f : file_hygiene(packs_, opt_, hygiene)) analyzer_.file_finding(std::move(f));
+    }
     std::vector<Finding> found;
     analyzer_.end_file(parsed.comments, found);
     if (reported) {
@@ -206,6 +222,25 @@ class SetRun {
       file.statements = parsed.statements;
       r_.statements += parsed.statements;
     }
+  }
+
+  // Flyway: whether the set's folder holds undo migrations (U files); asked once per set.
+  bool flyway_undo() {
+    if (set_.runner != Layout::flyway) return false;
+    if (!flyway_undo_) {
+      flyway_undo_ = false;
+      std::error_code ec;
+      for (auto it = std::filesystem::recursive_directory_iterator(set_.root, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (name.size() > 1 && name[0] == 'U' &&
+            std::isdigit(static_cast<unsigned char>(name[1]))) {
+          flyway_undo_ = true;
+          break;
+        }
+      }
+    }
+    return *flyway_undo_;
   }
 
   // The text the parser reads: the file itself when all of it runs as one stretch, else a copy
@@ -232,6 +267,7 @@ class SetRun {
   StatementTracer* tracer_;
   SetAnalyzer analyzer_;
   std::vector<std::shared_ptr<const SourceText>> running_;
+  std::optional<bool> flyway_undo_;
 };
 
 // How the runner sends files, for the summary line.

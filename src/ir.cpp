@@ -7,7 +7,7 @@
 namespace migsafe {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 65> kOpKindNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 67> kOpKindNames{{
     {OpKind::create_table, "create_table"},
     {OpKind::create_table_as, "create_table_as"},
     {OpKind::create_view, "create_view"},
@@ -62,6 +62,8 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 65> kOpKindNames{{
     {OpKind::create_domain, "create_domain"},
     {OpKind::alter_domain_add_constraint, "alter_domain_add_constraint"},
     {OpKind::create_extension, "create_extension"},
+    {OpKind::create_sequence, "create_sequence"},
+    {OpKind::create_schema, "create_schema"},
     {OpKind::create_function, "create_function"},
     {OpKind::do_block, "do_block"},
     {OpKind::comment, "comment"},

@@ -128,6 +128,16 @@ INSTANTIATE_TEST_SUITE_P(
                1},
         Golden{"runners/drizzle-safe.txt",
                {"check", "--color", "never", "fixtures/runners/drizzle/safe/drizzle"},
+               0},
+        // The demo's hygiene pair: the safety rules pass both, the hygiene pack tells them apart.
+        Golden{"hygiene-unhygienic.txt",
+               {"check", "--color", "never", "--pack", "hygiene", "fixtures/hygiene/unhygienic"},
+               1},
+        Golden{"hygiene-hygienic.txt",
+               {"check", "--color", "never", "--pack", "hygiene", "fixtures/hygiene/hygienic"},
+               0},
+        Golden{"hygiene-unhygienic-no-pack.txt",
+               {"check", "--color", "never", "fixtures/hygiene/unhygienic"},
                0}),
     [](const auto& info) {
       std::string n = info.param.name;

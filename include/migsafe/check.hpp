@@ -79,6 +79,8 @@ struct CheckOptions {
   bool trace = false;                // run the reported migrations on the snapshot, rolled back
   int lock_timeout_ms = 1000;        // snapshot sessions: how long to wait for a lock
   int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
+  // hygiene pack: the keys a migration's header comment gives (.migsafe.yaml hygiene.header)
+  std::vector<std::string> header_keys{"owner", "expected", "rollback"};
 };
 
 // The runner a migration set was judged for, and how it sends files ("a transaction per file").
@@ -142,6 +144,9 @@ class SetAnalyzer {
   // file runs as CheckOptions::transactions says.
   void begin_unit(TransactionMode mode, std::string transaction, std::string fix);
   void statement(const Statement& st);
+  // A finding about the file as a whole (the hygiene pack's header and down part): inline
+  // suppressions of the file apply to it as to the others.
+  void file_finding(Finding f);
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out);
 
  private:

@@ -50,6 +50,8 @@ struct Config {
   // migsafe plan: a new sequential scan of a table this big is a regression.
   std::optional<double> plan_rows;
   std::optional<int64_t> plan_bytes;
+  // hygiene.header: the keys a migration's header comment gives
+  std::optional<std::vector<std::string>> header_keys;
   // The most specific paths: entry that holds this file or folder, or null.
   const PathSettings* settings_for(const std::string& path) const;
 };

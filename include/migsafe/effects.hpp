@@ -134,4 +134,23 @@ StatementDdl combine_ddl(const std::vector<Effect>& effects);
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
                       bool foreign_key_checks = true);
 
+// What running the statement again does when a deploy stopped part-way through its file and
+// nothing of the first run was rolled back.
+enum class Rerun : uint8_t {
+  harmless,       // the same result again, or nothing
+  fails,          // the object is already there (or already gone): the second run stops
+  duplicates,     // the rows go in a second time, or a unique key rejects them
+  invalid_index,  // CREATE INDEX CONCURRENTLY stopped part-way left an INVALID index behind
+};
+std::string_view rerun_name(Rerun r);  // "harmless", "fails", "duplicates", "invalid_index"
+struct RerunEffect {
+  Rerun outcome = Rerun::harmless;
+  // How to write the statement so that a second run does no harm in this dialect and version,
+  // in words with SQL; empty when the dialect has no way to say it (MySQL's CREATE INDEX).
+  std::string_view guard;
+  // The guard is an earlier DROP ... IF EXISTS of the same object in the file.
+  bool guard_is_drop_first = false;
+};
+RerunEffect rerun_effect(Dialect d, const Operation& op, TargetVersion v);
+
 }  // namespace migsafe

@@ -69,6 +69,9 @@ struct InputOptions {
 std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
                                          const InputOptions& opt = {});
 bool natural_less(std::string_view a, std::string_view b);
+// The down migration of an up one (a path), for runners that keep them in files of their own:
+// 1_x.up.sql -> 1_x.down.sql, dir/up.sql -> dir/down.sql, Flyway's V1__x.sql -> U1__x.sql.
+std::string down_counterpart(Layout runner, const std::string& up_path);
 // The order a runner applies its files in (paths relative to the folder).
 bool run_order_less(Layout runner, std::string_view a, std::string_view b);
 

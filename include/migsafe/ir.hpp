@@ -181,6 +181,8 @@ enum class OpKind {
   create_domain,  // object: the domain; has_where: it carries CHECK / NOT NULL constraints
   alter_domain_add_constraint,
   create_extension,
+  create_sequence,
+  create_schema,  // CREATE SCHEMA; MySQL / MariaDB: CREATE DATABASE (object: its name)
   create_function,
   do_block,
   comment,
@@ -232,8 +234,15 @@ struct Operation {
   bool full = false;         // vacuum full
   bool local = false;        // SET LOCAL
   bool partitioned = false;  // create_table ... PARTITION BY
-  std::string row_format;    // MySQL create_table: ROW_FORMAT=, upper-case
-  std::string value;         // set_setting value, lock mode for lock_table
+  bool or_replace = false;   // CREATE OR REPLACE (views, routines, triggers)
+  // insert: rows already there are skipped or replaced (ON CONFLICT, INSERT IGNORE, REPLACE,
+  // ON DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT guarded by NOT EXISTS)
+  bool skips_existing = false;
+  // update / delete: the statement changes a bounded batch of rows (a LIMIT, BETWEEN, or a key
+  // between a lower and an upper bound), or runs inside a loop of a routine
+  bool batched = false;
+  std::string row_format;  // MySQL create_table: ROW_FORMAT=, upper-case
+  std::string value;       // set_setting value, lock mode for lock_table
   // do_block / create_function in PL/pgSQL: what the body runs. Shared, so copying an
   // operation stays cheap.
   std::shared_ptr<const RoutineBody> body;

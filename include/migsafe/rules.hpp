@@ -161,6 +161,11 @@ struct OpFacts {
   LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table
   std::string other_held_by;
   size_t op_index = 0;  // position of the operation in its statement
+  // A failure later in the file rolls this statement back too (transactional DDL, inside the
+  // runner's transaction or the file's BEGIN ... COMMIT), so a second run starts clean.
+  bool atomic = false;
+  bool in_routine = false;     // inside a DO block or a routine the migration runs
+  bool dropped_first = false;  // an earlier DROP ... IF EXISTS in the file removes the object
   // What makes it run in a transaction block (the runner, a BEGIN, a DO block) and what would
   // take it out, in words; and whether an implicit commit would split work meant as one.
   std::string transaction;

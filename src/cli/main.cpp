@@ -123,6 +123,7 @@ std::optional<T> configured(const PathSettings* ps, std::optional<T> PathSetting
 // entry over the config's top level.
 CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* ps) {
   CheckOptions opt;
+  if (cfg.header_keys) opt.header_keys = *cfg.header_keys;
   opt.db = f.db;
   if (opt.db.empty())
     if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
@@ -396,11 +397,28 @@ int run_explain(const Flags& f, const std::string& id) {
         if (!r && std::find(rule.aliases.begin(), rule.aliases.end(), id) != rule.aliases.end())
           r = &rule;
   }
+  // A rule of a shipped pack that is not active (hygiene, postgres-style) is still explained.
+  std::string enable;
   if (!r) {
-    std::cerr << "migsafe: no rule '" << id << "' in the active packs (see `migsafe rules`)\n";
+    for (const auto& name : shipped_pack_names()) {
+      if (std::any_of(packs.begin(), packs.end(), [&](const Pack& p) { return p.name == name; }))
+        continue;
+      Pack extra = load_shipped_pack(name);
+      if (!extra.any_dialect && !same_engine(extra.dialect, d)) continue;  // another dialect's
+      packs.push_back(std::move(extra));
+      if ((r = find_rule({packs.back()}, id))) {
+        r = find_rule(packs, id);
+        enable = ", opt-in: --pack " + name;
+        break;
+      }
+    }
+  }
+  if (!r) {
+    std::cerr << "migsafe: no rule '" << id << "' in the shipped packs (see `migsafe rules`)\n";
     return kExitUsage;
   }
-  std::cout << r->id << " (" << severity_name(r->severity) << ", pack " << r->pack << ")\n"
+  std::cout << r->id << " (" << severity_name(r->severity) << ", pack " << r->pack << enable
+            << ")\n"
             << r->title << "\n\n";
   print_block("Why", r->why);
   print_block("Flagged (bad)", r->examples.bad);

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,9 +16,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kKeys[] = {"dialect", "target_version", "transactions", "fail_on",
-                                      "layout",  "flyway_mixed",   "packs",        "exclude",
-                                      "rules",   "docs_url",       "paths",        "plan"};
+constexpr std::string_view kKeys[] = {
+    "dialect", "target_version", "transactions", "fail_on", "layout", "flyway_mixed", "packs",
+    "exclude", "rules",          "docs_url",     "paths",   "plan",   "hygiene"};
 // What a paths: entry may set.
 constexpr std::string_view kPathKeys[] = {"dialect", "target_version", "transactions", "layout",
                                           "flyway_mixed"};
@@ -58,6 +59,7 @@ class ConfigReader {
     fs::path base = fs::path(path_).parent_path();
     if (auto n = root["paths"]) read_paths(n, base, c);
     if (auto n = root["plan"]) read_plan(n, c);
+    if (auto n = root["hygiene"]) read_hygiene(n, c);
     for (const auto& p : list(root["packs"], "packs")) {
       c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
     }
@@ -159,6 +161,28 @@ class ConfigReader {
       std::string k = kv.first.as<std::string>();
       if (k != "threshold") fail(kv.first, "unknown key '" + k + "' (valid keys: threshold)");
       read_threshold(kv.second, c.plan_rows, c.plan_bytes);
+    }
+  }
+
+  // hygiene: {header: [owner, expected, rollback]}: the keys the hygiene pack's
+  // migration-header rule asks of every migration's header comment.
+  void read_hygiene(const YAML::Node& h, Config& c) const {
+    if (!h.IsMap()) fail(h, "hygiene is {header: [key, ...]}");
+    for (const auto& kv : h) {
+      std::string k = kv.first.as<std::string>();
+      if (k != "header") fail(kv.first, "unknown key '" + k + "' (valid keys: header)");
+      std::vector<std::string> keys = list(kv.second, "hygiene.header");
+      size_t at = 0;
+      for (auto& key : keys) {
+        bool word = !key.empty();
+        for (char ch : key)
+          word = word && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-');
+        if (!word)
+          fail(kv.second[at], "a header key is a word (letters, digits, _ and -), as in 'owner'");
+        key = ascii_lower(key);
+        ++at;
+      }
+      c.header_keys = std::move(keys);
     }
   }
 

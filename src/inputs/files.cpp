@@ -197,28 +197,6 @@ long index_in(const std::vector<std::string>& rel, const fs::path& dir, const fs
   return -1;
 }
 
-// The down migration of an up one, for runners that keep them in files of their own.
-std::string down_counterpart(Layout runner, const std::string& rel) {
-  std::string out = rel;
-  auto replace_tail = [&](std::string_view from, std::string_view to) {
-    if (!out.ends_with(from)) return false;
-    out.replace(out.size() - from.size(), from.size(), to);
-    return true;
-  };
-  if (runner == Layout::flyway) {
-    size_t slash = out.rfind('/');
-    size_t at = slash == std::string::npos ? 0 : slash + 1;
-    if (at < out.size() && out[at] == 'V') out[at] = 'U';
-    return out;
-  }
-  if (replace_tail(".up.sql", ".down.sql") || replace_tail("/up.sql", "/down.sql") ||
-      (out == "up.sql" && replace_tail("up.sql", "down.sql")))
-    return out;
-  // sqlx: a simple migration has no down file.
-  if (replace_tail(".sql", ".down.sql")) return out;
-  return out;
-}
-
 // A file argument: judged in the context of its migration folder when it is one of the
 // folder's migrations (the earlier ones replayed, not reported); else alone.
 void add_file_argument(const std::string& arg, const InputOptions& opt,
@@ -338,6 +316,28 @@ std::vector<MigrationSet> collect_inputs(const std::vector<std::string>& args,
     }
   }
   return sets;
+}
+
+// The down migration of an up one, for runners that keep them in files of their own.
+std::string down_counterpart(Layout runner, const std::string& rel) {
+  std::string out = rel;
+  auto replace_tail = [&](std::string_view from, std::string_view to) {
+    if (!out.ends_with(from)) return false;
+    out.replace(out.size() - from.size(), from.size(), to);
+    return true;
+  };
+  if (runner == Layout::flyway) {
+    size_t slash = out.rfind('/');
+    size_t at = slash == std::string::npos ? 0 : slash + 1;
+    if (at < out.size() && out[at] == 'V') out[at] = 'U';
+    return out;
+  }
+  if (replace_tail(".up.sql", ".down.sql") || replace_tail("/up.sql", "/down.sql") ||
+      (out == "up.sql" && replace_tail("up.sql", "down.sql")))
+    return out;
+  // sqlx: a simple migration has no down file.
+  if (replace_tail(".sql", ".down.sql")) return out;
+  return out;
 }
 
 }  // namespace migsafe

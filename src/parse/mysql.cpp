@@ -8,6 +8,7 @@
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "mysql_lexer.hpp"
+#include "row_scope.hpp"
 
 namespace migsafe {
 namespace {
@@ -82,6 +83,16 @@ class ProcedureBody : public RoutineBody {
   mutable std::optional<std::vector<Statement>> parsed_;
 };
 
+// How the shared row-scope reader must read MySQL text: backslash escapes in strings, # comments
+// and backticked names.
+LexOptions mysql_row_lex_options() {
+  LexOptions o;
+  o.backslash_in_strings = true;
+  o.hash_comments = true;
+  o.backtick_identifiers = true;
+  return o;
+}
+
 class Parser {
  public:
   Parser(std::string_view text, const std::vector<Token>& toks, Statement& st,
@@ -98,7 +109,8 @@ class Parser {
     if (word("optimize")) return optimize();
     if (word("update")) return update();
     if (word("delete")) return del();
-    if (word("insert") || word("replace")) return insert();
+    if (word("insert")) return insert(false);
+    if (word("replace")) return insert(true);
     if (word("set")) return set();
     if (word("start")) return simple(is("transaction") ? OpKind::begin : OpKind::other);
     if (word("begin")) return simple(at_end() || is("work") ? OpKind::begin : OpKind::other);
@@ -633,7 +645,8 @@ class Parser {
       if (adds_pk && o.kind == OpKind::drop_constraint && o.object == "primary")
         o.detail = "replaced";
       if (o.table.empty()) o.table = table;
-      o.if_exists = o.if_exists || if_exists;
+      // ALTER TABLE IF EXISTS is about the table: only the table's own rename follows from it.
+      if (o.kind == OpKind::rename_table) o.if_exists = o.if_exists || if_exists;
       o.algorithm = algorithm;
       o.lock_clause = lock;
     }
@@ -908,7 +921,7 @@ class Parser {
 
   // ---- CREATE ----
   void create() {
-    word("or") && word("replace");
+    const bool or_replace = word("or") && word("replace");
     bool temporary = word("temporary");
     if (word("table")) return create_table(temporary);
     bool unique = word("unique");
@@ -921,18 +934,40 @@ class Parser {
     if (unique || method != "btree") error("expected INDEX");
     // CREATE [ALGORITHM=..] [DEFINER=..] [SQL SECURITY ..] VIEW / TRIGGER / PROCEDURE ...
     for (size_t k = i_; k < t_.size() && k < i_ + 12; ++k) {
-      if (is_at(k, "view")) return simple(OpKind::create_view);
-      if (is_at(k, "trigger")) return simple(OpKind::create_trigger);
+      if (is_at(k, "view")) return create_object(OpKind::create_view, k, or_replace);
+      if (is_at(k, "trigger")) return create_object(OpKind::create_trigger, k, or_replace);
       if (is_at(k, "procedure")) {
         i_ = k + 1;
-        return create_procedure();
+        create_procedure();
+        st_.ops.back().or_replace = or_replace;
+        return;
       }
-      if (is_at(k, "function") || is_at(k, "event")) return simple(OpKind::create_function);
-      if (is_at(k, "database") || is_at(k, "schema") || is_at(k, "user") || is_at(k, "role") ||
-          is_at(k, "sequence") || is_at(k, "server") || is_at(k, "tablespace"))
+      if (is_at(k, "function") || is_at(k, "event"))
+        return create_object(OpKind::create_function, k, or_replace);
+      if (is_at(k, "database") || is_at(k, "schema"))
+        return create_object(OpKind::create_schema, k, or_replace);
+      if (is_at(k, "sequence")) return create_object(OpKind::create_sequence, k, or_replace);
+      if (is_at(k, "user") || is_at(k, "role") || is_at(k, "server") || is_at(k, "tablespace"))
         return simple(OpKind::other);
     }
     simple(OpKind::other);
+  }
+
+  // CREATE [OR REPLACE] ... VIEW / TRIGGER / FUNCTION / DATABASE / SEQUENCE [IF NOT EXISTS]
+  // name: the object word is at k.
+  void create_object(OpKind kind, size_t k, bool or_replace) {
+    Operation o = op(kind, st_.span.begin);
+    o.or_replace = or_replace;
+    i_ = k + 1;
+    if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
+    if (!at_end() && (t_[i_].kind == Tok::word || t_[i_].kind == Tok::ident)) {
+      QualifiedName name = qualified();
+      if (kind == OpKind::create_view)
+        o.table = name;
+      else
+        o.object = name.display();
+    }
+    st_.ops.push_back(std::move(o));
   }
 
   void create_procedure() {
@@ -1104,7 +1139,13 @@ class Parser {
       st_.ops.push_back(std::move(o));
       return;
     }
-    if (word("view")) return simple(OpKind::drop_view);
+    if (word("view")) {
+      Operation o = op(OpKind::drop_view, st_.span.begin);
+      if (word("if")) expect("exists"), o.if_exists = true;
+      o.table = qualified();
+      st_.ops.push_back(std::move(o));
+      return;
+    }
     if (word("database") || word("schema")) {
       Operation o = op(OpKind::drop_database, st_.span.begin);
       if (word("if")) expect("exists"), o.if_exists = true;
@@ -1112,13 +1153,23 @@ class Parser {
       st_.ops.push_back(std::move(o));
       return;
     }
-    simple(OpKind::drop_other);
+    // DROP TRIGGER / PROCEDURE / FUNCTION / EVENT / SEQUENCE / USER ... [IF EXISTS] name
+    Operation o = op(OpKind::drop_other, st_.span.begin);
+    if (!at_end() && t_[i_].kind == Tok::word) o.detail = ascii_lower(text(t_[i_++]));
+    if (word("if")) expect("exists"), o.if_exists = true;
+    static constexpr std::string_view kNamed[] = {"trigger", "procedure", "function", "event",
+                                                  "sequence"};
+    bool named = std::find(std::begin(kNamed), std::end(kNamed), o.detail) != std::end(kNamed);
+    if (named && !at_end() && (t_[i_].kind == Tok::word || t_[i_].kind == Tok::ident))
+      o.object = qualified().display();
+    st_.ops.push_back(std::move(o));
   }
 
   void rename() {
     if (!word("table") && !word("tables")) return simple(OpKind::other);  // RENAME USER
     do {
       Operation o = op(OpKind::rename_table, here());
+      if (word("if")) expect("exists"), o.if_exists = true;  // MariaDB 10.5.2+
       o.table = qualified();
       expect("to");
       o.new_name = qualified().name;
@@ -1183,6 +1234,7 @@ class Parser {
     // A multi-table UPDATE restricts its rows with the join's ON as much as with WHERE.
     o.has_where = top_level_word("where") || (top_level_word("join") && top_level_word("on"));
     st_.ops.push_back(std::move(o));
+    mark_row_scope(st_.text, mysql_row_lex_options(), st_);
   }
 
   void del() {
@@ -1199,13 +1251,16 @@ class Parser {
     }
     o.has_where = top_level_word("where") || (top_level_word("join") && top_level_word("on"));
     st_.ops.push_back(std::move(o));
+    mark_row_scope(st_.text, mysql_row_lex_options(), st_);
   }
 
-  void insert() {
+  void insert(bool replace) {
     word("low_priority") || word("delayed") || word("high_priority");
-    word("ignore");
+    bool ignore = word("ignore");
     word("into");
     Operation o = op(OpKind::insert, st_.span.begin);
+    // REPLACE, INSERT IGNORE and ON DUPLICATE KEY UPDATE all leave no second copy of a row.
+    o.skips_existing = replace || ignore || top_level_word("duplicate");
     o.table = qualified();
     o.from_select = top_level_word("select") ||
                     (is_punct("(") && i_ + 1 < t_.size() && is_at(i_ + 1, "select"));
@@ -1219,6 +1274,7 @@ class Parser {
       i_ = save;
     }
     st_.ops.push_back(std::move(o));
+    mark_row_scope(st_.text, mysql_row_lex_options(), st_);
   }
 
   // SET [GLOBAL|SESSION|LOCAL|PERSIST] name = value [, ...]

@@ -76,7 +76,17 @@ struct Inner {
   InnerKind kind;
   int64_t lineno;
   std::string query;
+  bool in_loop = false;  // inside LOOP, WHILE or FOR: a data change there runs in batches
 };
+
+bool loop_statement(std::string_view key) {
+  static constexpr std::string_view kLoops[] = {
+      "PLpgSQL_stmt_loop", "PLpgSQL_stmt_while",     "PLpgSQL_stmt_fori",   "PLpgSQL_stmt_fors",
+      "PLpgSQL_stmt_forc", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_dynfors"};
+  for (auto k : kLoops)
+    if (key == k) return true;
+  return false;
+}
 
 std::string expr_query(simdjson::dom::element holder, const char* key) {
   std::string_view q;
@@ -84,25 +94,25 @@ std::string expr_query(simdjson::dom::element holder, const char* key) {
   return std::string(q);
 }
 
-void walk(simdjson::dom::element e, std::vector<Inner>& out) {
+void walk(simdjson::dom::element e, std::vector<Inner>& out, bool in_loop = false) {
   simdjson::dom::object o;
   if (e.get(o) == simdjson::SUCCESS) {
     for (auto kv : o) {
       int64_t line = 0;
       if (kv.value["lineno"].get(line) != simdjson::SUCCESS) line = 0;
       if (kv.key == "PLpgSQL_stmt_execsql")
-        out.push_back({InnerKind::sql, line, expr_query(kv.value, "sqlstmt")});
+        out.push_back({InnerKind::sql, line, expr_query(kv.value, "sqlstmt"), in_loop});
       else if (kv.key == "PLpgSQL_stmt_perform")
-        out.push_back({InnerKind::perform, line, expr_query(kv.value, "expr")});
+        out.push_back({InnerKind::perform, line, expr_query(kv.value, "expr"), in_loop});
       else if (kv.key == "PLpgSQL_stmt_dynexecute")
-        out.push_back({InnerKind::dynamic, line, expr_query(kv.value, "query")});
-      walk(kv.value, out);
+        out.push_back({InnerKind::dynamic, line, expr_query(kv.value, "query"), in_loop});
+      walk(kv.value, out, in_loop || loop_statement(kv.key));
     }
     return;
   }
   simdjson::dom::array a;
   if (e.get(a) == simdjson::SUCCESS)
-    for (simdjson::dom::element x : a) walk(x, out);
+    for (simdjson::dom::element x : a) walk(x, out, in_loop);
 }
 
 uint32_t line_offset(std::string_view body, int64_t lineno) {
@@ -194,7 +204,12 @@ std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOption
     // An inner statement that does not parse is the server's problem at CREATE time, not a
     // migration hazard we can judge: skip it.
     // A DO block the string runs is followed too.
+    size_t before = out.size();
     (void)parser.parse(sql, base, out, /*with_bodies=*/in.kind == InnerKind::dynamic);
+    if (in.in_loop)
+      for (size_t k = before; k < out.size(); ++k)
+        for (Operation& op : out[k].ops)
+          if (op.kind == OpKind::update || op.kind == OpKind::delete_rows) op.batched = true;
   }
   for (Statement& st : out) {
     // The span and text come from the file; keep them inside it even if an offset drifted.

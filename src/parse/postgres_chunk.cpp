@@ -5,6 +5,7 @@
 #include "pg_query_result.hpp"
 #include "postgres_chunk.hpp"
 #include "postgres_nodes.hpp"
+#include "row_scope.hpp"
 
 namespace migsafe {
 namespace {
@@ -92,6 +93,7 @@ std::optional<ChunkError> ChunkParser::append(simdjson::dom::element raw, const 
   simdjson::dom::element node;
   if (raw["stmt"].get(node) != simdjson::SUCCESS) return std::nullopt;
   translate_pg_statement(node, PgNodeContext{base, st.span.begin}, st);
+  mark_row_scope(chunk.substr(rel_begin, rel_end - rel_begin), opt_, st);
   if (with_bodies) {
     for (Operation& op : st.ops) {
       bool routine = op.kind == OpKind::do_block || op.kind == OpKind::create_function;

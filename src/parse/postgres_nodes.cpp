@@ -492,6 +492,8 @@ void drop(element n, const PgNodeContext& ctx, Statement& out) {
       name = name_from_list(string_list(v, "items"));
     else if (type == "String")
       name = {"", std::string(text_of(v, "sval"))};
+    else if (type == "TypeName")  // DROP TYPE / DOMAIN
+      name = name_from_list(string_list(v, "names"));
     if (kind == OpKind::drop_index) {
       op.object = name.name;
       op.table = {name.schema, ""};  // the table is looked up in the schema model
@@ -509,8 +511,11 @@ void rename(element n, const PgNodeContext& ctx, Statement& out) {
   Operation op = base_op(OpKind::other, ctx);
   if (auto rel = field(n, "relation")) op.table = range_var(*rel);
   op.new_name = text_of(n, "newname");
-  op.if_exists = flag(n, "missing_ok");
   op.detail = rt;
+  // IF EXISTS names the relation: it guards a table's or an index's own rename, not a column's.
+  if (rt == "OBJECT_TABLE" || rt == "OBJECT_INDEX" || rt == "OBJECT_VIEW" ||
+      rt == "OBJECT_SEQUENCE")
+    op.if_exists = flag(n, "missing_ok");
   if (rt == "OBJECT_COLUMN") {
     op.kind = OpKind::rename_column;
     op.column = text_of(n, "subname");
@@ -689,6 +694,7 @@ void dml(OpKind kind, element n, const PgNodeContext& ctx, Statement& out) {
   if (auto rel = field(n, "relation")) op.table = range_var(*rel);
   op.has_where = has(n, "whereClause");
   if (kind == OpKind::insert) {
+    op.skips_existing = has(n, "onConflictClause");
     if (auto sel = field(n, "selectStmt")) {
       auto [type, s] = unwrap(*sel);
       op.from_select = type == "SelectStmt" && !has(s, "valuesLists");
@@ -717,9 +723,30 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "DeleteStmt") return dml(OpKind::delete_rows, n, ctx, out);
   if (type == "InsertStmt") return dml(OpKind::insert, n, ctx, out);
   if (type == "ClusterStmt") return simple_relation_op(OpKind::cluster, "relation", n, ctx, out);
-  if (type == "CreateTrigStmt")
-    return simple_relation_op(OpKind::create_trigger, "relation", n, ctx, out);
-  if (type == "ViewStmt") return simple_relation_op(OpKind::create_view, "view", n, ctx, out);
+  if (type == "CreateTrigStmt") {
+    simple_relation_op(OpKind::create_trigger, "relation", n, ctx, out);
+    out.ops.back().object = text_of(n, "trigname");
+    out.ops.back().or_replace = flag(n, "replace");
+    return;
+  }
+  if (type == "ViewStmt") {
+    simple_relation_op(OpKind::create_view, "view", n, ctx, out);
+    out.ops.back().or_replace = flag(n, "replace");
+    return;
+  }
+  if (type == "CreateSeqStmt" || type == "CreateSchemaStmt" || type == "CreateExtensionStmt") {
+    Operation op = base_op(type == "CreateSeqStmt"      ? OpKind::create_sequence
+                           : type == "CreateSchemaStmt" ? OpKind::create_schema
+                                                        : OpKind::create_extension,
+                           ctx);
+    if (auto rel = field(n, "sequence")) op.object = range_var(*rel).display();
+    if (type == "CreateSchemaStmt") op.object = text_of(n, "schemaname");
+    if (type == "CreateExtensionStmt") op.object = text_of(n, "extname");
+    op.if_not_exists = flag(n, "if_not_exists");
+    op.detail = type;
+    out.ops.push_back(std::move(op));
+    return;
+  }
   if (type == "RefreshMatViewStmt") {
     simple_relation_op(OpKind::refresh_matview, "relation", n, ctx, out);
     out.ops.back().concurrently = flag(n, "concurrent");
@@ -742,6 +769,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     if (auto into = field(n, "into"))
       if (auto rel = field(*into, "rel")) op.table = range_var(*rel);
     op.detail = text_of(n, "objtype");
+    op.if_not_exists = flag(n, "if_not_exists");
     out.ops.push_back(std::move(op));
     return;
   }
@@ -755,6 +783,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     Operation op = base_op(OpKind::add_enum_value, ctx);
     op.object = name_from_list(string_list(n, "typeName")).display();
     op.value = text_of(n, "newVal");
+    op.if_not_exists = flag(n, "skipIfNewValExists");
     if (op.value.empty()) op.kind = OpKind::other;  // RENAME VALUE
     out.ops.push_back(std::move(op));
     return;
@@ -777,6 +806,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "CreateFunctionStmt") {
     Operation op = base_op(OpKind::create_function, ctx);
     op.object = name_from_list(string_list(n, "funcname")).name;
+    op.or_replace = flag(n, "replace");
     each(n, "options", [&](element w) {
       auto [t, d] = unwrap(w);
       auto arg = field(d, "arg");
@@ -830,12 +860,16 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   }
   if (type == "CreateEnumStmt" || type == "CompositeTypeStmt" || type == "CreateRangeStmt")
     k = OpKind::create_type;
-  else if (type == "CreateExtensionStmt")
-    k = OpKind::create_extension;
   else if (type == "CommentStmt")
     k = OpKind::comment;
   Operation op = base_op(k, ctx);
   op.detail = type;
+  if (k == OpKind::create_type) {
+    if (auto rel = field(n, "typevar"))
+      op.object = range_var(*rel).display();
+    else
+      op.object = name_from_list(string_list(n, "typeName")).display();
+  }
   out.ops.push_back(std::move(op));
 }
 

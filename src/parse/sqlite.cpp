@@ -11,6 +11,7 @@
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "parse/sqlite_limits.hpp"
+#include "row_scope.hpp"
 
 namespace migsafe {
 namespace {
@@ -124,7 +125,8 @@ class StmtParser {
     if (word("create")) return create(out);
     if (word("alter")) return alter(out);
     if (word("drop")) return drop(out);
-    if (word("insert") || word("replace")) return insert(out);
+    if (word("insert")) return insert(out, false);
+    if (word("replace")) return insert(out, true);
     if (word("update")) return update(out);
     if (word("delete")) return del(out);
     if (word("pragma")) return pragma(out);
@@ -195,7 +197,8 @@ class StmtParser {
       if (t.kind == Tok::punct && t.text == ")") --depth;
       if (depth != 0 || t.kind != Tok::word) continue;
       i_ = k;
-      if (word("insert") || word("replace")) return insert(out);
+      if (word("insert")) return insert(out, false);
+      if (word("replace")) return insert(out, true);
       if (word("update")) return update(out);
       if (word("delete")) return del(out);
       if (is("select") || is("values")) break;
@@ -496,12 +499,18 @@ class StmtParser {
     out.ops.push_back(std::move(o));
   }
 
-  void insert(Statement& out) {
+  void insert(Statement& out, bool replace) {
     Operation o = op(OpKind::insert);
-    while (!at_end() && !word("into")) ++i_;
+    // REPLACE, INSERT OR IGNORE / OR REPLACE and an upsert's ON CONFLICT leave no second copy.
+    bool skips = replace;
+    while (!at_end() && !word("into")) {
+      skips = skips || is("ignore") || is("replace");
+      ++i_;
+    }
     o.table = qualified();
     if (!at_end() && cur().kind == Tok::punct && cur().text == "(") skip_parens();
     o.from_select = is("select") || is("with");
+    o.skips_existing = skips || has_word_ahead("conflict");
     out.ops.push_back(std::move(o));
   }
 
@@ -664,6 +673,7 @@ ParsedFile parse_sqlite_each(const SourceText& src, const StatementSink& sink) {
     if (toks.empty()) continue;
     st.node = ascii_lower(toks.front().text);
     StmtParser(toks, st).parse(st);
+    mark_row_scope(st.text, sqlite_lex_options(), st);
     if (!unsupported_alter(st)) {
       if (auto err = checker.check(std::string(st.text))) {
         out.syntax_errors.push_back({src.position(begin + err->first), err->second});

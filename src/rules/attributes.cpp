@@ -269,9 +269,36 @@ const Named kAttributes[] = {
        return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
      },
      "the psql meta-command (\\set, \\i, ...)"},
+    {"or_replace", [](const EvalInput& in) { return b(in.op.or_replace); },
+     "CREATE OR REPLACE was given"},
+    {"skips_existing", [](const EvalInput& in) { return b(in.op.skips_existing); },
+     "INSERT leaves rows already there alone: ON CONFLICT, INSERT IGNORE, REPLACE, ON "
+     "DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT with NOT EXISTS / NOT IN / EXCEPT"},
+    {"batched", [](const EvalInput& in) { return b(in.op.batched); },
+     "UPDATE / DELETE changes a bounded batch: LIMIT, BETWEEN, a key with a lower and an upper "
+     "bound, or a loop in a routine"},
+    {"atomic", [](const EvalInput& in) { return b(in.facts.atomic); },
+     "the statement runs in a transaction that rolls back with the rest of its file (or "
+     "section, or changeset) when a later statement fails: PostgreSQL and SQLite, whose DDL is "
+     "transactional, in the runner's transaction or a BEGIN ... COMMIT block of the file"},
+    {"in_routine", [](const EvalInput& in) { return b(in.facts.in_routine); },
+     "the statement runs inside a DO block, function or procedure the migration runs"},
+    {"dropped_first", [](const EvalInput& in) { return b(in.facts.dropped_first); },
+     "an earlier statement of the file drops the same object with IF EXISTS"},
 };
 
 const Named kEffects[] = {
+    {"rerun",
+     [](const EvalInput& in) {
+       return std::string(rerun_name(rerun_effect(in.dialect, in.op, in.version).outcome));
+     },
+     "what a second run of the statement does after a partial deploy: harmless, fails, "
+     "duplicates (rows), invalid_index (CREATE INDEX CONCURRENTLY)"},
+    {"rerun_guard",
+     [](const EvalInput& in) {
+       return b(!rerun_effect(in.dialect, in.op, in.version).guard.empty());
+     },
+     "the dialect and version can write the statement so that a second run does no harm"},
     {"rewrite", [](const EvalInput& in) { return b(in.effect.rewrite); },
      "the table and its indexes are written anew"},
     {"scan", [](const EvalInput& in) { return b(in.effect.scan); },

@@ -96,6 +96,62 @@ struct Candidate {
   Finding finding;
 };
 
+// The object an operation creates or drops, as one key for both ("index:orders_idx"), so that a
+// DROP ... IF EXISTS earlier in the file is seen to clear the way for the CREATE after it.
+std::string object_key(const Operation& op) {
+  auto last = [](std::string_view s) {
+    size_t dot = s.rfind('.');
+    return ascii_lower(dot == std::string_view::npos ? s : s.substr(dot + 1));
+  };
+  auto key = [&](std::string_view family, std::string_view name) {
+    return name.empty() ? std::string() : std::string(family) + ":" + last(name);
+  };
+  switch (op.kind) {
+    case OpKind::create_table:
+    case OpKind::create_table_as:
+    case OpKind::create_view:
+    case OpKind::drop_table:
+    case OpKind::drop_view:
+      return key("relation", op.table.name);
+    case OpKind::create_index:
+      return key("index", op.index ? op.index->name : op.object);
+    case OpKind::drop_index:
+      return key("index", op.object);
+    case OpKind::add_constraint:
+    case OpKind::drop_constraint: {
+      std::string name = op.constraint ? op.constraint->name : op.object;
+      return name.empty() ? std::string()
+                          : key("constraint", op.table.name) + "." + ascii_lower(name);
+    }
+    case OpKind::create_trigger:
+      return key("trigger", op.object);
+    case OpKind::create_type:
+    case OpKind::create_domain:
+      return key("type", op.object);
+    case OpKind::create_sequence:
+      return key("sequence", op.object);
+    case OpKind::create_function:
+      return key("function", op.object);
+    case OpKind::drop_other: {
+      // The object's kind, from the front end's detail: OBJECT_TYPE (PostgreSQL), trigger (MySQL).
+      std::string what = ascii_lower(op.detail);
+      for (std::string_view family : {"trigger", "sequence", "function", "procedure"})
+        if (what.find(family) != std::string::npos)
+          return key(family == "procedure" ? "function" : family, op.object);
+      if (what.find("type") != std::string::npos || what.find("domain") != std::string::npos)
+        return key("type", op.object);
+      return {};
+    }
+    default:
+      return {};
+  }
+}
+
+bool is_drop(OpKind k) {
+  return k == OpKind::drop_table || k == OpKind::drop_view || k == OpKind::drop_index ||
+         k == OpKind::drop_constraint || k == OpKind::drop_other;
+}
+
 }  // namespace
 
 namespace detail {
@@ -123,6 +179,7 @@ class Analyzer {
     stmt_of_.clear();
     spans_.clear();
     fired_once_.clear();
+    dropped_if_exists_.clear();
     session_.emplace(opt_.transactions,
                      opt_.dialect != Dialect::mysql && opt_.dialect != Dialect::mariadb);
     if (probe_) probe_->begin_file();
@@ -558,6 +615,8 @@ class Analyzer {
     --routine_depth_;
   }
 
+  void file_finding(Finding f) { found_.push_back(std::move(f)); }
+
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
     if (probe_) probe_->end_file();
     if (session_->explicit_open())
@@ -607,6 +666,12 @@ class Analyzer {
     facts.foreign_keys_off = session.foreign_keys_off();
     facts.snapshot = snapshot_ != nullptr;
     facts.op_index = op_index_;
+    facts.in_routine = session.in_routine();
+    // MySQL and MariaDB commit at every DDL statement, so nothing there rolls back with its file.
+    facts.atomic = opt_.dialect != Dialect::mysql && opt_.dialect != Dialect::mariadb &&
+                   session.file_transaction_open();
+    const std::string key = object_key(op);
+    facts.dropped_first = !key.empty() && dropped_if_exists_.count(key) > 0;
     facts.statement_ddl = statement_ddl_;
     if (table && table->stats) row_version_budget(op, effect, *table, facts);
     if (snapshot_ && table && table->stats && !table->stats->locked_by.empty())
@@ -670,6 +735,7 @@ class Analyzer {
 
     model_.apply(op, model_file, st.transaction);
     session_->record(op, effect);
+    if (op.if_exists && !key.empty() && is_drop(op.kind)) dropped_if_exists_.insert(key);
 
     if (op.kind == OpKind::do_block && op.body) run_routine(op.body->statements(), src, file_index);
     if (op.kind == OpKind::create_function && op.body)
@@ -922,7 +988,8 @@ class Analyzer {
   std::optional<SessionState> session_;
   std::set<std::string> fired_once_;  // rules that fire once per file and already did
   std::vector<Finding> found_;
-  std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
+  std::set<std::string> dropped_if_exists_;  // object_key of each DROP ... IF EXISTS in the file
+  std::vector<int> stmt_of_;                 // statement index of each finding, for suppressions
   std::vector<StatementPlace> spans_;
 };
 
@@ -982,6 +1049,9 @@ void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int posit
 }
 void SetAnalyzer::statement(const Statement& st) {
   impl_->statement(st);
+}
+void SetAnalyzer::file_finding(Finding f) {
+  impl_->file_finding(std::move(f));
 }
 void SetAnalyzer::end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
   impl_->end_file(comments, out);

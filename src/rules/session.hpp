@@ -53,6 +53,9 @@ class SessionState {
   void enter_routine() { ++routine_depth_; }
   void leave_routine();
   bool explicit_open() const { return explicit_open_; }
+  // A transaction of the file or the runner is open (not only a routine's own).
+  bool file_transaction_open() const { return explicit_open_ || runner_open(); }
+  bool in_routine() const { return routine_depth_ > 0; }
   bool nested_begin() const { return nested_begin_; }  // this statement's BEGIN nests
   uint32_t open_begin_offset() const { return begin_offset_; }
 

@@ -1,8 +1,10 @@
 // {placeholder} expansion for rule messages and safer alternatives.
 #include <re2/re2.h>
 
+#include <cctype>
 #include <cstdio>
 
+#include "migsafe/effects.hpp"
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -51,6 +53,59 @@ std::string suggested_clause(const StatementDdl& d, std::string_view sep) {
   if (d.algorithm == Algorithm::instant) return "ALGORITHM=INSTANT";
   if (d.algorithm == Algorithm::copy || d.min_lock != DdlLock::none) return "LOCK=NONE";
   return "ALGORITHM=INPLACE" + std::string(sep) + "LOCK=NONE";
+}
+
+std::string rerun_words(Rerun r) {
+  switch (r) {
+    case Rerun::harmless:
+      return "does no harm";
+    case Rerun::fails:
+      return "fails, since the first run already made the change";
+    case Rerun::duplicates:
+      return "inserts the rows a second time (or fails on a unique key)";
+    case Rerun::invalid_index:
+      return "meets the INVALID index a stopped build leaves behind";
+  }
+  return "does no harm";
+}
+
+// The operation in a few SQL words with its object: "CREATE INDEX orders_idx", "ADD COLUMN note
+// TO orders", "RENAME TABLE a TO b", "DROP TRIGGER audit".
+std::string subject_words(const EvalInput& in) {
+  const std::string table = in.op.table.display();
+  const std::string words(op_sql_words(in.op.kind));
+  const std::string column = in.op.column_spec ? in.op.column_spec->name : in.op.column;
+  switch (in.op.kind) {
+    case OpKind::insert:
+      return "INSERT INTO " + table;
+    case OpKind::add_column:
+      return "ADD COLUMN " + column + " TO " + table;
+    case OpKind::drop_column:
+      return "DROP COLUMN " + column + " OF " + table;
+    case OpKind::rename_column:
+      return "RENAME COLUMN " + column + " TO " + in.op.new_name + " OF " + table;
+    case OpKind::rename_table:
+      return "RENAME TABLE " + table + " TO " + in.op.new_name;
+    case OpKind::create_index:
+    case OpKind::drop_index:
+      return words + " " + (in.op.index ? in.op.index->name : in.op.object);
+    case OpKind::add_constraint:
+    case OpKind::drop_constraint:
+      return words + " " + constraint_name(in) + " ON " + table;
+    case OpKind::create_schema:
+      return (in.dialect == Dialect::mysql || in.dialect == Dialect::mariadb ? "CREATE DATABASE "
+                                                                             : "CREATE SCHEMA ") +
+             in.op.object;
+    case OpKind::drop_other: {
+      // PostgreSQL names the kind OBJECT_TYPE, MySQL's front end "trigger".
+      std::string what = in.op.detail;
+      if (what.starts_with("OBJECT_")) what = what.substr(7);
+      for (char& c : what) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return "DROP " + (what.empty() ? std::string() : what + " ") + in.op.object;
+    }
+    default:
+      return words + " " + (in.op.object.empty() ? table : in.op.object);
+  }
 }
 
 std::string value_of(std::string_view key, const EvalInput& in) {
@@ -144,6 +199,12 @@ std::string value_of(std::string_view key, const EvalInput& in) {
     return idx ? idx->name : std::string("an existing index");
   }
   if (key == "kind") return std::string(op_sql_words(in.op.kind));
+  if (key == "rerun_guard") return std::string(rerun_effect(in.dialect, in.op, in.version).guard);
+  if (key == "rerun") return rerun_words(rerun_effect(in.dialect, in.op, in.version).outcome);
+  if (key == "subject") return subject_words(in);
+  if (key == "change_head")
+    return in.op.kind == OpKind::delete_rows ? "DELETE FROM " + in.op.table.display()
+                                             : "UPDATE " + in.op.table.display() + " SET ...";
   std::string unknown(1, '{');  // left as written, so a typo shows in the output
   unknown.append(key);
   unknown += '}';
@@ -159,6 +220,21 @@ std::string_view op_sql_words(OpKind k) {
   };
   static constexpr Words kWords[] = {
       {OpKind::create_table, "CREATE TABLE"},
+      {OpKind::create_table_as, "CREATE TABLE AS"},
+      {OpKind::create_view, "CREATE VIEW"},
+      {OpKind::create_sequence, "CREATE SEQUENCE"},
+      {OpKind::create_schema, "CREATE SCHEMA"},
+      {OpKind::create_extension, "CREATE EXTENSION"},
+      {OpKind::create_type, "CREATE TYPE"},
+      {OpKind::create_domain, "CREATE DOMAIN"},
+      {OpKind::create_function, "CREATE FUNCTION"},
+      {OpKind::add_enum_value, "ADD VALUE"},
+      {OpKind::drop_view, "DROP VIEW"},
+      {OpKind::drop_schema, "DROP SCHEMA"},
+      {OpKind::drop_database, "DROP DATABASE"},
+      {OpKind::drop_other, "DROP"},
+      {OpKind::rename_index, "RENAME INDEX"},
+      {OpKind::rename_constraint, "RENAME CONSTRAINT"},
       {OpKind::create_index, "CREATE INDEX"},
       {OpKind::drop_index, "DROP INDEX"},
       {OpKind::add_column, "ADD COLUMN"},

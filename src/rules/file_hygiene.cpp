@@ -1,0 +1,213 @@
+// migration-header and missing-down: the hygiene pack's rules about a file as a whole.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "migsafe/hygiene.hpp"
+#include "migsafe/inputs.hpp"
+
+namespace migsafe {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool in_ranges(const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint32_t at) {
+  for (const auto& [b, e] : ranges)
+    if (at >= b && at < e) return true;
+  return false;
+}
+
+// "owner: payments team" -> {"owner", "payments team"}; nullopt for a line without a key.
+std::optional<std::pair<std::string, std::string>> key_line(std::string_view text) {
+  while (!text.empty() && (text.front() == '*' || text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  size_t k = 0;
+  while (k < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[k])) || text[k] == '_' || text[k] == '-'))
+    ++k;
+  size_t colon = k;
+  while (colon < text.size() && text[colon] == ' ') ++colon;
+  if (k == 0 || colon >= text.size() || text[colon] != ':') return std::nullopt;
+  std::string_view value = text.substr(colon + 1);
+  if (size_t end = value.find("*/"); end != std::string_view::npos) value = value.substr(0, end);
+  return std::make_pair(ascii_lower(text.substr(0, k)), std::string(trim(value)));
+}
+
+// The keys of the comment block the file begins with: comment and blank lines before the first
+// SQL, the runner's own lines (-- +goose Up, --changeset ...) skipped.
+std::map<std::string, std::string> header_keys(const SourceText& src, const FilePlan& plan,
+                                               Dialect dialect) {
+  std::map<std::string, std::string> keys;
+  const bool hash_comments = dialect == Dialect::mysql || dialect == Dialect::mariadb;
+  bool in_block = false;
+  for (uint32_t n = 1; n <= src.line_count(); ++n) {
+    std::string_view line = src.line(n);
+    const uint32_t begin = static_cast<uint32_t>(line.data() - src.text().data());
+    if (in_ranges(plan.markers, begin)) continue;
+    std::string_view t = trim(line);
+    std::string_view content;
+    if (in_block) {
+      content = t;
+      in_block = t.find("*/") == std::string_view::npos;
+    } else if (t.empty()) {
+      continue;
+    } else if (t.starts_with("--")) {
+      content = t.substr(2);
+    } else if (hash_comments && t.starts_with("#")) {
+      content = t.substr(1);
+    } else if (t.starts_with("/*")) {
+      content = t.substr(2);
+      in_block = t.find("*/", 2) == std::string_view::npos;
+    } else {
+      break;  // the first SQL line ends the header
+    }
+    if (auto kv = key_line(content)) keys.emplace(std::move(kv->first), std::move(kv->second));
+  }
+  return keys;
+}
+
+std::optional<Finding> header_finding(const std::vector<Pack>& packs, const CheckOptions& opt,
+                                      const FileHygieneInput& in) {
+  if (!find_rule(packs, "migration-header")) return std::nullopt;
+  std::map<std::string, std::string> keys = header_keys(in.src, in.up, in.dialect);
+  std::vector<std::string> absent, blank;
+  for (const auto& want : opt.header_keys) {
+    auto it = keys.find(want);
+    if (it == keys.end())
+      absent.push_back(want);
+    else if (it->second.empty())
+      blank.push_back(want);
+  }
+  // 'owner:', 'expected:' or 'rollback:'
+  auto words = [](const std::vector<std::string>& list, std::string_view last) {
+    std::string out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out += i + 1 == list.size() ? std::string(last) : std::string(", ");
+      out += "'" + list[i] + ":'";
+    }
+    return out;
+  };
+  const std::string missing = words(absent, " or "), empty = words(blank, " and ");
+  if (missing.empty() && empty.empty()) return std::nullopt;
+  std::string message =
+      keys.empty() && empty.empty()
+          ? "the migration does not begin with a header comment (" + words(absent, ", ") + ")"
+          : "the header comment";
+  if (!keys.empty() || !empty.empty()) {
+    if (!missing.empty()) message += " has no " + missing + " line";
+    if (!missing.empty() && !empty.empty()) message += ", and";
+    if (!empty.empty()) message += " leaves " + empty + " empty";
+  }
+  return builtin_finding(packs, "migration-header", in.file_index, in.src, 0, message);
+}
+
+// The runner's marker that opens a down section, for messages.
+std::string_view down_marker(Layout runner) {
+  switch (runner) {
+    case Layout::goose:
+      return "-- +goose Down";
+    case Layout::dbmate:
+      return "-- migrate:down";
+    case Layout::sql_migrate:
+      return "-- +migrate Down";
+    default:
+      return "";
+  }
+}
+
+// Anything but white space and the runner's markers in the unit.
+bool has_content(std::string_view text, const RunUnit& u, const FilePlan& plan) {
+  for (uint32_t i = u.begin; i < u.end && i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') continue;
+    if (!in_ranges(plan.markers, i)) return true;
+  }
+  return false;
+}
+
+// Where the line before the one at `offset` starts: the runner's marker line above a section.
+uint32_t line_before(const SourceText& src, uint32_t offset) {
+  if (offset == 0) return 0;
+  return line_offset(src, src.position(offset - 1).line);
+}
+
+// Liquibase: every changeset that runs has --rollback lines.
+void changeset_rollbacks(const std::vector<Pack>& packs, const FileHygieneInput& in,
+                         const FilePlan& down, std::vector<Finding>& out) {
+  for (const RunUnit& u : in.up.units) {
+    bool has = false;
+    for (const RunUnit& d : down.units) has = has || (d.begin >= u.begin && d.begin < u.end);
+    if (has) continue;
+    out.push_back(builtin_finding(
+        packs, "missing-down", in.file_index, in.src, line_before(in.src, u.begin),
+        "this changeset has no --rollback lines: write the statements that undo it, or "
+        "'--rollback not required' when it cannot be undone"));
+  }
+}
+
+std::optional<Finding> own_down_file(const std::vector<Pack>& packs, const FileHygieneInput& in) {
+  const std::string& path = in.src.path();
+  // sqlx: a simple migration (no .up.sql) is irreversible by design.
+  if (in.runner == Layout::sqlx && !path.ends_with(".up.sql")) return std::nullopt;
+  if (in.runner == Layout::flyway) {
+    std::string name = std::filesystem::path(path).filename().string();
+    if (!in.flyway_undo || name.empty() || name[0] != 'V') return std::nullopt;
+  }
+  std::string down = down_counterpart(in.runner, path);
+  std::error_code ec;
+  if (down == path || std::filesystem::exists(down, ec)) return std::nullopt;
+  return builtin_finding(packs, "missing-down", in.file_index, in.src, 0,
+                         "no down migration: " + std::filesystem::path(down).filename().string() +
+                             " does not exist beside it");
+}
+
+void down_part(const std::vector<Pack>& packs, const CheckOptions& opt, const FileHygieneInput& in,
+               std::vector<Finding>& out) {
+  if (!find_rule(packs, "missing-down")) return;
+  DownParts parts = down_parts(in.runner);
+  if (parts == DownParts::none) return;
+  if (parts == DownParts::own_files) {
+    if (auto f = own_down_file(packs, in)) out.push_back(std::move(*f));
+    return;
+  }
+  RunnerSettings settings;
+  settings.default_mode = opt.transactions;
+  settings.flyway_mixed = opt.flyway_mixed;
+  FilePlan down = plan_file(in.runner, in.src, in.dialect, Direction::down, settings);
+  if (in.runner == Layout::liquibase) return changeset_rollbacks(packs, in, down, out);
+  std::string marker(down_marker(in.runner));
+  if (down.units.empty()) {
+    out.push_back(builtin_finding(
+        packs, "missing-down", in.file_index, in.src, 0,
+        "no down section: add '" + marker + "' with the statements that undo this migration"));
+    return;
+  }
+  // Statements, or a comment saying why it cannot be undone.
+  if (std::any_of(down.units.begin(), down.units.end(),
+                  [&](const RunUnit& u) { return has_content(in.src.text(), u, down); }))
+    return;
+  out.push_back(builtin_finding(
+      packs, "missing-down", in.file_index, in.src, line_before(in.src, down.units.front().begin),
+      "the down section is empty: write the statements that undo this migration, or a comment "
+      "saying why it cannot be undone"));
+}
+
+}  // namespace
+
+std::vector<Finding> file_hygiene(const std::vector<Pack>& packs, const CheckOptions& opt,
+                                  const FileHygieneInput& in) {
+  std::vector<Finding> out;
+  if (auto f = header_finding(packs, opt, in)) out.push_back(std::move(*f));
+  down_part(packs, opt, in, out);
+  return out;
+}
+
+}  // namespace migsafe
