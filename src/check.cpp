@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "inputs/sha256.hpp"
 #include "migsafe/hygiene.hpp"
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
@@ -394,6 +395,50 @@ void verify_migration_sum(CheckResult& r, const MigrationSet& set, SetRange rang
   }
 }
 
+// Applied history: the migrations migsafe.sum records as committed at the base revision
+// (--changed-since REF, else HEAD) are replayed for the schema and not reported, unless edited
+// since. A file the change adds is judged even when the change also records it in the sum.
+struct Baseline {
+  std::string revision;
+  std::vector<std::string> edited;  // paths of recorded migrations whose bytes changed
+};
+
+std::optional<Baseline> apply_baseline(PlannedSet& set, const std::string& revision) {
+  std::error_code ec;
+  if (!set.is_folder || !fs::is_directory(set.root, ec)) return std::nullopt;
+  std::optional<std::string> text = git_file_at(set.root, revision, kSumFile);
+  if (!text) return std::nullopt;
+  std::map<std::string, std::string> recorded;
+  for (const auto& line :
+       parse_sum(revision + ":" + (fs::path(set.root) / kSumFile).string(), *text))
+    recorded[line.path] = line.file_hash;
+  Baseline b{revision, {}};
+  if (set.up_reported.empty()) set.up_reported.assign(set.up.size(), true);
+  for (size_t i = 0; i < set.up.size(); ++i) {
+    auto it = recorded.find(fs::relative(set.up[i]->path(), set.root, ec).generic_string());
+    if (it == recorded.end()) continue;
+    if (sha256_hex(set.up[i]->text()) == it->second)
+      set.up_reported[i] = false;
+    else
+      b.edited.push_back(set.up[i]->path());
+  }
+  return b;
+}
+
+// A recorded migration that changed since the base revision: judged again, and an error.
+void report_edited_history(CheckResult& r, const Baseline& b, SetRange range,
+                           const std::vector<Pack>& packs) {
+  for (size_t i = range.first; i < range.first + range.count; ++i) {
+    const CheckedFile& f = r.files[i];
+    if (!f.source || std::find(b.edited.begin(), b.edited.end(), f.path) == b.edited.end())
+      continue;
+    r.findings.push_back(file_finding(packs, "migration-edited", i, *f.source, 1,
+                                      f.path + " is recorded in migsafe.sum at " + b.revision +
+                                          " and was changed since: applied migrations must not "
+                                          "change"));
+  }
+}
+
 std::shared_ptr<const SourceText> read_or_note(const std::string& path,
                                                std::vector<InputProblem>& problems) {
   try {
@@ -490,8 +535,24 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
       return failed;
     }
   }
+  // The recorded history of each folder (after the revision was checked above).
+  std::vector<std::optional<Baseline>> baselines;
+  std::set<std::string> history;  // absolute paths of unchanged recorded migrations
+  try {
+    for (auto& set : sets) {
+      baselines.push_back(
+          apply_baseline(set, opt.changed_since.empty() ? "HEAD" : opt.changed_since));
+      for (size_t i = 0; i < set.up_reported.size(); ++i)
+        if (baselines.back() && !set.up_reported[i]) history.insert(absolute(set.up[i]->path()));
+    }
+  } catch (const InputError& e) {
+    CheckResult failed;
+    failed.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+    return failed;
+  }
   TraceFilter trace_file = [&](const std::string& path) {
-    return opt.changed_since.empty() || new_files.count(absolute(path)) > 0;
+    std::string abs = absolute(path);
+    return !history.count(abs) && (opt.changed_since.empty() || new_files.count(abs) > 0);
   };
   CheckResult r;
   std::vector<SetRange> ranges;
@@ -511,12 +572,16 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   }
   r.version = effective.version;
   r.dialect = effective.dialect;
+  r.history_files = history.size();
   r.trace_superuser = snapshot && opt.trace && snapshot->superuser();
   r.problems.insert(r.problems.begin(), problems.begin(), problems.end());
   try {
     for (size_t s = 0; s < inputs.size(); ++s) {
       verify_migration_sum(r, inputs[s], ranges[s], packs);
-      if (!opt.changed_since.empty()) apply_git_changes(r, changes[s], ranges[s], packs, opt);
+      if (!opt.changed_since.empty())
+        apply_git_changes(r, changes[s], ranges[s], packs, opt);
+      else if (baselines[s])
+        report_edited_history(r, *baselines[s], ranges[s], packs);
     }
   } catch (const InputError& e) {
     r.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});

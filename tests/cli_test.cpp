@@ -254,6 +254,8 @@ TEST(Docs, ReadmeCiExamplesAreValid) {
   EXPECT_TRUE(gha["on"] || gha[true]);
   YAML::Node gl = YAML::Load(example(readme, "gitlab-ci"));
   EXPECT_EQ(gl["migsafe"]["artifacts"]["reports"]["junit"].as<std::string>(), "migsafe-junit.xml");
+  EXPECT_EQ(gl["migsafe"]["artifacts"]["reports"]["codequality"].as<std::string>(),
+            "gl-code-quality.json");
   // The config example is a config migsafe accepts.
   std::string d = test::temp_dir();
   test::write_file(d + "/.migsafe.yaml", example(readme, "config"));
@@ -275,7 +277,7 @@ TEST(Docs, ReadmeCiExamplesAreValid) {
   for (const char* name : {"github-actions", "gitlab-ci"}) {
     std::string yaml = example(readme, name);
     for (const char* flag : {"--changed-since", "--format sarif", "--format markdown",
-                             "--format junit", "--fail-on never"}) {
+                             "--format junit", "--fail-on never", "--output gitlab="}) {
       if (yaml.find(flag) == std::string::npos) continue;
       auto help = test::run_migsafe({"check", "--help"});
       std::string option = std::string(flag).substr(0, std::string(flag).find(' '));

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "../src/parse/lexer.hpp"
 #include "../src/parse/row_scope.hpp"
@@ -246,6 +247,22 @@ TEST(MigrationHeader, KeysComeFromTheConfig) {
   Config bad;
   EXPECT_THROW(load_config_text("hygiene:\n  header: [\"owner key\"]\n", "c.yaml"), ConfigError);
   EXPECT_THROW(load_config_text("hygiene:\n  headers: [owner]\n", "c.yaml"), ConfigError);
+}
+
+TEST(HygienePack, SeveritiesAndSwitchesComeFromTheConfig) {
+  std::string dir = test::temp_dir();
+  test::write_file(
+      dir + "/.migsafe.yaml",
+      "packs: [hygiene]\nrules:\n  migration-header: off\n  not-repeatable: warning\n");
+  test::write_file(dir + "/001_a.sql", "CREATE TABLE a (id int);\n");
+  auto r = test::run_migsafe({"check", "--format", "json", dir}, "", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // a warning does not block
+  EXPECT_EQ(r.out.find("migration-header"), std::string::npos) << r.out;
+  auto doc = nlohmann::json::parse(r.out);
+  bool warned = false;
+  for (const auto& f : doc["findings"])
+    warned = warned || (f["rule"] == "not-repeatable" && f["severity"] == "warning");
+  EXPECT_TRUE(warned) << r.out;
 }
 
 TEST(MigrationHeader, ASuppressionOfTheFileApplies) {

@@ -54,6 +54,45 @@ TEST(ChangedSince, ReportsOnlyNewMigrationsAndFlagsEditedOnes) {
   EXPECT_TRUE(contains(bad_ref.out, "no-such-branch: error[input-error]: is not a git revision"));
 }
 
+// Adopting migsafe on a long history: what migsafe.sum records at the base revision is applied.
+TEST(MigrationSum, CommittedSumIsTheBaseline) {
+  std::string d = temp_dir();
+  write_file(d + "/migrations/001_create.sql", kCreate);
+  write_file(d + "/migrations/002_index.sql", kIndex);  // an old error
+  ASSERT_EQ(sh("cd '" + d + "' && git init -q && git config user.email t@t && git config " +
+               "user.name t && git add -A && git commit -qm old"),
+            0);
+  // Without a committed sum, all of it is judged.
+  EXPECT_EQ(run_migsafe({"check", "migrations"}, "", d).exit_code, 1);
+  ASSERT_EQ(run_migsafe({"sum", "migrations"}, "", d).exit_code, 0);
+  // Recorded but not committed yet: still judged (the baseline is HEAD's sum).
+  EXPECT_EQ(run_migsafe({"check", "migrations"}, "", d).exit_code, 1);
+  ASSERT_EQ(sh("cd '" + d + "' && git add -A && git commit -qm baseline"), 0);
+  auto base = run_migsafe({"check", "--format", "json", "migrations"}, "", d);
+  EXPECT_EQ(base.exit_code, 0) << base.out;
+  auto doc = nlohmann::json::parse(base.out);
+  EXPECT_EQ(doc["summary"]["history_files"], 2);
+  EXPECT_EQ(doc["summary"]["files"], 0);
+  // A new migration is judged against the replayed schema, even when the change records it.
+  write_file(d + "/migrations/003_more.sql", "CREATE INDEX t_id ON t (id);\n");
+  ASSERT_EQ(run_migsafe({"sum", "migrations"}, "", d).exit_code, 0);
+  auto added = run_migsafe({"check", "migrations"}, "", d);
+  EXPECT_EQ(added.exit_code, 1);
+  EXPECT_TRUE(contains(added.out, "003_more.sql:1:1: error[create-index-not-concurrent]"))
+      << added.out;
+  EXPECT_FALSE(contains(added.out, "002_index.sql")) << added.out;
+  // The same with --changed-since: the sum at that revision is the baseline.
+  auto since = run_migsafe({"check", "--changed-since", "HEAD", "migrations"}, "", d);
+  EXPECT_TRUE(contains(since.out, "003_more.sql:1:1: error[create-index-not-concurrent]"));
+  EXPECT_FALSE(contains(since.out, "002_index.sql")) << since.out;
+  // An applied migration edited: judged again, and an error of its own.
+  write_file(d + "/migrations/002_index.sql", kIndex + "-- tweak\n");
+  ASSERT_EQ(run_migsafe({"sum", "migrations"}, "", d).exit_code, 0);
+  auto edited = run_migsafe({"check", "migrations"}, "", d);
+  EXPECT_TRUE(contains(edited.out, "002_index.sql:1:1: error[migration-edited]")) << edited.out;
+  EXPECT_TRUE(contains(edited.out, "002_index.sql:2:1: error[create-index-not-concurrent]"));
+}
+
 TEST(MigrationSum, DetectsEditedRemovedInsertedAndUnrecordedFiles) {
   std::string d = temp_dir() + "/m";
   write_file(d + "/1_create.sql", kCreate);

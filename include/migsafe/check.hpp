@@ -103,6 +103,8 @@ struct CheckResult {
   std::optional<Dialect> dialect;        // when a snapshot decided it (MySQL or MariaDB)
   bool trace_superuser = false;          // --trace ran as a superuser (the summary says so)
   size_t statements = 0;
+  // Migrations recorded in migsafe.sum at the base revision and unchanged: replayed, not judged.
+  size_t history_files = 0;
   size_t count(Severity s) const;
   size_t migration_files() const;
 };

@@ -83,6 +83,10 @@ struct GitChanges {
 // Runs git in the folder; an unknown revision or a folder outside a repository throws
 // InputError with git's message.
 GitChanges git_changes_since(const std::string& dir, const std::string& ref);
+// A file of the folder as committed at a revision; nullopt when the revision does not have it
+// (or the folder is not in a git repository).
+std::optional<std::string> git_file_at(const std::string& dir, const std::string& ref,
+                                       const std::string& name);
 
 // migsafe.sum: one line per migration, each hash covering its file and every file before it,
 // so two branches that each add a migration conflict in git.

@@ -20,7 +20,7 @@ struct ReportContext {
   std::string docs_url;  // base of rule documentation links; empty: urn:migsafe:rule:<id>
 };
 
-enum class Format { text, json, sarif, github, markdown, junit };
+enum class Format { text, json, sarif, github, markdown, junit, gitlab };
 std::optional<Format> parse_format(std::string_view s);
 void report(Format f, const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 
@@ -30,6 +30,8 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
 void report_github(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+// GitLab Code Quality (artifacts:reports:codequality).
+void report_gitlab(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 // docs/rules.md: every rule of the packs, with its reasons and examples.
 void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out);
 // The link to a rule's documentation for formats that carry one.

@@ -243,13 +243,14 @@ void merge(CheckResult& into, CheckResult&& part) {
   if (!into.dialect) into.dialect = part.dialect;
   into.trace_superuser = into.trace_superuser || part.trace_superuser;
   into.statements += part.statements;
+  into.history_files += part.history_files;
 }
 
 int run_check(const Flags& f) {
   Config cfg = load_effective_config(f);
   std::vector<OutputSpec> outputs = parse_outputs(
       f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
-      "text, json, sarif, github, markdown or junit");
+      "text, json, sarif, github, markdown, junit or gitlab");
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
   std::vector<PathGroup> groups = group_paths(f.paths, cfg);
@@ -492,8 +493,10 @@ int main(int argc, char** argv) {
   add_common(check);
   add_migrations(check);
   add_outputs(check);
-  check->add_option("--format", f.format, "text (default), json, sarif, github, markdown or junit")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit"}));
+  check
+      ->add_option("--format", f.format,
+                   "text (default), json, sarif, github, markdown, junit or gitlab")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit", "gitlab"}));
   check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
   check->add_option("--color", f.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));

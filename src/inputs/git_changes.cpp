@@ -112,4 +112,12 @@ GitChanges git_changes_since(const std::string& dir, const std::string& ref) {
   return c;
 }
 
+std::optional<std::string> git_file_at(const std::string& dir, const std::string& ref,
+                                       const std::string& name) {
+  // --end-of-options: a revision that looks like an option is still only a revision.
+  Output o = run({"git", "-C", dir, "show", "--end-of-options", ref + ":./" + name});
+  if (o.status != 0) return std::nullopt;
+  return o.out;
+}
+
 }  // namespace migsafe

@@ -116,6 +116,7 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
   }
   field("errors", problems);
   field("summary", {{"files", r.migration_files()},
+                    {"history_files", r.history_files},
                     {"statements", r.statements},
                     {"errors", r.count(Severity::error)},
                     {"warnings", r.count(Severity::warning)},

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "fingerprint.hpp"
 #include "migsafe/report.hpp"
 
 namespace migsafe {
@@ -78,7 +79,9 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
       }
 
   json results = json::array();
-  for (const auto& f : r.findings) {
+  std::vector<FindingIdentity> ids = finding_identities(r);
+  for (size_t i = 0; i < r.findings.size(); ++i) {
+    const Finding& f = r.findings[i];
     const CheckedFile& file = r.files[f.file];
     std::string text = f.message;
     for (const auto& n : f.lines()) text += "\n" + n;
@@ -94,6 +97,8 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
                     .substr(f.statement.begin, f.statement.end - f.statement.begin);
     Position end = f.statement.stop;
     res["locations"] = json::array({location(file.path, f.at, end, snippet)});
+    // The same identity GitLab's fingerprint uses: path, rule, statement text, occurrence.
+    res["partialFingerprints"] = {{"migsafeFinding/v1", ids[i].fingerprint}};
     results.push_back(std::move(res));
   }
 

@@ -18,6 +18,7 @@ std::optional<Format> parse_format(std::string_view s) {
   if (s == "github") return Format::github;
   if (s == "markdown") return Format::markdown;
   if (s == "junit") return Format::junit;
+  if (s == "gitlab") return Format::gitlab;
   return std::nullopt;
 }
 
@@ -35,6 +36,8 @@ void report(Format f, const CheckResult& r, const ReportContext& ctx, std::ostre
       return report_markdown(r, ctx, out);
     case Format::junit:
       return report_junit(r, ctx, out);
+    case Format::gitlab:
+      return report_gitlab(r, ctx, out);
   }
 }
 
@@ -87,6 +90,9 @@ std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
   std::string s = "migsafe · " + std::string(dialect_name(ctx.options.dialect)) + " " +
                   ctx.options.version.display() + " · " + runner_words(r, ctx) + " · " +
                   plural(r.migration_files(), "file") + ", " + plural(r.statements, "statement") +
+                  (r.history_files ? " (" + std::to_string(r.history_files) +
+                                         " applied before, in migsafe.sum, not judged)"
+                                   : std::string()) +
                   " · " + plural(r.count(Severity::error), "error") + ", " +
                   plural(r.count(Severity::warning), "warning");
   if (size_t infos = r.count(Severity::info)) s += ", " + std::to_string(infos) + " info";
