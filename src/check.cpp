@@ -204,7 +204,7 @@ class SetRun {
         opt_.dialect, *running, [&](Statement& st) { feeder(st); }, &opt_.version);
     feeder.finish();
     if (reported && dir == Direction::up) {
-      FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect, file_index, flyway_undo()};
+      FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect, file_index, &down_files()};
       for (Finding& f : file_hygiene(packs_, opt_, hygiene)) analyzer_.file_finding(std::move(f));
     }
     std::vector<Finding> found;
@@ -225,23 +225,20 @@ class SetRun {
     }
   }
 
-  // Flyway: whether the set's folder holds undo migrations (U files); asked once per set.
-  bool flyway_undo() {
-    if (set_.runner != Layout::flyway) return false;
-    if (!flyway_undo_) {
-      flyway_undo_ = false;
+  // The set's down migrations in files of their own, by version; read once per set.
+  const std::map<std::string, std::string>& down_files() {
+    if (!down_files_) {
+      down_files_.emplace();
       std::error_code ec;
-      for (auto it = std::filesystem::recursive_directory_iterator(set_.root, ec);
-           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        std::string name = it->path().filename().string();
-        if (name.size() > 1 && name[0] == 'U' &&
-            std::isdigit(static_cast<unsigned char>(name[1]))) {
-          flyway_undo_ = true;
-          break;
+      if (down_parts(set_.runner) == DownParts::own_files &&
+          std::filesystem::is_directory(set_.root, ec))
+        for (auto it = std::filesystem::recursive_directory_iterator(set_.root, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+          std::string version = down_file_version(set_.runner, it->path().filename().string());
+          if (!version.empty()) down_files_->emplace(version, it->path().string());
         }
-      }
     }
-    return *flyway_undo_;
+    return *down_files_;
   }
 
   // The text the parser reads: the file itself when all of it runs as one stretch, else a copy
@@ -268,7 +265,7 @@ class SetRun {
   StatementTracer* tracer_;
   SetAnalyzer analyzer_;
   std::vector<std::shared_ptr<const SourceText>> running_;
-  std::optional<bool> flyway_undo_;
+  std::optional<std::map<std::string, std::string>> down_files_;
 };
 
 // How the runner sends files, for the summary line.

@@ -104,7 +104,8 @@ TEST_P(HygieneTwins, DangerousIsFlaggedSafePasses) {
   if (*t.setup) before.push_back(t.setup);
   auto with = [&](const char* sql) {
     std::vector<std::string> files = before;
-    files.push_back(sql);
+    // not-repeatable needs a statement after it: a failure there makes the file run again.
+    files.push_back(std::string(sql) + "\nSELECT 1;");
     return check_hygiene(t.dialect, files);
   };
   CheckResult bad = with(t.bad);
@@ -116,6 +117,46 @@ TEST_P(HygieneTwins, DangerousIsFlaggedSafePasses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PerDialect, HygieneTwins, ::testing::ValuesIn(kTwins));
+
+TEST(Hygiene, OnlyAFailureAfterTheCommitLeavesAStatementBehind) {
+  const std::string setup = "CREATE TABLE t (a int);";
+  auto flagged_lines = [](const CheckResult& r) {
+    std::vector<uint32_t> lines;
+    for (const auto& f : r.findings)
+      if (f.rule_id == "not-repeatable" && f.file + 1 == r.files.size()) lines.push_back(f.at.line);
+    return lines;
+  };
+  using Lines = std::vector<uint32_t>;
+  // The last statement rolls back by itself when it fails.
+  EXPECT_EQ(flagged_lines(check_hygiene(Dialect::postgres, {setup,
+                                                            "CREATE TABLE u (a int);\n"
+                                                            "CREATE TABLE v (a int);"})),
+            Lines{1});
+  // Two transactions: only the first can be left behind by a failure in the second.
+  EXPECT_EQ(flagged_lines(check_hygiene(
+                Dialect::postgres, {setup,
+                                    "BEGIN;\nCREATE TABLE u (a int);\nCOMMIT;\n"
+                                    "BEGIN;\nCREATE TABLE v (a int);\nINSERT INTO t VALUES (1);\n"
+                                    "COMMIT;"})),
+            Lines{2});
+  // A ROLLBACK takes the changes with it.
+  EXPECT_EQ(
+      flagged_lines(check_hygiene(Dialect::postgres, {setup,
+                                                      "BEGIN;\nCREATE TABLE u (a int);\nROLLBACK;\n"
+                                                      "CREATE TABLE IF NOT EXISTS v (a int);"})),
+      Lines{});
+  // MySQL: data changes roll back with their transaction until a DDL statement commits it.
+  EXPECT_EQ(flagged_lines(check_hygiene(Dialect::mysql,
+                                        {"CREATE TABLE t (id INT PRIMARY KEY);",
+                                         "BEGIN;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES "
+                                         "(2);\nCOMMIT;"})),
+            Lines{});
+  EXPECT_EQ(flagged_lines(check_hygiene(Dialect::mysql,
+                                        {"CREATE TABLE t (id INT PRIMARY KEY);",
+                                         "BEGIN;\nINSERT INTO t VALUES (1);\nCREATE TABLE IF NOT "
+                                         "EXISTS u (id INT);\nCOMMIT;"})),
+            Lines{2});
+}
 
 TEST(Hygiene, StatementsThatRollBackWithTheirFileAreRepeatable) {
   const std::string setup = "CREATE TABLE t (a int);";
@@ -134,10 +175,11 @@ TEST(Hygiene, StatementsThatRollBackWithTheirFileAreRepeatable) {
                     {"CREATE TABLE t (a INTEGER);", "BEGIN;\nCREATE INDEX t_a ON t (a);\nCOMMIT;"}),
       "not-repeatable"));
   // MySQL and MariaDB commit at each DDL statement: nothing rolls back with the file.
-  EXPECT_TRUE(
-      fires(check_hygiene(Dialect::mariadb,
-                          {"CREATE TABLE t (a INT);", "CREATE INDEX t_a ON t (a);"}, per_file),
-            "not-repeatable"));
+  EXPECT_TRUE(fires(check_hygiene(Dialect::mariadb,
+                                  {"CREATE TABLE t (a INT);",
+                                   "CREATE INDEX t_a ON t (a);\nINSERT INTO t VALUES (1);"},
+                                  per_file),
+                    "not-repeatable"));
   // A goose Up section is the runner's transaction.
   EXPECT_FALSE(fires(
       check_hygiene(Dialect::postgres, {setup, "-- +goose Up\nALTER TABLE t ADD COLUMN b int;\n"}),
@@ -190,6 +232,19 @@ TEST(RowScope, ReadsBatchesFromTheWords) {
   EXPECT_TRUE(
       read_row_scope("INSERT INTO t SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM t)", pg).not_exists);
   EXPECT_FALSE(read_row_scope("INSERT INTO t SELECT 1 FROM u", pg).not_exists);
+  // OR beside a bound, and LIMITs that bound nothing.
+  EXPECT_FALSE(batched("UPDATE t SET a = 1 WHERE id >= 1 OR id < 1000"));
+  EXPECT_FALSE(batched("UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 9 OR s = 'x'"));
+  EXPECT_FALSE(batched("DELETE FROM t WHERE EXISTS (SELECT 1 FROM r WHERE r.t = t.id LIMIT 1)"));
+  EXPECT_FALSE(batched("DELETE FROM t WHERE id NOT IN (SELECT id FROM r LIMIT 10)"));
+  EXPECT_TRUE(batched("WITH b AS (SELECT id FROM t WHERE s = 'x' LIMIT 1000) "
+                      "UPDATE t SET s = 'y' WHERE id IN (SELECT id FROM b)"));
+  // SET n = n + 1 runs again unless the WHERE looks at n.
+  EXPECT_TRUE(read_row_scope("UPDATE t SET n = n + 1 WHERE id = 4", pg).reapplies);
+  EXPECT_TRUE(read_row_scope("UPDATE t SET a = 1, \"n\" = 2 * n WHERE id = 4", pg).reapplies);
+  EXPECT_FALSE(read_row_scope("UPDATE t SET n = n + 1 WHERE id = 4 AND n = 7", pg).reapplies);
+  EXPECT_FALSE(read_row_scope("UPDATE t SET n = m + 1 WHERE id = 4", pg).reapplies);
+  EXPECT_FALSE(read_row_scope("UPDATE t SET n = lower(m) WHERE id = 4", pg).reapplies);
 }
 
 // --- migration-header ---
@@ -210,6 +265,14 @@ TEST(MigrationHeader, NamesTheMissingKeysAtLineOne) {
                                                        "nothing changes\n * rollback: none */\n"
                                                        "SELECT 1;"});
   EXPECT_FALSE(test::has_rule(full, "migration-header"));
+}
+
+TEST(MigrationHeader, ValuesMayContinueOnTheLinesBelow) {
+  CheckResult r = check_hygiene(Dialect::postgres, {"-- owner:\n-- owner: data team\n"
+                                                    "-- expected: nothing changes\n"
+                                                    "-- rollback:\n--   DROP TABLE a;\n"
+                                                    "SELECT 1;"});
+  EXPECT_FALSE(test::has_rule(r, "migration-header"));
 }
 
 TEST(MigrationHeader, OnlyTheCommentsBeforeTheFirstStatementCount) {
@@ -254,7 +317,7 @@ TEST(HygienePack, SeveritiesAndSwitchesComeFromTheConfig) {
   test::write_file(
       dir + "/.migsafe.yaml",
       "packs: [hygiene]\nrules:\n  migration-header: off\n  not-repeatable: warning\n");
-  test::write_file(dir + "/001_a.sql", "CREATE TABLE a (id int);\n");
+  test::write_file(dir + "/001_a.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
   auto r = test::run_migsafe({"check", "--format", "json", dir}, "", dir);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // a warning does not block
   EXPECT_EQ(r.out.find("migration-header"), std::string::npos) << r.out;
@@ -328,8 +391,18 @@ TEST(MissingDown, DownFilesBesideTheUpFiles) {
   test::write_file(dir + "/gm/2_b.up.sql", std::string(kHeader) + "SELECT 1;\n");
   auto r = test::run_migsafe({"check", "--pack", "hygiene", "--layout", "golang-migrate",
                               "--format", "json", dir + "/gm"});
-  EXPECT_NE(r.out.find("2_b.down.sql does not exist"), std::string::npos) << r.out << r.err;
-  EXPECT_EQ(r.out.find("1_a.down.sql does not exist"), std::string::npos);
+  EXPECT_NE(r.out.find("no down file of version 2 beside it"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("version 1 "), std::string::npos);
+  // Paired by version, whatever the rest of the name says; an empty down file is no down part.
+  test::write_file(dir + "/gm/2_undo_b.down.sql", "");
+  test::write_file(dir + "/gm/0003_c.up.sql", std::string(kHeader) + "SELECT 1;\n");
+  test::write_file(dir + "/gm/3_c.down.sql", "-- irreversible: the data is gone\n");
+  auto paired = test::run_migsafe({"check", "--pack", "hygiene", "--layout", "golang-migrate",
+                                   "--format", "json", dir + "/gm"});
+  EXPECT_NE(paired.out.find("the down migration 2_undo_b.down.sql is empty"), std::string::npos)
+      << paired.out;
+  for (const auto& f : nlohmann::json::parse(paired.out)["findings"])
+    EXPECT_FALSE(f["path"].get<std::string>().ends_with("0003_c.up.sql")) << f.dump();
   // Flyway: only a folder that already has undo migrations is expected to have them.
   fs::create_directories(dir + "/fw");
   test::write_file(dir + "/fw/V1__a.sql", std::string(kHeader) + "SELECT 1;\n");
@@ -337,10 +410,13 @@ TEST(MissingDown, DownFilesBesideTheUpFiles) {
   auto without =
       test::run_migsafe({"check", "--pack", "hygiene", "--layout", "flyway", dir + "/fw"});
   EXPECT_EQ(without.out.find("missing-down"), std::string::npos) << without.out;
-  test::write_file(dir + "/fw/U1__a.sql", "SELECT 1;\n");
+  test::write_file(dir + "/fw/U01__undo_a.sql", "SELECT 1;\n");  // version 1 all the same
+  test::write_file(dir + "/fw/V1_1__c.sql", std::string(kHeader) + "SELECT 1;\n");
+  test::write_file(dir + "/fw/U1.1__c.sql", "SELECT 1;\n");
   auto with = test::run_migsafe({"check", "--pack", "hygiene", "--layout", "flyway", dir + "/fw"});
-  EXPECT_NE(with.out.find("U2__b.sql does not exist"), std::string::npos) << with.out;
-  EXPECT_EQ(with.out.find("U1__a.sql does not exist"), std::string::npos) << with.out;
+  EXPECT_NE(with.out.find("no undo migration U2__*.sql"), std::string::npos) << with.out;
+  EXPECT_EQ(with.out.find("U1__"), std::string::npos) << with.out;
+  EXPECT_EQ(with.out.find("U1.1__"), std::string::npos) << with.out;
 }
 
 // --- the pack as users see it ---
@@ -401,25 +477,26 @@ TEST(RerunVerify, SqliteAgreesWithTheEngine) {
     auto runs = [&](const char* sql) {
       return sqlite3_exec(db.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
     };
-    auto rows = [&]() {
-      long n = -1;
-      std::string q = std::string("SELECT count(*) FROM ") + k.counted;
+    auto value = [&](const std::string& query) {
+      std::string v;
+      if (query.empty()) return v;
       sqlite3_exec(
-          db.get(), q.c_str(),
-          [](void* out, int, char** v, char**) {
-            *static_cast<long*>(out) = std::stol(v[0]);
+          db.get(), query.c_str(),
+          [](void* out, int, char** cols, char**) {
+            *static_cast<std::string*>(out) = cols[0] ? cols[0] : "<null>";
             return 0;
           },
-          &n, nullptr);
-      return n;
+          &v, nullptr);
+      return v;
     };
     if (*k.setup) {
       ASSERT_TRUE(runs(k.setup));
     }
     ASSERT_TRUE(runs(k.statement)) << "the first run failed";
-    long before = k.counted ? rows() : 0;
+    const std::string watched = test::watched_query(k);
+    std::string before = value(watched);
     bool second = runs(k.statement);
-    bool harm = !second || (k.counted && rows() != before);
+    bool harm = !second || value(watched) != before;
     EXPECT_EQ(harm, k.harmful) << "the engine disagrees with the case";
     EXPECT_EQ(test::reported_not_repeatable(Dialect::sqlite, version, k), k.harmful && !k.no_form);
   }

@@ -18,7 +18,16 @@ struct RerunCase {
   const char* counted = nullptr;  // a table whose rows must not grow on the second run
   // The dialect has no repeatable form of it: harmful, and still not reported.
   bool no_form = false;
+  // A query whose answer must not change on the second run (the rows an UPDATE changed).
+  const char* observed = nullptr;
 };
+
+// What the second run must leave as it was: the rows of `counted`, the answer of `observed`.
+inline std::string watched_query(const RerunCase& c) {
+  if (c.observed) return c.observed;
+  if (c.counted) return std::string("SELECT count(*) FROM ") + c.counted;
+  return {};
+}
 
 inline const std::vector<RerunCase>& postgres_rerun_cases() {
   static const std::vector<RerunCase> cases = {
@@ -85,6 +94,12 @@ inline const std::vector<RerunCase>& postgres_rerun_cases() {
       {"CREATE TABLE t (a int)", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", false},
       {"CREATE TABLE t (a int)", "COMMENT ON TABLE t IS 'ledger'", false},
       {"CREATE TABLE t (id int, a int)", "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 100", false},
+      // A change computed from the column itself: the second run changes the row again.
+      {"CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 100)",
+       "UPDATE t SET n = n + 10 WHERE id = 1", true, nullptr, false, "SELECT n FROM t"},
+      {"CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 100)",
+       "UPDATE t SET n = n + 10 WHERE id = 1 AND n = 100", false, nullptr, false,
+       "SELECT n FROM t"},
   };
   return cases;
 }
@@ -137,6 +152,8 @@ inline const std::vector<RerunCase>& mariadb_rerun_cases() {
       {"", "CREATE OR REPLACE FUNCTION one() RETURNS INT RETURN 1", false},
       {"CREATE TABLE t (a INT)", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", false},
       {"CREATE TABLE t (id INT, a INT)", "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 100", false},
+      {"CREATE TABLE t (id INT PRIMARY KEY, n INT); INSERT INTO t VALUES (1, 100)",
+       "UPDATE t SET n = n + 10 WHERE id = 1", true, nullptr, false, "SELECT n FROM t"},
   };
   return cases;
 }
@@ -166,12 +183,17 @@ inline const std::vector<RerunCase>& sqlite_rerun_cases() {
       {"CREATE TABLE t (a INTEGER)", "ALTER TABLE t ADD COLUMN b INTEGER", true, nullptr, true},
       {"CREATE TABLE t (id INTEGER, a INTEGER)", "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 100",
        false},
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO t VALUES (1, 100)",
+       "UPDATE t SET n = n + 10 WHERE id = 1", true, nullptr, false, "SELECT n FROM t"},
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO t VALUES (1, 100)",
+       "UPDATE t SET n = 110 WHERE id = 1", false, nullptr, false, "SELECT n FROM t"},
   };
   return cases;
 }
 
 // Whether migsafe's hygiene pack calls the statement not repeatable, after the setup as an
-// earlier migration, sent as autocommit statements.
+// earlier migration, sent as autocommit statements, with a statement after it (a failure there
+// is what makes the file run again).
 inline bool reported_not_repeatable(Dialect d, TargetVersion v, const RerunCase& c) {
   static const std::vector<Pack> packs = [] {
     std::vector<Pack> p;
@@ -181,7 +203,7 @@ inline bool reported_not_repeatable(Dialect d, TargetVersion v, const RerunCase&
   }();
   SourceSet set;
   if (*c.setup) set.push_back(make_source("1_setup.sql", std::string(c.setup) + ";\n"));
-  set.push_back(make_source("2_change.sql", std::string(c.statement) + ";\n"));
+  set.push_back(make_source("2_change.sql", std::string(c.statement) + ";\nSELECT 1;\n"));
   CheckOptions opt;
   opt.dialect = d;
   opt.version = v;

@@ -141,6 +141,7 @@ enum class Rerun : uint8_t {
   fails,          // the object is already there (or already gone): the second run stops
   duplicates,     // the rows go in a second time, or a unique key rejects them
   invalid_index,  // CREATE INDEX CONCURRENTLY stopped part-way left an INVALID index behind
+  applies_twice,  // UPDATE ... SET n = n + 1: the rows change again
 };
 std::string_view rerun_name(Rerun r);  // "harmless", "fails", "duplicates", "invalid_index"
 struct RerunEffect {

@@ -3,6 +3,7 @@
 // and fire only when that pack is active.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,17 @@ struct FileHygieneInput {
   Layout runner = Layout::plain;
   Dialect dialect = Dialect::postgres;
   size_t file_index = 0;
-  // Flyway: the folder holds undo migrations (U files), so the team writes them.
-  bool flyway_undo = false;
+  // golang-migrate, sqlx, Flyway: the set's down files by version (down_file_version), read
+  // once per set. For Flyway an empty index means the team writes no undo migrations.
+  const std::map<std::string, std::string>* down_files = nullptr;
 };
+
+// The version a down (or up) migration's name starts with, as its runner pairs them:
+// golang-migrate and sqlx "000001_x.down.sql" -> "1"; Flyway "U1_1__x.sql" -> "1.1" (an
+// underscore is a dot, leading zeros do not count). Empty for a name that is no down file.
+std::string down_file_version(Layout runner, std::string_view file_name);
+// The same for an up migration's name (V1__x.sql, 1_x.up.sql).
+std::string up_file_version(Layout runner, std::string_view file_name);
 
 // migration-header and missing-down findings for one up migration.
 std::vector<Finding> file_hygiene(const std::vector<Pack>& packs, const CheckOptions& opt,

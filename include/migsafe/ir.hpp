@@ -234,13 +234,17 @@ struct Operation {
   bool full = false;         // vacuum full
   bool local = false;        // SET LOCAL
   bool partitioned = false;  // create_table ... PARTITION BY
-  bool or_replace = false;   // CREATE OR REPLACE (views, routines, triggers)
+  bool or_replace = false;   // CREATE OR REPLACE (views, routines, triggers; MariaDB tables)
+  bool temporary = false;    // CREATE TEMPORARY TABLE: gone when the session ends
   // insert: rows already there are skipped or replaced (ON CONFLICT, INSERT IGNORE, REPLACE,
   // ON DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT guarded by NOT EXISTS)
   bool skips_existing = false;
   // update / delete: the statement changes a bounded batch of rows (a LIMIT, BETWEEN, or a key
   // between a lower and an upper bound), or runs inside a loop of a routine
   bool batched = false;
+  // update: SET computes a column from itself (balance = balance + 10) and the WHERE does not
+  // look at it, so running it again changes the rows again
+  bool reapplies = false;
   std::string row_format;  // MySQL create_table: ROW_FORMAT=, upper-case
   std::string value;       // set_setting value, lock mode for lock_table
   // do_block / create_function in PL/pgSQL: what the body runs. Shared, so copying an

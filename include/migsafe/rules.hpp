@@ -95,6 +95,11 @@ struct Rule {
   std::string cause;     // findings of rules with the same cause on one operation collapse into one
   bool builtin = false;  // emitted by migsafe itself (syntax, suppressions), no condition
   bool once_per_file = false;  // report only the first match in each file
+  // defer: later-statement. The finding stands only once a later statement of the same unit
+  // runs after this one's changes are committed: a failure there is what would leave them
+  // behind. A statement that is not atomic by itself (CONCURRENTLY) stands at once; one whose
+  // transaction rolls back, or that nothing follows, never does.
+  bool defer_to_later_statement = false;
   // Harm grows with the table: with a snapshot, a table under the threshold turns an error into
   // a warning, and the message states the table's size.
   bool size_dependent = false;

@@ -134,7 +134,7 @@ const Guard& guard_for(const Row& r, Dialect d) {
 bool guarded(Clause c, const Operation& op) {
   switch (c) {
     case Clause::if_not_exists:
-      return op.if_not_exists;
+      return op.if_not_exists || op.or_replace;  // MariaDB's CREATE OR REPLACE TABLE / INDEX
     case Clause::replace_or_if_not_exists:
       return op.or_replace || op.if_not_exists;
     case Clause::if_exists:
@@ -159,6 +159,8 @@ std::string_view rerun_name(Rerun r) {
       return "duplicates";
     case Rerun::invalid_index:
       return "invalid_index";
+    case Rerun::applies_twice:
+      return "applies_twice";
   }
   return "harmless";
 }
@@ -168,6 +170,24 @@ RerunEffect rerun_effect(Dialect d, const Operation& op, TargetVersion v) {
   // keeps the broken index, so only dropping it first makes the statement repeatable.
   if (op.kind == OpKind::create_index && op.concurrently && d == Dialect::postgres)
     return {Rerun::invalid_index, "DROP INDEX CONCURRENTLY IF EXISTS ... before it", true};
+  // A temporary table goes with the session: the second run has a new one. An index written
+  // inside CREATE TABLE (MySQL's KEY) is the table's: the CREATE TABLE row decides.
+  if (op.temporary || op.detail == "inline") return {};
+  // Without a name the server makes up a new one each time: the second run adds a second copy
+  // (orders_customer_id_idx1), and no IF NOT EXISTS can say which to skip.
+  bool unnamed_index =
+      op.kind == OpKind::create_index && op.object.empty() && (!op.index || op.index->name.empty());
+  bool unnamed_constraint = op.kind == OpKind::add_constraint && op.constraint &&
+                            op.constraint->name.empty() &&
+                            op.constraint->kind != ConstraintKind::primary_key;
+  if (unnamed_index || unnamed_constraint)
+    return {Rerun::duplicates, "a name, with IF NOT EXISTS (or a DROP ... IF EXISTS of it before)",
+            false};
+  if (op.kind == OpKind::update && op.reapplies)
+    return {Rerun::applies_twice,
+            "the value the column should end with (SET balance = 110), or a WHERE that matches "
+            "only the rows not changed yet",
+            false};
   auto row = std::find_if(std::begin(kRows), std::end(kRows),
                           [&](const Row& r) { return r.kind == op.kind; });
   if (row == std::end(kRows) || guarded(row->clause, op)) return {};

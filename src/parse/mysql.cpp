@@ -923,6 +923,16 @@ class Parser {
   void create() {
     const bool or_replace = word("or") && word("replace");
     bool temporary = word("temporary");
+    // MariaDB's CREATE OR REPLACE TABLE / INDEX / ...: every operation it makes replaces.
+    const size_t first = st_.ops.size();
+    struct Replacing {
+      Statement& st;
+      size_t first;
+      bool on;
+      ~Replacing() {
+        for (size_t k = first; on && k < st.ops.size(); ++k) st.ops[k].or_replace = true;
+      }
+    } replacing{st_, first, or_replace};
     if (word("table")) return create_table(temporary);
     bool unique = word("unique");
     std::string method = "btree";
@@ -942,8 +952,11 @@ class Parser {
         st_.ops.back().or_replace = or_replace;
         return;
       }
-      if (is_at(k, "function") || is_at(k, "event"))
-        return create_object(OpKind::create_function, k, or_replace);
+      if (is_at(k, "function") || is_at(k, "event")) {
+        create_object(OpKind::create_function, k, or_replace);
+        st_.ops.back().detail = is_at(k, "event") ? "event" : "function";
+        return;
+      }
       if (is_at(k, "database") || is_at(k, "schema"))
         return create_object(OpKind::create_schema, k, or_replace);
       if (is_at(k, "sequence")) return create_object(OpKind::create_sequence, k, or_replace);
@@ -1013,6 +1026,7 @@ class Parser {
     if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
     o.table = qualified();
     o.detail = temporary ? "temporary" : "";
+    o.temporary = temporary;
     std::vector<IndexSpec> indexes;  // plain KEY / INDEX elements: CREATE INDEX operations after it
     if (word("like") || (is_punct("(") && is_at(i_ + 1, "like"))) {
       if (punct("(")) word("like");

@@ -209,7 +209,10 @@ std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOption
     if (in.in_loop)
       for (size_t k = before; k < out.size(); ++k)
         for (Operation& op : out[k].ops)
-          if (op.kind == OpKind::update || op.kind == OpKind::delete_rows) op.batched = true;
+          // A loop batches what its WHERE narrows to each round; a change of every row in a
+          // loop is every row each round.
+          if ((op.kind == OpKind::update || op.kind == OpKind::delete_rows) && op.has_where)
+            op.batched = true;
   }
   for (Statement& st : out) {
     // The span and text come from the file; keep them inside it even if an offset drifted.

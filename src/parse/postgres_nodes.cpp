@@ -304,7 +304,10 @@ Operation base_op(OpKind kind, const PgNodeContext& ctx) {
 
 void create_table(element n, const PgNodeContext& ctx, Statement& out) {
   Operation op = base_op(OpKind::create_table, ctx);
-  if (auto rel = field(n, "relation")) op.table = range_var(*rel);
+  if (auto rel = field(n, "relation")) {
+    op.table = range_var(*rel);
+    op.temporary = text_of(*rel, "relpersistence") == "t";
+  }
   op.if_not_exists = flag(n, "if_not_exists");
   op.partitioned = has(n, "partspec");
   if (auto bound = field(n, "partbound")) {
@@ -494,6 +497,8 @@ void drop(element n, const PgNodeContext& ctx, Statement& out) {
       name = {"", std::string(text_of(v, "sval"))};
     else if (type == "TypeName")  // DROP TYPE / DOMAIN
       name = name_from_list(string_list(v, "names"));
+    else if (type == "ObjectWithArgs")  // DROP FUNCTION / PROCEDURE
+      name = name_from_list(string_list(v, "objname"));
     if (kind == OpKind::drop_index) {
       op.object = name.name;
       op.table = {name.schema, ""};  // the table is looked up in the schema model
@@ -705,9 +710,30 @@ void dml(OpKind kind, element n, const PgNodeContext& ctx, Statement& out) {
 
 }  // namespace
 
+// WITH d AS (DELETE ... RETURNING ...) INSERT ...: the data changes a WITH clause makes are
+// operations of the statement as much as its own.
+void cte_changes(element n, const PgNodeContext& ctx, Statement& out) {
+  auto with = field(n, "withClause");
+  if (!with) return;
+  auto [wt, w] = unwrap(*with);
+  if (wt != "WithClause") w = *with;
+  each(w, "ctes", [&](element c) {
+    auto [ct, cte] = unwrap(c);
+    auto query = field(cte, "ctequery");
+    if (ct != "CommonTableExpr" || !query) return;
+    auto [qt, q] = unwrap(*query);
+    if (qt == "UpdateStmt") dml(OpKind::update, q, ctx, out);
+    if (qt == "DeleteStmt") dml(OpKind::delete_rows, q, ctx, out);
+    if (qt == "InsertStmt") dml(OpKind::insert, q, ctx, out);
+    if (qt == "UpdateStmt" || qt == "DeleteStmt" || qt == "InsertStmt") cte_changes(q, ctx, out);
+  });
+}
+
 void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& out) {
   auto [type, n] = unwrap(stmt);
   out.node = type;
+  if (type == "SelectStmt" || type == "InsertStmt" || type == "UpdateStmt" || type == "DeleteStmt")
+    cte_changes(n, ctx, out);
   if (type == "CreateStmt") return create_table(n, ctx, out);
   if (type == "AlterTableStmt") return alter_table(n, ctx, out);
   if (type == "IndexStmt") return create_index(n, ctx, out);
@@ -767,7 +793,10 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "CreateTableAsStmt") {
     Operation op = base_op(OpKind::create_table_as, ctx);
     if (auto into = field(n, "into"))
-      if (auto rel = field(*into, "rel")) op.table = range_var(*rel);
+      if (auto rel = field(*into, "rel")) {
+        op.table = range_var(*rel);
+        op.temporary = text_of(*rel, "relpersistence") == "t";
+      }
     op.detail = text_of(n, "objtype");
     op.if_not_exists = flag(n, "if_not_exists");
     out.ops.push_back(std::move(op));
@@ -784,7 +813,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     op.object = name_from_list(string_list(n, "typeName")).display();
     op.value = text_of(n, "newVal");
     op.if_not_exists = flag(n, "skipIfNewValExists");
-    if (op.value.empty()) op.kind = OpKind::other;  // RENAME VALUE
+    if (op.value.empty() || has(n, "oldVal")) op.kind = OpKind::other;  // RENAME VALUE
     out.ops.push_back(std::move(op));
     return;
   }

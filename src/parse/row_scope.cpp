@@ -202,32 +202,130 @@ std::string column_after(const std::vector<Token>& t, size_t at) {
   return {};
 }
 
+std::string name_of(const Token& t) {
+  if (t.kind == Tok::quoted_name) return std::string(t.text.substr(1, t.text.size() - 2));
+  return t.kind == Tok::word ? ascii_lower(t.text) : std::string();
+}
+
+// SET a = a + 1: the assignments of the statement's own SET list (depth 0, up to WHERE / FROM /
+// RETURNING / LIMIT / ORDER), a column read on its own right-hand side, and that column absent
+// from the WHERE clause.
+bool reapplies(const std::vector<Token>& t) {
+  size_t i = 0;
+  int depth = 0;
+  auto stop_word = [](const Token& k) {
+    return is_word(k, "where") || is_word(k, "from") || is_word(k, "returning") ||
+           is_word(k, "limit") || is_word(k, "order");
+  };
+  for (; i < t.size(); ++i) {
+    if (t[i].kind == Tok::open) ++depth;
+    if (t[i].kind == Tok::close) --depth;
+    if (depth == 0 && is_word(t[i], "set")) break;
+  }
+  std::set<std::string> self;  // columns computed from themselves
+  std::string target;
+  bool in_value = false;
+  for (++i; i < t.size(); ++i) {
+    const Token& k = t[i];
+    if (k.kind == Tok::open) ++depth;
+    if (k.kind == Tok::close) --depth;
+    if (depth == 0 && stop_word(k)) break;
+    if (depth == 0 && k.kind == Tok::other && k.text == ",") {
+      in_value = false;
+      continue;
+    }
+    if (depth == 0 && !in_value && k.kind == Tok::op && k.text == "=") {
+      target = name_of(t[i - 1]);
+      in_value = true;
+      continue;
+    }
+    if (in_value && !target.empty() && name_of(k) == target &&
+        !(i + 1 < t.size() && t[i + 1].kind == Tok::open))
+      self.insert(target);
+  }
+  if (self.empty()) return false;
+  for (; i < t.size(); ++i)
+    if (self.count(name_of(t[i])))
+      return false;  // WHERE balance = 100: a second run matches nothing
+  return true;
+}
+
 }  // namespace
 
 RowScope read_row_scope(std::string_view statement, const LexOptions& opt) {
   std::vector<Token> t = Tokenizer(statement, opt).run();
+  // One frame per open parenthesis: whether it holds a subquery, and how its rows are used.
+  enum class Use {
+    key_list,
+    exists,
+    excluded,
+    other
+  };  // IN / = / ANY; EXISTS; NOT IN / NOT EXISTS
+  struct Frame {
+    bool subquery = false;
+    Use use = Use::other;
+  };
+  std::vector<Frame> frames;
   RowScope scope;
-  int depth = 0;
-  bool in_where = false;
+  bool in_where = false, where_or = false, where_bound = false, where_in = false;
+  bool cte_limit = false;  // WITH batch AS (SELECT ... LIMIT n) UPDATE ... WHERE id IN (...)
   struct Bounds {
     bool lower = false;
     bool upper = false;
   };
   std::map<std::string, Bounds> bounds;
+  // Rows of the WHERE clause's own level, or of a subquery that lists keys for it.
+  auto keys_level = [&] {
+    for (const Frame& f : frames)
+      if (f.subquery && f.use != Use::key_list) return false;
+    return true;
+  };
+  auto in_subquery = [&] {
+    for (const Frame& f : frames)
+      if (f.subquery) return true;
+    return false;
+  };
+  auto excluded_level = [&] {
+    for (const Frame& f : frames)
+      if (f.use == Use::excluded) return true;
+    return false;
+  };
+  bool after_except = false;
   for (size_t i = 0; i < t.size(); ++i) {
     const Token& tok = t[i];
-    if (tok.kind == Tok::open) ++depth;
-    if (tok.kind == Tok::close && depth > 0) --depth;
-    if (depth == 0 && is_word(tok, "where")) in_where = true;
-    if (is_word(tok, "not") && i + 1 < t.size() &&
-        (is_word(t[i + 1], "exists") || is_word(t[i + 1], "in")))
+    if (tok.kind == Tok::open) {
+      Frame f;
+      f.subquery = i + 1 < t.size() && (is_word(t[i + 1], "select") || is_word(t[i + 1], "with"));
+      bool negated = i >= 2 && is_word(t[i - 2], "not");
+      if (i > 0 && (is_word(t[i - 1], "in") || is_word(t[i - 1], "exists")))
+        f.use = negated ? Use::excluded : is_word(t[i - 1], "in") ? Use::key_list : Use::exists;
+      else if (i > 0 &&
+               (is_word(t[i - 1], "any") || (t[i - 1].kind == Tok::op && t[i - 1].text == "=")))
+        f.use = Use::key_list;
+      if (in_where && f.subquery && f.use == Use::key_list) where_in = true;
+      frames.push_back(f);
+      continue;
+    }
+    if (tok.kind == Tok::close) {
+      if (!frames.empty()) frames.pop_back();
+      continue;
+    }
+    if (frames.empty() && is_word(tok, "where")) in_where = true;
+    if (is_word(tok, "except")) after_except = true;
+    if (excluded_level() || after_except) {
+      if (tok.kind == Tok::word) scope.guard_words.insert(ascii_lower(tok.text));
+      if (tok.kind == Tok::quoted_name)
+        scope.guard_words.insert(std::string(tok.text.substr(1, tok.text.size() - 2)));
       scope.not_exists = true;
-    if (is_word(tok, "except")) scope.not_exists = true;
-    bool own_limit = depth == 0 && (is_word(tok, "limit") || is_word(tok, "fetch"));
-    if (own_limit) scope.batched = true;
+    }
+    bool limit = is_word(tok, "limit") || is_word(tok, "fetch");
+    if (limit && frames.empty()) scope.batched = true;  // the statement's own LIMIT
+    if (limit && !in_where && in_subquery()) cte_limit = true;
     if (!in_where) continue;
-    if (is_word(tok, "limit") || is_word(tok, "fetch")) scope.batched = true;
-    if (is_word(tok, "between") && !(i > 0 && is_word(t[i - 1], "not"))) scope.batched = true;
+    if (is_word(tok, "or") && !in_subquery()) where_or = true;
+    if (!keys_level()) continue;
+    if (limit && in_subquery()) where_bound = true;
+    if (is_word(tok, "between") && !(i > 0 && is_word(t[i - 1], "not"))) where_bound = true;
     if (tok.kind != Tok::op) continue;
     bool less = tok.text == "<" || tok.text == "<=";
     bool more = tok.text == ">" || tok.text == ">=";
@@ -239,8 +337,11 @@ RowScope read_row_scope(std::string_view statement, const LexOptions& opt) {
     bool upper = left.empty() ? more : less;
     Bounds& b = bounds[left.empty() ? right : left];
     (upper ? b.upper : b.lower) = true;
-    if (b.lower && b.upper) scope.batched = true;
+    if (b.lower && b.upper) where_bound = true;
   }
+  // An OR beside a bound lets the rows past it in.
+  if (!where_or && (where_bound || (cte_limit && where_in))) scope.batched = true;
+  scope.reapplies = reapplies(t);
   return scope;
 }
 
@@ -254,9 +355,13 @@ void mark_row_scope(std::string_view statement, const LexOptions& opt, Statement
   for (Operation& op : st.ops) {
     if (!asks(op)) continue;
     if (op.kind == OpKind::insert)
-      op.skips_existing = scope.not_exists;
+      // NOT EXISTS against the table the rows go into, not against any table.
+      op.skips_existing =
+          scope.not_exists && (scope.guard_words.count(ascii_lower(op.table.name)) > 0 ||
+                               scope.guard_words.count(op.table.name) > 0);
     else
       op.batched = op.batched || scope.batched;
+    if (op.kind == OpKind::update) op.reapplies = scope.reapplies;
   }
 }
 

@@ -3,6 +3,8 @@
 // asks the same question the same way, so the dialects batch by the same words.
 #pragma once
 
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "lexer.hpp"
@@ -13,8 +15,13 @@ struct RowScope {
   // UPDATE / DELETE: a LIMIT (the statement's own or a subquery's in WHERE), a FETCH FIRST, a
   // BETWEEN, or a column given both a lower and an upper bound in the WHERE clause.
   bool batched = false;
-  // NOT EXISTS, NOT IN or EXCEPT: an INSERT ... SELECT that leaves out rows already there.
+  // NOT EXISTS, NOT IN or EXCEPT: an INSERT ... SELECT that leaves out rows already there,
+  // and the words of those subqueries (the table they read must be the one the rows go into).
   bool not_exists = false;
+  std::set<std::string> guard_words;
+  // UPDATE: a SET that computes a column from itself (balance = balance + 10) while the WHERE
+  // does not look at that column: a second run applies the change again.
+  bool reapplies = false;
 };
 
 RowScope read_row_scope(std::string_view statement, const LexOptions& opt);

@@ -326,9 +326,13 @@ class StmtParser {
 
   void create(Statement& out) {
     bool unique = false;
-    word("temp") || word("temporary");
+    bool temporary = word("temp") || word("temporary");
     if (word("unique")) unique = true;
-    if (word("table")) return create_table(out);
+    if (word("table")) {
+      create_table(out);
+      if (!out.ops.empty()) out.ops.front().temporary = temporary;
+      return;
+    }
     if (word("index")) return create_index(out, unique);
     if (word("view")) {
       Operation o = op(OpKind::create_view);

@@ -293,7 +293,8 @@ const Named kEffects[] = {
        return std::string(rerun_name(rerun_effect(in.dialect, in.op, in.version).outcome));
      },
      "what a second run of the statement does after a partial deploy: harmless, fails, "
-     "duplicates (rows), invalid_index (CREATE INDEX CONCURRENTLY)"},
+     "duplicates (rows), invalid_index (CREATE INDEX CONCURRENTLY), applies_twice (UPDATE ... SET "
+     "n = n + 1)"},
     {"rerun_guard",
      [](const EvalInput& in) {
        return b(!rerun_effect(in.dialect, in.op, in.version).guard.empty());

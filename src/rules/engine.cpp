@@ -96,15 +96,29 @@ struct Candidate {
   Finding finding;
 };
 
-// The object an operation creates or drops, as one key for both ("index:orders_idx"), so that a
-// DROP ... IF EXISTS earlier in the file is seen to clear the way for the CREATE after it.
-std::string object_key(const Operation& op) {
-  auto last = [](std::string_view s) {
-    size_t dot = s.rfind('.');
-    return ascii_lower(dot == std::string_view::npos ? s : s.substr(dot + 1));
+// The object an operation creates or drops, as one key for both ("index:app.orders_idx"), so
+// that a DROP ... IF EXISTS earlier in the unit is seen to clear the way for the CREATE after it.
+// Names compare as the engine compares them: PostgreSQL folded unquoted names already and keeps
+// a quoted one's case; the others ignore case. A schema given on one side only does not match.
+std::string object_key(const Operation& op, Dialect d) {
+  auto norm = [&](std::string_view s) {
+    return d == Dialect::postgres ? std::string(s) : ascii_lower(s);
   };
-  auto key = [&](std::string_view family, std::string_view name) {
-    return name.empty() ? std::string() : std::string(family) + ":" + last(name);
+  auto qualified = [&](const QualifiedName& q) {
+    return norm(q.schema.empty() ? q.name : q.schema + "." + q.name);
+  };
+  auto key = [&](std::string_view family, const std::string& name) {
+    return name.empty() ? std::string() : std::string(family) + ":" + name;
+  };
+  auto last = [&](std::string_view s) {
+    size_t dot = s.rfind('.');
+    return norm(dot == std::string_view::npos ? s : s.substr(dot + 1));
+  };
+  // An index lives in its table's schema.
+  auto index = [&](const std::string& name) {
+    return name.empty()
+               ? std::string()
+               : key("index", norm(op.table.schema.empty() ? name : op.table.schema + "." + name));
   };
   switch (op.kind) {
     case OpKind::create_table:
@@ -112,34 +126,50 @@ std::string object_key(const Operation& op) {
     case OpKind::create_view:
     case OpKind::drop_table:
     case OpKind::drop_view:
-      return key("relation", op.table.name);
+      return key("relation", qualified(op.table));
     case OpKind::create_index:
-      return key("index", op.index ? op.index->name : op.object);
+      return index(op.index ? op.index->name : op.object);
     case OpKind::drop_index:
-      return key("index", op.object);
+      return index(op.object);
+    case OpKind::add_column:
+    case OpKind::drop_column: {
+      std::string col = op.column_spec ? op.column_spec->name : op.column;
+      return col.empty() ? std::string() : key("column", qualified(op.table) + "." + norm(col));
+    }
     case OpKind::add_constraint:
     case OpKind::drop_constraint: {
       std::string name = op.constraint ? op.constraint->name : op.object;
       return name.empty() ? std::string()
-                          : key("constraint", op.table.name) + "." + ascii_lower(name);
+                          : key("constraint", qualified(op.table) + "." + norm(name));
     }
     case OpKind::create_trigger:
-      return key("trigger", op.object);
+      // PostgreSQL names a trigger per table, MySQL and SQLite per schema.
+      return key("trigger", d == Dialect::postgres && !op.object.empty()
+                                ? qualified(op.table) + "." + norm(op.object)
+                                : norm(op.object));
     case OpKind::create_type:
     case OpKind::create_domain:
-      return key("type", op.object);
+      return key("type", norm(op.object));
     case OpKind::create_sequence:
-      return key("sequence", op.object);
+      return key("sequence", norm(op.object));
     case OpKind::create_function:
-      return key("function", op.object);
+      return key("function", last(op.object));  // overloads share the name
+    case OpKind::create_schema:
+    case OpKind::drop_schema:
+    case OpKind::drop_database:
+      return key("schema", norm(op.object));
+    case OpKind::create_extension:
+      return key("extension", norm(op.object));
     case OpKind::drop_other: {
       // The object's kind, from the front end's detail: OBJECT_TYPE (PostgreSQL), trigger (MySQL).
       std::string what = ascii_lower(op.detail);
-      for (std::string_view family : {"trigger", "sequence", "function", "procedure"})
-        if (what.find(family) != std::string::npos)
-          return key(family == "procedure" ? "function" : family, op.object);
+      if (what.find("trigger") != std::string::npos) return key("trigger", norm(op.object));
+      if (what.find("sequence") != std::string::npos) return key("sequence", norm(op.object));
+      if (what.find("extension") != std::string::npos) return key("extension", norm(op.object));
+      if (what.find("function") != std::string::npos || what.find("procedure") != std::string::npos)
+        return key("function", last(op.object));
       if (what.find("type") != std::string::npos || what.find("domain") != std::string::npos)
-        return key("type", op.object);
+        return key("type", norm(op.object));
       return {};
     }
     default:
@@ -149,7 +179,8 @@ std::string object_key(const Operation& op) {
 
 bool is_drop(OpKind k) {
   return k == OpKind::drop_table || k == OpKind::drop_view || k == OpKind::drop_index ||
-         k == OpKind::drop_constraint || k == OpKind::drop_other;
+         k == OpKind::drop_constraint || k == OpKind::drop_other || k == OpKind::drop_column ||
+         k == OpKind::drop_schema || k == OpKind::drop_database;
 }
 
 }  // namespace
@@ -166,6 +197,7 @@ class Analyzer {
       for (const auto& r : p.rules) {
         if (r.builtin) continue;
         rules_.push_back(&r);
+        if (r.defer_to_later_statement) deferred_ids_.insert(r.id);
         if (r.when.pattern) any_pattern_ = true;
       }
   }
@@ -187,6 +219,10 @@ class Analyzer {
 
   void begin_unit(TransactionMode mode, std::string transaction, std::string fix) {
     session_->start_unit(mode, std::move(transaction), std::move(fix));
+    // The runner records each unit (a changeset, a section) once it ran: a failure in the next
+    // one does not run this one again.
+    pending_.clear();
+    dropped_if_exists_.clear();
   }
 
   void statement(const Statement& st) {
@@ -196,6 +232,7 @@ class Analyzer {
     trace_lock_reported_ = false;
     int si = static_cast<int>(spans_.size());
     current_statement_ = si;
+    release_pending(st);
     spans_.push_back({st.span.begin, st.span.end, st.span.stop.line});
     std::string normalized = any_pattern_ ? normalize_statement(st.text) : std::string();
     if (probe_) {
@@ -222,6 +259,7 @@ class Analyzer {
     }
     op_index_ = 0;
     session_->end_statement(st);
+    settle_pending(st);
   }
 
   // --trace: run the statement on the snapshot (rolled back) and report what the server did,
@@ -617,8 +655,66 @@ class Analyzer {
 
   void file_finding(Finding f) { found_.push_back(std::move(f)); }
 
+  // defer: later-statement. A finding waits until a later statement of the unit runs after
+  // the statement's changes are committed (for one outside a transaction: any later statement).
+  struct Pending {
+    Finding finding;
+    int statement = 0;
+    bool in_transaction = false;
+    bool committed = false;
+  };
+
+  void defer_findings(size_t first_new, bool in_transaction, bool not_atomic_itself) {
+    if (deferred_ids_.empty() || not_atomic_itself) return;  // CONCURRENTLY leaves its damage
+    size_t keep = first_new;
+    for (size_t i = first_new; i < found_.size(); ++i) {
+      if (deferred_ids_.count(found_[i].rule_id))
+        pending_.push_back({std::move(found_[i]), current_statement_, in_transaction, false});
+      else if (keep++ != i)
+        found_[keep - 1] = std::move(found_[i]);
+    }
+    found_.resize(keep);
+  }
+
+  static bool can_fail(const Statement& st) {
+    return std::any_of(st.ops.begin(), st.ops.end(), [](const Operation& op) {
+      return op.kind != OpKind::commit && op.kind != OpKind::rollback && op.kind != OpKind::begin &&
+             op.kind != OpKind::savepoint;
+    });
+  }
+
+  // Before a statement: a failure of it would leave the committed pending changes behind.
+  void release_pending(const Statement& st) {
+    if (pending_.empty() || !can_fail(st)) return;
+    // MySQL / MariaDB DDL commits the open transaction before it runs.
+    bool commits = std::any_of(st.ops.begin(), st.ops.end(),
+                               [](const Operation& op) { return commits_implicitly(op); });
+    bool mysql = opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb;
+    stmt_of_.resize(found_.size(), -1);
+    std::vector<Pending> waiting;
+    for (auto& p : pending_) {
+      if (!p.in_transaction || p.committed || (mysql && commits)) {
+        found_.push_back(std::move(p.finding));
+        stmt_of_.push_back(p.statement);
+      } else {
+        waiting.push_back(std::move(p));
+      }
+    }
+    pending_ = std::move(waiting);
+  }
+
+  // After a statement: its transaction committed (or rolled back, taking the changes with it).
+  void settle_pending(const Statement& st) {
+    if (pending_.empty() || session_->file_transaction_open()) return;
+    bool rolled_back = std::any_of(st.ops.begin(), st.ops.end(),
+                                   [](const Operation& op) { return op.kind == OpKind::rollback; });
+    std::erase_if(pending_, [&](const Pending& p) { return p.in_transaction && rolled_back; });
+    for (auto& p : pending_) p.committed = true;
+  }
+
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out) {
     if (probe_) probe_->end_file();
+    pending_.clear();  // nothing came after them
     if (session_->explicit_open())
       found_.push_back(builtin_finding("begin-without-commit", session_->open_begin_offset(),
                                        "BEGIN has no COMMIT: when the file ends, the session "
@@ -668,9 +764,10 @@ class Analyzer {
     facts.op_index = op_index_;
     facts.in_routine = session.in_routine();
     // MySQL and MariaDB commit at every DDL statement, so nothing there rolls back with its file.
-    facts.atomic = opt_.dialect != Dialect::mysql && opt_.dialect != Dialect::mariadb &&
-                   session.file_transaction_open();
-    const std::string key = object_key(op);
+    facts.atomic = session.file_transaction_open() &&
+                   !((opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) &&
+                     commits_implicitly(op));
+    const std::string key = object_key(op, opt_.dialect);
     facts.dropped_first = !key.empty() && dropped_if_exists_.count(key) > 0;
     facts.statement_ddl = statement_ddl_;
     if (table && table->stats) row_version_budget(op, effect, *table, facts);
@@ -731,7 +828,9 @@ class Analyzer {
       if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
       candidates.push_back({r, std::move(f)});
     }
+    size_t first_new = found_.size();
     keep_one_per_cause(candidates, found_);
+    defer_findings(first_new, facts.atomic, effect.tx == TxRule::outside_block);
 
     model_.apply(op, model_file, st.transaction);
     session_->record(op, effect);
@@ -988,8 +1087,10 @@ class Analyzer {
   std::optional<SessionState> session_;
   std::set<std::string> fired_once_;  // rules that fire once per file and already did
   std::vector<Finding> found_;
-  std::set<std::string> dropped_if_exists_;  // object_key of each DROP ... IF EXISTS in the file
-  std::vector<int> stmt_of_;                 // statement index of each finding, for suppressions
+  std::set<std::string> dropped_if_exists_;  // object_key of each DROP ... IF EXISTS in the unit
+  std::set<std::string> deferred_ids_;       // rules with defer: later-statement
+  std::vector<Pending> pending_;
+  std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
   std::vector<StatementPlace> spans_;
 };
 

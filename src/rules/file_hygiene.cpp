@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -48,6 +49,7 @@ std::map<std::string, std::string> header_keys(const SourceText& src, const File
   std::map<std::string, std::string> keys;
   const bool hash_comments = dialect == Dialect::mysql || dialect == Dialect::mariadb;
   bool in_block = false;
+  std::string last;  // the key a continuation line belongs to
   for (uint32_t n = 1; n <= src.line_count(); ++n) {
     std::string_view line = src.line(n);
     const uint32_t begin = static_cast<uint32_t>(line.data() - src.text().data());
@@ -69,7 +71,17 @@ std::map<std::string, std::string> header_keys(const SourceText& src, const File
     } else {
       break;  // the first SQL line ends the header
     }
-    if (auto kv = key_line(content)) keys.emplace(std::move(kv->first), std::move(kv->second));
+    if (auto kv = key_line(content)) {
+      std::string& value = keys[kv->first];
+      if (value.empty()) value = std::move(kv->second);  // a repeated key fills an empty one
+      last = kv->first;
+    } else if (!last.empty() && keys[last].empty()) {
+      // "-- rollback:" with the statements on the lines below it.
+      std::string_view rest = trim(content);
+      if (size_t end = rest.find("*/"); end != std::string_view::npos)
+        rest = trim(rest.substr(0, end));
+      keys[last] = std::string(rest);
+    }
   }
   return keys;
 }
@@ -153,20 +165,52 @@ void changeset_rollbacks(const std::vector<Pack>& packs, const FileHygieneInput&
   }
 }
 
+// Anything but white space in the file.
+bool blank_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char c;
+  while (f.get(c))
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f') return false;
+  return true;
+}
+
 std::optional<Finding> own_down_file(const std::vector<Pack>& packs, const FileHygieneInput& in) {
   const std::string& path = in.src.path();
+  const std::string name = std::filesystem::path(path).filename().string();
   // sqlx: a simple migration (no .up.sql) is irreversible by design.
   if (in.runner == Layout::sqlx && !path.ends_with(".up.sql")) return std::nullopt;
-  if (in.runner == Layout::flyway) {
-    std::string name = std::filesystem::path(path).filename().string();
-    if (!in.flyway_undo || name.empty() || name[0] != 'V') return std::nullopt;
+  std::string down;
+  if (in.runner == Layout::diesel) {
+    down = down_counterpart(in.runner, path);
+    std::error_code ec;
+    if (down == path) return std::nullopt;
+    if (!std::filesystem::exists(down, ec)) down.clear();
+  } else {
+    // The runner pairs them by version, whatever the rest of the names say.
+    if (!in.down_files) return std::nullopt;
+    if (in.runner == Layout::flyway && (in.down_files->empty() || name.empty() || name[0] != 'V'))
+      return std::nullopt;
+    std::string version = up_file_version(in.runner, name);
+    if (version.empty()) return std::nullopt;
+    if (auto it = in.down_files->find(version); it != in.down_files->end()) down = it->second;
   }
-  std::string down = down_counterpart(in.runner, path);
-  std::error_code ec;
-  if (down == path || std::filesystem::exists(down, ec)) return std::nullopt;
-  return builtin_finding(packs, "missing-down", in.file_index, in.src, 0,
-                         "no down migration: " + std::filesystem::path(down).filename().string() +
-                             " does not exist beside it");
+  if (down.empty())
+    return builtin_finding(
+        packs, "missing-down", in.file_index, in.src, 0,
+        "no down migration: no " +
+            std::string(in.runner == Layout::flyway ? "undo migration U"
+                                                    : "down file of version ") +
+            (in.runner == Layout::flyway ? up_file_version(in.runner, name) + "__*.sql"
+             : in.runner == Layout::diesel
+                 ? std::filesystem::path(down_counterpart(in.runner, path)).filename().string()
+                 : up_file_version(in.runner, name)) +
+            " beside it");
+  if (blank_file(down))
+    return builtin_finding(packs, "missing-down", in.file_index, in.src, 0,
+                           "the down migration " + std::filesystem::path(down).filename().string() +
+                               " is empty: write the statements that undo this migration, or a "
+                               "comment saying why it cannot be undone");
+  return std::nullopt;
 }
 
 void down_part(const std::vector<Pack>& packs, const CheckOptions& opt, const FileHygieneInput& in,
@@ -200,7 +244,50 @@ void down_part(const std::vector<Pack>& packs, const CheckOptions& opt, const Fi
       "saying why it cannot be undone"));
 }
 
+// "0012" -> "12", "0" -> "0".
+std::string without_leading_zeros(std::string_view s) {
+  size_t i = 0;
+  while (i + 1 < s.size() && s[i] == '0') ++i;
+  return std::string(s.substr(i));
+}
+
+// Flyway's version: the part after the prefix letter up to "__", '_' read as '.', each part
+// without its leading zeros.
+std::string flyway_version(std::string_view name) {
+  size_t end = name.find("__");
+  if (name.size() < 2 || end == std::string_view::npos) return {};
+  std::string out, part;
+  for (char c : name.substr(1, end - 1)) {
+    if (c == '.' || c == '_') {
+      out += without_leading_zeros(part) + ".";
+      part.clear();
+    } else {
+      part += c;
+    }
+  }
+  return out + without_leading_zeros(part);
+}
+
+// golang-migrate and sqlx: the digits before the first '_'.
+std::string numbered_version(std::string_view name) {
+  size_t k = 0;
+  while (k < name.size() && std::isdigit(static_cast<unsigned char>(name[k]))) ++k;
+  if (k == 0 || k >= name.size() || name[k] != '_') return {};
+  return without_leading_zeros(name.substr(0, k));
+}
+
 }  // namespace
+
+std::string down_file_version(Layout runner, std::string_view name) {
+  if (runner == Layout::flyway) return name.starts_with("U") ? flyway_version(name) : "";
+  if (!name.ends_with(".down.sql")) return {};
+  return numbered_version(name);
+}
+
+std::string up_file_version(Layout runner, std::string_view name) {
+  if (runner == Layout::flyway) return name.starts_with("V") ? flyway_version(name) : "";
+  return numbered_version(name);
+}
 
 std::vector<Finding> file_hygiene(const std::vector<Pack>& packs, const CheckOptions& opt,
                                   const FileHygieneInput& in) {

@@ -249,7 +249,7 @@ class PackReader {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
                    "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold",
-                   "below_threshold"});
+                   "below_threshold", "defer"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -289,6 +289,11 @@ class PackReader {
       std::string once = scalar(r, "once");
       if (once != "per-file") fail(r["once"], "once takes the value per-file");
       rule.once_per_file = true;
+    }
+    if (r["defer"]) {
+      std::string defer = scalar(r, "defer");
+      if (defer != "later-statement") fail(r["defer"], "defer takes the value later-statement");
+      rule.defer_to_later_statement = true;
     }
     if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
     if (r["when"])

@@ -65,6 +65,8 @@ std::string rerun_words(Rerun r) {
       return "inserts the rows a second time (or fails on a unique key)";
     case Rerun::invalid_index:
       return "meets the INVALID index a stopped build leaves behind";
+    case Rerun::applies_twice:
+      return "changes the rows a second time";
   }
   return "does no harm";
 }
@@ -78,6 +80,15 @@ std::string subject_words(const EvalInput& in) {
   switch (in.op.kind) {
     case OpKind::insert:
       return "INSERT INTO " + table;
+    case OpKind::update:
+      return "UPDATE " + table;
+    case OpKind::create_function:
+      // MySQL's CREATE EVENT and CREATE PROCEDURE are routines too.
+      return "CREATE " +
+             std::string(in.op.detail == "event"       ? "EVENT"
+                         : in.op.detail == "procedure" ? "PROCEDURE"
+                                                       : "FUNCTION") +
+             " " + in.op.object;
     case OpKind::add_column:
       return "ADD COLUMN " + column + " TO " + table;
     case OpKind::drop_column:
