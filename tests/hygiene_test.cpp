@@ -237,8 +237,9 @@ TEST(RowScope, ReadsBatchesFromTheWords) {
   EXPECT_FALSE(batched("UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 9 OR s = 'x'"));
   EXPECT_FALSE(batched("DELETE FROM t WHERE EXISTS (SELECT 1 FROM r WHERE r.t = t.id LIMIT 1)"));
   EXPECT_FALSE(batched("DELETE FROM t WHERE id NOT IN (SELECT id FROM r LIMIT 10)"));
-  EXPECT_TRUE(batched("WITH b AS (SELECT id FROM t WHERE s = 'x' LIMIT 1000) "
-                      "UPDATE t SET s = 'y' WHERE id IN (SELECT id FROM b)"));
+  EXPECT_TRUE(
+      batched("WITH b AS (SELECT id FROM t WHERE s = 'x' LIMIT 1000) "
+              "UPDATE t SET s = 'y' WHERE id IN (SELECT id FROM b)"));
   // SET n = n + 1 runs again unless the WHERE looks at n.
   EXPECT_TRUE(read_row_scope("UPDATE t SET n = n + 1 WHERE id = 4", pg).reapplies);
   EXPECT_TRUE(read_row_scope("UPDATE t SET a = 1, \"n\" = 2 * n WHERE id = 4", pg).reapplies);
@@ -401,7 +402,8 @@ TEST(MissingDown, DownFilesBesideTheUpFiles) {
                                    "--format", "json", dir + "/gm"});
   EXPECT_NE(paired.out.find("the down migration 2_undo_b.down.sql is empty"), std::string::npos)
       << paired.out;
-  for (const auto& f : nlohmann::json::parse(paired.out)["findings"])
+  const auto doc = nlohmann::json::parse(paired.out);
+  for (const auto& f : doc["findings"])
     EXPECT_FALSE(f["path"].get<std::string>().ends_with("0003_c.up.sql")) << f.dump();
   // Flyway: only a folder that already has undo migrations is expected to have them.
   fs::create_directories(dir + "/fw");

@@ -75,9 +75,12 @@ const Row kRows[] = {
      g("CREATE OR REPLACE TRIGGER"), g("CREATE TRIGGER IF NOT EXISTS")},
     {OpKind::add_column, Rerun::fails, Clause::if_not_exists, g("ADD COLUMN IF NOT EXISTS"), kNone,
      g("ADD COLUMN IF NOT EXISTS"), kNone},
-    {OpKind::add_constraint, Rerun::fails, Clause::none,
+    // MariaDB: ADD FOREIGN KEY IF NOT EXISTS; PostgreSQL has no such clause.
+    {OpKind::add_constraint, Rerun::fails, Clause::if_not_exists,
      drop_first("ALTER TABLE ... DROP CONSTRAINT IF EXISTS ... before it"), kNone,
-     drop_first("ALTER TABLE ... DROP CONSTRAINT IF EXISTS ... before it"), kNone},
+     drop_first("ALTER TABLE ... DROP CONSTRAINT IF EXISTS ... before it (or ADD FOREIGN KEY IF "
+                "NOT EXISTS)"),
+     kNone},
     {OpKind::add_enum_value, Rerun::fails, Clause::if_not_exists, g("ADD VALUE IF NOT EXISTS"),
      kNone, kNone, kNone},
     {OpKind::drop_table, Rerun::fails, Clause::if_exists, g("DROP TABLE IF EXISTS"),
