@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema pre-commit postgresql postgresql-15-hypopg mariadb-server chromium
   clang libclang-rt-14-dev
+  groff-base zsh file
 )
 
 missing=()

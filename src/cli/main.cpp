@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "help_docs.hpp"
 #include "migsafe/check.hpp"
 #include "migsafe/config.hpp"
 #include "migsafe/inputs.hpp"
@@ -448,7 +449,7 @@ int main(int argc, char** argv) {
     sub->add_option("--dialect", f.dialect, "postgres (default), mysql, mariadb, sqlite");
     sub->add_option("--pack", f.packs,
                     "an extra rule pack: a YAML file, or the name of a shipped one "
-                    "(postgres-style); repeatable")
+                    "(postgres-style, hygiene); repeatable")
         ->allow_extra_args(false);
   };
 
@@ -552,6 +553,15 @@ int main(int argc, char** argv) {
   sum->add_option("--layout", f.layout, "which files of the folder are migrations");
   sum->add_option("DIR", sum_dir, "the migrations folder")->required();
 
+  std::string shell;
+  CLI::App* completions =
+      app.add_subcommand("completions", "print the shell completion script (bash or zsh)");
+  completions->add_option("SHELL", shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
+  // The man page, for packaging: written from the same definitions as --help.
+  CLI::App* man = app.add_subcommand("man", "print the man page (troff)")->group("");
+
   try {
     app.parse(argc, argv);
     if (check->parsed()) return run_check(f);
@@ -559,6 +569,12 @@ int main(int argc, char** argv) {
     if (rules->parsed()) return run_rules(f);
     if (explain->parsed()) return run_explain(f, rule_id);
     if (sum->parsed()) return run_sum(f, sum_dir);
+    if (completions->parsed())
+      return write_completion(app, shell, std::cout) ? kExitOk : kExitUsage;
+    if (man->parsed()) {
+      write_manpage(app, MIGSAFE_VERSION, std::cout);
+      return kExitOk;
+    }
     if (docs->parsed()) {
       std::vector<Pack> packs;
       for (const auto& name : shipped_pack_names()) packs.push_back(load_shipped_pack(name));
