@@ -18,6 +18,17 @@ PACKAGES=(
   groff-base zsh file
 )
 
+# MIGSAFE_SETUP=build: only what building migsafe needs (the GitHub Action), no servers or test
+# tools.
+if [[ "${MIGSAFE_SETUP:-all}" == "build" ]]; then
+  PACKAGES=(
+    build-essential cmake pkg-config git
+    libpg-query-dev libsimdjson-dev
+    libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev
+    libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  )
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
