@@ -6,7 +6,7 @@
 # input that caused it is kept in build-fuzz/crashes/<target>/. Fix the bug and copy the input
 # into tests/fuzz/regressions/<target>/, where the test suite replays it in every build.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: postgres plpgsql mysql sqlite pack
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: postgres plpgsql mysql sqlite pack lsp
 #                                             config sandbox (default: all)
 set -euo pipefail
 

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "help_docs.hpp"
+#include "lsp.hpp"
 #include "migsafe/check.hpp"
 #include "migsafe/config.hpp"
 #include "migsafe/inputs.hpp"
@@ -19,30 +20,21 @@
 #include "migsafe/report.hpp"
 #include "migsafe/rules.hpp"
 #include "migsafe/snapshot.hpp"
+#include "options.hpp"
 
 namespace {
 
 using namespace migsafe;
+using cli::Flags;
+using cli::load_effective_config;
+using cli::load_packs;
+using cli::options_for;
+using cli::pick;
 
 constexpr int kExitOk = 0;
 constexpr int kExitBlocked = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitDatabase = 3;
-
-// What the user said on the command line; empty means "not given" (the config or the default
-// applies).
-struct Flags {
-  std::string config;
-  std::string dialect;
-  std::vector<std::string> packs;
-  std::vector<std::string> paths;
-  std::string version, format = "text", fail_on, color = "auto", transactions;
-  std::string changed_since, layout, docs_url, db, direction = "up";
-  bool trace = false;
-  int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
-  std::vector<std::string> exclude;
-  std::vector<std::string> outputs;  // --output FORMAT=FILE
-};
 
 // --output FORMAT=FILE: one more report of the same run, written to a file.
 struct OutputSpec {
@@ -76,115 +68,11 @@ void write_output(const OutputSpec& o, const std::function<void(std::ostream&)>&
   if (!file) throw InputError(o.path, "cannot write the report: " + describe_errno(errno));
 }
 
-Config load_effective_config(const Flags& f) {
-  if (!f.config.empty()) return load_config(f.config);
-  if (auto found = find_config(".")) return load_config(*found);
-  return Config{};
-}
-
-template <class T, class Parse>
-T pick(const std::string& flag, const std::optional<T>& configured, T fallback, Parse parse,
-       const char* name, const std::string& valid) {
-  if (!flag.empty()) {
-    auto v = parse(flag);
-    if (!v) throw CLI::ValidationError(name, "must be " + valid);
-    return *v;
-  }
-  return configured.value_or(fallback);
-}
-
-std::vector<Pack> load_packs(Dialect d, const std::vector<std::string>& extra, const Config& cfg,
-                             std::set<std::string>* unknown_ids = nullptr) {
-  std::vector<Pack> packs = load_shipped_packs(d);
-  // A bare name ("postgres-style") is a shipped pack; anything else is a path.
-  auto add = [&](const std::string& p) {
-    packs.push_back(is_pack_path(p) ? load_pack(p) : load_shipped_pack(p));
-  };
-  for (const auto& p : cfg.packs) add(p);
-  for (const auto& p : extra) add(p);
-  apply_rule_overrides(packs, cfg, unknown_ids);
-  return packs;
-}
-
 bool use_color(const std::string& mode) {
   if (mode == "always") return true;
   if (mode == "never") return false;
   const char* no_color = std::getenv("NO_COLOR");
   return ::isatty(STDOUT_FILENO) && !(no_color && *no_color);
-}
-
-// A setting from the paths: entry of a folder, else the config's top level.
-template <class T>
-std::optional<T> configured(const PathSettings* ps, std::optional<T> PathSettings::*field,
-                            const std::optional<T>& top) {
-  return ps && ps->*field ? ps->*field : top;
-}
-
-// The options for the inputs under one paths: entry (or none): flags win over the entry, the
-// entry over the config's top level.
-CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* ps) {
-  CheckOptions opt;
-  if (cfg.header_keys) opt.header_keys = *cfg.header_keys;
-  opt.db = f.db;
-  if (opt.db.empty())
-    if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
-  // Without --dialect (or the config's), the snapshot's engine decides.
-  auto configured_dialect = configured(ps, &PathSettings::dialect, cfg.dialect);
-  // (GCC's maybe-uninitialized analysis trips over std::optional here: a plain pair instead.)
-  std::optional<Dialect> named = opt.db.empty() ? std::nullopt : dsn_dialect(opt.db);
-  bool has_engine = named.has_value();
-  Dialect engine = named.value_or(Dialect::postgres);
-  opt.dialect_given = !f.dialect.empty() || configured_dialect.has_value();
-  opt.dialect = pick<Dialect>(f.dialect, configured_dialect, engine, parse_dialect, "--dialect",
-                              "postgres, mysql, mariadb or sqlite");
-  if (opt.dialect_given && has_engine && !same_engine(engine, opt.dialect))
-    throw CLI::ValidationError("--dialect", std::string(dialect_name(opt.dialect)) +
-                                                " contradicts the snapshot's " +
-                                                std::string(dialect_name(engine)) + " DSN");
-  opt.version = opt.dialect == Dialect::sqlite ? linked_sqlite_version()
-                                               : default_target_version(opt.dialect);
-  std::string version =
-      !f.version.empty()
-          ? f.version
-          : configured(ps, &PathSettings::target_version, cfg.target_version).value_or("");
-  if (!version.empty()) {
-    auto v = parse_target_version(opt.dialect, version);
-    // A mysql:// DSN may reach MariaDB: a version only MariaDB has says which (and the other way).
-    if (!v && !opt.dialect_given && has_engine && opt.dialect != Dialect::postgres) {
-      Dialect other = opt.dialect == Dialect::mysql ? Dialect::mariadb : Dialect::mysql;
-      if ((v = parse_target_version(other, version))) opt.dialect = other;
-    }
-    if (!v)
-      throw CLI::ValidationError("--target-version",
-                                 "'" + version + "' is not a supported " +
-                                     std::string(dialect_name(opt.dialect)) +
-                                     " version (PostgreSQL: 11 to 17, SQLite: 3.35 to 3.46)");
-    opt.version = *v;
-    opt.version_given = true;
-  }
-  auto transactions = configured(ps, &PathSettings::transactions, cfg.transactions);
-  opt.transactions = pick<TransactionMode>(
-      f.transactions, transactions, TransactionMode::autocommit, parse_transaction_mode,
-      "--transactions", "autocommit, per-file or single-query");
-  opt.transactions_given = !f.transactions.empty() || transactions.has_value();
-  opt.flyway_mixed = configured(ps, &PathSettings::flyway_mixed, cfg.flyway_mixed);
-  opt.inputs.direction = f.direction == "down" ? Direction::down : Direction::up;
-  opt.inputs.layout = pick<Layout>(f.layout, configured(ps, &PathSettings::layout, cfg.layout),
-                                   Layout::automatic, parse_layout, "--layout", layout_names());
-  opt.inputs.exclude = cfg.exclude;
-  opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
-  opt.changed_since = f.changed_since;
-  opt.trace = f.trace;
-  opt.lock_timeout_ms = f.lock_timeout_ms;
-  opt.statement_timeout_ms = f.statement_timeout_ms;
-  // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
-  // statement stuck behind another session's lock would read as merely slow.
-  if (opt.lock_timeout_ms >= opt.statement_timeout_ms)
-    throw CLI::ValidationError("--snapshot-lock-timeout",
-                               "must be below --snapshot-statement-timeout (" +
-                                   std::to_string(opt.lock_timeout_ms) +
-                                   " >= " + std::to_string(opt.statement_timeout_ms) + " ms)");
-  return opt;
 }
 
 // The PATH arguments that share one paths: entry (or none).
@@ -559,6 +447,8 @@ int main(int argc, char** argv) {
   completions->add_option("SHELL", shell, "bash or zsh")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
+  CLI::App* lsp = app.add_subcommand(
+      "lsp", "serve the Language Server Protocol on stdin and stdout (for editors)");
   // The man page, for packaging: written from the same definitions as --help.
   CLI::App* man = app.add_subcommand("man", "print the man page (troff)")->group("");
 
@@ -571,6 +461,7 @@ int main(int argc, char** argv) {
     if (sum->parsed()) return run_sum(f, sum_dir);
     if (completions->parsed())
       return write_completion(app, shell, std::cout) ? kExitOk : kExitUsage;
+    if (lsp->parsed()) return cli::run_lsp(std::cin, std::cout);
     if (man->parsed()) {
       write_manpage(app, MIGSAFE_VERSION, std::cout);
       return kExitOk;

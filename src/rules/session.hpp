@@ -88,7 +88,6 @@ class SessionState {
   int routine_depth_ = 0;
   bool nested_begin_ = false;
   uint32_t begin_offset_ = 0;
-  bool took_ae_in_statement_ = false;
   std::set<std::string> ae_this_statement_;
   std::map<std::string, Held> held_;
   std::set<std::string> not_valid_;
