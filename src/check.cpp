@@ -7,6 +7,7 @@
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
+#include "migsafe/stats.hpp"
 #include "run_units.hpp"
 
 #include <re2/re2.h>
@@ -79,7 +80,10 @@ class SetRun {
         r_(r),
         // SQLite needs no database from the user: without a snapshot its dry run runs on the
         // embedded engine.
-        probe_(opt.dialect == Dialect::sqlite && !snapshot ? make_sqlite_dry_run() : nullptr),
+        // (A stats file runs nothing, so the dry run still does.)
+        probe_(opt.dialect == Dialect::sqlite && !(snapshot && snapshot->traces_every_check())
+                   ? make_sqlite_dry_run()
+                   : nullptr),
         // --trace: one rolled-back transaction per migration set, unless the caller gave one.
         own_tracer_(snapshot && traces(opt, snapshot) && !given_tracer ? snapshot->begin_trace()
                                                                        : nullptr),
@@ -488,6 +492,16 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
   std::unique_ptr<Snapshot> own_snapshot;
   Snapshot* snapshot = sessions ? sessions->snapshot : nullptr;
   CheckOptions effective = opt;
+  if (!snapshot && opt.db.empty() && !opt.stats.empty()) {
+    try {
+      own_snapshot = load_stats(opt.stats);
+      snapshot = own_snapshot.get();
+    } catch (const InputError& e) {
+      CheckResult failed;
+      failed.problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
+      return failed;
+    }
+  }
   if (!snapshot && !opt.db.empty()) {
     try {
       own_snapshot =
@@ -500,8 +514,9 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     }
   }
   if (snapshot) {
-    // The server says which flavor it is (a mysql:// DSN may reach MariaDB) and which version,
-    // unless the user said.
+    // The server (or the stats file) says which engine and flavor it is (a mysql:// DSN may
+    // reach MariaDB) and which version, unless the user said.
+    if (!opt.dialect_given) effective.dialect = snapshot->dialect();
     if (!same_engine(snapshot->dialect(), effective.dialect)) {
       CheckResult failed;
       failed.problems.push_back({"",
@@ -513,7 +528,6 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
                                  "input-error"});
       return failed;
     }
-    if (!opt.dialect_given) effective.dialect = snapshot->dialect();
     if (!opt.version_given) effective.version = snapshot->server_version();
   }
   // Which files are new since the git revision: known before the analysis, since --trace runs

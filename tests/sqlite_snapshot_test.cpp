@@ -556,3 +556,44 @@ TEST_F(SqliteSnapshot, BadSnapshotsFailClosed) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// migsafe stats on a SQLite file, and check --stats from it: the sizes decide as the file does.
+TEST(SqliteStats, CheckFromTheFileSeesTheSizes) {
+  std::string d = test::temp_dir();
+  std::string db = d + "/app.db";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE TABLE big (id INTEGER PRIMARY KEY, s TEXT);"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i "
+                         "< 30000) INSERT INTO big SELECT i, 'x' FROM n;"
+                         "CREATE TABLE small (id INTEGER PRIMARY KEY, s TEXT);"
+                         "INSERT INTO small VALUES (1, 'a');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto written = test::run_migsafe({"stats", "--db", "sqlite:" + db});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  auto stats = nlohmann::json::parse(written.out);
+  EXPECT_EQ(stats["dialect"], "sqlite");
+  test::write_file(d + "/stats.json", written.out);
+  test::write_file(d + "/m/001_idx.sql",
+                   "CREATE INDEX big_s ON big (s);\nCREATE INDEX small_s ON small (s);\n");
+  auto r = test::run_migsafe({"check", "--format", "json", "--stats", d + "/stats.json", d + "/m"});
+  auto doc = nlohmann::json::parse(r.out);
+  std::vector<std::string> on_big, on_small;
+  for (const auto& f : doc["findings"]) {
+    if (f["rule"] != "write-lock-on-big-table") continue;
+    std::string m = f["message"];
+    (m.find("big") != std::string::npos && m.find("small") == std::string::npos ? on_big : on_small)
+        .push_back(m);
+  }
+  EXPECT_EQ(on_big.size(), 1u) << r.out;
+  EXPECT_TRUE(on_small.empty()) << r.out;  // under the threshold: no finding, as with --db
+}
+
+}  // namespace
+}  // namespace migsafe

@@ -74,6 +74,8 @@ struct CheckOptions {
   std::string changed_since;
   // PostgreSQL snapshot: a connection string (the password never appears in output).
   std::string db;
+  // A stats file (migsafe stats) instead of a live snapshot: its catalog facts and sizes.
+  std::string stats;
   bool version_given = false;        // --target-version wins over the snapshot's server version
   bool dialect_given = false;        // --dialect (or the config) wins over the snapshot's flavor
   bool trace = false;                // run the reported migrations on the snapshot, rolled back

@@ -79,6 +79,9 @@ struct PlanOptions {
   CheckOptions check;  // dialect, version, layout, transactions, snapshot, limits
   std::string queries_file;
   int from_stats = 0;  // the top N of the server's statistics
+  // --stats FILE: the workload comes from that stats file (written from production) instead of
+  // the snapshot's own statistics, which a restored copy does not have
+  std::string workload_file;
   PlanThresholds thresholds;
 };
 

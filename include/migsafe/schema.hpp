@@ -138,6 +138,13 @@ class SchemaModel {
   bool domain_has_constraints(const std::string& name) const {
     return constrained_domains_.count(name) > 0;
   }
+  void add_constrained_domain(const std::string& name) { constrained_domains_.insert(name); }
+  // Read-only views, for writing the model out (migsafe stats).
+  const std::unordered_map<std::string, TableInfo>& tables() const { return tables_; }
+  const std::unordered_map<std::string, char>& functions() const { return functions_; }
+  const std::unordered_set<std::string>& constrained_domains() const {
+    return constrained_domains_;
+  }
 
  private:
   static std::string key(const QualifiedName& n);

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "help_docs.hpp"
 #include "lsp.hpp"
@@ -20,6 +21,7 @@
 #include "migsafe/report.hpp"
 #include "migsafe/rules.hpp"
 #include "migsafe/snapshot.hpp"
+#include "migsafe/stats.hpp"
 #include "options.hpp"
 
 namespace {
@@ -153,6 +155,8 @@ int run_check(const Flags& f) {
     opt.inputs.exclude.insert(opt.inputs.exclude.end(), g.exclude.begin(), g.exclude.end());
     if (opt.trace && opt.db.empty())
       throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
+    if (!opt.stats.empty() && !opt.db.empty())
+      throw CLI::ValidationError("--stats", "give --db or --stats, not both");
     std::set<std::string> unknown;
     std::vector<Pack> packs = load_packs(opt.dialect, f.packs, cfg, &unknown);
     for (const auto& id : unknown) ++unknown_in[id];
@@ -197,6 +201,29 @@ struct PlanFlags {
   double max_cost_ratio = 2;
 };
 
+// migsafe stats: the snapshot's facts as a file CI can read without the database.
+int run_stats(const Flags& f, int top_queries) {
+  std::vector<OutputSpec> outputs = parse_outputs(
+      f.outputs, [](const std::string& s) { return s == "json"; }, "json");
+  std::string db = f.db;
+  if (db.empty())
+    if (const char* env = std::getenv("MIGSAFE_DB")) db = env;
+  if (db.empty()) throw CLI::ValidationError("--db", "give the snapshot to read (or MIGSAFE_DB)");
+  try {
+    std::unique_ptr<Snapshot> snapshot = connect_snapshot(db);
+    if (outputs.empty()) {
+      write_stats(*snapshot, top_queries, std::cout);
+    } else {
+      for (const auto& o : outputs)
+        write_output(o, [&](std::ostream& out) { write_stats(*snapshot, top_queries, out); });
+    }
+  } catch (const SnapshotError& e) {
+    std::cerr << "migsafe: database error: " << redact(e.what(), db) << '\n';
+    return kExitDatabase;
+  }
+  return kExitOk;
+}
+
 int run_plan_command(const Flags& f, const PlanFlags& pf) {
   Config cfg = load_effective_config(f);
   std::vector<OutputSpec> outputs = parse_outputs(
@@ -208,6 +235,10 @@ int run_plan_command(const Flags& f, const PlanFlags& pf) {
   opt.check = options_for(f, cfg, cfg.settings_for(f.paths.front()));
   opt.queries_file = pf.queries;
   opt.from_stats = pf.from_stats;
+  // plan runs on a live snapshot; a stats file gives it the workload of the real server.
+  opt.workload_file = std::exchange(opt.check.stats, std::string());
+  if (!opt.workload_file.empty() && pf.from_stats <= 0)
+    throw CLI::ValidationError("--stats", "gives plan its workload: use it with --from-stats N");
   opt.thresholds.max_cost_ratio = pf.max_cost_ratio;
   if (cfg.plan_rows) opt.thresholds.rows = *cfg.plan_rows;
   if (cfg.plan_bytes) opt.thresholds.bytes = *cfg.plan_bytes;
@@ -363,6 +394,9 @@ int main(int argc, char** argv) {
                     "a snapshot to read real sizes, definitions, indexes and plans from "
                     "(postgresql://..., mysql://..., mariadb://... or sqlite:PATH, which is "
                     "copied and never written; also MIGSAFE_DB; the password is never printed)");
+    sub->add_option("--stats", f.stats,
+                    "a stats file (migsafe stats) instead of a snapshot: its definitions, sizes "
+                    "and index use (check); the workload for --from-stats (plan)");
     sub->add_option("--snapshot-lock-timeout", f.lock_timeout_ms,
                     "milliseconds a snapshot query or traced statement waits for a lock (1000)")
         ->check(CLI::Range(1, 600000));
@@ -441,6 +475,20 @@ int main(int argc, char** argv) {
   sum->add_option("--layout", f.layout, "which files of the folder are migrations");
   sum->add_option("DIR", sum_dir, "the migrations folder")->required();
 
+  int top_queries = 50;
+  CLI::App* stats = app.add_subcommand(
+      "stats",
+      "write the snapshot's definitions, sizes, index use and busiest statements "
+      "(no rows, no credentials) for check --stats");
+  stats->add_option("--db", f.db,
+                    "the snapshot: postgresql://..., mysql://..., mariadb://... or sqlite:PATH "
+                    "(also MIGSAFE_DB)");
+  stats
+      ->add_option("--top", top_queries,
+                   "how many of the statements the server spent most time on to keep (50)")
+      ->check(CLI::Range(0, 10000));
+  stats->add_option("--output", f.outputs, "json=FILE: write the file there (default: stdout)");
+
   std::string shell;
   CLI::App* completions =
       app.add_subcommand("completions", "print the shell completion script (bash or zsh)");
@@ -459,6 +507,7 @@ int main(int argc, char** argv) {
     if (rules->parsed()) return run_rules(f);
     if (explain->parsed()) return run_explain(f, rule_id);
     if (sum->parsed()) return run_sum(f, sum_dir);
+    if (stats->parsed()) return run_stats(f, top_queries);
     if (completions->parsed())
       return write_completion(app, shell, std::cout) ? kExitOk : kExitUsage;
     if (lsp->parsed()) return cli::run_lsp(std::cin, std::cout);

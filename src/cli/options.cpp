@@ -5,6 +5,7 @@
 
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
+#include "migsafe/stats.hpp"
 
 namespace migsafe::cli {
 namespace {
@@ -43,12 +44,15 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   CheckOptions opt;
   if (cfg.header_keys) opt.header_keys = *cfg.header_keys;
   opt.db = f.db;
-  if (opt.db.empty())
+  opt.stats = f.stats;
+  if (opt.db.empty() && opt.stats.empty())
     if (const char* env = std::getenv("MIGSAFE_DB")) opt.db = env;
   // Without --dialect (or the config's), the snapshot's engine decides.
   auto configured_dialect = configured(ps, &PathSettings::dialect, cfg.dialect);
   // (GCC's maybe-uninitialized analysis trips over std::optional here: a plain pair instead.)
-  std::optional<Dialect> named = opt.db.empty() ? std::nullopt : dsn_dialect(opt.db);
+  std::optional<Dialect> named = !opt.db.empty()      ? dsn_dialect(opt.db)
+                                 : !opt.stats.empty() ? stats_file_dialect(opt.stats)
+                                                      : std::nullopt;
   bool has_engine = named.has_value();
   Dialect engine = named.value_or(Dialect::postgres);
   opt.dialect_given = !f.dialect.empty() || configured_dialect.has_value();

@@ -23,6 +23,7 @@ struct Flags {
   std::vector<std::string> paths;
   std::string version, format = "text", fail_on, color = "auto", transactions;
   std::string changed_since, layout, docs_url, db, direction = "up";
+  std::string stats;  // --stats FILE (migsafe stats)
   bool trace = false;
   int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
   std::vector<std::string> exclude;

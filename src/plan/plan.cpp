@@ -7,6 +7,7 @@
 
 #include "migsafe/inputs.hpp"
 #include "migsafe/plan.hpp"
+#include "migsafe/stats.hpp"
 
 namespace migsafe {
 namespace {
@@ -93,7 +94,9 @@ PlanRun run_plan(const std::vector<std::string>& paths, const std::vector<Pack>&
     run.server = std::string(dialect_display(snapshot->dialect())) + " " +
                  snapshot->server_version().display();
     if (opt.from_stats > 0) {
-      ObservedQueries observed = snapshot->top_queries(opt.from_stats);
+      ObservedQueries observed = opt.workload_file.empty()
+                                     ? snapshot->top_queries(opt.from_stats)
+                                     : load_stats(opt.workload_file)->top_queries(opt.from_stats);
       if (!observed.unavailable.empty()) {
         problem("", {}, "--from-stats: " + observed.unavailable);
         return run;
