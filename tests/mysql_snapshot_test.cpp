@@ -170,3 +170,39 @@ TEST(MysqlSnapshot, WrongPasswordIsExit3WithoutThePassword) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// migsafe stats of the MariaDB fixture, and check --stats from it: the server's definitions and
+// sizes without the server (the copy's severity, the definition a MODIFY is judged against).
+TEST(MysqlStats, CheckFromTheFileMatchesTheSnapshot) {
+  REQUIRE_MYSQL(p);
+  std::string d = test::temp_dir();
+  auto written = test::run_migsafe({"stats", "--db", dsn(p), "--output", "json=" + d + "/s.json"});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  std::string text = test::read_file(d + "/s.json");
+  EXPECT_EQ(text.find(p.password), std::string::npos);
+  auto stats = nlohmann::json::parse(text);
+  EXPECT_EQ(stats["dialect"], "mariadb");
+  const std::string widen =
+      "SET SESSION lock_wait_timeout = 5;\n"
+      "ALTER TABLE snap_orders MODIFY note VARCHAR(100) NOT NULL DEFAULT '';\n"
+      "ALTER TABLE snap_customers MODIFY email VARCHAR(100) NOT NULL;\n";
+  auto live = check({"--db", dsn(p)}, widen);
+  auto file = check({"--stats", d + "/s.json"}, widen);
+  auto l = nlohmann::json::parse(live.out), s = nlohmann::json::parse(file.out);
+  auto changes = [](const nlohmann::json& doc) {
+    std::vector<std::string> out;
+    for (const auto& f : doc["findings"])
+      if (f["rule"] == "change-column-type")
+        out.push_back(f["severity"].get<std::string>() + " " + f["message"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(changes(s), changes(l)) << file.out;
+  EXPECT_EQ(changes(s).size(), 2u) << file.out;
+  EXPECT_EQ(s["dialect"], "mariadb");
+}
+
+}  // namespace
+}  // namespace migsafe
