@@ -92,6 +92,7 @@ class SetRun {
         analyzer_(packs, opt, probe_.get(), snapshot, tracer_) {
     settings_.default_mode = opt.transactions;
     settings_.flyway_mixed = opt.flyway_mixed;
+    if (opt.collect_effects) analyzer_.collect_effects(&r.effects);
   }
 
   SetRange run() {

@@ -81,7 +81,12 @@ TEST(Lsp, DiagnosesTheBufferInItsFolderAndOffersTheSaferForm) {
   std::string in =
       frame(request(1, "initialize")) + frame(notify("initialized", json::object())) +
       frame(notify("textDocument/didOpen",
-                   open_params(f.uri, "-- the index\nCREATE INDEX t_a ON t (a);\n"))) +
+                   open_params(f.uri,
+                               "-- the index\nCREATE INDEX t_a ON t (a);\n"
+                               "SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN n int;\n"))) +
+      frame(request(
+          5, "textDocument/hover",
+          {{"textDocument", {{"uri", f.uri}}}, {"position", {{"line", 3}, {"character", 3}}}})) +
       frame(request(
           2, "textDocument/codeAction",
           {{"textDocument", {{"uri", f.uri}}},
@@ -134,6 +139,13 @@ TEST(Lsp, DiagnosesTheBufferInItsFolderAndOffersTheSaferForm) {
   EXPECT_NE((*hover)["result"]["contents"]["value"].get<std::string>().find("lock: SHARE on t"),
             std::string::npos)
       << hover->dump();
+  // A statement without findings still shows what it does.
+  const json* quiet = s.response(5);
+  ASSERT_NE(quiet, nullptr);
+  std::string value = (*quiet)["result"]["contents"]["value"];
+  EXPECT_NE(value.find("**ADD COLUMN** on t"), std::string::npos) << value;
+  EXPECT_NE(value.find("lock: ACCESS EXCLUSIVE on t"), std::string::npos) << value;
+  EXPECT_NE(value.find("rewrite: no"), std::string::npos) << value;
   // The safe rewrite has no diagnostics; closing clears them.
   EXPECT_TRUE(published[1].empty()) << published[1].dump();
   EXPECT_TRUE(published[2].empty());

@@ -46,6 +46,19 @@ struct Finding {
   std::optional<FindingEffect> effect;
 };
 
+// What one operation does to the database, whatever the rules make of it (for an editor's
+// hover): the operation in SQL words, its table, and the lock / online-DDL notes a finding
+// would carry.
+struct OperationEffect {
+  size_t file = 0;
+  Span statement;
+  std::string operation;  // "CREATE INDEX"
+  std::string table;
+  std::vector<std::string> notes;  // "lock: SHARE on t, held for the whole build: ..."
+  bool rewrite = false;
+  bool scan = false;
+};
+
 struct CheckedFile {
   std::string path;
   std::shared_ptr<const SourceText> source;
@@ -83,6 +96,8 @@ struct CheckOptions {
   int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
   // hygiene pack: the keys a migration's header comment gives (.migsafe.yaml hygiene.header)
   std::vector<std::string> header_keys{"owner", "expected", "rollback"};
+  // Record every operation's effect in CheckResult::effects (the language server's hover).
+  bool collect_effects = false;
 };
 
 // The runner a migration set was judged for, and how it sends files ("a transaction per file").
@@ -107,6 +122,7 @@ struct CheckResult {
   size_t statements = 0;
   // Migrations recorded in migsafe.sum at the base revision and unchanged: replayed, not judged.
   size_t history_files = 0;
+  std::vector<OperationEffect> effects;  // with CheckOptions::collect_effects
   size_t count(Severity s) const;
   size_t migration_files() const;
 };
@@ -151,6 +167,8 @@ class SetAnalyzer {
   // A finding about the file as a whole (the hygiene pack's header and down part): inline
   // suppressions of the file apply to it as to the others.
   void file_finding(Finding f);
+  // Where every top-level operation's effect goes (null: nowhere).
+  void collect_effects(std::vector<OperationEffect>* sink);
   void end_file(const std::vector<Comment>& comments, std::vector<Finding>& out);
 
  private:

@@ -84,10 +84,14 @@ json position(uint32_t line, uint32_t character) {
   return {{"line", line > 0 ? line - 1 : 0}, {"character", character > 0 ? character - 1 : 0}};
 }
 
-json statement_range(const Finding& f) {
-  json end = position(f.statement.stop.line, f.statement.stop.col);
+json span_range(const Span& s) {
+  json end = position(s.stop.line, s.stop.col);
   end["character"] = end["character"].get<uint32_t>() + 1;  // exclusive
-  return {{"start", position(f.statement.start.line, f.statement.start.col)}, {"end", end}};
+  return {{"start", position(s.start.line, s.start.col)}, {"end", end}};
+}
+
+json statement_range(const Finding& f) {
+  return span_range(f.statement);
 }
 
 int lsp_severity(Severity s) {
@@ -122,7 +126,8 @@ bool replaces_statement(const std::string& instead) {
 
 struct Document {
   std::string text;
-  std::vector<Finding> findings;  // of the last check, for hover and code actions
+  std::vector<Finding> findings;         // of the last check, for hover and code actions
+  std::vector<OperationEffect> effects;  // every operation's, for hover
 };
 
 class Server {
@@ -218,6 +223,7 @@ class Server {
     Document& doc = docs_[uri];
     doc.text = std::move(text);
     doc.findings.clear();
+    doc.effects.clear();
     json diagnostics = json::array();
     auto path = uri_path(uri);
     if (!path) {
@@ -246,6 +252,7 @@ class Server {
       std::string dir = fs::path(path).parent_path().string();
       Config cfg = load_effective_config(flags, dir);
       CheckOptions opt = options_for(flags, cfg, cfg.settings_for(path));
+      opt.collect_effects = true;
       std::vector<Pack> packs = load_packs(opt.dialect, {}, cfg);
       SourceSet set;
       std::error_code ec;
@@ -264,6 +271,8 @@ class Server {
         diagnostics.push_back(diagnostic(f));
         doc.findings.push_back(std::move(f));
       }
+      for (auto& e : r.effects)
+        if (e.file == mine) doc.effects.push_back(std::move(e));
       for (const auto& p : r.problems)
         if (p.path == path || p.path.empty())
           diagnostics.push_back(problem_diagnostic(p.pos, p.message, p.kind));
@@ -315,7 +324,8 @@ class Server {
     return actions;
   }
 
-  // What the statement under the cursor does: its findings' lock, blocking and rewrite notes.
+  // What the statement under the cursor does to the database (each operation's lock, what it
+  // blocks, rewrite and full read), then the findings on it.
   json hover(const json& params) {
     std::string uri = params.at("textDocument").at("uri").get<std::string>();
     auto it = docs_.find(uri);
@@ -323,17 +333,22 @@ class Server {
     const json& pos = params.at("position");
     std::string text;
     json range;
+    for (const OperationEffect& e : it->second.effects) {
+      json r = span_range(e.statement);
+      if (!contains(r, pos)) continue;
+      range = r;
+      text += "**" + e.operation + "**" + (e.table.empty() ? "" : " on " + e.table) + "\n\n";
+      for (const auto& note : e.notes) text += "- " + note + "\n";
+      if (e.notes.empty()) text += "- no table lock\n";
+      text += std::string("- rewrite: ") + (e.rewrite ? "yes" : "no") +
+              ", full read: " + (e.scan ? "yes" : "no") + "\n\n";
+    }
     for (const Finding& f : it->second.findings) {
       json r = statement_range(f);
       if (!contains(r, pos)) continue;
       range = r;
       text += "**" + f.rule_id + "** (" + std::string(severity_name(f.severity)) +
               "): " + f.message + "\n\n";
-      for (const auto& note : f.notes) text += "- " + note + "\n";
-      if (f.effect)
-        text += std::string("- rewrite: ") + (f.effect->rewrite ? "yes" : "no") +
-                ", full read: " + (f.effect->scan ? "yes" : "no") + "\n";
-      text += "\n";
     }
     if (text.empty()) return nullptr;
     return {{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", range}};

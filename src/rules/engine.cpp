@@ -654,6 +654,7 @@ class Analyzer {
   }
 
   void file_finding(Finding f) { found_.push_back(std::move(f)); }
+  void collect_effects(std::vector<OperationEffect>* sink) { effects_ = sink; }
 
   // defer: later-statement. A finding waits until a later statement of the unit runs after
   // the statement's changes are committed (for one outside a transaction: any later statement).
@@ -798,6 +799,10 @@ class Analyzer {
         facts.added_in_same_transaction = session.added_not_valid(effect.table, op.object);
     }
     EvalInput in{st, op, effect, facts, table, opt_.version, normalized, opt_.dialect};
+    if (effects_ && routine_depth_ == 0)
+      effects_->push_back({file_index, st.span, std::string(op_sql_words(op.kind)),
+                           effect.table.display(), effect_notes(effect, facts), effect.rewrite,
+                           effect.scan});
 
     std::vector<Candidate> candidates;
     for (const Rule* r : rules_) {
@@ -1090,6 +1095,7 @@ class Analyzer {
   std::set<std::string> dropped_if_exists_;  // object_key of each DROP ... IF EXISTS in the unit
   std::set<std::string> deferred_ids_;       // rules with defer: later-statement
   std::vector<Pending> pending_;
+  std::vector<OperationEffect>* effects_ = nullptr;
   std::vector<int> stmt_of_;  // statement index of each finding, for suppressions
   std::vector<StatementPlace> spans_;
 };
@@ -1150,6 +1156,9 @@ void SetAnalyzer::begin_file(const SourceText& src, size_t file_index, int posit
 }
 void SetAnalyzer::statement(const Statement& st) {
   impl_->statement(st);
+}
+void SetAnalyzer::collect_effects(std::vector<OperationEffect>* sink) {
+  impl_->collect_effects(sink);
 }
 void SetAnalyzer::file_finding(Finding f) {
   impl_->file_finding(std::move(f));
