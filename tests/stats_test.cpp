@@ -95,6 +95,22 @@ TEST(StatsFile, CheckFromTheFileMatchesTheSnapshot) {
   auto bad = test::run_migsafe({"check", "--stats", d + "/bad.json", d + "/m"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.out.find("is not a migsafe stats file"), std::string::npos) << bad.out << bad.err;
+  // plan on a restored copy (no statistics of its own) takes the production workload from it.
+  stats["workload"]["queries"] = json::array({{{"text", "SELECT id FROM stats_big WHERE b = 'x'"},
+                                               {"calls", 7},
+                                               {"total_ms", 70.0},
+                                               {"source", "pg_stat_statements"}}});
+  stats["workload"].erase("unavailable");  // the test server has no pg_stat_statements
+  test::write_file(d + "/workload.json", stats.dump());
+  test::write_file(d + "/p/001_drop.sql", "DROP INDEX stats_big_a;\n");
+  auto plan = test::run_migsafe({"plan", "--db", test::pg_dsn(), "--stats", d + "/workload.json",
+                                 "--from-stats", "5", "--format", "json", d + "/p"});
+  EXPECT_NE(plan.out.find("SELECT id FROM stats_big WHERE b = 'x'"), std::string::npos)
+      << plan.out << plan.err;
+  EXPECT_EQ(
+      test::run_migsafe({"plan", "--db", test::pg_dsn(), "--stats", d + "/workload.json", d + "/p"})
+          .exit_code,
+      2);  // --stats gives plan a workload: without --from-stats it is a usage error
   test::pg_sql("DROP TABLE stats_big, stats_small;");
 }
 
