@@ -190,6 +190,10 @@ class Judge {
     }
     text_ = std::string(sql.substr(0, raw_.end));
     tokens_ = raw_.tokens;
+    // Cut before a "-- " comment, a run of dashes can end the text: at the end the server reads
+    // its last two as a comment of their own, so it would not run what was judged.
+    if (!done_ && text_.ends_with("--"))
+      refuse("it ends in '--', which the server reads as the start of a comment");
   }
 
   MysqlSandboxVerdict judge() {
