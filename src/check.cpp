@@ -12,7 +12,6 @@
 
 #include <re2/re2.h>
 
-#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -89,7 +88,8 @@ class SetRun {
                                                                        : nullptr),
         tracer_(traces(opt, snapshot) ? (given_tracer ? given_tracer : own_tracer_.get())
                                       : nullptr),
-        analyzer_(packs, opt, probe_.get(), snapshot, tracer_) {
+        analyzer_(packs, opt, probe_.get(), snapshot, tracer_),
+        file_rules_(has_file_rules(packs)) {
     settings_.default_mode = opt.transactions;
     settings_.flyway_mixed = opt.flyway_mixed;
     if (opt.collect_effects) analyzer_.collect_effects(&r.effects);
@@ -208,70 +208,73 @@ class SetRun {
     ParsedFile parsed = parse_each(
         opt_.dialect, *running, [&](Statement& st) { feeder(st); }, &opt_.version);
     feeder.finish();
-    if (reported && dir == Direction::up) {
-      FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect, file_index, &down_files()};
-      for (Finding& f : file_hygiene(packs_, opt_, hygiene)) analyzer_.file_finding(std::move(f));
+    if (file_rules_ && reported && dir == Direction::up) {
+      FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect,
+                               file_index, [this]() -> const auto& {return down_files();
     }
-    std::vector<Finding> found;
-    analyzer_.end_file(parsed.comments, found);
-    if (reported) {
-      for (auto& f : found) r_.findings.push_back(std::move(f));
-      for (const auto& refusal : feeder.refusals()) {
-        r_.findings.push_back(builtin_finding(packs_, "runner-refuses-file", file_index, *src,
-                                              refusal.offset, refusal.message));
-        r_.findings.back().instead = refusal.instead;
+  };
+  for (Finding& f : file_hygiene(packs_, opt_, hygiene)) analyzer_.file_finding(std::move(f));
+} std::vector<Finding> found;
+analyzer_.end_file(parsed.comments, found);
+if (reported) {
+  for (auto& f : found) r_.findings.push_back(std::move(f));
+  for (const auto& refusal : feeder.refusals()) {
+    r_.findings.push_back(builtin_finding(packs_, "runner-refuses-file", file_index, *src,
+                                          refusal.offset, refusal.message));
+    r_.findings.back().instead = refusal.instead;
+  }
+}
+for (const auto& e : parsed.syntax_errors)
+  r_.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
+if (dir == opt_.inputs.direction) {
+  file.statements = parsed.statements;
+  r_.statements += parsed.statements;
+}
+}  // namespace
+
+// The set's down migrations in files of their own, by version; read once per set.
+const std::map<std::string, std::string>& down_files() {
+  if (!down_files_) {
+    down_files_.emplace();
+    std::error_code ec;
+    if (down_parts(set_.runner) == DownParts::own_files &&
+        std::filesystem::is_directory(set_.root, ec))
+      for (auto it = std::filesystem::recursive_directory_iterator(set_.root, ec);
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        std::string version = down_file_version(set_.runner, it->path().filename().string());
+        if (!version.empty()) down_files_->emplace(version, it->path().string());
       }
-    }
-    for (const auto& e : parsed.syntax_errors)
-      r_.problems.push_back({src->path(), e.pos, e.message, "syntax-error"});
-    if (dir == opt_.inputs.direction) {
-      file.statements = parsed.statements;
-      r_.statements += parsed.statements;
-    }
   }
+  return *down_files_;
+}
 
-  // The set's down migrations in files of their own, by version; read once per set.
-  const std::map<std::string, std::string>& down_files() {
-    if (!down_files_) {
-      down_files_.emplace();
-      std::error_code ec;
-      if (down_parts(set_.runner) == DownParts::own_files &&
-          std::filesystem::is_directory(set_.root, ec))
-        for (auto it = std::filesystem::recursive_directory_iterator(set_.root, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-          std::string version = down_file_version(set_.runner, it->path().filename().string());
-          if (!version.empty()) down_files_->emplace(version, it->path().string());
-        }
-    }
-    return *down_files_;
-  }
+// The text the parser reads: the file itself when all of it runs as one stretch, else a copy
+// with the rest blanked. Kept for the whole set, since functions a file creates are parsed
+// when a later file calls them.
+std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
+                                                 const FilePlan& plan) {
+  bool whole = plan.units.size() == 1 && plan.units[0].begin == 0 &&
+               plan.units[0].end == src->text().size() && plan.unmask.empty() &&
+               plan.markers.empty();
+  if (whole) return src;
+  running_.push_back(make_source(src->path(), running_text(src->text(), plan)));
+  return running_.back();
+}
 
-  // The text the parser reads: the file itself when all of it runs as one stretch, else a copy
-  // with the rest blanked. Kept for the whole set, since functions a file creates are parsed
-  // when a later file calls them.
-  std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
-                                                   const FilePlan& plan) {
-    bool whole = plan.units.size() == 1 && plan.units[0].begin == 0 &&
-                 plan.units[0].end == src->text().size() && plan.unmask.empty() &&
-                 plan.markers.empty();
-    if (whole) return src;
-    running_.push_back(make_source(src->path(), running_text(src->text(), plan)));
-    return running_.back();
-  }
-
-  PlannedSet& set_;
-  const std::vector<Pack>& packs_;
-  const CheckOptions& opt_;
-  const TraceFilter* trace_file_;
-  CheckResult& r_;
-  RunnerSettings settings_;
-  std::unique_ptr<StatementProbe> probe_;
-  std::unique_ptr<StatementTracer> own_tracer_;
-  StatementTracer* tracer_;
-  SetAnalyzer analyzer_;
-  std::vector<std::shared_ptr<const SourceText>> running_;
-  std::optional<std::map<std::string, std::string>> down_files_;
-};
+PlannedSet& set_;
+const std::vector<Pack>& packs_;
+const CheckOptions& opt_;
+const TraceFilter* trace_file_;
+CheckResult& r_;
+RunnerSettings settings_;
+std::unique_ptr<StatementProbe> probe_;
+std::unique_ptr<StatementTracer> own_tracer_;
+StatementTracer* tracer_;
+SetAnalyzer analyzer_;
+std::vector<std::shared_ptr<const SourceText>> running_;
+const bool file_rules_;  // the packs judge whole files (header, down part)
+std::optional<std::map<std::string, std::string>> down_files_;
+};  // namespace migsafe
 
 // How the runner sends files, for the summary line.
 std::string runner_sending(Layout runner, const CheckOptions& opt) {

@@ -84,7 +84,7 @@ bool commits_implicitly(const Operation& op) {
     case OpKind::create_table:
     case OpKind::create_table_as:
     case OpKind::drop_table:
-      return op.detail != "temporary";
+      return !op.temporary;
     case OpKind::lock_table:
     case OpKind::create_view:
     case OpKind::create_index:
@@ -148,6 +148,13 @@ std::string ascii_lower(std::string_view s) {
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
+}
+
+std::string_view trim_space(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
 }
 
 std::string quote_sql_ident(std::string_view name) {

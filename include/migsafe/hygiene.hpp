@@ -3,6 +3,7 @@
 // and fire only when that pack is active.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,9 +20,13 @@ struct FileHygieneInput {
   Dialect dialect = Dialect::postgres;
   size_t file_index = 0;
   // golang-migrate, sqlx, Flyway: the set's down files by version (down_file_version), read
-  // once per set. For Flyway an empty index means the team writes no undo migrations.
-  const std::map<std::string, std::string>* down_files = nullptr;
+  // when first asked for. For Flyway an empty index means the team writes no undo migrations.
+  std::function<const std::map<std::string, std::string>&()> down_files;
 };
+
+// Whether the packs hold a rule of a whole file (the hygiene pack's): otherwise file_hygiene
+// has nothing to do.
+bool has_file_rules(const std::vector<Pack>& packs);
 
 // The version a down (or up) migration's name starts with, as its runner pairs them:
 // golang-migrate and sqlx "000001_x.down.sql" -> "1"; Flyway "U1_1__x.sql" -> "1.1" (an

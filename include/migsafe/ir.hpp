@@ -17,6 +17,8 @@ std::string_view dialect_name(Dialect d);
 std::string_view dialect_display(Dialect d);
 // ASCII letters in lower case (identifiers and keywords; other bytes unchanged).
 std::string ascii_lower(std::string_view s);
+// Without the white space (space, tab, line breaks, form feed, vertical tab) around it.
+std::string_view trim_space(std::string_view s);
 // An identifier in double quotes, inner quotes doubled, as standard SQL writes it (PostgreSQL,
 // SQLite).
 std::string quote_sql_ident(std::string_view name);
@@ -235,7 +237,7 @@ struct Operation {
   bool local = false;        // SET LOCAL
   bool partitioned = false;  // create_table ... PARTITION BY
   bool or_replace = false;   // CREATE OR REPLACE (views, routines, triggers; MariaDB tables)
-  bool temporary = false;    // CREATE TEMPORARY TABLE: gone when the session ends
+  bool temporary = false;    // CREATE / DROP TEMPORARY TABLE: gone when the session ends
   // insert: rows already there are skipped or replaced (ON CONFLICT, INSERT IGNORE, REPLACE,
   // ON DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT guarded by NOT EXISTS)
   bool skips_existing = false;

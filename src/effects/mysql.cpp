@@ -609,7 +609,7 @@ void data_effects(const Operation& op, const ColumnInfo* old, Effect& e) {
     case OpKind::drop_table:
     case OpKind::truncate:
     case OpKind::drop_database:
-      e.data_loss = e.breaks_compat = op.detail != "temporary";
+      e.data_loss = e.breaks_compat = !op.temporary;
       break;
     case OpKind::modify_column:
       if (old && op.column_spec && old->not_null != op.column_spec->not_null &&

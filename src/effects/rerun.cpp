@@ -11,7 +11,9 @@ namespace migsafe {
 namespace {
 
 // Which of the operation's own flags makes the second run harmless.
-enum class Clause { if_not_exists, replace_or_if_not_exists, if_exists, skips_existing, none };
+// IF NOT EXISTS and OR REPLACE both leave what is there alone on a second run (MariaDB has OR
+// REPLACE for tables and indexes too).
+enum class Clause { if_not_exists_or_replace, if_exists, skips_existing, none };
 
 struct Guard {
   std::string_view text;  // empty: the dialect cannot say it
@@ -41,31 +43,33 @@ constexpr std::string_view kDoBlock =
     "run skips it";
 
 const Row kRows[] = {
-    {OpKind::create_table, Rerun::fails, Clause::if_not_exists, g("CREATE TABLE IF NOT EXISTS"),
+    {OpKind::create_table, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE TABLE IF NOT EXISTS"), g("CREATE TABLE IF NOT EXISTS"),
-     g("CREATE TABLE IF NOT EXISTS")},
-    {OpKind::create_table_as, Rerun::fails, Clause::if_not_exists,
+     g("CREATE TABLE IF NOT EXISTS"), g("CREATE TABLE IF NOT EXISTS")},
+    {OpKind::create_table_as, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE TABLE (or MATERIALIZED VIEW) IF NOT EXISTS ... AS"),
      g("CREATE TABLE IF NOT EXISTS ... SELECT"), g("CREATE TABLE IF NOT EXISTS ... SELECT"),
      g("CREATE TABLE IF NOT EXISTS ... AS SELECT")},
-    {OpKind::create_view, Rerun::fails, Clause::replace_or_if_not_exists,
+    {OpKind::create_view, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE OR REPLACE VIEW"), g("CREATE OR REPLACE VIEW"), g("CREATE OR REPLACE VIEW"),
      g("CREATE VIEW IF NOT EXISTS")},
-    {OpKind::create_index, Rerun::fails, Clause::if_not_exists, g("CREATE INDEX IF NOT EXISTS"),
-     kNone, g("CREATE INDEX IF NOT EXISTS"), g("CREATE INDEX IF NOT EXISTS")},
-    {OpKind::create_sequence, Rerun::fails, Clause::if_not_exists,
+    {OpKind::create_index, Rerun::fails, Clause::if_not_exists_or_replace,
+     g("CREATE INDEX IF NOT EXISTS"), kNone, g("CREATE INDEX IF NOT EXISTS"),
+     g("CREATE INDEX IF NOT EXISTS")},
+    {OpKind::create_sequence, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE SEQUENCE IF NOT EXISTS"), kNone, g("CREATE SEQUENCE IF NOT EXISTS"), kNone},
-    {OpKind::create_schema, Rerun::fails, Clause::if_not_exists, g("CREATE SCHEMA IF NOT EXISTS"),
-     g("CREATE DATABASE IF NOT EXISTS"), g("CREATE DATABASE IF NOT EXISTS"), kNone},
-    {OpKind::create_extension, Rerun::fails, Clause::if_not_exists,
+    {OpKind::create_schema, Rerun::fails, Clause::if_not_exists_or_replace,
+     g("CREATE SCHEMA IF NOT EXISTS"), g("CREATE DATABASE IF NOT EXISTS"),
+     g("CREATE DATABASE IF NOT EXISTS"), kNone},
+    {OpKind::create_extension, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE EXTENSION IF NOT EXISTS"), kNone, kNone, kNone},
     {OpKind::create_type, Rerun::fails, Clause::none, g(kDoBlock), kNone, kNone, kNone},
     {OpKind::create_domain, Rerun::fails, Clause::none, g(kDoBlock), kNone, kNone, kNone},
-    {OpKind::create_function, Rerun::fails, Clause::replace_or_if_not_exists,
+    {OpKind::create_function, Rerun::fails, Clause::if_not_exists_or_replace,
      g("CREATE OR REPLACE FUNCTION / PROCEDURE"),
      Guard{"CREATE FUNCTION / PROCEDURE IF NOT EXISTS", {8, 0, 29}, {}, false},
      g("CREATE OR REPLACE FUNCTION / PROCEDURE"), kNone},
-    {OpKind::create_trigger, Rerun::fails, Clause::replace_or_if_not_exists,
+    {OpKind::create_trigger, Rerun::fails, Clause::if_not_exists_or_replace,
      Guard{"CREATE OR REPLACE TRIGGER",
            {14, 0, 0},
            "DROP TRIGGER IF EXISTS ... ON ... before it",
@@ -73,16 +77,16 @@ const Row kRows[] = {
      Guard{
          "CREATE TRIGGER IF NOT EXISTS", {8, 0, 29}, "DROP TRIGGER IF EXISTS ... before it", false},
      g("CREATE OR REPLACE TRIGGER"), g("CREATE TRIGGER IF NOT EXISTS")},
-    {OpKind::add_column, Rerun::fails, Clause::if_not_exists, g("ADD COLUMN IF NOT EXISTS"), kNone,
-     g("ADD COLUMN IF NOT EXISTS"), kNone},
+    {OpKind::add_column, Rerun::fails, Clause::if_not_exists_or_replace,
+     g("ADD COLUMN IF NOT EXISTS"), kNone, g("ADD COLUMN IF NOT EXISTS"), kNone},
     // MariaDB: ADD FOREIGN KEY IF NOT EXISTS; PostgreSQL has no such clause.
-    {OpKind::add_constraint, Rerun::fails, Clause::if_not_exists,
+    {OpKind::add_constraint, Rerun::fails, Clause::if_not_exists_or_replace,
      drop_first("ALTER TABLE ... DROP CONSTRAINT IF EXISTS ... before it"), kNone,
      drop_first("ALTER TABLE ... DROP CONSTRAINT IF EXISTS ... before it (or ADD FOREIGN KEY IF "
                 "NOT EXISTS)"),
      kNone},
-    {OpKind::add_enum_value, Rerun::fails, Clause::if_not_exists, g("ADD VALUE IF NOT EXISTS"),
-     kNone, kNone, kNone},
+    {OpKind::add_enum_value, Rerun::fails, Clause::if_not_exists_or_replace,
+     g("ADD VALUE IF NOT EXISTS"), kNone, kNone, kNone},
     {OpKind::drop_table, Rerun::fails, Clause::if_exists, g("DROP TABLE IF EXISTS"),
      g("DROP TABLE IF EXISTS"), g("DROP TABLE IF EXISTS"), g("DROP TABLE IF EXISTS")},
     {OpKind::drop_view, Rerun::fails, Clause::if_exists, g("DROP VIEW IF EXISTS"),
@@ -136,10 +140,8 @@ const Guard& guard_for(const Row& r, Dialect d) {
 
 bool guarded(Clause c, const Operation& op) {
   switch (c) {
-    case Clause::if_not_exists:
-      return op.if_not_exists || op.or_replace;  // MariaDB's CREATE OR REPLACE TABLE / INDEX
-    case Clause::replace_or_if_not_exists:
-      return op.or_replace || op.if_not_exists;
+    case Clause::if_not_exists_or_replace:
+      return op.if_not_exists || op.or_replace;
     case Clause::if_exists:
       return op.if_exists;
     case Clause::skips_existing:
@@ -175,7 +177,9 @@ RerunEffect rerun_effect(Dialect d, const Operation& op, TargetVersion v) {
     return {Rerun::invalid_index, "DROP INDEX CONCURRENTLY IF EXISTS ... before it", true};
   // A temporary table goes with the session: the second run has a new one. An index written
   // inside CREATE TABLE (MySQL's KEY) is the table's: the CREATE TABLE row decides.
-  if (op.temporary || op.detail == "inline") return {};
+  bool temporary_table =
+      op.temporary && (op.kind == OpKind::create_table || op.kind == OpKind::create_table_as);
+  if (temporary_table || op.detail == "inline") return {};
   // Without a name the server makes up a new one each time: the second run adds a second copy
   // (orders_customer_id_idx1), and no IF NOT EXISTS can say which to skip.
   bool unnamed_index =

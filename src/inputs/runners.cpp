@@ -65,10 +65,7 @@ std::string name_of(Layout l) {
 }
 
 std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
+  return std::string(trim_space(s));
 }
 
 // The lines of a text with their byte ranges (without the line break).

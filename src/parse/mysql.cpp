@@ -922,17 +922,14 @@ class Parser {
   // ---- CREATE ----
   void create() {
     const bool or_replace = word("or") && word("replace");
-    bool temporary = word("temporary");
-    // MariaDB's CREATE OR REPLACE TABLE / INDEX / ...: every operation it makes replaces.
     const size_t first = st_.ops.size();
-    struct Replacing {
-      Statement& st;
-      size_t first;
-      bool on;
-      ~Replacing() {
-        for (size_t k = first; on && k < st.ops.size(); ++k) st.ops[k].or_replace = true;
-      }
-    } replacing{st_, first, or_replace};
+    create_what();
+    // CREATE OR REPLACE (MariaDB's for tables and indexes too): every operation it makes replaces.
+    for (size_t k = first; or_replace && k < st_.ops.size(); ++k) st_.ops[k].or_replace = true;
+  }
+
+  void create_what() {
+    bool temporary = word("temporary");
     if (word("table")) return create_table(temporary);
     bool unique = word("unique");
     std::string method = "btree";
@@ -944,33 +941,30 @@ class Parser {
     if (unique || method != "btree") error("expected INDEX");
     // CREATE [ALGORITHM=..] [DEFINER=..] [SQL SECURITY ..] VIEW / TRIGGER / PROCEDURE ...
     for (size_t k = i_; k < t_.size() && k < i_ + 12; ++k) {
-      if (is_at(k, "view")) return create_object(OpKind::create_view, k, or_replace);
-      if (is_at(k, "trigger")) return create_object(OpKind::create_trigger, k, or_replace);
+      if (is_at(k, "view")) return create_object(OpKind::create_view, k);
+      if (is_at(k, "trigger")) return create_object(OpKind::create_trigger, k);
       if (is_at(k, "procedure")) {
         i_ = k + 1;
-        create_procedure();
-        st_.ops.back().or_replace = or_replace;
-        return;
+        return create_procedure();
       }
       if (is_at(k, "function") || is_at(k, "event")) {
-        create_object(OpKind::create_function, k, or_replace);
+        create_object(OpKind::create_function, k);
         st_.ops.back().detail = is_at(k, "event") ? "event" : "function";
         return;
       }
       if (is_at(k, "database") || is_at(k, "schema"))
-        return create_object(OpKind::create_schema, k, or_replace);
-      if (is_at(k, "sequence")) return create_object(OpKind::create_sequence, k, or_replace);
+        return create_object(OpKind::create_schema, k);
+      if (is_at(k, "sequence")) return create_object(OpKind::create_sequence, k);
       if (is_at(k, "user") || is_at(k, "role") || is_at(k, "server") || is_at(k, "tablespace"))
         return simple(OpKind::other);
     }
     simple(OpKind::other);
   }
 
-  // CREATE [OR REPLACE] ... VIEW / TRIGGER / FUNCTION / DATABASE / SEQUENCE [IF NOT EXISTS]
-  // name: the object word is at k.
-  void create_object(OpKind kind, size_t k, bool or_replace) {
+  // CREATE ... VIEW / TRIGGER / FUNCTION / DATABASE / SEQUENCE [IF NOT EXISTS] name: the object
+  // word is at k.
+  void create_object(OpKind kind, size_t k) {
     Operation o = op(kind, st_.span.begin);
-    o.or_replace = or_replace;
     i_ = k + 1;
     if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
     if (!at_end() && (t_[i_].kind == Tok::word || t_[i_].kind == Tok::ident)) {
@@ -1025,7 +1019,6 @@ class Parser {
     Operation o = op(OpKind::create_table, st_.span.begin);
     if (word("if")) expect("not"), expect("exists"), o.if_not_exists = true;
     o.table = qualified();
-    o.detail = temporary ? "temporary" : "";
     o.temporary = temporary;
     std::vector<IndexSpec> indexes;  // plain KEY / INDEX elements: CREATE INDEX operations after it
     if (word("like") || (is_punct("(") && is_at(i_ + 1, "like"))) {
@@ -1136,7 +1129,7 @@ class Parser {
         Operation o = op(OpKind::drop_table, here());
         o.table = qualified();
         o.if_exists = ie;
-        o.detail = temporary ? "temporary" : "";
+        o.temporary = temporary;
         st_.ops.push_back(std::move(o));
       } while (punct(","));
       bool cascade = word("cascade");

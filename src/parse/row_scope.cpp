@@ -171,13 +171,20 @@ bool value_word(std::string_view w) {
   return false;
 }
 
+// A name (lower-case unless quoted), or empty for anything else.
+std::string name_of(const Token& t) {
+  if (t.kind == Tok::quoted_name) return std::string(t.text.substr(1, t.text.size() - 2));
+  return t.kind == Tok::word ? ascii_lower(t.text) : std::string();
+}
+
+// A name that can be a column: not a value word (NULL, now's CURRENT_DATE, AND ...).
+std::string column_name(const Token& t) {
+  return t.kind == Tok::word && value_word(t.text) ? std::string() : name_of(t);
+}
+
 // The column named just before `at` (a.b.c: c), or empty when that is no column.
 std::string column_before(const std::vector<Token>& t, size_t at) {
-  if (at == 0) return {};
-  const Token& p = t[at - 1];
-  if (p.kind == Tok::quoted_name) return std::string(p.text.substr(1, p.text.size() - 2));
-  if (p.kind != Tok::word || value_word(p.text)) return {};
-  return ascii_lower(p.text);
+  return at == 0 ? std::string() : column_name(t[at - 1]);
 }
 
 // The column named just after `at` (skipping a qualifier), or empty.
@@ -185,13 +192,8 @@ std::string column_after(const std::vector<Token>& t, size_t at) {
   size_t k = at + 1;
   std::string name;
   while (k < t.size()) {
-    const Token& n = t[k];
-    if (n.kind == Tok::quoted_name)
-      name = std::string(n.text.substr(1, n.text.size() - 2));
-    else if (n.kind == Tok::word && !value_word(n.text))
-      name = ascii_lower(n.text);
-    else
-      return {};
+    name = column_name(t[k]);
+    if (name.empty()) return {};
     if (k + 1 < t.size() && t[k + 1].kind == Tok::open) return {};  // a function call
     if (k + 2 < t.size() && t[k + 1].kind == Tok::other && t[k + 1].text == ".") {
       k += 2;
@@ -200,11 +202,6 @@ std::string column_after(const std::vector<Token>& t, size_t at) {
     return name;
   }
   return {};
-}
-
-std::string name_of(const Token& t) {
-  if (t.kind == Tok::quoted_name) return std::string(t.text.substr(1, t.text.size() - 2));
-  return t.kind == Tok::word ? ascii_lower(t.text) : std::string();
 }
 
 // SET a = a + 1: the assignments of the statement's own SET list (depth 0, up to WHERE / FROM /
@@ -250,10 +247,8 @@ bool reapplies(const std::vector<Token>& t) {
   return true;
 }
 
-}  // namespace
-
-RowScope read_row_scope(std::string_view statement, const LexOptions& opt) {
-  std::vector<Token> t = Tokenizer(statement, opt).run();
+// Batching and the rows an INSERT ... SELECT leaves out, from the statement's tokens.
+RowScope scope_of(const std::vector<Token>& t) {
   // One frame per open parenthesis: whether it holds a subquery, and how its rows are used.
   enum class Use {
     key_list,
@@ -341,6 +336,14 @@ RowScope read_row_scope(std::string_view statement, const LexOptions& opt) {
   }
   // An OR beside a bound lets the rows past it in.
   if (!where_or && (where_bound || (cte_limit && where_in))) scope.batched = true;
+  return scope;
+}
+
+}  // namespace
+
+RowScope read_row_scope(std::string_view statement, const LexOptions& opt) {
+  std::vector<Token> t = Tokenizer(statement, opt).run();
+  RowScope scope = scope_of(t);
   scope.reapplies = reapplies(t);
   return scope;
 }
@@ -351,7 +354,12 @@ void mark_row_scope(std::string_view statement, const LexOptions& opt, Statement
            (op.kind == OpKind::insert && op.from_select && !op.skips_existing);
   };
   if (std::none_of(st.ops.begin(), st.ops.end(), asks)) return;
-  RowScope scope = read_row_scope(statement, opt);
+  std::vector<Token> t = Tokenizer(statement, opt).run();
+  RowScope scope = scope_of(t);
+  // Only an UPDATE can apply its change twice.
+  if (std::any_of(st.ops.begin(), st.ops.end(),
+                  [](const Operation& op) { return op.kind == OpKind::update; }))
+    scope.reapplies = reapplies(t);
   for (Operation& op : st.ops) {
     if (!asks(op)) continue;
     if (op.kind == OpKind::insert)

@@ -198,6 +198,8 @@ class Analyzer {
         if (r.builtin) continue;
         rules_.push_back(&r);
         if (r.defer_to_later_statement) deferred_ids_.insert(r.id);
+        for (const auto& t : r.when.attrs)
+          if (t.name == "dropped_first") tracks_drops_ = true;
         if (r.when.pattern) any_pattern_ = true;
       }
   }
@@ -768,7 +770,8 @@ class Analyzer {
     facts.atomic = session.file_transaction_open() &&
                    !((opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) &&
                      commits_implicitly(op));
-    const std::string key = object_key(op, opt_.dialect);
+    // Only a pack that asks about dropped_first pays for the object keys.
+    const std::string key = tracks_drops_ ? object_key(op, opt_.dialect) : std::string();
     facts.dropped_first = !key.empty() && dropped_if_exists_.count(key) > 0;
     facts.statement_ddl = statement_ddl_;
     if (table && table->stats) row_version_budget(op, effect, *table, facts);
@@ -1094,6 +1097,7 @@ class Analyzer {
   std::vector<Finding> found_;
   std::set<std::string> dropped_if_exists_;  // object_key of each DROP ... IF EXISTS in the unit
   std::set<std::string> deferred_ids_;       // rules with defer: later-statement
+  bool tracks_drops_ = false;                // a rule tests dropped_first
   std::vector<Pending> pending_;
   std::vector<OperationEffect>* effects_ = nullptr;
   std::vector<int> stmt_of_;  // statement index of each finding, for suppressions

@@ -12,14 +12,6 @@
 namespace migsafe {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool in_ranges(const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint32_t at) {
   for (const auto& [b, e] : ranges)
     if (at >= b && at < e) return true;
@@ -39,7 +31,7 @@ std::optional<std::pair<std::string, std::string>> key_line(std::string_view tex
   if (k == 0 || colon >= text.size() || text[colon] != ':') return std::nullopt;
   std::string_view value = text.substr(colon + 1);
   if (size_t end = value.find("*/"); end != std::string_view::npos) value = value.substr(0, end);
-  return std::make_pair(ascii_lower(text.substr(0, k)), std::string(trim(value)));
+  return std::make_pair(ascii_lower(text.substr(0, k)), std::string(trim_space(value)));
 }
 
 // The keys of the comment block the file begins with: comment and blank lines before the first
@@ -54,7 +46,7 @@ std::map<std::string, std::string> header_keys(const SourceText& src, const File
     std::string_view line = src.line(n);
     const uint32_t begin = static_cast<uint32_t>(line.data() - src.text().data());
     if (in_ranges(plan.markers, begin)) continue;
-    std::string_view t = trim(line);
+    std::string_view t = trim_space(line);
     std::string_view content;
     if (in_block) {
       content = t;
@@ -77,9 +69,9 @@ std::map<std::string, std::string> header_keys(const SourceText& src, const File
       last = kv->first;
     } else if (!last.empty() && keys[last].empty()) {
       // "-- rollback:" with the statements on the lines below it.
-      std::string_view rest = trim(content);
+      std::string_view rest = trim_space(content);
       if (size_t end = rest.find("*/"); end != std::string_view::npos)
-        rest = trim(rest.substr(0, end));
+        rest = trim_space(rest.substr(0, end));
       keys[last] = std::string(rest);
     }
   }
@@ -188,11 +180,12 @@ std::optional<Finding> own_down_file(const std::vector<Pack>& packs, const FileH
   } else {
     // The runner pairs them by version, whatever the rest of the names say.
     if (!in.down_files) return std::nullopt;
-    if (in.runner == Layout::flyway && (in.down_files->empty() || name.empty() || name[0] != 'V'))
+    const std::map<std::string, std::string>& files = in.down_files();
+    if (in.runner == Layout::flyway && (files.empty() || name.empty() || name[0] != 'V'))
       return std::nullopt;
     std::string version = up_file_version(in.runner, name);
     if (version.empty()) return std::nullopt;
-    if (auto it = in.down_files->find(version); it != in.down_files->end()) down = it->second;
+    if (auto it = files.find(version); it != files.end()) down = it->second;
   }
   if (down.empty())
     return builtin_finding(
@@ -287,6 +280,10 @@ std::string down_file_version(Layout runner, std::string_view name) {
 std::string up_file_version(Layout runner, std::string_view name) {
   if (runner == Layout::flyway) return name.starts_with("V") ? flyway_version(name) : "";
   return numbered_version(name);
+}
+
+bool has_file_rules(const std::vector<Pack>& packs) {
+  return find_rule(packs, "migration-header") || find_rule(packs, "missing-down");
 }
 
 std::vector<Finding> file_hygiene(const std::vector<Pack>& packs, const CheckOptions& opt,

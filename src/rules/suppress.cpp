@@ -19,12 +19,6 @@ constexpr Marker kMarkers[] = {
     {"squawk-ignore", false, true},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<Suppression> parse(const Comment& c) {
   std::string_view body = c.text;
   if (body.starts_with("--"))
@@ -33,14 +27,14 @@ std::optional<Suppression> parse(const Comment& c) {
     body.remove_prefix(1);
   else if (body.starts_with("/*"))
     body = body.substr(2, body.size() >= 4 ? body.size() - 4 : 0);
-  body = trim(body);
+  body = trim_space(body);
   const Marker* marker = nullptr;
   for (const auto& m : kMarkers) {
     if (!body.starts_with(m.text)) continue;
     std::string_view rest = body.substr(m.text.size());
     if (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest.front()))) continue;
     marker = &m;
-    body = trim(rest);
+    body = trim_space(rest);
     break;
   }
   if (!marker) return std::nullopt;
@@ -51,10 +45,11 @@ std::optional<Suppression> parse(const Comment& c) {
   // squawk accepts "rule1, rule2" with spaces; migsafe ids end at the first space.
   size_t end = marker->foreign ? std::string_view::npos : body.find_first_of(" \t");
   std::string_view ids = body.substr(0, end);
-  s.reason = end == std::string_view::npos ? std::string() : std::string(trim(body.substr(end)));
+  s.reason =
+      end == std::string_view::npos ? std::string() : std::string(trim_space(body.substr(end)));
   while (!ids.empty()) {
     size_t comma = ids.find(',');
-    std::string_view id = trim(ids.substr(0, comma));
+    std::string_view id = trim_space(ids.substr(0, comma));
     if (!id.empty()) s.rule_ids.emplace_back(id);
     if (comma == std::string_view::npos) break;
     ids.remove_prefix(comma + 1);
