@@ -79,6 +79,12 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 67> kOpKindNames{{
 
 }  // namespace
 
+QualifiedName partition_name(const Operation& op) {
+  size_t dot = op.object.find('.');
+  if (dot == std::string::npos) return {op.table.schema, op.object};
+  return {op.object.substr(0, dot), op.object.substr(dot + 1)};
+}
+
 bool commits_implicitly(const Operation& op) {
   switch (op.kind) {
     case OpKind::create_table:

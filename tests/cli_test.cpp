@@ -338,3 +338,44 @@ TEST(Cli, OutputWritesMoreReportsOfTheSameRun) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// migsafe effects: every operation's facts, for the reported file only (earlier files of its
+// folder are replayed into the schema, not printed), in text and JSON; input errors exit 2.
+TEST(EffectsCommand, ShowsLocksPerTableForTheFileGiven) {
+  std::string dir = test::temp_dir();
+  test::write_file(dir + "/001_base.sql",
+                   "CREATE TABLE pt (id int, k int) PARTITION BY RANGE (k);\n"
+                   "CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);\n"
+                   "CREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (10) TO (20);\n");
+  test::write_file(dir + "/002_index.sql", "CREATE INDEX pt_k ON pt (k);\n");
+  auto text = test::run_migsafe({"effects", dir + "/002_index.sql"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("002_index.sql:1:1: CREATE INDEX pt_k ON pt (k);"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("lock: SHARE on pt_2 (blocks writes)"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("001_base.sql"), std::string::npos) << text.out;
+
+  auto js = test::run_migsafe({"effects", "--format", "json", dir + "/002_index.sql"});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  auto j = nlohmann::json::parse(js.out);
+  ASSERT_EQ(j["operations"].size(), 1u);
+  const auto& op = j["operations"][0];
+  EXPECT_EQ(op["operation"], "CREATE INDEX");
+  ASSERT_EQ(op["locks"].size(), 3u);
+  EXPECT_EQ(op["locks"][1]["table"], "pt_1");
+  EXPECT_EQ(op["locks"][1]["lock"], "SHARE");
+  EXPECT_EQ(op["locks"][1]["blocks_writes"], true);
+  EXPECT_EQ(op["index_build"], true);
+  EXPECT_EQ(op["also_read"], nlohmann::json::array({"pt_1", "pt_2"}));
+
+  test::write_file(dir + "/003_bad.sql", "ALTER TABLE pt ADD COLUMN;\n");
+  auto bad = test::run_migsafe({"effects", dir + "/003_bad.sql"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("003_bad.sql:1:"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace migsafe

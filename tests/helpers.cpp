@@ -113,7 +113,7 @@ StatementDdl predict_ddl(const std::string& setup, const std::string& alter, Dia
   if (m.statements.empty()) return {};
   std::vector<Effect> effects;
   for (const auto& op : m.statements.back().ops)
-    effects.push_back(compute_effect(flavor, op, model, v, foreign_key_checks));
+    effects.push_back(compute_effect(flavor, op, model, v, {foreign_key_checks}));
   return combine_ddl(effects);
 }
 

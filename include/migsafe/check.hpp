@@ -55,8 +55,7 @@ struct OperationEffect {
   std::string operation;  // "CREATE INDEX"
   std::string table;
   std::vector<std::string> notes;  // "lock: SHARE on t, held for the whole build: ..."
-  bool rewrite = false;
-  bool scan = false;
+  Effect effect;                   // the facts themselves (migsafe effects)
 };
 
 struct CheckedFile {
@@ -96,7 +95,8 @@ struct CheckOptions {
   int statement_timeout_ms = 10000;  // snapshot sessions: how long one statement may run
   // hygiene pack: the keys a migration's header comment gives (.migsafe.yaml hygiene.header)
   std::vector<std::string> header_keys{"owner", "expected", "rollback"};
-  // Record every operation's effect in CheckResult::effects (the language server's hover).
+  // Record every operation's effect in CheckResult::effects (migsafe effects, the language
+  // server's hover).
   bool collect_effects = false;
 };
 

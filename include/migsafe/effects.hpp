@@ -73,10 +73,18 @@ struct TableLock {
   LockMode mode = LockMode::none;
 };
 
+struct Effect;
+// Every table the operation locks, the strongest mode once per table: its own table first.
+std::vector<TableLock> table_locks(const Effect& e);
+
 struct Effect {
   QualifiedName table;  // main table, resolved (an index's table, for DROP INDEX)
   LockMode lock = LockMode::none;
   std::vector<TableLock> other_locks;  // e.g. the referenced table of a foreign key
+  // Other tables read in full: the table ATTACH PARTITION checks, the tables using a domain
+  // whose new constraint is checked, the partitions of a partitioned table.
+  std::vector<QualifiedName> also_read;
+  std::vector<QualifiedName> also_rewritten;  // the partitions of a rewritten partitioned table
   Hold hold = Hold::brief;
   bool rewrite = false;
   bool scan = false;
@@ -91,6 +99,9 @@ struct Effect {
   bool implicit_commit = false;           // MySQL / MariaDB: DDL commits the open transaction
   std::vector<std::string_view> changes;  // MySQL / MariaDB: the online-DDL classes (ddl_change)
   std::string reason;                     // plain words on why: "gen_random_uuid() is volatile"
+  // The server rejects the statement every time, as the schema stands: why ("view v depends on
+  // column a"); empty when it runs.
+  std::string refused;
 
   bool blocks_reads() const;
   bool blocks_writes() const;
@@ -107,10 +118,19 @@ struct TypeChange {
   std::string reason;
 };
 // Whether ALTER COLUMN ... TYPE rewrites the table (PostgreSQL), old type unknown = nullptr.
+// utc_session: SET timezone = 'UTC' is in force (timestamp <-> timestamptz is then free).
 TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& new_type,
-                                   const ExprInfo& using_expr, TargetVersion v);
+                                   const ExprInfo& using_expr, TargetVersion v,
+                                   bool utc_session = false);
 
-Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
+// The migration's own session settings in force where an operation runs.
+struct SessionSettings {
+  bool foreign_key_checks = true;  // MySQL / MariaDB: SET foreign_key_checks
+  bool utc_timezone = false;       // PostgreSQL: SET timezone = 'UTC' (or a name for it)
+};
+
+Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v,
+                       const SessionSettings& session = {});
 Effect sqlite_effect(const Operation& op, const SchemaModel& schema, TargetVersion v);
 // flavor: Dialect::mysql or Dialect::mariadb; v is a version of that server.
 // foreign_key_checks: the session setting in force (it decides how ADD FOREIGN KEY runs).
@@ -132,7 +152,7 @@ struct StatementDdl {
 };
 StatementDdl combine_ddl(const std::vector<Effect>& effects);
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
-                      bool foreign_key_checks = true);
+                      const SessionSettings& session = {});
 
 // What running the statement again does when a deploy stopped part-way through its file and
 // nothing of the first run was rolled back.

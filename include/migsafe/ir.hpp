@@ -231,13 +231,21 @@ struct Operation {
   bool if_exists = false;
   bool if_not_exists = false;
   bool cascade = false;
-  bool has_where = false;    // update / delete
-  bool from_select = false;  // insert ... select
-  bool full = false;         // vacuum full
-  bool local = false;        // SET LOCAL
-  bool partitioned = false;  // create_table ... PARTITION BY
-  bool or_replace = false;   // CREATE OR REPLACE (views, routines, triggers; MariaDB tables)
-  bool temporary = false;    // CREATE / DROP TEMPORARY TABLE: gone when the session ends
+  bool has_where = false;      // update / delete
+  bool from_select = false;    // insert ... select
+  bool full = false;           // vacuum full
+  bool local = false;          // SET LOCAL
+  bool partitioned = false;    // create_table ... PARTITION BY
+  QualifiedName partition_of;  // create_table ... PARTITION OF: the partitioned table
+  // create_view / create_table_as: the tables the query reads, and the column names it uses
+  // ("*" when it selects every column); the server refuses to drop or retype them under it.
+  std::vector<QualifiedName> reads;
+  std::vector<std::string> read_columns;
+  // drop_table / drop_view / truncate: every relation the statement names (what depends on one
+  // of them is no obstacle when it goes too).
+  std::vector<QualifiedName> together;
+  bool or_replace = false;  // CREATE OR REPLACE (views, routines, triggers; MariaDB tables)
+  bool temporary = false;   // CREATE / DROP TEMPORARY TABLE: gone when the session ends
   // insert: rows already there are skipped or replaced (ON CONFLICT, INSERT IGNORE, REPLACE,
   // ON DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT guarded by NOT EXISTS)
   bool skips_existing = false;
@@ -261,6 +269,10 @@ struct Operation {
   std::string algorithm;
   std::string lock_clause;
 };
+
+// attach_partition / detach_partition: the partition as the statement names it ("s.p" or "p");
+// an unqualified one is taken to be in the parent's schema.
+QualifiedName partition_name(const Operation& op);
 
 // MySQL / MariaDB: the operation commits the open transaction before it runs (the manual's
 // "statements that cause an implicit commit"); temporary tables are the exception.

@@ -32,6 +32,10 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
 void report_junit(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
 // GitLab Code Quality (artifacts:reports:codequality).
 void report_gitlab(const CheckResult& r, const ReportContext& ctx, std::ostream& out);
+// migsafe effects: every operation's locks per table, rewrite, full read and transaction needs,
+// whatever the rules make of them.
+enum class EffectsFormat { text, json };
+void report_effects(EffectsFormat f, const CheckResult& r, std::ostream& out);
 // docs/rules.md: every rule of the packs, with its reasons and examples.
 void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out);
 // The link to a rule's documentation for formats that carry one.

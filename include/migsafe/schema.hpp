@@ -72,6 +72,8 @@ struct TableInfo {
   std::vector<ConstraintInfo> constraints;
   TableOrigin origin;
   bool partitioned = false;
+  // PostgreSQL: the partitions the model saw made (PARTITION OF) or attached.
+  std::vector<QualifiedName> partitions;
   uint8_t charset = 0;  // MySQL: the table's default CHARACTER SET (charset_id); 0 = the server's
   std::string row_format;           // MySQL: COMPRESSED, DYNAMIC, COMPACT, REDUNDANT; "" = unknown
   std::optional<TableStats> stats;  // known only from a snapshot
@@ -114,6 +116,13 @@ struct TableInfo {
   bool proves_not_null(std::string_view col) const;
 };
 
+// A view or materialized view over a table, and the table's columns its query uses.
+struct Dependent {
+  QualifiedName view;
+  std::vector<std::string> columns;
+  bool uses(std::string_view column) const;
+};
+
 // How a table is keyed: "schema.name", with unqualified names in public.
 std::string table_key(const QualifiedName& n);
 
@@ -139,6 +148,12 @@ class SchemaModel {
     return constrained_domains_.count(name) > 0;
   }
   void add_constrained_domain(const std::string& name) { constrained_domains_.insert(name); }
+  // The views and materialized views the model saw made over a table (or view).
+  const std::vector<Dependent>& dependents(const QualifiedName& t) const;
+  // The tables whose foreign keys reference t (t itself excluded).
+  std::vector<QualifiedName> referencing(const QualifiedName& t) const;
+  // Every partition below a partitioned table, sub-partitions too, as far as the model knows.
+  std::vector<const TableInfo*> partitions_of(const TableInfo& t) const;
   // Read-only views, for writing the model out (migsafe stats).
   const std::unordered_map<std::string, TableInfo>& tables() const { return tables_; }
   const std::unordered_map<std::string, char>& functions() const { return functions_; }
@@ -151,8 +166,13 @@ class SchemaModel {
   TableInfo* find_mut(const QualifiedName& name);
   void rename_table(const QualifiedName& from, const std::string& to);
 
+  void add_dependent(const Operation& op);
+  void forget_view(const QualifiedName& view);
+  void forget_dependents(const QualifiedName& relation);
+
   std::unordered_map<std::string, TableInfo> tables_;
-  std::unordered_map<std::string, std::string> index_owner_;  // index key -> table key
+  std::unordered_map<std::string, std::vector<Dependent>> dependents_;  // table key -> views
+  std::unordered_map<std::string, std::string> index_owner_;            // index key -> table key
   std::unordered_set<std::string> constrained_domains_;
   std::unordered_map<std::string, char> functions_;
 };

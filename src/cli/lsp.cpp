@@ -340,8 +340,8 @@ class Server {
       text += "**" + e.operation + "**" + (e.table.empty() ? "" : " on " + e.table) + "\n\n";
       for (const auto& note : e.notes) text += "- " + note + "\n";
       if (e.notes.empty()) text += "- no table lock\n";
-      text += std::string("- rewrite: ") + (e.rewrite ? "yes" : "no") +
-              ", full read: " + (e.scan ? "yes" : "no") + "\n\n";
+      text += std::string("- rewrite: ") + (e.effect.rewrite ? "yes" : "no") +
+              ", full read: " + (e.effect.scan ? "yes" : "no") + "\n\n";
     }
     for (const Finding& f : it->second.findings) {
       json r = statement_range(f);

@@ -132,16 +132,23 @@ void merge(CheckResult& into, CheckResult&& part) {
   if (into.database_error.empty()) into.database_error = part.database_error;
   if (!into.version) into.version = part.version;
   if (!into.dialect) into.dialect = part.dialect;
+  for (auto& e : part.effects) {
+    e.file += offset;
+    into.effects.push_back(std::move(e));
+  }
   into.trace_superuser = into.trace_superuser || part.trace_superuser;
   into.statements += part.statements;
   into.history_files += part.history_files;
 }
 
-int run_check(const Flags& f) {
-  Config cfg = load_effective_config(f);
-  std::vector<OutputSpec> outputs = parse_outputs(
-      f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
-      "text, json, sarif, github, markdown, junit or gitlab");
+// Every path group checked with its own settings, as one result.
+struct GroupsRun {
+  CheckResult result;
+  std::vector<Pack> packs;
+  CheckOptions options;  // the first group's
+};
+
+GroupsRun check_groups(const Flags& f, const Config& cfg, bool collect_effects) {
   if (f.paths.empty())
     throw CLI::ValidationError("PATH", "give at least one file or folder, or - for stdin");
   std::vector<PathGroup> groups = group_paths(f.paths, cfg);
@@ -152,6 +159,7 @@ int run_check(const Flags& f) {
   std::map<std::string, size_t> unknown_in;
   for (const auto& g : groups) {
     CheckOptions opt = options_for(f, cfg, g.settings);
+    opt.collect_effects = collect_effects;
     opt.inputs.exclude.insert(opt.inputs.exclude.end(), g.exclude.begin(), g.exclude.end());
     if (opt.trace && opt.db.empty())
       throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");
@@ -173,11 +181,19 @@ int run_check(const Flags& f) {
   }
   for (const auto& [id, count] : unknown_in)
     if (count == groups.size()) unknown_rule_id(cfg, id);
+  return {std::move(r), std::move(all_packs), *first};
+}
+
+int run_check(const Flags& f) {
+  Config cfg = load_effective_config(f);
+  std::vector<OutputSpec> outputs = parse_outputs(
+      f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
+      "text, json, sarif, github, markdown, junit or gitlab");
+  auto [r, all_packs, opt] = check_groups(f, cfg, false);
   if (!r.database_error.empty()) {
     std::cerr << "migsafe: database error: " << r.database_error << '\n';
     return kExitDatabase;
   }
-  CheckOptions opt = *first;
   FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
                                 "error, warning or never");
   Format format = parse_format(f.format).value_or(Format::text);
@@ -192,6 +208,18 @@ int run_check(const Flags& f) {
   }
   if (!r.problems.empty()) return kExitUsage;
   return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;
+}
+
+// migsafe effects: what each statement does, without a verdict.
+int run_effects(const Flags& f) {
+  Config cfg = load_effective_config(f);
+  auto [r, packs, opt] = check_groups(f, cfg, true);
+  if (!r.database_error.empty()) {
+    std::cerr << "migsafe: database error: " << r.database_error << '\n';
+    return kExitDatabase;
+  }
+  report_effects(f.format == "json" ? EffectsFormat::json : EffectsFormat::text, r, std::cout);
+  return r.problems.empty() ? kExitOk : kExitUsage;
 }
 
 // migsafe plan's own flags.
@@ -458,6 +486,15 @@ int main(int argc, char** argv) {
   plan->add_option("--format", f.format, "text (default), json, markdown or html")
       ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
 
+  CLI::App* effects = app.add_subcommand(
+      "effects",
+      "show what every statement does to a live database: its lock on each table, what the "
+      "lock blocks, rewrite, full read, transaction needs (no verdict)");
+  add_common(effects);
+  add_migrations(effects);
+  effects->add_option("--format", f.format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
   add_common(rules);
 
@@ -504,6 +541,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (check->parsed()) return run_check(f);
     if (plan->parsed()) return run_plan_command(f, pf);
+    if (effects->parsed()) return run_effects(f);
     if (rules->parsed()) return run_rules(f);
     if (explain->parsed()) return run_explain(f, rule_id);
     if (sum->parsed()) return run_sum(f, sum_dir);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -143,6 +144,22 @@ std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s)
   if (d == Dialect::mariadb && !((v->major == 10 && v->minor >= 3) || v->major == 11))
     return std::nullopt;
   return v;
+}
+
+std::vector<TableLock> table_locks(const Effect& e) {
+  std::vector<TableLock> out;
+  auto add = [&](const QualifiedName& t, LockMode m) {
+    if (t.name.empty() || m == LockMode::none) return;
+    for (auto& have : out)
+      if (table_key(have.table) == table_key(t)) {
+        have.mode = std::max(have.mode, m);
+        return;
+      }
+    out.push_back({t, m});
+  };
+  add(e.table, e.lock);
+  for (const auto& o : e.other_locks) add(o.table, o.mode);
+  return out;
 }
 
 }  // namespace migsafe

@@ -83,12 +83,24 @@ void add_column(const Operation& op, const SchemaModel& schema, Effect& e) {
   }
 }
 
-void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, Effect& e) {
+// USING that names only the column itself lets the server reuse the stored values when the
+// types allow; any other expression computes a new value for every row.
+bool using_computes(const Operation& op) {
+  if (!op.using_expr.present) return false;
+  std::string_view u = trim_space(op.using_expr.text);
+  if (u.size() > 2 && u.front() == '"' && u.back() == '"') u = u.substr(1, u.size() - 2);
+  return u != op.column;
+}
+
+void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, bool utc, Effect& e) {
   e.lock = LM::access_exclusive;
   if (!op.new_type) return;
   const ColumnInfo* col = t ? t->column(op.column) : nullptr;
-  TypeChange tc =
-      classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v);
+  TypeChange tc = using_computes(op)
+                      ? TypeChange{true, "USING " + std::string(trim_space(op.using_expr.text)) +
+                                             " computes every row's value: the table is rewritten"}
+                      : classify_pg_type_change(col ? &col->type : nullptr, *op.new_type,
+                                                op.using_expr, v, utc);
   e.rewrite = tc.rewrite;
   e.reason = tc.reason;
   if (!e.rewrite && !op.collation.empty() && t) {
@@ -149,6 +161,7 @@ void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
       e.other_locks.push_back({c.references.table, LM::share_row_exclusive});
       if (!c.not_valid) {
         e.scan = true;
+        e.also_read.push_back(c.references.table);
         e.hold = Hold::scan;
         e.reason = "every existing row is looked up in " + c.references.table.display() +
                    " while both tables are locked";
@@ -202,9 +215,139 @@ void create_index(const Operation& op, const TableInfo* t, Effect& e) {
   if (t && t->partitioned) e.reason = "the table is partitioned: every partition is indexed";
 }
 
+bool in_primary_key(const TableInfo& t, const std::string& column) {
+  for (const auto& c : t.constraints)
+    if (c.kind == ConstraintKind::primary_key &&
+        std::find(c.columns.begin(), c.columns.end(), column) != c.columns.end())
+      return true;
+  return false;
+}
+
+bool named_together(const Operation& op, const QualifiedName& t) {
+  const std::string k = table_key(t);
+  return std::any_of(op.together.begin(), op.together.end(),
+                     [&](const QualifiedName& n) { return table_key(n) == k; });
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
+// What stands on a relation being dropped or emptied: views over it (drop) and tables whose
+// foreign keys reference it. Without CASCADE the server refuses; with it, they are locked too
+// (and dropped, or emptied, or lose their foreign key).
+void what_depends(const Operation& op, const SchemaModel& schema, bool views, Effect& e) {
+  std::vector<std::string> names;
+  auto found = [&](const QualifiedName& n, std::string what) {
+    if (named_together(op, n)) return;
+    names.push_back(std::move(what));
+    if (op.cascade) e.other_locks.push_back({n, LM::access_exclusive});
+  };
+  if (views)
+    for (const auto& d : schema.dependents(e.table)) found(d.view, "view " + d.view.display());
+  for (const auto& r : schema.referencing(e.table)) found(r, "the foreign key of " + r.display());
+  if (!op.cascade && !names.empty())
+    e.refused = joined(names) + (names.size() > 1 ? " depend on " : " depends on ") +
+                e.table.display() + ", and without CASCADE the server refuses";
+}
+
+// A column a view uses cannot change type, nor be dropped without CASCADE.
+void views_on_column(const Operation& op, const SchemaModel& schema, Effect& e) {
+  std::vector<std::string> names;
+  for (const auto& d : schema.dependents(e.table))
+    if (d.uses(op.column)) {
+      names.push_back("view " + d.view.display());
+      if (op.cascade) e.other_locks.push_back({d.view, LM::access_exclusive});
+    }
+  if (names.empty()) return;
+  if (op.kind == OpKind::alter_column_type)
+    e.refused = joined(names) + " uses " + op.column +
+                ": the server refuses to change the type of a column a view uses (drop the "
+                "view first and create it again after)";
+  else if (!op.cascade)
+    e.refused = joined(names) + " uses " + op.column + ", and without CASCADE the server refuses";
+}
+
+// Storage parameters the server changes under SHARE UPDATE EXCLUSIVE (fillfactor, autovacuum
+// and toast settings, parallel_workers, ...); these few still take ACCESS EXCLUSIVE.
+constexpr std::string_view kExclusiveParameters[] = {"user_catalog_table", "check_option",
+                                                     "security_barrier", "security_invoker"};
+
+LockMode storage_parameters_lock(std::string_view names) {
+  for (auto p : kExclusiveParameters)
+    if (names.find(p) != std::string_view::npos) return LM::access_exclusive;
+  return names.empty() ? LM::access_exclusive : LM::share_update_exclusive;
+}
+
+// ALTER DOMAIN ... ADD CONSTRAINT / SET NOT NULL checks every value in use: each table with a
+// column of the domain is locked SHARE and read.
+void domain_users(const Operation& op, const SchemaModel& schema, Effect& e) {
+  if (op.constraint && op.constraint->not_valid) return;
+  std::string_view domain = op.object;
+  if (size_t dot = domain.rfind('.'); dot != std::string_view::npos)
+    domain = domain.substr(dot + 1);
+  for (const auto& [key, t] : schema.tables()) {
+    (void)key;
+    for (const auto& c : t.columns)
+      if (c.type.user_defined && c.type.name == domain) {
+        e.other_locks.push_back({t.name, LM::share});
+        e.also_read.push_back(t.name);
+        break;
+      }
+  }
+  e.hold = Hold::scan;
+  e.scan = !e.also_read.empty();
+  if (e.scan)
+    e.reason = "every value of the domain in " + std::to_string(e.also_read.size()) +
+               " table(s) is checked while they are locked SHARE";
+}
+
+// Operations on a partitioned table that the server carries out on every partition as well.
+bool reaches_partitions(OpKind k) {
+  switch (k) {
+    case OpKind::add_column:
+    case OpKind::drop_column:
+    case OpKind::alter_column_type:
+    case OpKind::set_not_null:
+    case OpKind::drop_not_null:
+    case OpKind::set_default:
+    case OpKind::drop_default:
+    case OpKind::add_constraint:
+    case OpKind::validate_constraint:
+    case OpKind::drop_constraint:
+    case OpKind::rename_column:
+    case OpKind::create_index:
+    case OpKind::truncate:
+    case OpKind::drop_table:
+    case OpKind::lock_table:
+    case OpKind::update:
+    case OpKind::delete_rows:
+    case OpKind::enable_disable_trigger:
+    case OpKind::create_trigger:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void to_partitions(const Operation& op, const SchemaModel& schema, const TableInfo& t, Effect& e) {
+  if (!reaches_partitions(op.kind) || e.lock == LM::none) return;
+  for (const TableInfo* p : schema.partitions_of(t)) {
+    e.other_locks.push_back({p->name, e.lock});
+    if (e.rewrite)
+      e.also_rewritten.push_back(p->name);
+    else if (e.scan)
+      e.also_read.push_back(p->name);
+  }
+}
+
 }  // namespace
 
-Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v) {
+Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVersion v,
+                       const SessionSettings& session) {
   Effect e;
   e.table = op.table;
   if (op.table.name.empty() && !op.object.empty() &&
@@ -238,14 +381,21 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.lock = LM::access_exclusive;
       e.data_loss = e.breaks_compat = true;
       e.reason = "the column's data is gone, and code that still reads or writes it fails";
+      views_on_column(op, schema, e);
       break;
     case OpKind::alter_column_type:
-      alter_type(op, t, v, e);
+      alter_type(op, t, v, session.utc_timezone, e);
+      views_on_column(op, schema, e);
       break;
     case OpKind::set_not_null:
       set_not_null(op, t, v, e);
       break;
     case OpKind::drop_not_null:
+      e.lock = LM::access_exclusive;
+      if (t && in_primary_key(*t, op.column))
+        e.refused = op.column + " is in the primary key of " + e.table.display() +
+                    ": the server refuses to drop its NOT NULL";
+      break;
     case OpKind::set_default:
     case OpKind::drop_default:
     case OpKind::rename_constraint:
@@ -265,8 +415,10 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.scan = true;
       e.hold = Hold::scan;
       const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
-      if (c && c->kind == ConstraintKind::foreign_key)
+      if (c && c->kind == ConstraintKind::foreign_key) {
         e.other_locks.push_back({c->references, LM::row_share});
+        e.also_read.push_back(c->references);
+      }
       break;
     }
     case OpKind::drop_constraint:
@@ -279,7 +431,16 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.reason = "code that still uses the old name fails until it is deployed again";
       break;
     case OpKind::rename_index:
-      e.lock = v.major >= 12 ? LM::share_update_exclusive : LM::access_exclusive;
+      // PostgreSQL 12 locks the index alone (SHARE UPDATE EXCLUSIVE), which queries do not
+      // wait for; 11 locks it ACCESS EXCLUSIVE, and every query planned on the table waits.
+      if (v.major >= 12) {
+        e.reason = "only the index is locked, SHARE UPDATE EXCLUSIVE: queries go on";
+      } else {
+        e.lock = LM::access_exclusive;
+        e.reason =
+            "PostgreSQL 11 locks the index ACCESS EXCLUSIVE: every query that plans on "
+            "the table waits";
+      }
       break;
     case OpKind::drop_table:
       e.lock = LM::access_exclusive;
@@ -289,10 +450,12 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         for (const auto& c : t->constraints)
           if (c.kind == ConstraintKind::foreign_key)
             e.other_locks.push_back({c.references, LM::access_exclusive});
+      what_depends(op, schema, true, e);
       break;
     case OpKind::drop_view:
       e.lock = LM::access_exclusive;
       e.breaks_compat = true;
+      what_depends(op, schema, true, e);
       break;
     case OpKind::drop_schema:
     case OpKind::drop_database:
@@ -303,6 +466,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.lock = LM::access_exclusive;
       e.data_loss = true;
       e.reason = "every row is removed";
+      what_depends(op, schema, false, e);
       break;
     case OpKind::update:
     case OpKind::delete_rows:
@@ -350,8 +514,15 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       break;
     case OpKind::refresh_matview:
       e.lock = op.concurrently ? LM::exclusive : LM::access_exclusive;
-      e.scan = true;
       e.hold = Hold::rewrite;
+      if (op.concurrently) {
+        e.scan = true;
+        e.reason = "the query runs again and its result is compared with the rows there";
+      } else {
+        // The query's result goes to new storage that replaces the old.
+        e.rewrite = true;
+        e.reason = "the query runs again and its result replaces every row";
+      }
       break;
     case OpKind::set_logged:
     case OpKind::set_unlogged:
@@ -363,7 +534,11 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       break;
     case OpKind::attach_partition:
       e.lock = v.major >= 12 ? LM::share_update_exclusive : LM::access_exclusive;
-      e.other_locks.push_back({{op.table.schema, op.object}, LM::access_exclusive});
+      e.other_locks.push_back({partition_name(op), LM::access_exclusive});
+      e.also_read.push_back(partition_name(op));
+      e.reason = partition_name(op).display() +
+                 " is read in full to prove its rows fit the bound (unless a CHECK constraint "
+                 "already proves it), and the partitioned table's indexes are built on it";
       break;
     case OpKind::detach_partition:
       if (op.concurrently) {
@@ -371,7 +546,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         e.tx = TxRule::outside_block;
       } else {
         e.lock = LM::access_exclusive;
-        e.other_locks.push_back({{op.table.schema, op.object}, LM::access_exclusive});
+        e.other_locks.push_back({partition_name(op), LM::access_exclusive});
       }
       break;
     case OpKind::create_trigger:
@@ -382,26 +557,40 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.lock = LM::access_exclusive;
       for (const auto& a : kAlterOtherLocks)
         if (a.subtype == op.detail) e.lock = a.lock;
+      if (op.detail == "AT_SetRelOptions" || op.detail == "AT_ResetRelOptions")
+        e.lock = storage_parameters_lock(op.value);
       break;
     case OpKind::comment:
-      e.lock = LM::share_update_exclusive;
+      // On the table or a column: SHARE UPDATE EXCLUSIVE; on a constraint or trigger of it,
+      // the table is only opened.
+      if (!op.table.name.empty())
+        e.lock = op.object.empty() || op.value == "OBJECT_COLUMN" ? LM::share_update_exclusive
+                                                                  : LM::access_share;
+      break;
+    case OpKind::drop_other:
+      // DROP TRIGGER / RULE / POLICY ... ON table
+      if (!op.table.name.empty()) e.lock = LM::access_exclusive;
+      break;
+    case OpKind::alter_domain_add_constraint:
+      domain_users(op, schema, e);
       break;
     default:
       break;
   }
+  if (t && t->partitioned) to_partitions(op, schema, *t, e);
   return e;
 }
 
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
-                      bool foreign_key_checks) {
+                      const SessionSettings& session) {
   switch (d) {
     case Dialect::postgres:
-      return postgres_effect(op, schema, v);
+      return postgres_effect(op, schema, v, session);
     case Dialect::sqlite:
       return sqlite_effect(op, schema, v);
     case Dialect::mysql:
     case Dialect::mariadb:
-      return mysql_effect(d, op, schema, v, foreign_key_checks);
+      return mysql_effect(d, op, schema, v, session.foreign_key_checks);
   }
   return Effect{};
 }

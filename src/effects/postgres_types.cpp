@@ -51,7 +51,7 @@ TypeChange same_type_change(const TypeRef& o, const TypeRef& n) {
 }  // namespace
 
 TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& n,
-                                   const ExprInfo& using_expr, TargetVersion v) {
+                                   const ExprInfo& using_expr, TargetVersion v, bool utc_session) {
   if (!old_type)
     return rewrite(
         "the column's current type is not known from these migrations, so a rewrite "
@@ -70,6 +70,10 @@ TypeChange classify_pg_type_change(const TypeRef* old_type, const TypeRef& n,
                           : rewrite("every value must be checked against " + n.display());
   if (o.name == "cidr" && n.name == "inet") return no_rewrite("cidr to inet is binary-coercible");
   if (in(o.name, {"timestamp", "timestamptz"}) && in(n.name, {"timestamp", "timestamptz"})) {
+    if (v.major >= 12 && utc_session)
+      return no_rewrite(o.display() + " to " + n.display() +
+                        " keeps every value when the session TimeZone is UTC, as the migration "
+                        "sets it");
     if (v.major >= 12)
       return rewrite(o.display() + " to " + n.display() +
                      " rewrites unless the session TimeZone is UTC");

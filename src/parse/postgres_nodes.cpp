@@ -168,6 +168,42 @@ void collect_calls(element e, ExprInfo& info) {
     for (element x : a) collect_calls(x, info);
 }
 
+// The relations and column names a view's query reads; names its WITH clause defines are not
+// tables.
+void collect_reads(element e, Operation& op, std::vector<std::string>& ctes) {
+  object o;
+  if (e.get(o) == simdjson::SUCCESS) {
+    for (auto kv : o) {
+      if (kv.key == "RangeVar") {
+        op.reads.push_back(range_var(kv.value));
+      } else if (kv.key == "CommonTableExpr") {
+        ctes.emplace_back(text_of(kv.value, "ctename"));
+      } else if (kv.key == "ColumnRef") {
+        std::string last;  // t.a names column a
+        each(kv.value, "fields", [&](element f) {
+          auto [type, v] = unwrap(f);
+          last = type == "A_Star" ? "*" : std::string(text_of(v, "sval"));
+        });
+        if (!last.empty()) op.read_columns.push_back(std::move(last));
+        continue;
+      }
+      collect_reads(kv.value, op, ctes);
+    }
+    return;
+  }
+  array a;
+  if (e.get(a) == simdjson::SUCCESS)
+    for (element x : a) collect_reads(x, op, ctes);
+}
+
+void view_reads(element query, Operation& op) {
+  std::vector<std::string> ctes;
+  collect_reads(query, op, ctes);
+  std::erase_if(op.reads, [&](const QualifiedName& r) {
+    return r.schema.empty() && std::find(ctes.begin(), ctes.end(), r.name) != ctes.end();
+  });
+}
+
 ExprInfo expr_info(element expr) {
   ExprInfo info;
   info.present = true;
@@ -317,7 +353,10 @@ void create_table(element n, const PgNodeContext& ctx, Statement& out) {
       auto [type, rv] = unwrap(w);
       if (type == "RangeVar") parents.push_back(range_var(rv));
     });
-    if (!parents.empty()) op.detail = "partition of " + parents.front().display();
+    if (!parents.empty()) {
+      op.detail = "partition of " + parents.front().display();
+      op.partition_of = parents.front();
+    }
   }
   each(n, "tableElts", [&](element w) {
     auto [type, v] = unwrap(w);
@@ -373,6 +412,17 @@ void alter_table_cmd(element cmd, const QualifiedName& table, const PgNodeContex
   std::string_view name = text_of(cmd, "name");
   auto def = field(cmd, "def");
   auto [def_type, def_node] = def ? unwrap(*def) : std::pair<std::string_view, element>{};
+  if ((subtype == "AT_SetRelOptions" || subtype == "AT_ResetRelOptions") && def_type == "List") {
+    // The storage parameters by name: they decide the lock.
+    each(def_node, "items", [&](element w) {
+      auto [type, d] = unwrap(w);
+      if (type != "DefElem") return;
+      if (!op.value.empty()) op.value += ',';
+      std::string_view space = text_of(d, "defnamespace");
+      if (!space.empty()) op.value.append(space).append(".");
+      op.value += text_of(d, "defname");
+    });
+  }
 
   switch (op.kind) {
     case OpKind::add_column:
@@ -480,7 +530,41 @@ OpKind drop_kind(std::string_view remove_type) {
   return OpKind::drop_other;
 }
 
+// Objects that belong to a table and are named "name ON table".
+bool on_table(std::string_view object_type) {
+  return object_type == "OBJECT_TRIGGER" || object_type == "OBJECT_RULE" ||
+         object_type == "OBJECT_POLICY" || object_type == "OBJECT_TABCONSTRAINT";
+}
+
+// COMMENT ON a table, one of its columns, constraints or triggers: the table it locks.
+void comment_target(element n, Operation& op) {
+  std::string_view objtype = text_of(n, "objtype");
+  auto obj = field(n, "object");
+  if (!obj) return;
+  auto [type, v] = unwrap(*obj);
+  if (type != "List") return;
+  std::vector<std::string> parts = string_list(v, "items");
+  if (objtype == "OBJECT_TABLE" || objtype == "OBJECT_VIEW" || objtype == "OBJECT_MATVIEW" ||
+      objtype == "OBJECT_FOREIGN_TABLE") {
+    op.table = name_from_list(parts);
+  } else if ((objtype == "OBJECT_COLUMN" || on_table(objtype)) && parts.size() > 1) {
+    op.object = parts.back();
+    parts.pop_back();
+    op.table = name_from_list(parts);
+  }
+  op.value = objtype;
+}
+
+// Every op of one DROP or TRUNCATE learns the relations named beside it.
+void name_together(Statement& out, size_t first) {
+  if (out.ops.size() - first < 2) return;
+  std::vector<QualifiedName> names;
+  for (size_t i = first; i < out.ops.size(); ++i) names.push_back(out.ops[i].table);
+  for (size_t i = first; i < out.ops.size(); ++i) out.ops[i].together = names;
+}
+
 void drop(element n, const PgNodeContext& ctx, Statement& out) {
+  const size_t first = out.ops.size();
   std::string_view remove_type = text_of(n, "removeType");
   OpKind kind = drop_kind(remove_type);
   each(n, "objects", [&](element w) {
@@ -502,6 +586,12 @@ void drop(element n, const PgNodeContext& ctx, Statement& out) {
     if (kind == OpKind::drop_index) {
       op.object = name.name;
       op.table = {name.schema, ""};  // the table is looked up in the schema model
+    } else if (type == "List" && on_table(remove_type)) {
+      // DROP TRIGGER / RULE / POLICY name ON table: the list is the table's name, then its own.
+      std::vector<std::string> parts = string_list(v, "items");
+      op.object = parts.back();
+      parts.pop_back();
+      op.table = name_from_list(parts);
     } else if (kind == OpKind::drop_schema || kind == OpKind::drop_other) {
       op.object = name.display();
     } else {
@@ -509,6 +599,7 @@ void drop(element n, const PgNodeContext& ctx, Statement& out) {
     }
     out.ops.push_back(std::move(op));
   });
+  name_together(out, first);
 }
 
 void rename(element n, const PgNodeContext& ctx, Statement& out) {
@@ -758,6 +849,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "ViewStmt") {
     simple_relation_op(OpKind::create_view, "view", n, ctx, out);
     out.ops.back().or_replace = flag(n, "replace");
+    if (auto q = field(n, "query")) view_reads(*q, out.ops.back());
     return;
   }
   if (type == "CreateSeqStmt" || type == "CreateSchemaStmt" || type == "CreateExtensionStmt") {
@@ -779,6 +871,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     return;
   }
   if (type == "TruncateStmt") {
+    const size_t first = out.ops.size();
     bool cascade = text_of(n, "behavior") == "DROP_CASCADE";
     each(n, "relations", [&](element w) {
       auto [t, rv] = unwrap(w);
@@ -788,6 +881,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
       op.cascade = cascade;
       out.ops.push_back(std::move(op));
     });
+    name_together(out, first);
     return;
   }
   if (type == "CreateTableAsStmt") {
@@ -799,6 +893,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
       }
     op.detail = text_of(n, "objtype");
     op.if_not_exists = flag(n, "if_not_exists");
+    if (auto q = field(n, "query")) view_reads(*q, op);
     out.ops.push_back(std::move(op));
     return;
   }
@@ -863,7 +958,9 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   OpKind k = OpKind::other;
   if (type == "CreateDomainStmt" || type == "AlterDomainStmt") {
     bool create = type == "CreateDomainStmt";
-    if (!create && text_of(n, "subtype") != "C") {
+    // C: ADD CONSTRAINT, O: SET NOT NULL; both check every value in use.
+    std::string_view domain_change = create ? "" : text_of(n, "subtype");
+    if (!create && domain_change != "C" && domain_change != "O") {
       Operation op = base_op(OpKind::other, ctx);
       op.detail = type;
       out.ops.push_back(std::move(op));
@@ -893,6 +990,7 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     k = OpKind::comment;
   Operation op = base_op(k, ctx);
   op.detail = type;
+  if (k == OpKind::comment) comment_target(n, op);
   if (k == OpKind::create_type) {
     if (auto rel = field(n, "typevar"))
       op.object = range_var(*rel).display();

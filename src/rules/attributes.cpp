@@ -320,6 +320,8 @@ const Named kEffects[] = {
      "code that is already deployed stops working"},
     {"fails_on_data", [](const EvalInput& in) { return b(in.effect.fails_on_data); },
      "fails on a table that has rows"},
+    {"refused", [](const EvalInput& in) { return b(!in.effect.refused.empty()); },
+     "the server rejects the statement every time, as the schema stands (what depends on it)"},
     {"locks_other_table", [](const EvalInput& in) { return b(!in.effect.other_locks.empty()); },
      "the operation also locks another table (a referenced or partition table)"},
     {"algorithm",

@@ -738,7 +738,7 @@ class Analyzer {
 
  private:
   Effect effect_of(const Operation& op) const {
-    return compute_effect(opt_.dialect, op, model_, opt_.version, !session_->foreign_keys_off());
+    return compute_effect(opt_.dialect, op, model_, opt_.version, session_->settings());
   }
 
   void evaluate(const Statement& st, const Operation& op, const std::string& normalized,
@@ -804,8 +804,7 @@ class Analyzer {
     EvalInput in{st, op, effect, facts, table, opt_.version, normalized, opt_.dialect};
     if (effects_ && routine_depth_ == 0)
       effects_->push_back({file_index, st.span, std::string(op_sql_words(op.kind)),
-                           effect.table.display(), effect_notes(effect, facts), effect.rewrite,
-                           effect.scan});
+                           effect.table.display(), effect_notes(effect, facts), effect});
 
     std::vector<Candidate> candidates;
     for (const Rule* r : rules_) {

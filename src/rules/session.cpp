@@ -111,6 +111,7 @@ void SessionState::end_transaction() {
   held_.clear();
   not_valid_.clear();
   local_lock_timeout_.reset();
+  local_utc_.reset();
 }
 
 SessionState::Held SessionState::held(const QualifiedName& t) const {
@@ -161,6 +162,17 @@ void SessionState::take(const QualifiedName& t, LockMode m, std::string_view by)
   if (m == LockMode::access_exclusive) ae_this_statement_.insert(k);
 }
 
+namespace {
+// Names PostgreSQL resolves to UTC itself (the zone with no offset and no daylight saving).
+bool is_utc(std::string v) {
+  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (std::string_view z : {"utc", "etc/utc", "gmt", "etc/gmt", "zulu", "etc/zulu", "universal",
+                             "etc/universal", "uct", "etc/uct", "gmt0", "etc/gmt0", "utc0"})
+    if (v == z) return true;
+  return false;
+}
+}  // namespace
+
 void SessionState::record(const Operation& op, const Effect& e) {
   std::string by(op_sql_words(op.kind));
   take(e.table, e.lock, by);
@@ -181,6 +193,15 @@ void SessionState::record(const Operation& op, const Effect& e) {
   if (op.kind == OpKind::set_setting && op.object == "foreign_keys" && !in_transaction())
     foreign_keys_off_ =
         op.value == "off" || op.value == "0" || op.value == "false" || op.value == "no";
+  if (op.kind == OpKind::set_setting && op.object == "timezone") {
+    if (!op.local)
+      session_utc_ = is_utc(op.value);
+    else if (in_transaction())
+      local_utc_ = is_utc(op.value);
+  } else if (op.kind == OpKind::reset_setting && (op.object == "timezone" || all)) {
+    session_utc_ = false;
+    local_utc_.reset();
+  }
   if (op.kind == OpKind::set_setting && op.object == "lock_timeout") {
     bool on = !timeout_is_off(op.value);
     if (op.local) {

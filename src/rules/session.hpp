@@ -67,6 +67,10 @@ class SessionState {
   // SQLite: PRAGMA foreign_keys = OFF ran outside a transaction (inside one it is a no-op).
   // MySQL / MariaDB: SET foreign_key_checks = 0 is in force.
   bool foreign_keys_off() const { return foreign_keys_off_; }
+  // What the effects layer needs of the session's settings.
+  SessionSettings settings() const {
+    return {!foreign_keys_off_, local_utc_.value_or(session_utc_)};
+  }
 
   // Records what an operation did: locks taken, settings changed.
   void record(const Operation& op, const Effect& e);
@@ -95,6 +99,8 @@ class SessionState {
   bool implicit_commit_ = false;  // MySQL DDL in this statement commits the open transaction
   std::optional<bool> session_lock_timeout_;  // set for the session; nullopt: server default (off)
   std::optional<bool> local_lock_timeout_;    // SET LOCAL, until the transaction ends
+  bool session_utc_ = false;                  // SET timezone = 'UTC'
+  std::optional<bool> local_utc_;             // SET LOCAL timezone, until the transaction ends
 };
 
 }  // namespace migsafe

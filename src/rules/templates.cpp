@@ -140,6 +140,7 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "setting") return in.op.object;
   if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
   if (key == "reason") return in.effect.reason;
+  if (key == "refused") return in.effect.refused;
   if (key == "unchecked_reason") return in.op.body_unchecked;
   if (key == "data_failure") return in.facts.data_failure;
   if (key == "row_versions") return std::to_string(in.facts.row_versions);

@@ -257,12 +257,29 @@ void SchemaModel::rename_table(const QualifiedName& from, const std::string& to)
   std::string old_key = key(from);
   t.name.name = to;
   std::string new_key = key(t.name);
+  if (auto d = dependents_.find(old_key); d != dependents_.end()) {
+    std::vector<Dependent> views = std::move(d->second);
+    dependents_.erase(d);
+    dependents_[new_key] = std::move(views);
+  }
   for (const auto& idx : t.indexes) {
     auto owner = index_owner_.find(key({t.name.schema, idx.name}));
     if (owner != index_owner_.end() && owner->second == old_key) owner->second = new_key;
   }
   tables_[new_key] = std::move(t);
 }
+
+namespace {
+// Whether a constraint made without a name may carry this one: the server's choice starts with
+// the table's name and, for PostgreSQL, goes on with its columns.
+bool could_be_named(const TableInfo& t, const ConstraintInfo& c, std::string_view name) {
+  if (!name.starts_with(t.name.name)) return false;
+  for (const auto& col : c.columns)
+    if (name.find(col) == std::string_view::npos && name.find("_ibfk_") == std::string_view::npos)
+      return false;
+  return true;
+}
+}  // namespace
 
 void SchemaModel::apply(const Operation& op, int file, int tx) {
   const bool acts_on_table = !op.table.empty();
@@ -291,8 +308,11 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
       tables_[key(op.table)] = std::move(nt);
+      if (op.kind == OpKind::create_table_as && op.detail == "OBJECT_MATVIEW") add_dependent(op);
       for (const auto& idx : tables_[key(op.table)].indexes)
         index_owner_[key({op.table.schema, idx.name})] = key(op.table);
+      if (TableInfo* parent = find_mut(op.partition_of); parent && !op.partition_of.name.empty())
+        parent->partitions.push_back(op.table);
       return;
     }
     case OpKind::add_column: {
@@ -309,6 +329,19 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       t->erase_indexes_if([&](const IndexInfo& i) {
         return std::find(i.columns.begin(), i.columns.end(), op.column) != i.columns.end();
       });
+      // The table's own constraints over the column go with it (its foreign keys among them).
+      t->erase_constraints_if([&](const ConstraintInfo& c) {
+        return std::find(c.columns.begin(), c.columns.end(), op.column) != c.columns.end();
+      });
+      if (auto d = dependents_.find(key(op.table)); op.cascade && d != dependents_.end()) {
+        std::vector<QualifiedName> gone;
+        for (const auto& v : d->second)
+          if (v.uses(op.column)) gone.push_back(v.view);
+        for (const auto& v : gone) {
+          forget_view(v);
+          forget_dependents(v);
+        }
+      }
       return;
     }
     case OpKind::alter_column_type: {
@@ -368,14 +401,22 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::drop_constraint:
       if (t) {
         bool pk = op.constraint && op.constraint->kind == ConstraintKind::primary_key;
+        // A constraint made without a name has the one the server chose: PostgreSQL's
+        // <table>_<columns>_fkey / _check / _key, MySQL's <table>_ibfk_<n> and so on. Dropping
+        // a name the model does not hold drops the unnamed ones it could be.
+        const bool named = t->constraint(op.object) != nullptr;
         t->erase_constraints_if([&](const ConstraintInfo& c) {
-          return c.name == op.object || (pk && c.kind == ConstraintKind::primary_key);
+          return c.name == op.object || (pk && c.kind == ConstraintKind::primary_key) ||
+                 (!named && c.name.empty() && could_be_named(*t, c, op.object));
         });
         t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
       }
       return;
     case OpKind::rename_column:
       if (t) t->rename_column(op.column, op.new_name);
+      if (auto d = dependents_.find(key(op.table)); d != dependents_.end())
+        for (auto& view : d->second)
+          std::replace(view.columns.begin(), view.columns.end(), op.column, op.new_name);
       return;
     case OpKind::rename_table:
       rename_table(op.table, op.new_name);
@@ -416,6 +457,22 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::drop_table:
     case OpKind::drop_view:
       tables_.erase(key(op.table));
+      forget_view(op.table);
+      if (op.cascade) forget_dependents(op.table);
+      dependents_.erase(key(op.table));
+      return;
+    case OpKind::create_view:
+      if (op.or_replace) forget_view(op.table);
+      add_dependent(op);
+      return;
+    case OpKind::attach_partition:
+      if (t && !op.object.empty()) t->partitions.push_back(partition_name(op));
+      return;
+    case OpKind::detach_partition:
+      if (t && !op.object.empty() && op.value != "finalize") {
+        std::string gone = key(partition_name(op));
+        std::erase_if(t->partitions, [&](const QualifiedName& p) { return key(p) == gone; });
+      }
       return;
     case OpKind::create_domain:
     case OpKind::alter_domain_add_constraint:
@@ -427,6 +484,93 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     default:
       return;
   }
+}
+
+std::vector<const TableInfo*> SchemaModel::partitions_of(const TableInfo& t) const {
+  std::vector<const TableInfo*> out;
+  std::vector<const TableInfo*> todo{&t};
+  // A partition attached twice in the model, or a cycle of bad input, must not loop.
+  std::unordered_set<const TableInfo*> seen{&t};
+  while (!todo.empty()) {
+    const TableInfo* at = todo.back();
+    todo.pop_back();
+    for (const auto& name : at->partitions)
+      if (const TableInfo* p = find(name); p && seen.insert(p).second) {
+        out.push_back(p);
+        todo.push_back(p);
+      }
+  }
+  return out;
+}
+
+bool Dependent::uses(std::string_view column) const {
+  return std::find(columns.begin(), columns.end(), column) != columns.end();
+}
+
+const std::vector<Dependent>& SchemaModel::dependents(const QualifiedName& t) const {
+  static const std::vector<Dependent> kNone;
+  auto it = dependents_.find(key(t));
+  return it == dependents_.end() ? kNone : it->second;
+}
+
+// A view depends on the columns it names that its tables have when it is made; "*" stands for
+// every column they have then (columns added later are not part of it). A table the model does
+// not know gives no columns, so nothing is claimed about it.
+void SchemaModel::add_dependent(const Operation& op) {
+  for (const auto& r : op.reads) {
+    const TableInfo* t = find(r);
+    Dependent d{op.table, {}};
+    if (t)
+      for (const auto& c : t->columns)
+        if (std::find(op.read_columns.begin(), op.read_columns.end(), c.name) !=
+                op.read_columns.end() ||
+            std::find(op.read_columns.begin(), op.read_columns.end(), "*") != op.read_columns.end())
+          d.columns.push_back(c.name);
+    auto& views = dependents_[key(r)];
+    const std::string k = key(op.table);
+    auto same = std::find_if(views.begin(), views.end(),
+                             [&](const Dependent& v) { return key(v.view) == k; });
+    if (same == views.end()) views.push_back(std::move(d));
+  }
+}
+
+// DROP ... CASCADE takes the views over the relation with it, and theirs in turn.
+void SchemaModel::forget_dependents(const QualifiedName& relation) {
+  std::vector<QualifiedName> todo{relation};
+  for (size_t guard = 0; !todo.empty() && guard < 10000; ++guard) {
+    QualifiedName r = todo.back();
+    todo.pop_back();
+    auto it = dependents_.find(key(r));
+    if (it == dependents_.end()) continue;
+    std::vector<Dependent> views = std::move(it->second);
+    dependents_.erase(it);
+    for (const auto& v : views) {
+      forget_view(v.view);
+      tables_.erase(key(v.view));  // a materialized view
+      todo.push_back(v.view);
+    }
+  }
+}
+
+void SchemaModel::forget_view(const QualifiedName& view) {
+  if (dependents_.empty()) return;
+  const std::string k = key(view);
+  for (auto& [table, views] : dependents_)
+    std::erase_if(views, [&](const Dependent& d) { return key(d.view) == k; });
+}
+
+std::vector<QualifiedName> SchemaModel::referencing(const QualifiedName& t) const {
+  std::vector<QualifiedName> out;
+  const std::string k = key(t);
+  for (const auto& [tk, info] : tables_) {
+    if (tk == k) continue;
+    for (const auto& c : info.constraints)
+      if (c.kind == ConstraintKind::foreign_key && key(c.references) == k) {
+        out.push_back(info.name);
+        break;
+      }
+  }
+  return out;
 }
 
 }  // namespace migsafe
