@@ -2,6 +2,7 @@
 #include <re2/re2.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "helpers.hpp"
@@ -166,6 +167,22 @@ TEST(EmbeddedPacks, LoadExactlyAsTheirYaml) {
        std::filesystem::directory_iterator(std::string(MIGSAFE_SOURCE_DIR) + "/rules"))
     files += e.path().extension() == ".yaml";
   EXPECT_EQ(names.size(), files);
+}
+
+// One hazard, one severity: a rule that exists for several dialects (drop-column, rename-table,
+// update-without-where, ...) is the same hazard there and is judged the same everywhere.
+TEST(ShippedPacks, OneSeverityPerHazardInEveryDialect) {
+  std::map<std::string, std::pair<Severity, std::string>> seen;
+  size_t shared = 0;
+  for (const auto& name : shipped_pack_names())
+    for (const auto& r : load_shipped_pack(name).rules) {
+      auto [it, fresh] = seen.emplace(r.id, std::make_pair(r.severity, name));
+      if (fresh) continue;
+      ++shared;
+      EXPECT_EQ(severity_name(r.severity), severity_name(it->second.first))
+          << r.id << ": " << name << " and " << it->second.second << " disagree";
+    }
+  EXPECT_GE(shared, 8u);  // drop-table, drop-column, rename-*, *-without-where, truncate-table
 }
 
 }  // namespace
