@@ -7,7 +7,7 @@
 namespace migsafe {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 67> kOpKindNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 69> kOpKindNames{{
     {OpKind::create_table, "create_table"},
     {OpKind::create_table_as, "create_table_as"},
     {OpKind::create_view, "create_view"},
@@ -58,6 +58,8 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 67> kOpKindNames{{
     {OpKind::create_trigger, "create_trigger"},
     {OpKind::enable_disable_trigger, "enable_disable_trigger"},
     {OpKind::add_enum_value, "add_enum_value"},
+    {OpKind::rename_enum_value, "rename_enum_value"},
+    {OpKind::rename_schema, "rename_schema"},
     {OpKind::create_type, "create_type"},
     {OpKind::create_domain, "create_domain"},
     {OpKind::alter_domain_add_constraint, "alter_domain_add_constraint"},

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "helpers.hpp"
 #include "migsafe/effects.hpp"
 
 namespace migsafe {
@@ -105,6 +106,48 @@ TEST(Sha256, KnownVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   EXPECT_EQ(sha256_hex(std::string(55, 'x')).size(), 64u);
   EXPECT_NE(sha256_hex(std::string(55, 'x')), sha256_hex(std::string(56, 'x')));
+}
+
+// What the server refuses, as the earlier migrations left the schema (the PostgreSQL
+// verification test runs each of these on the server; these hold the rules' side of it).
+TEST(ServerRefuses, ReindexSystemHasNoConcurrentForm) {
+  CheckResult r =
+      test::check_files({"CREATE TABLE t (id int);", "REINDEX SYSTEM CONCURRENTLY app;"});
+  EXPECT_TRUE(test::has_rule(r, "server-refuses"));
+  // REINDEX SYSTEM is never told to add CONCURRENTLY.
+  CheckResult plain = test::check_files({"CREATE TABLE t (id int);", "REINDEX SYSTEM app;"});
+  EXPECT_FALSE(test::has_rule(plain, "reindex-not-concurrent"));
+  EXPECT_FALSE(test::has_rule(plain, "server-refuses"));
+}
+
+TEST(ServerRefuses, DependentsWithoutCascadeButNotWithIt) {
+  const std::string setup =
+      "CREATE TABLE p (id int PRIMARY KEY);\n"
+      "CREATE TABLE t (id int PRIMARY KEY, p_id int REFERENCES p (id), a int);\n"
+      "CREATE VIEW v AS SELECT id, a FROM t;";
+  EXPECT_TRUE(test::has_rule(test::check_files({setup, "DROP TABLE t;"}), "server-refuses"));
+  EXPECT_FALSE(
+      test::has_rule(test::check_files({setup, "DROP TABLE t CASCADE;"}), "server-refuses"));
+  EXPECT_FALSE(test::has_rule(test::check_files({setup, "DROP VIEW v;", "DROP TABLE t;"}),
+                              "server-refuses"));
+  EXPECT_TRUE(test::has_rule(
+      test::check_files({setup, "ALTER TABLE t ALTER COLUMN a TYPE bigint;"}), "server-refuses"));
+  // p_id is not in the view.
+  EXPECT_FALSE(
+      test::has_rule(test::check_files({setup, "ALTER TABLE t ALTER COLUMN p_id TYPE bigint;"}),
+                     "server-refuses"));
+  EXPECT_TRUE(test::has_rule(test::check_files({setup, "DROP TABLE p;"}), "server-refuses"));
+  EXPECT_FALSE(
+      test::has_rule(test::check_files({setup, "DROP TABLE p, t CASCADE;"}), "server-refuses"));
+  // The foreign key made without a name is dropped by the name the server gave it.
+  EXPECT_FALSE(test::has_rule(
+      test::check_files({setup, "ALTER TABLE t DROP CONSTRAINT t_p_id_fkey;", "DROP TABLE p;"}),
+      "server-refuses"));
+  EXPECT_TRUE(test::has_rule(test::check_files({setup, "TRUNCATE p;"}), "server-refuses"));
+  EXPECT_FALSE(test::has_rule(test::check_files({setup, "TRUNCATE p, t;"}), "server-refuses"));
+  EXPECT_TRUE(
+      test::has_rule(test::check_files({setup, "ALTER TABLE t ALTER COLUMN id DROP NOT NULL;"}),
+                     "server-refuses"));
 }
 
 }  // namespace

@@ -179,6 +179,8 @@ enum class OpKind {
   create_trigger,
   enable_disable_trigger,
   add_enum_value,
+  rename_enum_value,  // ALTER TYPE ... RENAME VALUE (object: the type; value: the new label)
+  rename_schema,      // ALTER SCHEMA ... RENAME TO (object: the schema)
   create_type,
   create_domain,  // object: the domain; has_where: it carries CHECK / NOT NULL constraints
   alter_domain_add_constraint,
@@ -237,6 +239,7 @@ struct Operation {
   bool local = false;          // SET LOCAL
   bool partitioned = false;    // create_table ... PARTITION BY
   QualifiedName partition_of;  // create_table ... PARTITION OF: the partitioned table
+  std::string access_method;   // create_table ... USING method (PostgreSQL); empty: the default
   // create_view / create_table_as: the tables the query reads, and the column names it uses
   // ("*" when it selects every column); the server refuses to drop or retype them under it.
   std::vector<QualifiedName> reads;

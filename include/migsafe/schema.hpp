@@ -74,6 +74,7 @@ struct TableInfo {
   bool partitioned = false;
   // PostgreSQL: the partitions the model saw made (PARTITION OF) or attached.
   std::vector<QualifiedName> partitions;
+  std::string access_method;  // PostgreSQL: USING method at creation or since; empty: heap
   uint8_t charset = 0;  // MySQL: the table's default CHARACTER SET (charset_id); 0 = the server's
   std::string row_format;           // MySQL: COMPRESSED, DYNAMIC, COMPACT, REDUNDANT; "" = unknown
   std::optional<TableStats> stats;  // known only from a snapshot

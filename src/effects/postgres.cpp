@@ -213,6 +213,21 @@ void create_index(const Operation& op, const TableInfo* t, Effect& e) {
     e.lock = LM::share;
   }
   if (t && t->partitioned) e.reason = "the table is partitioned: every partition is indexed";
+  if (op.if_not_exists && op.index && t && t->index(op.index->name)) {
+    // The lock is taken before the name is found taken; nothing is built.
+    e.index_build = e.scan = false;
+    e.hold = Hold::brief;
+    e.reason = "the index " + op.index->name + " already exists: IF NOT EXISTS builds nothing";
+  }
+}
+
+// CREATE TABLE naming a column twice.
+std::string duplicate_column(const Operation& op) {
+  for (size_t i = 0; i < op.columns.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (op.columns[i].name == op.columns[j].name)
+        return "the column " + op.columns[i].name + " is named twice";
+  return {};
 }
 
 bool in_primary_key(const TableInfo& t, const std::string& column) {
@@ -361,6 +376,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
   switch (op.kind) {
     case OpKind::create_table:
       e.lock = LM::access_exclusive;
+      e.refused = duplicate_column(op);
       for (const auto& c : op.columns)
         if (c.references) e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
       for (const auto& c : op.table_constraints)
@@ -376,6 +392,8 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       break;
     case OpKind::add_column:
       add_column(op, schema, e);
+      if (t && op.column_spec && !op.if_not_exists && t->column(op.column_spec->name))
+        e.refused = e.table.display() + " already has a column " + op.column_spec->name;
       break;
     case OpKind::drop_column:
       e.lock = LM::access_exclusive;
@@ -427,6 +445,11 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
     case OpKind::rename_column:
     case OpKind::rename_table:
       e.lock = LM::access_exclusive;
+      e.breaks_compat = true;
+      e.reason = "code that still uses the old name fails until it is deployed again";
+      break;
+    case OpKind::rename_enum_value:
+    case OpKind::rename_schema:
       e.breaks_compat = true;
       e.reason = "code that still uses the old name fails until it is deployed again";
       break;
@@ -501,6 +524,10 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.reason = "CLUSTER writes a new copy of the table in index order and rebuilds its indexes";
       break;
     case OpKind::reindex:
+      if (op.concurrently && op.detail == "REINDEX_OBJECT_SYSTEM")
+        e.refused =
+            "REINDEX SYSTEM cannot run CONCURRENTLY: the system catalogs are rebuilt "
+            "in place only";
       if (op.concurrently) {
         e.lock = LM::share_update_exclusive;
         e.tx = TxRule::outside_block;
@@ -528,6 +555,11 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
     case OpKind::set_unlogged:
     case OpKind::set_access_method:
       e.lock = LM::access_exclusive;
+      if (op.kind == OpKind::set_access_method && t && t->origin.file >= 0 &&
+          (t->access_method.empty() ? std::string("heap") : t->access_method) == op.object) {
+        e.reason = e.table.display() + " already uses " + op.object + ": nothing is rewritten";
+        break;
+      }
       e.rewrite = true;
       e.hold = Hold::rewrite;
       e.reason = "the table and its indexes are written anew";

@@ -346,6 +346,7 @@ void create_table(element n, const PgNodeContext& ctx, Statement& out) {
   }
   op.if_not_exists = flag(n, "if_not_exists");
   op.partitioned = has(n, "partspec");
+  op.access_method = text_of(n, "accessMethod");
   if (auto bound = field(n, "partbound")) {
     (void)bound;
     std::vector<QualifiedName> parents;
@@ -623,6 +624,9 @@ void rename(element n, const PgNodeContext& ctx, Statement& out) {
     op.table = {op.table.schema, ""};
   } else if (rt == "OBJECT_TABCONSTRAINT") {
     op.kind = OpKind::rename_constraint;
+    op.object = text_of(n, "subname");
+  } else if (rt == "OBJECT_SCHEMA") {
+    op.kind = OpKind::rename_schema;
     op.object = text_of(n, "subname");
   }
   out.ops.push_back(std::move(op));
@@ -908,7 +912,12 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
     op.object = name_from_list(string_list(n, "typeName")).display();
     op.value = text_of(n, "newVal");
     op.if_not_exists = flag(n, "skipIfNewValExists");
-    if (op.value.empty() || has(n, "oldVal")) op.kind = OpKind::other;  // RENAME VALUE
+    if (has(n, "oldVal")) {
+      op.kind = OpKind::rename_enum_value;
+      op.detail = text_of(n, "oldVal");
+    } else if (op.value.empty()) {
+      op.kind = OpKind::other;
+    }
     out.ops.push_back(std::move(op));
     return;
   }

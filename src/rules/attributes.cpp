@@ -92,6 +92,9 @@ bool clause_refused(const EvalInput& in) {
 const Named kAttributes[] = {
     {"concurrently", [](const EvalInput& in) { return b(in.op.concurrently); },
      "CONCURRENTLY was given"},
+    {"system_catalogs",
+     [](const EvalInput& in) { return b(in.op.detail == "REINDEX_OBJECT_SYSTEM"); },
+     "REINDEX SYSTEM: the server's own catalogs, which have no CONCURRENTLY form"},
     {"if_exists", [](const EvalInput& in) { return b(in.op.if_exists); }, "IF EXISTS was given"},
     {"if_not_exists", [](const EvalInput& in) { return b(in.op.if_not_exists); },
      "IF NOT EXISTS was given"},

@@ -241,6 +241,8 @@ std::string_view op_sql_words(OpKind k) {
       {OpKind::create_domain, "CREATE DOMAIN"},
       {OpKind::create_function, "CREATE FUNCTION"},
       {OpKind::add_enum_value, "ADD VALUE"},
+      {OpKind::rename_enum_value, "RENAME VALUE"},
+      {OpKind::rename_schema, "RENAME SCHEMA"},
       {OpKind::drop_view, "DROP VIEW"},
       {OpKind::drop_schema, "DROP SCHEMA"},
       {OpKind::drop_database, "DROP DATABASE"},

@@ -302,6 +302,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       nt.name = op.table;
       nt.origin = {file, tx};
       nt.partitioned = op.partitioned;
+      nt.access_method = op.access_method;
       if (op.kind == OpKind::create_table) nt.charset = charset_id(op.value);
       nt.row_format = op.row_format;
       for (const auto& c : op.columns) nt.add_column(column_info(c));
@@ -464,6 +465,9 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::create_view:
       if (op.or_replace) forget_view(op.table);
       add_dependent(op);
+      return;
+    case OpKind::set_access_method:
+      if (t) t->access_method = op.object == "heap" ? std::string() : op.object;
       return;
     case OpKind::attach_partition:
       if (t && !op.object.empty()) t->partitions.push_back(partition_name(op));
