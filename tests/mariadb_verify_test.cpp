@@ -137,6 +137,20 @@ const Case kCases[] = {
     {"ALTER COLUMN s SET DEFAULT 'x'", Variant::compressed},
     {"ADD CONSTRAINT verify_fk1 FOREIGN KEY (b) REFERENCES verify_p (id)"},
     {"ADD CONSTRAINT verify_fk1 FOREIGN KEY (b) REFERENCES verify_p (id)", Variant::plain, false},
+    // a column's character set and collation
+    {"MODIFY l VARCHAR(60) CHARACTER SET utf8mb4"},
+    {"MODIFY l VARCHAR(60) CHARACTER SET latin2"},
+    {"MODIFY m VARCHAR(30) CHARACTER SET latin1"},
+    {"MODIFY m VARCHAR(30) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin"},
+    {"MODIFY s VARCHAR(60) COLLATE utf8mb4_bin"},
+    {"MODIFY s VARCHAR(60) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"},
+    {"MODIFY u CHAR(40) NOT NULL DEFAULT '' COLLATE utf8mb4_bin"},
+    {"MODIFY s VARCHAR(60) CHARACTER SET latin1"},
+    // primary key rework
+    {"DROP PRIMARY KEY, ADD UNIQUE KEY verify_id (id)"},
+    {"DROP PRIMARY KEY, ADD PRIMARY KEY (u)"},
+    {"DROP PRIMARY KEY, ADD PRIMARY KEY (a)"},
+    {"DROP PRIMARY KEY, ADD PRIMARY KEY (id, u)"},
 };
 
 struct Expected {
