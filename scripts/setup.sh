@@ -29,6 +29,12 @@ if [[ "${MIGSAFE_SETUP:-all}" == "build" ]]; then
   )
 fi
 
+# Node.js and npm fetch the other PostgreSQL majors (scripts/start-pg-majors.sh); a machine
+# that already has them (from anywhere) keeps its own.
+if [[ "${MIGSAFE_SETUP:-all}" != "build" ]] && ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

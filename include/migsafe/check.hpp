@@ -186,4 +186,11 @@ uint32_t line_offset(const SourceText& src, uint32_t line);
 void analyze_set(const std::vector<Migration>& migrations, const std::vector<Pack>& packs,
                  const CheckOptions& opt, size_t first_file_index, std::vector<Finding>& out);
 
+// A rule's advice (its instead) filled in for the rule's own flagged example, as a finding on it
+// would carry it: empty when the example is not SQL or the rule does not fire on it. `own` is
+// the rule's pack; `packs` the others that run beside it.
+std::string example_instead(const Rule& r, const Pack& own, const std::vector<Pack>& packs);
+// The advice template with its {keys} written as <keys>, for rules whose example cannot be run.
+std::string instead_placeholders(std::string_view text);
+
 }  // namespace migsafe

@@ -81,6 +81,9 @@ struct Effect {
   QualifiedName table;  // main table, resolved (an index's table, for DROP INDEX)
   LockMode lock = LockMode::none;
   std::vector<TableLock> other_locks;  // e.g. the referenced table of a foreign key
+  // PostgreSQL: the lock on an index the operation names (ALTER INDEX). Every query planned on
+  // the table locks each of its indexes ACCESS SHARE, so ACCESS EXCLUSIVE here stops them all.
+  LockMode index_lock = LockMode::none;
   // Other tables read in full: the table ATTACH PARTITION checks, the tables using a domain
   // whose new constraint is checked, the partitions of a partitioned table.
   std::vector<QualifiedName> also_read;

@@ -78,7 +78,8 @@ struct ExprInfo {
   bool is_null = false;                // DEFAULT NULL
   bool has_subquery = false;           // never allowed in a default, kept for completeness
   std::vector<std::string> functions;  // function names called, lower-case, schema stripped
-  std::string text;                    // the expression as written in the file
+  std::string text;                    // as written (PostgreSQL column defaults; else empty)
+  std::string column_ref;              // the expression is only this column (USING col)
 };
 
 enum class Generated { none, stored, identity, virtual_column };

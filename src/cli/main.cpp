@@ -334,6 +334,17 @@ void print_block(std::string_view heading, std::string_view body) {
   std::cout << '\n';
 }
 
+// The rule's advice filled in for its flagged example (placeholders where it cannot run).
+std::string explain_advice(const Rule& r, const std::vector<Pack>& packs) {
+  if (r.instead.empty()) return {};
+  for (const auto& p : packs)
+    if (p.name == r.pack) {
+      std::string filled = example_instead(r, p, packs);
+      if (!filled.empty()) return filled;
+    }
+  return instead_placeholders(r.instead);
+}
+
 int run_explain(const Flags& f, const std::string& id) {
   Config cfg = load_effective_config(f);
   Dialect d = pick<Dialect>(f.dialect, cfg.dialect, Dialect::postgres, parse_dialect, "--dialect",
@@ -372,7 +383,7 @@ int run_explain(const Flags& f, const std::string& id) {
   print_block("Why", r->why);
   print_block("Flagged (bad)", r->examples.bad);
   print_block("Passes (good)", r->examples.good);
-  print_block("Instead", r->instead);
+  print_block("Instead", explain_advice(*r, packs));
   if (!r->aliases.empty()) {
     std::string a;
     for (const auto& x : r->aliases) a += (a.empty() ? "" : ", ") + x;

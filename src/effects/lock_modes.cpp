@@ -52,10 +52,12 @@ bool lock_blocks_writes(LockMode m) {
 }
 
 bool Effect::blocks_reads() const {
-  return lock_blocks_reads(lock) || min_lock == DdlLock::exclusive;
+  return lock_blocks_reads(lock) || min_lock == DdlLock::exclusive ||
+         index_lock == LockMode::access_exclusive;
 }
 bool Effect::blocks_writes() const {
-  return lock_blocks_writes(lock) || min_lock != DdlLock::none;
+  return lock_blocks_writes(lock) || min_lock != DdlLock::none ||
+         index_lock == LockMode::access_exclusive;
 }
 
 std::string TargetVersion::display() const {

@@ -86,21 +86,19 @@ void add_column(const Operation& op, const SchemaModel& schema, Effect& e) {
 // USING that names only the column itself lets the server reuse the stored values when the
 // types allow; any other expression computes a new value for every row.
 bool using_computes(const Operation& op) {
-  if (!op.using_expr.present) return false;
-  std::string_view u = trim_space(op.using_expr.text);
-  if (u.size() > 2 && u.front() == '"' && u.back() == '"') u = u.substr(1, u.size() - 2);
-  return u != op.column;
+  return op.using_expr.present && op.using_expr.column_ref != op.column;
 }
 
 void alter_type(const Operation& op, const TableInfo* t, TargetVersion v, bool utc, Effect& e) {
   e.lock = LM::access_exclusive;
   if (!op.new_type) return;
   const ColumnInfo* col = t ? t->column(op.column) : nullptr;
-  TypeChange tc = using_computes(op)
-                      ? TypeChange{true, "USING " + std::string(trim_space(op.using_expr.text)) +
-                                             " computes every row's value: the table is rewritten"}
-                      : classify_pg_type_change(col ? &col->type : nullptr, *op.new_type,
-                                                op.using_expr, v, utc);
+  TypeChange tc =
+      using_computes(op)
+          ? TypeChange{true,
+                       "the USING expression computes every row's value: the table is rewritten"}
+          : classify_pg_type_change(col ? &col->type : nullptr, *op.new_type, op.using_expr, v,
+                                    utc);
   e.rewrite = tc.rewrite;
   e.reason = tc.reason;
   if (!e.rewrite && !op.collation.empty() && t) {
@@ -454,16 +452,13 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.reason = "code that still uses the old name fails until it is deployed again";
       break;
     case OpKind::rename_index:
-      // PostgreSQL 12 locks the index alone (SHARE UPDATE EXCLUSIVE), which queries do not
-      // wait for; 11 locks it ACCESS EXCLUSIVE, and every query planned on the table waits.
-      if (v.major >= 12) {
-        e.reason = "only the index is locked, SHARE UPDATE EXCLUSIVE: queries go on";
-      } else {
-        e.lock = LM::access_exclusive;
-        e.reason =
-            "PostgreSQL 11 locks the index ACCESS EXCLUSIVE: every query that plans on "
-            "the table waits";
-      }
+      e.index_lock = v.major >= 12 ? LM::share_update_exclusive : LM::access_exclusive;
+      // Measured: neither version locks the table itself. 12 locks the index SHARE UPDATE
+      // EXCLUSIVE, which queries do not wait for; 11 locks it ACCESS EXCLUSIVE, and every query
+      // planned on the table waits for that.
+      e.reason = v.major >= 12 ? "only the index is locked, SHARE UPDATE EXCLUSIVE: queries go on"
+                               : "PostgreSQL 11 locks the index ACCESS EXCLUSIVE: every query "
+                                 "that plans on the table waits";
       break;
     case OpKind::drop_table:
       e.lock = LM::access_exclusive;
@@ -577,8 +572,10 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
         e.lock = LM::share_update_exclusive;
         e.tx = TxRule::outside_block;
       } else {
+        // Measured: before 14 the partition is locked SHARE UPDATE EXCLUSIVE only.
         e.lock = LM::access_exclusive;
-        e.other_locks.push_back({partition_name(op), LM::access_exclusive});
+        e.other_locks.push_back({partition_name(op), v.major >= 14 ? LM::access_exclusive
+                                                                   : LM::share_update_exclusive});
       }
       break;
     case OpKind::create_trigger:

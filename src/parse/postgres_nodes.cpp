@@ -207,6 +207,14 @@ void view_reads(element query, Operation& op) {
 ExprInfo expr_info(element expr) {
   ExprInfo info;
   info.present = true;
+  if (auto [type, node] = unwrap(expr); type == "ColumnRef") {
+    std::vector<std::string> names;
+    each(node, "fields", [&](element f) {
+      auto [ft, fv] = unwrap(f);
+      names.push_back(ft == "String" ? std::string(text_of(fv, "sval")) : std::string("*"));
+    });
+    if (names.size() == 1) info.column_ref = names.front();
+  }
   auto [type, v] = unwrap(expr);
   if (type == "A_Const" && flag(v, "isnull")) info.is_null = true;
   collect_calls(expr, info);
@@ -294,7 +302,56 @@ ConstraintSpec constraint_spec(element c) {
   return s;
 }
 
-ColumnSpec column_spec(element cd) {
+// The text of a column's DEFAULT expression, from just after the keyword at `from` to the end
+// of the expression: a comma, a closing parenthesis or a semicolon at its own depth, or the next
+// column constraint's keyword.
+std::string default_text(std::string_view text, size_t from) {
+  static constexpr std::string_view kStops[] = {
+      "not",        "null",    "check",     "references", "unique",     "primary",
+      "constraint", "collate", "generated", "default",    "deferrable", "initially",
+  };
+  size_t i = from;
+  auto word_end = [&](size_t k) {
+    while (k < text.size() && (std::isalnum(static_cast<unsigned char>(text[k])) || text[k] == '_'))
+      ++k;
+    return k;
+  };
+  i = word_end(i);  // DEFAULT itself
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  const size_t begin = i;
+  int depth = 0;
+  bool any = false;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\'' || c == '"') {
+      size_t close = text.find(c, i + 1);
+      if (close == std::string_view::npos) return {};
+      i = close + 1;
+      any = true;
+      continue;
+    }
+    if (c == '(') ++depth;
+    if (c == ')' && depth-- == 0) break;
+    if (depth == 0 && (c == ',' || c == ';')) break;
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t end = word_end(i);
+      std::string w(text.substr(i, end - i));
+      for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (depth == 0 && any &&
+          std::find(std::begin(kStops), std::end(kStops), w) != std::end(kStops))
+        break;
+      i = end;
+      any = true;
+      continue;
+    }
+    if (!std::isspace(static_cast<unsigned char>(c))) any = true;
+    ++i;
+  }
+  return std::string(trim_space(text.substr(begin, i - begin)));
+}
+
+ColumnSpec column_spec(element cd, const PgNodeContext* ctx = nullptr,
+                       const Statement* st = nullptr) {
   ColumnSpec col;
   col.name = text_of(cd, "colname");
   if (auto tn = field(cd, "typeName")) col.type = type_name(*tn, &col.serial);
@@ -310,6 +367,11 @@ ColumnSpec column_spec(element cd) {
       col.not_null = true;
     } else if (ct == "CONSTR_DEFAULT") {
       if (auto e = field(c, "raw_expr")) col.default_expr = expr_info(*e);
+      int64_t at = integer(c, "location", -1);
+      const size_t in_file = ctx ? ctx->base + static_cast<size_t>(std::max<int64_t>(at, 0)) : 0;
+      if (ctx && st && at >= 0 && in_file >= st->span.begin &&
+          in_file - st->span.begin < st->text.size())
+        col.default_expr.text = default_text(st->text, in_file - st->span.begin);
     } else if (ct == "CONSTR_IDENTITY") {
       col.generated = Generated::identity;
     } else if (ct == "CONSTR_GENERATED") {
@@ -361,7 +423,7 @@ void create_table(element n, const PgNodeContext& ctx, Statement& out) {
   }
   each(n, "tableElts", [&](element w) {
     auto [type, v] = unwrap(w);
-    if (type == "ColumnDef") op.columns.push_back(column_spec(v));
+    if (type == "ColumnDef") op.columns.push_back(column_spec(v, &ctx, &out));
     if (type == "Constraint") op.table_constraints.push_back(constraint_spec(v));
   });
   out.ops.push_back(std::move(op));
@@ -428,7 +490,7 @@ void alter_table_cmd(element cmd, const QualifiedName& table, const PgNodeContex
   switch (op.kind) {
     case OpKind::add_column:
       if (def_type == "ColumnDef") {
-        op.column_spec = column_spec(def_node);
+        op.column_spec = column_spec(def_node, &ctx, &out);
         op.column = op.column_spec->name;
         op.location = loc(def_node, ctx);
       }

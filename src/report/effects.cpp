@@ -74,6 +74,11 @@ void write_text(const CheckResult& r, std::ostream& out) {
     for (const auto& l : locks)
       out << "    lock: " << lock_mode_name(l.mode) << " on " << l.table.display() << " ("
           << blocks_words(l.mode) << ")\n";
+    if (e.index_lock != LockMode::none)
+      out << "    lock: " << lock_mode_name(e.index_lock) << " on the index ("
+          << (e.index_lock == LockMode::access_exclusive ? "queries planned on the table wait"
+                                                         : "blocks no reads or writes")
+          << ")\n";
     if (e.algorithm != Algorithm::none)
       out << "    online DDL: " << algorithm_name(e.algorithm)
           << ", LOCK=" << ddl_lock_name(e.min_lock) << " at least\n";
@@ -111,6 +116,8 @@ json op_json(const CheckResult& r, const OperationEffect& op) {
             {"operation", op.operation},
             {"table", op.table},
             {"locks", locks},
+            {"index_lock",
+             e.index_lock == LockMode::none ? json(nullptr) : json(lock_mode_name(e.index_lock))},
             {"rewrite", e.rewrite},
             {"scan", e.scan},
             {"also_rewritten", names_json(e.also_rewritten)},

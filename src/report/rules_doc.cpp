@@ -13,6 +13,13 @@ void block(std::ostream& out, std::string_view title, std::string_view body,
   out << title << ":\n\n```" << lang << '\n' << text << "\n```\n\n";
 }
 
+// The advice as it reads for the flagged example, or with its keys as <placeholders>.
+std::string advice(const Rule& r, const Pack& own, const std::vector<Pack>& packs) {
+  if (r.instead.empty()) return {};
+  std::string filled = example_instead(r, own, packs);
+  return filled.empty() ? instead_placeholders(r.instead) : filled;
+}
+
 }  // namespace
 
 void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out) {
@@ -35,7 +42,7 @@ void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out) {
         block(out, "Given (an earlier migration)", r.examples.setup, "sql");
       block(out, "Flagged", r.examples.bad, sql ? "sql" : "");
       block(out, "Passes", r.examples.good, sql ? "sql" : "");
-      block(out, "Instead", r.instead, "sql");
+      block(out, "Instead", advice(r, p, packs), "sql");
       if (!r.aliases.empty()) {
         out << "Same hazard in other tools: ";
         for (size_t i = 0; i < r.aliases.size(); ++i)

@@ -55,6 +55,14 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
         s += "; also " + std::string(lock_mode_name(o.mode)) + " on " + o.table.display();
     notes.push_back(std::move(s));
   }
+  if (e.index_lock != LockMode::none) {
+    const std::string of = e.table.name.empty() ? "" : " of " + e.table.display();
+    notes.push_back("lock: " + std::string(lock_mode_name(e.index_lock)) + " on the index" + of +
+                    (e.index_lock == LockMode::access_exclusive
+                         ? ": every query planned on the table waits (each locks the table's "
+                           "indexes)"
+                         : ": reads and writes go on"));
+  }
   if (e.algorithm != Algorithm::none && !e.table.name.empty()) {
     // MySQL / MariaDB: the online-DDL algorithm, what it lets go on, and the metadata lock
     // every ALTER takes, however cheap.

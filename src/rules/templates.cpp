@@ -122,7 +122,11 @@ std::string subject_words(const EvalInput& in) {
 std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "table") {
     const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
-    return t.name.empty() ? "<table>" : t.display();
+    if (!t.name.empty()) return t.display();
+    // An index the model does not know: its table is not named in the statement.
+    const bool of_index = in.op.kind == OpKind::drop_index || in.op.kind == OpKind::rename_index ||
+                          in.op.kind == OpKind::reindex;
+    return of_index ? "the index's table" : "the table";
   }
   if (key == "column") return in.op.column_spec ? in.op.column_spec->name : in.op.column;
   if (key == "index") return in.op.index ? in.op.index->name : in.op.object;
@@ -156,6 +160,14 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "type") return in.op.new_type ? in.op.new_type->display() : std::string();
   if (key == "column_type")
     return in.op.column_spec ? in.op.column_spec->type.display() : std::string();
+  if (key == "default")
+    return in.op.column_spec && in.op.column_spec->default_expr.present
+               ? in.op.column_spec->default_expr.text
+               : std::string("NULL");
+  if (key == "old_type_sql") {  // in SQL advice: the type, or what to write there
+    const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
+    return c ? c->type.display() : "<the type of " + in.op.column + ">";
+  }
   if (key == "old_type") {
     const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
     return c ? c->type.display() : std::string("its current type");
