@@ -379,3 +379,31 @@ TEST(EffectsCommand, ShowsLocksPerTableForTheFileGiven) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// A snapshot that cannot be reached: exit 3, and JSON / SARIF still give a valid document that
+// says so, without the password.
+TEST(DatabaseError, MachineFormatsStayValid) {
+  std::string dir = test::temp_dir();
+  test::write_file(dir + "/1.sql", "CREATE TABLE t (id int);\n");
+  const std::string db = "postgresql://someone:do-not-print-me@127.0.0.1:1/x";
+  auto js = test::run_migsafe({"check", "--format", "json", "--db", db, dir + "/1.sql"});
+  EXPECT_EQ(js.exit_code, 3);
+  auto j = nlohmann::json::parse(js.out);
+  EXPECT_NE(j["database_error"].get<std::string>().find("127.0.0.1"), std::string::npos);
+  EXPECT_EQ(js.out.find("do-not-print-me"), std::string::npos);
+  EXPECT_EQ(js.err.find("do-not-print-me"), std::string::npos);
+  auto sarif = test::run_migsafe({"check", "--format", "sarif", "--db", db, dir + "/1.sql"});
+  EXPECT_EQ(sarif.exit_code, 3);
+  auto s = nlohmann::json::parse(sarif.out);
+  EXPECT_EQ(s["runs"][0]["invocations"][0]["executionSuccessful"], false);
+  EXPECT_EQ(sarif.out.find("do-not-print-me"), std::string::npos);
+  auto text = test::run_migsafe({"check", "--db", db, dir + "/1.sql"});
+  EXPECT_EQ(text.exit_code, 3);
+  EXPECT_TRUE(text.out.empty()) << text.out;  // no verdict on checks that did not happen
+}
+
+}  // namespace
+}  // namespace migsafe

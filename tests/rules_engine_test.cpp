@@ -149,8 +149,14 @@ TEST(Engine, SuppressionForms) {
   EXPECT_TRUE(has_rule(next_only, "suppression-unused"));
   auto no_reason =
       check_files({setup, "-- migsafe:ignore drop-column\nALTER TABLE t DROP COLUMN a;"});
-  EXPECT_FALSE(has_rule(no_reason, "drop-column"));
+  // Without a reason it suppresses nothing, and says so; squawk's comment needs none.
+  EXPECT_TRUE(has_rule(no_reason, "drop-column"));
   EXPECT_TRUE(has_rule(no_reason, "suppression-without-reason"));
+  EXPECT_FALSE(has_rule(no_reason, "suppression-unused"));
+  auto squawk =
+      check_files({setup, "-- squawk-ignore ban-drop-column\nALTER TABLE t DROP COLUMN a;"});
+  EXPECT_FALSE(has_rule(squawk, "drop-column"));
+  EXPECT_FALSE(has_rule(squawk, "suppression-without-reason"));
   auto unknown =
       check_files({setup, "-- migsafe:ignore drop-colum typo\nALTER TABLE t DROP COLUMN a;"});
   EXPECT_TRUE(has_rule(unknown, "drop-column"));

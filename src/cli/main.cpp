@@ -190,21 +190,28 @@ int run_check(const Flags& f) {
       f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
       "text, json, sarif, github, markdown, junit or gitlab");
   auto [r, all_packs, opt] = check_groups(f, cfg, false);
-  if (!r.database_error.empty()) {
-    std::cerr << "migsafe: database error: " << r.database_error << '\n';
-    return kExitDatabase;
-  }
   FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
                                 "error, warning or never");
   Format format = parse_format(f.format).value_or(Format::text);
   ReportContext ctx{opt, fail_on, format == Format::text && use_color(f.color), &all_packs,
                     !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
-  report(format, r, ctx, std::cout);
+  // A database error still gives the machine-readable documents, valid and saying so; the
+  // others would report checks that did not happen.
+  auto writes = [&](Format fm) {
+    return r.database_error.empty() || fm == Format::json || fm == Format::sarif;
+  };
+  if (writes(format)) report(format, r, ctx, std::cout);
   std::cout.flush();
   for (const auto& o : outputs) {
     ReportContext file_ctx = ctx;
     file_ctx.color = false;
-    write_output(o, [&](std::ostream& out) { report(*parse_format(o.format), r, file_ctx, out); });
+    if (writes(*parse_format(o.format)))
+      write_output(o,
+                   [&](std::ostream& out) { report(*parse_format(o.format), r, file_ctx, out); });
+  }
+  if (!r.database_error.empty()) {
+    std::cerr << "migsafe: database error: " << r.database_error << '\n';
+    return kExitDatabase;
   }
   if (!r.problems.empty()) return kExitUsage;
   return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;

@@ -115,6 +115,8 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
     problems.push_back(std::move(j));
   }
   field("errors", problems);
+  // A snapshot that failed: the document stays valid, and says so (the exit status is 3).
+  if (!r.database_error.empty()) field("database_error", r.database_error);
   field("summary", {{"files", r.migration_files()},
                     {"history_files", r.history_files},
                     {"statements", r.statements},

@@ -121,8 +121,13 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
                    {"version", MIGSAFE_VERSION},
                    {"semanticVersion", MIGSAFE_VERSION},
                    {"rules", rules}}}};
-  run["invocations"] = json::array({{{"executionSuccessful", r.problems.empty()},
-                                     {"toolExecutionNotifications", notifications}}});
+  if (!r.database_error.empty())
+    notifications.push_back({{"level", "error"},
+                             {"message", {{"text", "database error: " + r.database_error}}},
+                             {"descriptor", {{"id", "database-error"}}}});
+  run["invocations"] =
+      json::array({{{"executionSuccessful", r.problems.empty() && r.database_error.empty()},
+                    {"toolExecutionNotifications", notifications}}});
   run["originalUriBaseIds"] = {
       {"%SRCROOT%", {{"description", {{"text", "The directory migsafe ran in."}}}}}};
   run["columnKind"] = "unicodeCodePoints";

@@ -1037,7 +1037,9 @@ class Analyzer {
       for (size_t i = 0; i < found_.size(); ++i) {
         bool covers = s.whole_file || (stmt_of_[i] >= 0 && stmt_of_[i] == s.statement);
         if (!covers || !names_rule(s, found_[i].rule_id)) continue;
-        drop[i] = true;
+        // migsafe's own comment needs a reason to suppress (squawk's never had one); without
+        // it the finding stays beside the comment's warning.
+        if (s.foreign || !s.reason.empty()) drop[i] = true;
         s.used = true;
       }
     }
@@ -1055,8 +1057,8 @@ class Analyzer {
       }
       if (s.reason.empty() && !s.foreign)
         kept.push_back(builtin_finding("suppression-without-reason", s.offset,
-                                       "the suppression gives no reason: say why the finding does "
-                                       "not apply here"));
+                                       "the suppression gives no reason, so it suppresses nothing: "
+                                       "say why the finding does not apply here"));
       if (!s.used && !s.rule_ids.empty() && all_known)
         kept.push_back(builtin_finding(
             "suppression-unused", s.offset,
