@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "../src/report/markdown_escape.hpp"
 #include "helpers.hpp"
 
 namespace migsafe {
@@ -102,6 +104,51 @@ TEST(GitlabReport, WhatCouldNotBeCheckedBlocks) {
   EXPECT_EQ(doc[0]["check_name"], "syntax-error");
   EXPECT_EQ(doc[0]["location"]["path"], "m/001_a.sql");
   EXPECT_EQ(doc[0]["location"]["lines"]["begin"], 1);
+}
+
+}  // namespace
+}  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(MarkdownText, EscapesMarkupOutsideCode) {
+  EXPECT_EQ(markdown_text("a <b> | c"), "a &lt;b&gt; \\| c");
+  EXPECT_EQ(markdown_text("keep `x <y>` as code"), "keep `x <y>` as code");
+}
+
+// SARIF: paths from the repository root whatever the working directory, and help whose code
+// fences close on lines of their own.
+TEST(SarifOutput, UrisFromTheRepositoryRootAndClosedFences) {
+  std::string repo = test::temp_dir();
+  ASSERT_EQ(std::system(("git init -q " + repo).c_str()), 0);
+  std::filesystem::create_directories(repo + "/db/migrations");
+  test::write_file(repo + "/db/migrations/1.sql",
+                   "CREATE TABLE t (id int);\n-- next\nCREATE TABLE u (id int);\n");
+  test::write_file(repo + "/db/migrations/2.sql", "CREATE INDEX t_id ON t (id);\n");
+  auto r = test::run_migsafe({"check", "--format", "sarif", "migrations/2.sql"}, "", repo + "/db");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  const auto& run = doc["runs"][0];
+  ASSERT_FALSE(run["results"].empty());
+  const auto& artifact = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(artifact["uri"], "db/migrations/2.sql");
+  EXPECT_EQ(artifact["uriBaseId"], "%SRCROOT%");
+  // Advice that replaces the statement is a fix over the statement's region.
+  const auto& fix = run["results"][0]["fixes"][0]["artifactChanges"][0];
+  EXPECT_EQ(fix["artifactLocation"]["uri"], "db/migrations/2.sql");
+  EXPECT_EQ(fix["replacements"][0]["insertedContent"]["text"],
+            "CREATE INDEX CONCURRENTLY t_id ON t (id);");
+  EXPECT_EQ(fix["replacements"][0]["deletedRegion"]["endColumn"], 29);
+  for (const auto& rule : run["tool"]["driver"]["rules"]) {
+    std::string md = rule["help"]["markdown"];
+    size_t fences = 0;
+    for (size_t at = md.find("```"); at != std::string::npos; at = md.find("```", at + 3)) {
+      ++fences;
+      EXPECT_TRUE(at == 0 || md[at - 1] == '\n') << rule["id"] << ": a fence inside a line";
+    }
+    EXPECT_EQ(fences % 2, 0u) << rule["id"];
+  }
 }
 
 }  // namespace

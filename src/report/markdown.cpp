@@ -2,22 +2,25 @@
 // alternative as SQL. Fits GitHub's job summary and merge-request comments.
 #include <map>
 
+#include "markdown_escape.hpp"
 #include "migsafe/report.hpp"
 
 namespace migsafe {
 namespace {
 
-// Table cells: pipes would end the cell, newlines the row.
+// Table cells: pipes would end the cell, newlines the row, and < > start HTML.
 std::string cell(std::string_view s) {
+  std::string out = markdown_text(s);
+  for (char& c : out)
+    if (c == '\n') c = ' ';
+  return out;
+}
+
+// Inside a code span in a table cell only pipes and newlines need care.
+std::string code_cell(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
+  for (char c : s)
+    out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
   return out;
 }
 
@@ -52,7 +55,7 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
   if (!r.problems.empty()) {
     out << "### Input errors\n\n| File | Where | Problem |\n|---|---|---|\n";
     for (const auto& p : r.problems)
-      out << "| `" << cell(p.path) << "` | "
+      out << "| `" << code_cell(p.path) << "` | "
           << (p.pos.line ? std::to_string(p.pos.line) + ":" + std::to_string(p.pos.col) : "")
           << " | " << cell(p.kind + ": " + p.message) << " |\n";
     out << '\n';
@@ -61,7 +64,7 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
   for (const auto& f : r.findings) by_file[f.file].push_back(&f);
   if (by_file.empty() && r.problems.empty()) out << "No findings.\n";
   for (const auto& [file, findings] : by_file) {
-    out << "### `" << cell(r.files[file].path) << "`\n\n"
+    out << "### `" << code_cell(r.files[file].path) << "`\n\n"
         << "| Severity | Line | Rule | Finding |\n|---|---|---|---|\n";
     for (const Finding* f : findings)
       out << "| " << badge(f->severity) << " | " << f->at.line << ":" << f->at.col << " | `"
@@ -70,7 +73,7 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
     for (const Finding* f : findings) {
       out << "<details><summary>" << f->at.line << ":" << f->at.col << " <code>" << f->rule_id
           << "</code>: " << cell(f->title) << "</summary>\n\n";
-      for (const auto& n : f->lines()) out << "- " << n << '\n';
+      for (const auto& n : f->lines()) out << "- " << markdown_text(n) << '\n';
       if (!f->instead.empty()) {
         std::string fence = fence_for(f->instead);
         out << "\nInstead:\n\n" << fence << "sql\n" << f->instead << '\n' << fence << '\n';

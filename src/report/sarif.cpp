@@ -4,6 +4,7 @@
 #include <set>
 
 #include "fingerprint.hpp"
+#include "markdown_escape.hpp"
 #include "migsafe/report.hpp"
 
 namespace migsafe {
@@ -23,10 +24,16 @@ std::string_view level(Severity s) {
   return "warning";
 }
 
+// A code block whose closing fence is on a line of its own, however the body ends.
+std::string fenced(std::string body) {
+  while (!body.empty() && body.back() == '\n') body.pop_back();
+  return "```sql\n" + body + "\n```\n";
+}
+
 json rule_descriptor(const Rule& r, const ReportContext& ctx) {
-  std::string markdown = r.why + "\n\n";
-  if (!r.examples.bad.empty()) markdown += "Flagged:\n\n```sql\n" + r.examples.bad + "```\n\n";
-  if (!r.examples.good.empty()) markdown += "Passes:\n\n```sql\n" + r.examples.good + "```\n";
+  std::string markdown = markdown_text(r.why) + "\n\n";
+  if (!r.examples.bad.empty()) markdown += "Flagged:\n\n" + fenced(r.examples.bad) + "\n";
+  if (!r.examples.good.empty()) markdown += "Passes:\n\n" + fenced(r.examples.good);
   json d;
   d["id"] = r.id;
   d["name"] = r.id;
@@ -39,8 +46,10 @@ json rule_descriptor(const Rule& r, const ReportContext& ctx) {
   return d;
 }
 
-std::string uri_of(const std::string& path) {
-  // Relative paths stay relative to the repository root (%SRCROOT%); spaces and '%' escaped.
+std::string uri_of(const std::string& given) {
+  // Relative to the repository root (%SRCROOT%) whatever the working directory; spaces and '%'
+  // escaped.
+  const std::string path = repository_path(given);
   std::string out;
   for (char c : path) {
     if (c == ' ')
@@ -53,6 +62,57 @@ std::string uri_of(const std::string& path) {
   return out;
 }
 
+// The advice without its comment lines, when it is one statement that can stand where the
+// flagged one is (CREATE INDEX CONCURRENTLY for CREATE INDEX); empty otherwise.
+std::string replacement_statement(std::string_view instead) {
+  std::string sql;
+  for (size_t at = 0; at < instead.size();) {
+    size_t nl = instead.find('\n', at);
+    std::string_view line = instead.substr(at, nl == std::string_view::npos ? nl : nl - at);
+    at = nl == std::string_view::npos ? instead.size() : nl + 1;
+    if (trim_space(line).starts_with("--")) continue;
+    sql += std::string(line) + '\n';
+  }
+  std::string_view body = trim_space(sql);
+  size_t ends = 0;
+  char quote = 0;
+  for (char c : body) {
+    if (quote) {
+      quote = c == quote ? 0 : quote;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == ';') {
+      ++ends;
+    } else if (c == '<' || c == '{') {
+      return {};  // a placeholder left for the reader: not something to apply
+    }
+  }
+  if (body.empty() || ends != 1 || body.back() != ';') return {};
+  return std::string(body);
+}
+
+json statement_fix(const Finding& f, const CheckedFile& file, std::string_view snippet) {
+  std::string with = replacement_statement(f.instead);
+  if (with.empty() || snippet.empty()) return nullptr;
+  // The flagged statement's text may end before its semicolon.
+  std::string_view was = trim_space(snippet);
+  if (!was.ends_with(';') && with.back() == ';') with.pop_back();
+  json deleted = {{"startLine", f.statement.start.line},
+                  {"startColumn", f.statement.start.col},
+                  {"endLine", f.statement.stop.line},
+                  {"endColumn", f.statement.stop.col + 1}};
+  json artifact = {{"uri", uri_of(file.path)}};
+  const std::string rel = repository_path(file.path);
+  if (!rel.empty() && rel[0] != '/' && rel[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
+  return json::array(
+      {{{"description", {{"text", "replace the statement with the safer form"}}},
+        {"artifactChanges",
+         json::array(
+             {{{"artifactLocation", artifact},
+               {"replacements", json::array({{{"deletedRegion", deleted},
+                                              {"insertedContent", {{"text", with}}}}})}}})}}});
+}
+
 json location(const std::string& path, Position start, Position end, std::string_view snippet) {
   json region = {{"startLine", start.line}, {"startColumn", start.col}};
   if (end.line >= start.line && end.line > 0) {
@@ -61,7 +121,8 @@ json location(const std::string& path, Position start, Position end, std::string
   }
   if (!snippet.empty()) region["snippet"] = {{"text", std::string(snippet)}};
   json artifact = {{"uri", uri_of(path)}};
-  if (!path.empty() && path[0] != '/' && path[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
+  const std::string rel = repository_path(path);
+  if (!rel.empty() && rel[0] != '/' && rel[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
   return {{"physicalLocation", {{"artifactLocation", artifact}, {"region", region}}}};
 }
 
@@ -97,6 +158,7 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
                     .substr(f.statement.begin, f.statement.end - f.statement.begin);
     Position end = f.statement.stop;
     res["locations"] = json::array({location(file.path, f.at, end, snippet)});
+    if (auto fix = statement_fix(f, file, snippet); !fix.is_null()) res["fixes"] = std::move(fix);
     // The same identity GitLab's fingerprint uses: path, rule, statement text, occurrence.
     res["partialFingerprints"] = {{"migsafeFinding/v1", ids[i].fingerprint}};
     results.push_back(std::move(res));
@@ -129,7 +191,11 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
       json::array({{{"executionSuccessful", r.problems.empty() && r.database_error.empty()},
                     {"toolExecutionNotifications", notifications}}});
   run["originalUriBaseIds"] = {
-      {"%SRCROOT%", {{"description", {{"text", "The directory migsafe ran in."}}}}}};
+      {"%SRCROOT%",
+       {{"description",
+         {{"text",
+           "The repository root (git's top level), or the directory migsafe ran in "
+           "outside a repository."}}}}}};
   run["columnKind"] = "unicodeCodePoints";
   run["results"] = std::move(results);
   run["properties"] = {{"dialect", dialect_name(ctx.options.dialect)},
