@@ -125,8 +125,8 @@ std::string describe(const Rule& r) {
   std::ostringstream o;
   o << r.id << "|" << r.pack << "|" << static_cast<int>(r.severity) << "|" << r.title << "|"
     << r.message << "|" << r.why << "|" << r.instead << "|" << r.docs << "|" << r.cause << "|"
-    << r.builtin << r.once_per_file << r.size_dependent << r.drop_below_threshold << "|"
-    << r.threshold_rows << "|" << r.threshold_bytes << "|" << r.twins_elsewhere << "|"
+    << r.builtin << r.once_per_file << r.secondary << r.size_dependent << r.drop_below_threshold
+    << "|" << r.threshold_rows << "|" << r.threshold_bytes << "|" << r.twins_elsewhere << "|"
     << r.examples.setup << "|" << r.examples.bad << "|" << r.examples.good << "|"
     << (r.examples.version ? r.examples.version->display() : "-") << "|";
   for (const auto& a : r.aliases) o << a << ",";

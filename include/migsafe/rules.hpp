@@ -100,6 +100,9 @@ struct Rule {
   // behind. A statement that is not atomic by itself (CONCURRENTLY) stands at once; one whose
   // transaction rolls back, or that nothing follows, never does.
   bool defer_to_later_statement = false;
+  // Beside another finding on the same statement, this one adds only its own point: no lock
+  // note, its own why, and advice without the statement restated (missing-lock-timeout).
+  bool secondary = false;
   // Harm grows with the table: with a snapshot, a table under the threshold turns an error into
   // a warning, and the message states the table's size.
   bool size_dependent = false;

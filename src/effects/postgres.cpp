@@ -161,8 +161,11 @@ void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
         e.scan = true;
         e.also_read.push_back(c.references.table);
         e.hold = Hold::scan;
-        e.reason = "every existing row is looked up in " + c.references.table.display() +
-                   " while both tables are locked";
+        e.reason = table_key(c.references.table) == table_key(e.table)
+                       ? "every existing row is looked up in " + e.table.display() +
+                             " itself while it is locked"
+                       : "every existing row is looked up in " + c.references.table.display() +
+                             " while both tables are locked";
       }
       break;
     case ConstraintKind::unique:

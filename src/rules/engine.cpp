@@ -50,9 +50,10 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
   if (e.lock != LockMode::none && !e.table.name.empty()) {
     std::string s = "lock: " + std::string(lock_mode_name(e.lock)) + " on " + e.table.display() +
                     ", " + hold_phrase(e, f.in_transaction) + ": " + blocks_phrase(e.lock);
-    for (const auto& o : e.other_locks)
-      if (!o.table.name.empty())
-        s += "; also " + std::string(lock_mode_name(o.mode)) + " on " + o.table.display();
+    // The other tables, each once (a self-referencing foreign key locks its table once).
+    std::vector<TableLock> all = table_locks(e);
+    for (size_t i = 1; i < all.size(); ++i)
+      s += "; also " + std::string(lock_mode_name(all[i].mode)) + " on " + all[i].table.display();
     notes.push_back(std::move(s));
   }
   if (e.index_lock != LockMode::none) {
@@ -843,8 +844,10 @@ class Analyzer {
       if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
       candidates.push_back({r, std::move(f)});
     }
+    if (candidates.size() > 1) quiet_secondaries(candidates, in);
     size_t first_new = found_.size();
     keep_one_per_cause(candidates, found_);
+    if (found_.size() > first_new) merge_rewrites(first_new, st);
     defer_findings(first_new, facts.atomic, effect.tx == TxRule::outside_block);
 
     model_.apply(op, model_file, st.transaction);
@@ -995,6 +998,53 @@ class Analyzer {
   }
 
   // One finding per cause: among rules sharing a cause, the most severe (then the first) wins.
+  // A secondary finding beside others on the statement keeps only its own point: the lock note
+  // and the effect's why are already on the others, and its advice does not repeat a statement
+  // another finding asks to change.
+  void quiet_secondaries(std::vector<Candidate>& c, const EvalInput& in) {
+    for (auto& cand : c) {
+      if (!cand.rule->secondary) continue;
+      cand.finding.notes.clear();
+      cand.finding.why = shared_why(*cand.rule);
+      std::string advice;
+      for (std::string_view line : split_lines(cand.rule->instead))
+        if (line.find("{statement") == std::string_view::npos)
+          advice += expand_template(std::string(line), in) + '\n';
+      while (!advice.empty() && advice.back() == '\n') advice.pop_back();
+      cand.finding.instead = std::move(advice);
+    }
+  }
+
+  // One statement rewrites its table once, however many of its operations need it: a second
+  // rewrite finding of the same rule on the statement becomes a note on the first.
+  void merge_rewrites(size_t first_new, const Statement& st) {
+    for (size_t i = first_new; i < found_.size();) {
+      const Rule* rule = find_rule(packs_, found_[i].rule_id);
+      Finding* earlier = nullptr;
+      if (rule && rule->cause == "rewrite")
+        for (size_t j = 0; j < first_new && !earlier; ++j)
+          if (found_[j].rule_id == found_[i].rule_id && found_[j].file == found_[i].file &&
+              found_[j].statement.begin == st.span.begin)
+            earlier = &found_[j];
+      if (!earlier) {
+        ++i;
+        continue;
+      }
+      earlier->notes.push_back("the same rewrite: " + found_[i].message);
+      found_.erase(found_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  static std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> out;
+    for (size_t at = 0; at < text.size();) {
+      size_t nl = text.find('\n', at);
+      out.push_back(text.substr(at, nl == std::string_view::npos ? text.size() - at : nl - at));
+      at = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    return out;
+  }
+
   static void keep_one_per_cause(std::vector<Candidate>& c, std::vector<Finding>& out) {
     for (size_t i = 0; i < c.size(); ++i) {
       bool dominated = false;

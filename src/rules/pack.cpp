@@ -249,7 +249,7 @@ class PackReader {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
                    "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold",
-                   "below_threshold", "defer"});
+                   "below_threshold", "defer", "secondary"});
     Rule rule;
     rule.pack = p.name;
     rule.id = scalar(r, "id");
@@ -295,6 +295,7 @@ class PackReader {
       if (defer != "later-statement") fail(r["defer"], "defer takes the value later-statement");
       rule.defer_to_later_statement = true;
     }
+    if (r["secondary"]) rule.secondary = normalize_value(scalar(r, "secondary")) == "true";
     if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
     if (r["when"])
       rule.when = read_condition(r["when"], p.dialect);
