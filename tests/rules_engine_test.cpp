@@ -239,3 +239,45 @@ TEST(Engine, DuplicateIndexNeedsSameMethodAndPlainColumns) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(OneFindingPerCause, TwoTypeChangesRewriteOnce) {
+  auto r =
+      test::check_files({"CREATE TABLE w (id int, a int, b int);",
+                         "SET lock_timeout = '1s';\n"
+                         "ALTER TABLE w ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint;"});
+  ASSERT_EQ(test::count_rule(r, "alter-column-type-rewrite"), 1u);
+  const Finding* f = test::find_finding(r, "alter-column-type-rewrite");
+  bool names_b = false;
+  for (const auto& n : f->notes) names_b = names_b || n.find("COLUMN b") != std::string::npos;
+  EXPECT_TRUE(names_b);
+}
+
+TEST(OneFindingPerCause, MissingLockTimeoutAddsOnlyItsOwnPoint) {
+  auto r = test::check_files({"CREATE TABLE o (id int);", "CREATE INDEX o_id ON o (id);"});
+  const Finding* timeout = test::find_finding(r, "missing-lock-timeout");
+  ASSERT_NE(timeout, nullptr);
+  EXPECT_TRUE(timeout->notes.empty());
+  EXPECT_EQ(timeout->instead.find("CREATE INDEX"), std::string::npos) << timeout->instead;
+  // Alone on its statement it keeps the lock note and the statement.
+  auto alone = test::check_files({"CREATE TABLE o (id int);", "ALTER TABLE o ADD COLUMN n int;"});
+  const Finding* only = test::find_finding(alone, "missing-lock-timeout");
+  ASSERT_NE(only, nullptr);
+  EXPECT_FALSE(only->notes.empty());
+  EXPECT_NE(only->instead.find("ADD COLUMN n int"), std::string::npos);
+}
+
+TEST(Messages, SelfReferencingForeignKeyNamesItsTableOnce) {
+  auto r = test::check_files(
+      {"CREATE TABLE c (id int PRIMARY KEY, parent int);",
+       "ALTER TABLE c ADD CONSTRAINT c_parent_fk FOREIGN KEY (parent) REFERENCES c (id);"});
+  const Finding* f = test::find_finding(r, "add-foreign-key-validates");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->message.find("c and c"), std::string::npos) << f->message;
+  for (const auto& n : f->notes) EXPECT_EQ(n.find("also"), std::string::npos) << n;
+}
+
+}  // namespace
+}  // namespace migsafe
