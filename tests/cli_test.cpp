@@ -407,3 +407,23 @@ TEST(DatabaseError, MachineFormatsStayValid) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+TEST(ConfigErrors, EveryBadKeyAndValueIsReported) {
+  std::string dir = test::temp_dir();
+  test::write_file(dir + "/1.sql", "CREATE TABLE t (id int);\n");
+  test::write_file(dir + "/.migsafe.yaml",
+                   "dialect: oracle\nfail_on: maybe\nbogus: 1\nrules: {drop-column: loud}\n");
+  auto r = test::run_migsafe({"check", "1.sql"}, "", dir);
+  EXPECT_EQ(r.exit_code, 2);
+  for (const char* want :
+       {".migsafe.yaml:1:10: error: dialect must be", ".migsafe.yaml:2:10: error: fail_on must be",
+        ".migsafe.yaml:3:1: error: unknown key 'bogus'",
+        ".migsafe.yaml:4:22: error: a rule setting"})
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+}
+
+}  // namespace
+}  // namespace migsafe

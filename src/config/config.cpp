@@ -39,10 +39,13 @@ class ConfigReader {
     c.path = path_;
     if (root.IsNull()) return c;  // an empty file is a valid, empty config
     if (!root.IsMap()) fail(root, "the config is a mapping of settings");
+    // Every bad key and value is reported, not only the first: each setting is read on its own.
     for (const auto& kv : root) {
-      std::string key = kv.first.as<std::string>();
-      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
-        fail(kv.first, "unknown key '" + key + "' (valid keys: " + joined(kKeys) + ")");
+      attempt([&] {
+        std::string key = kv.first.as<std::string>();
+        if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+          fail(kv.first, "unknown key '" + key + "' (valid keys: " + joined(kKeys) + ")");
+      });
     }
     PathSettings top;
     read_settings(root, top);
@@ -51,24 +54,58 @@ class ConfigReader {
     c.transactions = top.transactions;
     c.layout = top.layout;
     c.flyway_mixed = top.flyway_mixed;
-    if (auto n = root["fail_on"]) {
-      c.fail_on = parse_fail_on(scalar(n));
-      if (!c.fail_on) fail(n, "fail_on must be error, warning or never");
-    }
-    if (auto n = root["docs_url"]) c.docs_url = scalar(n);
+    attempt([&] {
+      if (auto n = root["fail_on"]) {
+        c.fail_on = parse_fail_on(scalar(n));
+        if (!c.fail_on) fail(n, "fail_on must be error, warning or never");
+      }
+    });
+    attempt([&] {
+      if (auto n = root["docs_url"]) c.docs_url = scalar(n);
+    });
     fs::path base = fs::path(path_).parent_path();
-    if (auto n = root["paths"]) read_paths(n, base, c);
-    if (auto n = root["plan"]) read_plan(n, c);
-    if (auto n = root["hygiene"]) read_hygiene(n, c);
-    for (const auto& p : list(root["packs"], "packs")) {
-      c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
-    }
-    c.exclude = list(root["exclude"], "exclude");
-    if (auto rules = root["rules"]) read_rules(rules, c);
+    attempt([&] {
+      if (auto n = root["paths"]) read_paths(n, base, c);
+    });
+    attempt([&] {
+      if (auto n = root["plan"]) read_plan(n, c);
+    });
+    attempt([&] {
+      if (auto n = root["hygiene"]) read_hygiene(n, c);
+    });
+    attempt([&] {
+      for (const auto& p : list(root["packs"], "packs")) {
+        c.packs.push_back(is_pack_path(p) && fs::path(p).is_relative() ? (base / p).string() : p);
+      }
+    });
+    attempt([&] { c.exclude = list(root["exclude"], "exclude"); });
+    attempt([&] {
+      if (auto rules = root["rules"]) read_rules(rules, c);
+    });
+    if (!errors_.empty()) throw combined();
     return c;
   }
 
  private:
+  // Runs one setting's reading; its error is kept and the next setting is read.
+  template <class F>
+  void attempt(F read_one) const {
+    try {
+      read_one();
+    } catch (const ConfigError& e) {
+      errors_.push_back(e);
+    }
+  }
+
+  // One error carrying them all: the first, then each further one on a line with its position,
+  // as the command line prints the first.
+  ConfigError combined() const {
+    std::string message = errors_.front().what();
+    for (size_t i = 1; i < errors_.size(); ++i)
+      message += "\n" + errors_[i].where() + ": error: " + errors_[i].what();
+    return ConfigError(errors_.front().path(), message, errors_.front().pos());
+  }
+
   [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const {
     throw ConfigError(path_, msg, n.IsDefined() ? yaml_position(n.Mark()) : Position{});
   }
@@ -88,24 +125,34 @@ class ConfigReader {
 
   // The settings a paths: entry or the top level may give.
   void read_settings(const YAML::Node& node, PathSettings& s) const {
-    if (auto n = node["dialect"]) {
-      s.dialect = parse_dialect(scalar(n));
-      if (!s.dialect) fail(n, "dialect must be postgres, mysql, mariadb or sqlite");
-    }
-    if (auto n = node["target_version"]) s.target_version = scalar(n);
-    if (auto n = node["transactions"]) {
-      s.transactions = parse_transaction_mode(scalar(n));
-      if (!s.transactions) fail(n, "transactions must be autocommit, per-file or single-query");
-    }
-    if (auto n = node["layout"]) {
-      s.layout = parse_layout(scalar(n));
-      if (!s.layout) fail(n, "layout must be one of " + layout_names());
-    }
-    if (auto n = node["flyway_mixed"]) {
-      std::string v = scalar(n);
-      if (v != "true" && v != "false") fail(n, "flyway_mixed is true or false");
-      s.flyway_mixed = v == "true";
-    }
+    attempt([&] {
+      if (auto n = node["dialect"]) {
+        s.dialect = parse_dialect(scalar(n));
+        if (!s.dialect) fail(n, "dialect must be postgres, mysql, mariadb or sqlite");
+      }
+    });
+    attempt([&] {
+      if (auto n = node["target_version"]) s.target_version = scalar(n);
+    });
+    attempt([&] {
+      if (auto n = node["transactions"]) {
+        s.transactions = parse_transaction_mode(scalar(n));
+        if (!s.transactions) fail(n, "transactions must be autocommit, per-file or single-query");
+      }
+    });
+    attempt([&] {
+      if (auto n = node["layout"]) {
+        s.layout = parse_layout(scalar(n));
+        if (!s.layout) fail(n, "layout must be one of " + layout_names());
+      }
+    });
+    attempt([&] {
+      if (auto n = node["flyway_mixed"]) {
+        std::string v = scalar(n);
+        if (v != "true" && v != "false") fail(n, "flyway_mixed is true or false");
+        s.flyway_mixed = v == "true";
+      }
+    });
   }
 
   // paths: {folder: {dialect: mysql, layout: goose, ...}, ...}, folders relative to the config.
@@ -227,6 +274,7 @@ class ConfigReader {
   }
 
   std::string path_;
+  mutable std::vector<ConfigError> errors_;  // every bad key or value, in file order
 };
 
 }  // namespace
