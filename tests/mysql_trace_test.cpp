@@ -333,8 +333,11 @@ TEST(MysqlTrace, ScratchDatabaseGoneAfterKillAndLeftovers) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
+  // The guardian waits out the killed replay's locks before its drop: under a loaded machine
+  // that has taken longer than ten seconds, so the wait allows a minute (it ends as soon as the
+  // state is reached).
   auto wait_for = [&](bool present) {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 600; ++i) {
       if ((scratch_databases(p) != "") == present) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
