@@ -173,6 +173,11 @@ TEST_F(Snapshot, UnindexedDataChange) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::error);
   EXPECT_NE(f->message.find("sequential scan"), std::string::npos);
+  // The table's own rows and size, not the rows the filter returns; the effect agrees.
+  EXPECT_NE(f->message.find(" rows, "), std::string::npos) << f->message;
+  EXPECT_EQ(f->message.find("about"), std::string::npos) << f->message;
+  ASSERT_TRUE(f->effect.has_value());
+  EXPECT_TRUE(f->effect->scan);
   auto good = check_with_snapshot({"UPDATE s_big SET payload = 'y' WHERE id = 3;\n"});
   EXPECT_EQ(find_finding(good, "unindexed-data-change"), nullptr);
   // Small tables stay warnings: the scan is cheap there.

@@ -839,6 +839,8 @@ class Analyzer {
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
       f.docs = r->docs;
       f.effect = finding_effect(effect);
+      // The plan reads the whole table: the effect says what the message says.
+      if (facts.seq_scan) f.effect->scan = true;
       if (r->size_dependent && table && table->stats && !apply_size(*r, *table->stats, effect, f))
         continue;
       if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
