@@ -73,17 +73,9 @@ for major in "${MAJORS[@]}"; do
       -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA -c fsync=off -c password_encryption=scram-sha-256" \
       >/dev/null || { tail -n 20 "$DIR/pg.log" >&2; exit 1; }
   fi
-  # A password-protected role and database for the tests (the password is made up here and
-  # exists only on these throw-away servers).
-  as_pg "$PSQL" -h "$DATA" -p "$PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'migsafe_test') THEN
-    CREATE ROLE migsafe_test LOGIN PASSWORD 'migsafe-test-secret' SUPERUSER;
-  END IF;
-END $$;
-SELECT 'CREATE DATABASE migsafe_test OWNER migsafe_test'
-  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'migsafe_test')\gexec
-SQL
+  # The tests' role and database (scripts/lib/test-role.sql).
+  as_pg "$PSQL" -h "$DATA" -p "$PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 \
+    <"$ROOT/scripts/lib/test-role.sql" >/dev/null
   DSNS+=("postgresql://migsafe_test:migsafe-test-secret@127.0.0.1:$PORT/migsafe_test")
 done
 echo "${DSNS[*]}"

@@ -28,15 +28,7 @@ if ! as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg.log" -w -t 60 start \
     -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$RUN -c fsync=off -c shared_preload_libraries=pg_stat_statements" >/dev/null
 fi
-# A password-protected role and database for the tests (the password is made up here and
-# exists only on this throw-away server).
-as_pg "$BIN/psql" -h "$RUN" -p "$PORT" -U postgres -qtA -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'migsafe_test') THEN
-    CREATE ROLE migsafe_test LOGIN PASSWORD 'migsafe-test-secret' SUPERUSER;
-  END IF;
-END $$;
-SELECT 'CREATE DATABASE migsafe_test OWNER migsafe_test'
-  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'migsafe_test')\gexec
-SQL
+# The tests' role and database (scripts/lib/test-role.sql).
+as_pg "$BIN/psql" -h "$RUN" -p "$PORT" -U postgres -qtA -v ON_ERROR_STOP=1 \
+  <"$ROOT/scripts/lib/test-role.sql" >/dev/null
 echo "postgresql://migsafe_test:migsafe-test-secret@127.0.0.1:$PORT/migsafe_test"

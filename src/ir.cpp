@@ -165,6 +165,13 @@ std::string_view trim_space(std::string_view s) {
   return s;
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return out;
+}
+
 std::string quote_sql_ident(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {

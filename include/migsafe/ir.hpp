@@ -19,6 +19,8 @@ std::string_view dialect_display(Dialect d);
 std::string ascii_lower(std::string_view s);
 // Without the white space (space, tab, line breaks, form feed, vertical tab) around it.
 std::string_view trim_space(std::string_view s);
+// Names in prose: "a", "a and b", "a, b and c".
+std::string join_names(const std::vector<std::string>& names);
 // An identifier in double quotes, inner quotes doubled, as standard SQL writes it (PostgreSQL,
 // SQLite).
 std::string quote_sql_ident(std::string_view name);

@@ -245,13 +245,6 @@ bool named_together(const Operation& op, const QualifiedName& t) {
                      [&](const QualifiedName& n) { return table_key(n) == k; });
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i)
-    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
-  return out;
-}
-
 // What stands on a relation being dropped or emptied: views over it (drop) and tables whose
 // foreign keys reference it. Without CASCADE the server refuses; with it, they are locked too
 // (and dropped, or emptied, or lose their foreign key).
@@ -266,7 +259,7 @@ void what_depends(const Operation& op, const SchemaModel& schema, bool views, Ef
     for (const auto& d : schema.dependents(e.table)) found(d.view, "view " + d.view.display());
   for (const auto& r : schema.referencing(e.table)) found(r, "the foreign key of " + r.display());
   if (!op.cascade && !names.empty())
-    e.refused = joined(names) + (names.size() > 1 ? " depend on " : " depends on ") +
+    e.refused = join_names(names) + (names.size() > 1 ? " depend on " : " depends on ") +
                 e.table.display() + ", and without CASCADE the server refuses";
 }
 
@@ -280,11 +273,12 @@ void views_on_column(const Operation& op, const SchemaModel& schema, Effect& e) 
     }
   if (names.empty()) return;
   if (op.kind == OpKind::alter_column_type)
-    e.refused = joined(names) + " uses " + op.column +
+    e.refused = join_names(names) + " uses " + op.column +
                 ": the server refuses to change the type of a column a view uses (drop the "
                 "view first and create it again after)";
   else if (!op.cascade)
-    e.refused = joined(names) + " uses " + op.column + ", and without CASCADE the server refuses";
+    e.refused =
+        join_names(names) + " uses " + op.column + ", and without CASCADE the server refuses";
 }
 
 // Storage parameters the server changes under SHARE UPDATE EXCLUSIVE (fillfactor, autovacuum

@@ -46,10 +46,9 @@ json rule_descriptor(const Rule& r, const ReportContext& ctx) {
   return d;
 }
 
-std::string uri_of(const std::string& given) {
-  // Relative to the repository root (%SRCROOT%) whatever the working directory; spaces and '%'
-  // escaped.
-  const std::string path = repository_path(given);
+// A path already relative to the repository root (repository_path) as a URI: spaces and '%'
+// escaped.
+std::string uri_of(const std::string& path) {
   std::string out;
   for (char c : path) {
     if (c == ' ')
@@ -60,6 +59,14 @@ std::string uri_of(const std::string& given) {
       out += c;
   }
   return out;
+}
+
+// A file as SARIF names it, from its path relative to the repository root (repository_path):
+// against %SRCROOT% unless it lies outside the repository or is stdin.
+json artifact_location(const std::string& rel) {
+  json artifact = {{"uri", uri_of(rel)}};
+  if (!rel.empty() && rel[0] != '/' && rel[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
+  return artifact;
 }
 
 // The advice without its comment lines, when it is one statement that can stand where the
@@ -91,7 +98,7 @@ std::string replacement_statement(std::string_view instead) {
   return std::string(body);
 }
 
-json statement_fix(const Finding& f, const CheckedFile& file, std::string_view snippet) {
+json statement_fix(const Finding& f, const std::string& rel, std::string_view snippet) {
   std::string with = replacement_statement(f.instead);
   if (with.empty() || snippet.empty()) return nullptr;
   // The flagged statement's text may end before its semicolon.
@@ -101,9 +108,7 @@ json statement_fix(const Finding& f, const CheckedFile& file, std::string_view s
                   {"startColumn", f.statement.start.col},
                   {"endLine", f.statement.stop.line},
                   {"endColumn", f.statement.stop.col + 1}};
-  json artifact = {{"uri", uri_of(file.path)}};
-  const std::string rel = repository_path(file.path);
-  if (!rel.empty() && rel[0] != '/' && rel[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
+  json artifact = artifact_location(rel);
   return json::array(
       {{{"description", {{"text", "replace the statement with the safer form"}}},
         {"artifactChanges",
@@ -113,17 +118,14 @@ json statement_fix(const Finding& f, const CheckedFile& file, std::string_view s
                                               {"insertedContent", {{"text", with}}}}})}}})}}});
 }
 
-json location(const std::string& path, Position start, Position end, std::string_view snippet) {
+json location(const std::string& rel, Position start, Position end, std::string_view snippet) {
   json region = {{"startLine", start.line}, {"startColumn", start.col}};
   if (end.line >= start.line && end.line > 0) {
     region["endLine"] = end.line;
     region["endColumn"] = end.col + 1;  // SARIF end columns are exclusive
   }
   if (!snippet.empty()) region["snippet"] = {{"text", std::string(snippet)}};
-  json artifact = {{"uri", uri_of(path)}};
-  const std::string rel = repository_path(path);
-  if (!rel.empty() && rel[0] != '/' && rel[0] != '<') artifact["uriBaseId"] = "%SRCROOT%";
-  return {{"physicalLocation", {{"artifactLocation", artifact}, {"region", region}}}};
+  return {{"physicalLocation", {{"artifactLocation", artifact_location(rel)}, {"region", region}}}};
 }
 
 }  // namespace
@@ -157,8 +159,10 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
       snippet = std::string_view(file.source->text())
                     .substr(f.statement.begin, f.statement.end - f.statement.begin);
     Position end = f.statement.stop;
-    res["locations"] = json::array({location(file.path, f.at, end, snippet)});
-    if (auto fix = statement_fix(f, file, snippet); !fix.is_null()) res["fixes"] = std::move(fix);
+    // The identity already holds the path from the repository root: found once per file.
+    res["locations"] = json::array({location(ids[i].path, f.at, end, snippet)});
+    if (auto fix = statement_fix(f, ids[i].path, snippet); !fix.is_null())
+      res["fixes"] = std::move(fix);
     // The same identity GitLab's fingerprint uses: path, rule, statement text, occurrence.
     res["partialFingerprints"] = {{"migsafeFinding/v1", ids[i].fingerprint}};
     results.push_back(std::move(res));
@@ -170,10 +174,11 @@ void report_sarif(const CheckResult& r, const ReportContext& ctx, std::ostream& 
               {"message", {{"text", p.kind + ": " + p.message}}},
               {"descriptor", {{"id", p.kind}}}};
     if (p.pos.line)
-      n["locations"] = json::array({location(p.path, p.pos, {}, {})});
+      n["locations"] = json::array({location(repository_path(p.path), p.pos, {}, {})});
     else
       n["locations"] =
-          json::array({{{"physicalLocation", {{"artifactLocation", {{"uri", uri_of(p.path)}}}}}}});
+          json::array({{{"physicalLocation",
+                         {{"artifactLocation", {{"uri", uri_of(repository_path(p.path))}}}}}}});
     notifications.push_back(std::move(n));
   }
 

@@ -146,11 +146,9 @@ std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "reason") return in.effect.reason;
   if (key == "refused") return in.effect.refused;
   if (key == "locked_tables") {  // every table the operation locks, each named once
-    std::string out;
-    std::vector<TableLock> locks = table_locks(in.effect);
-    for (size_t i = 0; i < locks.size(); ++i)
-      out += (i == 0 ? "" : i + 1 == locks.size() ? " and " : ", ") + locks[i].table.display();
-    return out;
+    std::vector<std::string> names;
+    for (const auto& l : table_locks(in.effect)) names.push_back(l.table.display());
+    return join_names(names);
   }
   if (key == "unchecked_reason") return in.op.body_unchecked;
   if (key == "data_failure") return in.facts.data_failure;
