@@ -253,15 +253,19 @@ class MysqlTracer : public StatementTracer {
     scratch_ = scratch_name();
     // The lock first: from here on no other run takes the database for a leftover.
     session_->exec("DO GET_LOCK(" + quote_string(scratch_) + ", 0)");
+    replay_ = session_->one("SELECT CONNECTION_ID()").value_or("0");
+    // The guardian exists before the database does: a kill between the two would otherwise
+    // leave it to a later run. It is forked before the watchdog's thread starts, as a fork
+    // copies one thread only.
+    guardian_.emplace(server, scratch_, replay_);
     if (auto refused = session_->attempt("CREATE DATABASE " + quote_ident(scratch_))) {
+      guardian_->finish(true);  // nothing was made, nothing to drop
+      guardian_.reset();
       unavailable_ = "the snapshot role may not create the trace's scratch database " + scratch_ +
                      " (" + refused->message +
                      "); grant it ALL ON `migsafe\\_probe\\_%`.* to trace on MySQL and MariaDB";
       return;
     }
-    replay_ = session_->one("SELECT CONNECTION_ID()").value_or("0");
-    // The guardian is forked before the watchdog's thread starts: a fork copies one thread only.
-    guardian_.emplace(server, scratch_, replay_);
     watchdog_.emplace(server, replay_);
     session_->exec("USE " + quote_ident(scratch_));
     context_.snapshot_db = server.dsn.database;
