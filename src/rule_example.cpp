@@ -17,7 +17,11 @@ std::string example_instead(const Rule& r, const Pack& own, const std::vector<Pa
   set.push_back(make_source("example.sql", r.examples.bad));
   CheckOptions opt;
   opt.dialect = d;
-  opt.version = default_target_version(d);
+  opt.version = r.examples.version.value_or(default_target_version(d));
+  if (r.examples.transactions) {
+    opt.transactions = *r.examples.transactions;
+    opt.transactions_given = true;
+  }
   CheckResult result = check_sets({set}, active, opt);
   for (const auto& f : result.findings)
     if (f.rule_id == r.id && f.file + 1 == result.files.size()) return f.instead;

@@ -150,5 +150,27 @@ TEST(ServerRefuses, DependentsWithoutCascadeButNotWithIt) {
                      "server-refuses"));
 }
 
+TEST(ServerRefuses, AColumnNamedTwice) {
+  const std::string setup = "CREATE TABLE t (id int PRIMARY KEY, a int, c point);";
+  auto refused = [&](const std::string& sql) {
+    return test::has_rule(test::check_files({setup, sql}), "server-refuses");
+  };
+  EXPECT_TRUE(refused("INSERT INTO t (id, a, a) VALUES (1, 2, 3);"));
+  EXPECT_FALSE(refused("INSERT INTO t (id, a) VALUES (1, 2);"));
+  EXPECT_TRUE(refused("UPDATE t SET a = 1, a = 2 WHERE id = 1;"));
+  EXPECT_TRUE(refused("UPDATE t SET (a, a) = (1, 2) WHERE id = 1;"));
+  EXPECT_FALSE(refused("UPDATE t SET a = 1 WHERE id = 1;"));
+  // Two parts of one column are two assignments the server combines; the whole and a part not.
+  EXPECT_FALSE(refused("UPDATE t SET c[0] = 1, c[1] = 2 WHERE id = 1;"));
+  EXPECT_TRUE(refused("UPDATE t SET c = point(0, 0), c[1] = 2 WHERE id = 1;"));
+  EXPECT_TRUE(refused("CREATE VIEW v AS SELECT id, a, t.a FROM t;"));
+  EXPECT_TRUE(refused("CREATE VIEW v AS SELECT id, a AS id FROM t;"));
+  EXPECT_TRUE(refused("CREATE VIEW v (x, a) AS SELECT id, id, a FROM t;"));
+  EXPECT_FALSE(refused("CREATE VIEW v (x, y) AS SELECT id, id FROM t;"));
+  EXPECT_FALSE(refused("CREATE VIEW v AS SELECT id, a AS b FROM t UNION SELECT a, a FROM t;"));
+  EXPECT_TRUE(refused("CREATE MATERIALIZED VIEW m AS SELECT id, a AS id FROM t;"));
+  EXPECT_TRUE(refused("CREATE TABLE c2 AS SELECT id, count(*), count(a) FROM t GROUP BY id;"));
+}
+
 }  // namespace
 }  // namespace migsafe

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "helpers.hpp"
@@ -67,6 +69,41 @@ TEST(PackLoader, ErrorsCarryLineAndColumn) {
   auto no_when = load_error(std::string(kHeader) +
                             "  - {id: r, severity: info, title: t, message: m, why: w}\n");
   EXPECT_NE(std::string(no_when.what()).find("no 'when'"), std::string::npos);
+
+  // A pack takes a shared hazard up with its advice and examples, never restating the hazard.
+  auto restated =
+      load_error(std::string(kHeader) + "  - extends: drop-column\n    severity: warning\n");
+  EXPECT_NE(std::string(restated.what()).find("'severity' of a shared hazard is defined once"),
+            std::string::npos);
+  EXPECT_EQ(restated.where(), "p.yaml:5:5");
+  auto unknown = load_error(std::string(kHeader) + "  - extends: drop-colum\n");
+  EXPECT_NE(std::string(unknown.what()).find("no shared hazard 'drop-colum'"), std::string::npos)
+      << unknown.what();
+  EXPECT_NE(std::string(unknown.what()).find("drop-column"), std::string::npos);
+  auto bad_tx = load_error(std::string(kHeader) +
+                           "  - extends: drop-column\n    examples: {transactions: per-flie}\n");
+  EXPECT_NE(std::string(bad_tx.what()).find("transactions is"), std::string::npos);
+}
+
+TEST(PackLoader, ExtendsASharedHazard) {
+  Pack p = load_pack_text(std::string(kHeader) +
+                              "  - extends: drop-table\n"
+                              "    also: Our backups run nightly.\n"
+                              "    instead: '-- ask the data team'\n"
+                              "    aliases: [team-drop]\n"
+                              "    examples: {bad: DROP TABLE t;, good: SELECT 1;}\n",
+                          "p.yaml");
+  ASSERT_EQ(p.rules.size(), 1u);
+  const Rule& r = p.rules[0];
+  EXPECT_EQ(r.id, "drop-table");
+  EXPECT_EQ(r.pack, "p");
+  EXPECT_EQ(r.severity, Severity::error);
+  EXPECT_TRUE(r.why.ends_with(" Our backups run nightly.")) << r.why;
+  EXPECT_EQ(r.instead, "-- ask the data team");
+  EXPECT_EQ(r.aliases.back(), "team-drop");
+  EXPECT_EQ(r.examples.bad, "DROP TABLE t;");
+  ASSERT_EQ(r.when.kinds.size(), 1u);
+  EXPECT_EQ(r.when.kinds[0], OpKind::drop_table);
 }
 
 TEST(PackLoader, VersionRanges) {
@@ -128,7 +165,8 @@ std::string describe(const Rule& r) {
     << r.builtin << r.once_per_file << r.secondary << r.size_dependent << r.drop_below_threshold
     << "|" << r.threshold_rows << "|" << r.threshold_bytes << "|" << r.twins_elsewhere << "|"
     << r.examples.setup << "|" << r.examples.bad << "|" << r.examples.good << "|"
-    << (r.examples.version ? r.examples.version->display() : "-") << "|";
+    << (r.examples.version ? r.examples.version->display() : "-") << "|"
+    << (r.examples.transactions ? transaction_mode_name(*r.examples.transactions) : "-") << "|";
   for (const auto& a : r.aliases) o << a << ",";
   const Condition& c = r.when;
   o << "|kinds:";
@@ -161,28 +199,47 @@ TEST(EmbeddedPacks, LoadExactlyAsTheirYaml) {
     for (size_t i = 0; i < yaml.rules.size(); ++i)
       EXPECT_EQ(describe(built.rules[i]), describe(yaml.rules[i])) << name;
   }
-  // Every pack in rules/ is built in.
+  // Every pack in rules/ is built in; hazards.yaml is not a pack.
   size_t files = 0;
   for (const auto& e :
        std::filesystem::directory_iterator(std::string(MIGSAFE_SOURCE_DIR) + "/rules"))
-    files += e.path().extension() == ".yaml";
+    files += e.path().extension() == ".yaml" && e.path().stem() != "hazards";
   EXPECT_EQ(names.size(), files);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "hazards"), 0);
 }
 
-// One hazard, one severity: a rule that exists for several dialects (drop-column, rename-table,
-// update-without-where, ...) is the same hazard there and is judged the same everywhere.
-TEST(ShippedPacks, OneSeverityPerHazardInEveryDialect) {
-  std::map<std::string, std::pair<Severity, std::string>> seen;
-  size_t shared = 0;
+// What makes a hazard, without what a dialect adds (advice, examples, a fact for the why).
+std::string hazard_core(const Rule& r) {
+  std::ostringstream o;
+  o << severity_name(r.severity) << "|" << r.title << "|" << r.message << "|" << r.cause << "|"
+    << r.size_dependent << "|";
+  for (auto k : r.when.kinds) o << static_cast<int>(k) << ",";
+  for (const auto& t : r.when.attrs) {
+    o << t.name << "=";
+    for (const auto& v : t.values) o << v << "/";
+  }
+  return o.str();
+}
+
+// One hazard, one definition: a rule that exists for several dialects (drop-column,
+// rename-table, update-without-where, ...) comes from rules/hazards.yaml, so its severity,
+// message and condition are the same everywhere; and every hazard there is used.
+TEST(ShippedPacks, SharedHazardsAreDefinedOnce) {
+  std::map<std::string, std::pair<std::string, std::string>> seen;  // id -> core, pack
+  std::set<std::string> shared;
   for (const auto& name : shipped_pack_names())
     for (const auto& r : load_shipped_pack(name).rules) {
-      auto [it, fresh] = seen.emplace(r.id, std::make_pair(r.severity, name));
+      auto [it, fresh] = seen.emplace(r.id, std::make_pair(hazard_core(r), name));
       if (fresh) continue;
-      ++shared;
-      EXPECT_EQ(severity_name(r.severity), severity_name(it->second.first))
+      shared.insert(r.id);
+      EXPECT_EQ(hazard_core(r), it->second.first)
           << r.id << ": " << name << " and " << it->second.second << " disagree";
     }
-  EXPECT_GE(shared, 8u);  // drop-table, drop-column, rename-*, *-without-where, truncate-table
+  YAML::Node hazards = YAML::LoadFile(std::string(MIGSAFE_SOURCE_DIR) + "/rules/hazards.yaml");
+  std::set<std::string> defined;
+  for (const auto& h : hazards["hazards"]) defined.insert(h["id"].as<std::string>());
+  EXPECT_EQ(shared, defined);  // shared ids are the hazards, and each hazard is shared
+  EXPECT_GE(defined.size(), 7u);
 }
 
 }  // namespace

@@ -23,11 +23,16 @@ const Rule& rule(const std::string& id) {
 using test::check_files;
 
 CheckResult run_example(const Rule& r, const std::string& sql) {
-  std::vector<std::string> files;
-  if (!r.examples.setup.empty()) files.push_back(r.examples.setup);
-  files.push_back(sql);
-  int major = r.examples.version ? r.examples.version->major : 16;
-  return check_files(files, major, &test::all_postgres_packs());
+  SourceSet set;
+  if (!r.examples.setup.empty()) set.push_back(make_source("m1.sql", r.examples.setup));
+  set.push_back(make_source("m2.sql", sql));
+  CheckOptions opt;
+  opt.version = TargetVersion{r.examples.version ? r.examples.version->major : 16, 0};
+  if (r.examples.transactions) {
+    opt.transactions = *r.examples.transactions;
+    opt.transactions_given = true;
+  }
+  return check_sets({set}, test::all_postgres_packs(), opt);
 }
 
 class RuleTwins : public ::testing::TestWithParam<std::string> {};

@@ -58,6 +58,35 @@ TEST(TransactionModes, BeginNestsInsideTheRunnersTransaction) {
   EXPECT_EQ(count_rule(nested, "nested-begin"), 1u);
 }
 
+TEST(TransactionModes, CommitEndsTheRunnersTransaction) {
+  const std::string file = "CREATE TABLE u (id int);\nCOMMIT;\nCREATE TABLE v (id int);";
+  auto wrapped = check_mode({file}, TransactionMode::per_file);
+  const Finding* f = test::find_finding(wrapped, "commit-in-runner-transaction");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->at.line, 2u);
+  EXPECT_NE(f->message.find("COMMIT ends"), std::string::npos) << f->message;
+  EXPECT_TRUE(
+      has_rule(check_mode({"INSERT INTO t VALUES (1, 1);\nROLLBACK;"}, TransactionMode::per_file),
+               "commit-in-runner-transaction"));
+  // Only the first ends it; without the runner's transaction there is none to end.
+  EXPECT_EQ(count_rule(check_mode({file + "\nCOMMIT;"}, TransactionMode::per_file),
+                       "commit-in-runner-transaction"),
+            1u);
+  EXPECT_FALSE(
+      has_rule(check_mode({file}, TransactionMode::autocommit), "commit-in-runner-transaction"));
+  EXPECT_FALSE(
+      has_rule(check_mode({file}, TransactionMode::single_query), "commit-in-runner-transaction"));
+  // The COMMIT of a nested BEGIN is nested-begin's finding, not a second one.
+  auto nested =
+      check_mode({"BEGIN;\nCREATE TABLE u (id int);\nCOMMIT;"}, TransactionMode::per_file);
+  EXPECT_TRUE(has_rule(nested, "nested-begin"));
+  EXPECT_FALSE(has_rule(nested, "commit-in-runner-transaction"));
+  // A savepoint's ROLLBACK TO stays inside the transaction.
+  EXPECT_FALSE(has_rule(check_mode({"SAVEPOINT s;\nCREATE TABLE u (id int);\nROLLBACK TO s;"},
+                                   TransactionMode::per_file),
+                        "commit-in-runner-transaction"));
+}
+
 TEST(TransactionModes, BeginWithoutCommit) {
   auto open = check_files({"SELECT 1;\nBEGIN;\nCREATE TABLE u (id int);\n"});
   ASSERT_TRUE(has_rule(open, "begin-without-commit"));

@@ -9,6 +9,7 @@
 
 #include "migsafe/effects.hpp"
 #include "migsafe/ir.hpp"
+#include "migsafe/runner.hpp"
 #include "migsafe/schema.hpp"
 
 namespace re2 {
@@ -81,6 +82,9 @@ struct RuleExamples {
   std::string bad;
   std::string good;
   std::optional<TargetVersion> version;
+  // how the runner sends the files (per-file: in one transaction each, as goose or dbmate do);
+  // unset: autocommit
+  std::optional<TransactionMode> transactions;
 };
 
 struct Rule {
@@ -164,6 +168,7 @@ struct OpFacts {
   bool seq_scan = false;      // snapshot: the statement's plan reads the table sequentially
   double seq_scan_rows = 0;   // the plan's estimated rows of that scan
   bool nested_begin = false;  // BEGIN while a transaction is already open
+  bool ends_runner_transaction = false;  // COMMIT / ROLLBACK of the runner's transaction
   int access_exclusive_statements =
       0;  // earlier statements of this tx holding ACCESS EXCLUSIVE on it
   LockMode other_held_lock = LockMode::none;  // strongest lock the tx holds on another table

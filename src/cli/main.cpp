@@ -388,6 +388,9 @@ int run_explain(const Flags& f, const std::string& id) {
             << ")\n"
             << r->title << "\n\n";
   print_block("Why", r->why);
+  if (r->examples.transactions)
+    print_block("The examples run with",
+                "--transactions " + std::string(transaction_mode_name(*r->examples.transactions)));
   print_block("Flagged (bad)", r->examples.bad);
   print_block("Passes (good)", r->examples.good);
   print_block("Instead", explain_advice(*r, packs));

@@ -231,6 +231,17 @@ std::string duplicate_column(const Operation& op) {
   return {};
 }
 
+std::string named_twice(const Operation& op) {
+  switch (op.kind) {
+    case OpKind::insert:
+      return "the column list names " + op.named_twice + " twice";
+    case OpKind::update:
+      return "SET assigns " + op.named_twice + " twice";
+    default:
+      return "two of its columns are named " + op.named_twice;
+  }
+}
+
 bool in_primary_key(const TableInfo& t, const std::string& column) {
   for (const auto& c : t.constraints)
     if (c.kind == ConstraintKind::primary_key &&
@@ -604,6 +615,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       break;
   }
   if (t && t->partitioned) to_partitions(op, schema, *t, e);
+  if (e.refused.empty() && !op.named_twice.empty()) e.refused = named_twice(op);
   return e;
 }
 

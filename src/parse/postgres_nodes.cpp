@@ -196,6 +196,73 @@ void collect_reads(element e, Operation& op, std::vector<std::string>& ctes) {
     for (element x : a) collect_reads(x, op, ctes);
 }
 
+// The first name in `names` given before, or "".
+std::string first_repeat(const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!names[i].empty() &&
+        std::find(names.begin(), names.begin() + i, names[i]) != names.begin() + i)
+      return names[i];
+  return {};
+}
+
+// INSERT's column list and UPDATE's SET name target columns; the server refuses one named twice
+// unless both name a part of it (SET c.x = 1, c.y = 2 fills two fields of one composite).
+std::string target_named_twice(element list_owner, const char* key) {
+  std::vector<std::string> whole, partial;
+  std::string twice;
+  each(list_owner, key, [&](element t) {
+    auto [type, rt] = unwrap(t);
+    if (type != "ResTarget" || !twice.empty()) return;
+    std::string name(text_of(rt, "name"));
+    auto seen = [&](const std::vector<std::string>& v) {
+      return std::find(v.begin(), v.end(), name) != v.end();
+    };
+    bool part = has(rt, "indirection");
+    if (seen(whole) || (!part && seen(partial))) twice = name;
+    (part ? partial : whole).push_back(std::move(name));
+  });
+  return twice;
+}
+
+// The name a select-list entry gives its column when it has no alias, as the server derives
+// it; "" when migsafe does not derive it (a *, an expression), which then collides with nothing.
+std::string derived_column_name(element val) {
+  auto [type, v] = unwrap(val);
+  if (type == "ColumnRef") {
+    std::string last;
+    each(v, "fields", [&](element f) {
+      auto [ft, fv] = unwrap(f);
+      last = ft == "String" ? std::string(text_of(fv, "sval")) : std::string();
+    });
+    return last;
+  }
+  if (type == "FuncCall") {
+    std::vector<std::string> fn = string_list(v, "funcname");
+    return fn.empty() ? std::string() : fn.back();
+  }
+  return {};
+}
+
+// A view's (or CREATE TABLE AS's) columns: its column list, then the query's select list (of
+// the first branch of a UNION); the server refuses two of one name.
+std::string view_column_named_twice(std::vector<std::string> names, element query) {
+  auto [type, sel] = unwrap(query);
+  if (type != "SelectStmt") return {};
+  while (auto larg = field(sel, "larg")) sel = *larg;
+  const size_t listed = names.size();
+  size_t i = 0;
+  each(sel, "targetList", [&](element t) {
+    auto [tt, rt] = unwrap(t);
+    if (tt != "ResTarget") return;
+    if (i++ < listed) return;  // the column list names it
+    std::string name(text_of(rt, "name"));
+    if (name.empty())
+      if (auto val = field(rt, "val")) name = derived_column_name(*val);
+    names.push_back(std::move(name));
+  });
+  return first_repeat(names);
+}
+
 void view_reads(element query, Operation& op) {
   std::vector<std::string> ctes;
   collect_reads(query, op, ctes);
@@ -855,6 +922,8 @@ void dml(OpKind kind, element n, const PgNodeContext& ctx, Statement& out) {
   Operation op = base_op(kind, ctx);
   if (auto rel = field(n, "relation")) op.table = range_var(*rel);
   op.has_where = has(n, "whereClause");
+  if (kind == OpKind::insert) op.named_twice = target_named_twice(n, "cols");
+  if (kind == OpKind::update) op.named_twice = target_named_twice(n, "targetList");
   if (kind == OpKind::insert) {
     op.skips_existing = has(n, "onConflictClause");
     if (auto sel = field(n, "selectStmt")) {
@@ -915,7 +984,10 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
   if (type == "ViewStmt") {
     simple_relation_op(OpKind::create_view, "view", n, ctx, out);
     out.ops.back().or_replace = flag(n, "replace");
-    if (auto q = field(n, "query")) view_reads(*q, out.ops.back());
+    if (auto q = field(n, "query")) {
+      view_reads(*q, out.ops.back());
+      out.ops.back().named_twice = view_column_named_twice(string_list(n, "aliases"), *q);
+    }
     return;
   }
   if (type == "CreateSeqStmt" || type == "CreateSchemaStmt" || type == "CreateExtensionStmt") {
@@ -959,7 +1031,12 @@ void translate_pg_statement(element stmt, const PgNodeContext& ctx, Statement& o
       }
     op.detail = text_of(n, "objtype");
     op.if_not_exists = flag(n, "if_not_exists");
-    if (auto q = field(n, "query")) view_reads(*q, op);
+    if (auto q = field(n, "query")) {
+      view_reads(*q, op);
+      std::vector<std::string> names;
+      if (auto into = field(n, "into")) names = string_list(*into, "colNames");
+      op.named_twice = view_column_named_twice(std::move(names), *q);
+    }
     out.ops.push_back(std::move(op));
     return;
   }

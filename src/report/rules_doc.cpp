@@ -38,6 +38,9 @@ void write_rules_markdown(const std::vector<Pack>& packs, std::ostream& out) {
       out << "### " << r.id << "\n\n**" << severity_name(r.severity) << "** · " << r.title << "\n\n"
           << r.why << "\n\n";
       bool sql = r.twins_elsewhere.empty();
+      if (r.examples.transactions)
+        out << "The examples run as a runner sends them with `--transactions "
+            << transaction_mode_name(*r.examples.transactions) << "`.\n\n";
       if (!r.examples.setup.empty())
         block(out, "Given (an earlier migration)", r.examples.setup, "sql");
       block(out, "Flagged", r.examples.bad, sql ? "sql" : "");

@@ -769,6 +769,8 @@ class Analyzer {
       facts.transaction_begun = session.transaction_begun();
     }
     facts.nested_begin = session.nested_begin() && op.kind == OpKind::begin;
+    facts.ends_runner_transaction = session.ends_runner_transaction() &&
+                                    (op.kind == OpKind::commit || op.kind == OpKind::rollback);
     facts.partitioned_table = table && table->partitioned;
     facts.lock_timeout_set = session.lock_timeout_set();
     facts.foreign_keys_off = session.foreign_keys_off();

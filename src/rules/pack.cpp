@@ -56,6 +56,45 @@ bool VersionRange::contains(TargetVersion v) const {
 
 namespace {
 
+// The embedded JSON as the YAML reader's nodes: every scalar a string, as the YAML had it.
+YAML::Node to_yaml(const nlohmann::ordered_json& j) {
+  if (j.is_object()) {
+    YAML::Node n(YAML::NodeType::Map);
+    for (const auto& [k, v] : j.items()) n.force_insert(k, to_yaml(v));
+    return n;
+  }
+  if (j.is_array()) {
+    YAML::Node n(YAML::NodeType::Sequence);
+    for (const auto& v : j) n.push_back(to_yaml(v));
+    return n;
+  }
+  if (j.is_string()) return YAML::Node(j.get<std::string>());
+  return YAML::Node(YAML::NodeType::Null);
+}
+
+// rules/hazards.yaml: the hazards dialect packs share, each defined once (not a pack).
+constexpr const char* kHazards = "hazards";
+
+struct HazardLibrary {
+  std::string path;
+  YAML::Node root;
+};
+
+HazardLibrary load_hazards() {
+  const std::string file = std::string(kHazards) + ".yaml";
+  if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) {
+    std::filesystem::path f = std::filesystem::path(env) / file;
+    std::error_code ec;
+    if (std::filesystem::exists(f, ec))
+      return {f.string(), load_yaml(read_bounded(f.string()), f.string())};
+  }
+  for (const auto& e : embedded_packs())
+    if (e.name == kHazards)
+      return {"<built in> rules/" + file, to_yaml(nlohmann::ordered_json::parse(e.json))};
+  std::string path = find_shipped_pack(std::string(kHazards));
+  return {path, load_yaml(read_bounded(path), path)};
+}
+
 class PackReader {
  public:
   explicit PackReader(std::string path) : path_(std::move(path)) {}
@@ -247,6 +286,7 @@ class PackReader {
 
   Rule read_rule(const YAML::Node& r, const Pack& p) const {
     if (!r.IsMap()) fail(r, "a rule is a mapping");
+    if (r["extends"]) return extend_hazard(r, p);
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
                    "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold",
                    "below_threshold", "defer", "secondary"});
@@ -301,18 +341,63 @@ class PackReader {
       rule.when = read_condition(r["when"], p.dialect);
     else if (!rule.builtin)
       fail(r, "rule '" + rule.id + "' has no 'when' condition");
-    if (YAML::Node ex = r["examples"]) {
-      check_keys(ex, {"setup", "bad", "good", "version"});
-      rule.examples.setup = scalar(ex, "setup", false);
-      rule.examples.bad = scalar(ex, "bad", false);
-      rule.examples.good = scalar(ex, "good", false);
-      if (ex["version"])
-        rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
-    }
+    read_examples(r, p, rule);
     return rule;
   }
 
+  void read_examples(const YAML::Node& r, const Pack& p, Rule& rule) const {
+    YAML::Node ex = r["examples"];
+    if (!ex) return;
+    check_keys(ex, {"setup", "bad", "good", "version", "transactions"});
+    rule.examples.setup = scalar(ex, "setup", false);
+    rule.examples.bad = scalar(ex, "bad", false);
+    rule.examples.good = scalar(ex, "good", false);
+    if (ex["version"])
+      rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
+    if (ex["transactions"]) {
+      rule.examples.transactions = parse_transaction_mode(scalar(ex, "transactions"));
+      if (!rule.examples.transactions)
+        fail(ex["transactions"], "transactions is autocommit, per-file or single-query");
+    }
+  }
+
+  // `- extends: ID`: a hazard of rules/hazards.yaml, with the pack's own advice, a fact of its
+  // dialect added to the why, and examples. What makes the hazard (severity, message, condition)
+  // is defined once, so a pack cannot restate it.
+  Rule extend_hazard(const YAML::Node& r, const Pack& p) const {
+    for (const auto& kv : r) {
+      std::string k = kv.first.as<std::string>();
+      if (k == "id" || k == "severity" || k == "title" || k == "message" || k == "why" ||
+          k == "when" || k == "cause" || k == "size_dependent")
+        fail(kv.first, "'" + k + "' of a shared hazard is defined once, in rules/hazards.yaml");
+    }
+    check_keys(r, {"extends", "instead", "also", "examples", "aliases", "twins", "docs"});
+    std::string id = scalar(r, "extends");
+    if (!hazards_) hazards_ = load_hazards();
+    const YAML::Node list = hazards_->root["hazards"];
+    std::string known;
+    for (const auto& h : list) {
+      if (!h.IsMap() || !h["id"]) continue;
+      std::string hid = h["id"].as<std::string>();
+      if (hid != id) {
+        known += (known.empty() ? "" : ", ") + hid;
+        continue;
+      }
+      Rule rule = PackReader(hazards_->path).read_rule(h, p);
+      if (r["instead"]) rule.instead = scalar(r, "instead");
+      if (r["also"]) rule.why += " " + scalar(r, "also");
+      if (r["aliases"])
+        for (auto& a : scalars(r["aliases"])) rule.aliases.push_back(std::move(a));
+      if (r["twins"]) rule.twins_elsewhere = scalar(r, "twins");
+      if (r["docs"]) rule.docs = scalar(r, "docs");
+      read_examples(r, p, rule);
+      return rule;
+    }
+    fail(r["extends"], "no shared hazard '" + id + "' (rules/hazards.yaml has " + known + ")");
+  }
+
   std::string path_;
+  mutable std::optional<HazardLibrary> hazards_;
 };
 
 }  // namespace
@@ -368,31 +453,11 @@ bool is_pack_path(const std::string& s) {
 std::vector<std::string> shipped_pack_names() {
   std::vector<std::string> names;
   for (const auto& e : embedded_packs())
-    if (e.name != "core") names.emplace_back(e.name);
+    if (e.name != "core" && e.name != kHazards) names.emplace_back(e.name);
   std::sort(names.begin(), names.end());
   names.insert(names.begin(), "core");
   return names;
 }
-
-namespace {
-
-// The embedded JSON as the YAML reader's nodes: every scalar a string, as the YAML had it.
-YAML::Node to_yaml(const nlohmann::ordered_json& j) {
-  if (j.is_object()) {
-    YAML::Node n(YAML::NodeType::Map);
-    for (const auto& [k, v] : j.items()) n.force_insert(k, to_yaml(v));
-    return n;
-  }
-  if (j.is_array()) {
-    YAML::Node n(YAML::NodeType::Sequence);
-    for (const auto& v : j) n.push_back(to_yaml(v));
-    return n;
-  }
-  if (j.is_string()) return YAML::Node(j.get<std::string>());
-  return YAML::Node(YAML::NodeType::Null);
-}
-
-}  // namespace
 
 Pack load_shipped_pack(const std::string& name) {
   // MIGSAFE_RULES_DIR names packs to use instead of the built-in ones (a pack being edited).

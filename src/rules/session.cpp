@@ -37,6 +37,7 @@ bool does_work(const Statement& st) {
 void SessionState::start_unit(TransactionMode mode, std::string transaction, std::string fix) {
   end_transaction();
   explicit_open_ = false;
+  nested_open_ = false;
   implicit_commit_ = false;
   mode_ = mode;
   runner_tx_open_ = true;
@@ -70,11 +71,15 @@ std::string SessionState::transaction_fix() const {
 void SessionState::begin_statement(const Statement& st) {
   nested_begin_ = false;
   ae_this_statement_.clear();
+  const bool per_file_open = runner_open() && mode_ == TransactionMode::per_file;
+  ends_runner_ = per_file_open && !explicit_open_ && !nested_open_ &&
+                 (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback));
   if (!has_op(st, OpKind::begin)) return;
   // In per-file mode the runner's transaction is already open: BEGIN only draws a warning
   // from PostgreSQL. In a single query string, BEGIN turns the implicit block explicit.
-  if (explicit_open_ || (runner_open() && mode_ == TransactionMode::per_file)) {
+  if (explicit_open_ || per_file_open) {
     nested_begin_ = true;
+    if (per_file_open) nested_open_ = true;
     return;
   }
   explicit_open_ = true;
@@ -87,6 +92,7 @@ void SessionState::end_statement(const Statement& st) {
   if (has_op(st, OpKind::commit) || has_op(st, OpKind::rollback) || implicit_commit_) {
     implicit_commit_ = false;
     explicit_open_ = false;
+    nested_open_ = false;
     // COMMIT ends the runner's transaction too; what follows runs in autocommit. In one query
     // string of several statements, each statement after it starts a new implicit block.
     if (mode_ == TransactionMode::per_file) runner_tx_open_ = false;

@@ -57,6 +57,9 @@ class SessionState {
   bool file_transaction_open() const { return explicit_open_ || runner_open(); }
   bool in_routine() const { return routine_depth_ > 0; }
   bool nested_begin() const { return nested_begin_; }  // this statement's BEGIN nests
+  // This statement's COMMIT / ROLLBACK ends the transaction the runner opened for the file (not
+  // one a BEGIN of the file opened, nor one whose nested BEGIN was already reported).
+  bool ends_runner_transaction() const { return ends_runner_; }
   uint32_t open_begin_offset() const { return begin_offset_; }
 
   Held held(const QualifiedName& t) const;
@@ -91,6 +94,8 @@ class SessionState {
   bool explicit_open_ = false;
   int routine_depth_ = 0;
   bool nested_begin_ = false;
+  bool nested_open_ = false;  // a nested BEGIN's block is open in the runner's transaction
+  bool ends_runner_ = false;
   uint32_t begin_offset_ = 0;
   std::set<std::string> ae_this_statement_;
   std::map<std::string, Held> held_;

@@ -303,6 +303,9 @@ std::string_view op_sql_words(OpKind k) {
       {OpKind::optimize_table, "OPTIMIZE TABLE"},
       {OpKind::table_options, "a table option change"},
       {OpKind::partition_op, "a partition change"},
+      {OpKind::begin, "BEGIN"},
+      {OpKind::commit, "COMMIT"},
+      {OpKind::rollback, "ROLLBACK"},
   };
   for (const auto& w : kWords)
     if (w.kind == k) return w.sql;
