@@ -150,6 +150,43 @@ TEST(ServerRefuses, DependentsWithoutCascadeButNotWithIt) {
                      "server-refuses"));
 }
 
+TEST(ServerRefuses, KeysAndTheirIndexes) {
+  const std::string setup =
+      "CREATE TABLE p (id int PRIMARY KEY, code text UNIQUE);\n"
+      "CREATE TABLE t (id int PRIMARY KEY, p_id int REFERENCES p, p_code text REFERENCES p "
+      "(code));";
+  auto refused = [&](const std::string& sql) {
+    return test::has_rule(test::check_files({setup, sql}), "server-refuses");
+  };
+  // Foreign keys rest on p's primary key and on its unique constraint.
+  EXPECT_TRUE(refused("ALTER TABLE p DROP CONSTRAINT p_pkey;"));
+  EXPECT_TRUE(refused("ALTER TABLE p DROP CONSTRAINT p_code_key;"));
+  EXPECT_FALSE(refused("ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE;"));
+  EXPECT_FALSE(refused("ALTER TABLE t DROP CONSTRAINT t_pkey;"));
+  EXPECT_FALSE(
+      refused("ALTER TABLE t DROP CONSTRAINT t_p_id_fkey;\n"
+              "ALTER TABLE p DROP CONSTRAINT p_pkey;"));
+  // An index that is a constraint's goes only with the constraint, CASCADE or not.
+  EXPECT_TRUE(refused("DROP INDEX t_pkey;"));
+  EXPECT_TRUE(refused("DROP INDEX p_code_key CASCADE;"));
+  EXPECT_FALSE(refused("CREATE INDEX t_p_id ON t (p_id);\nDROP INDEX t_p_id;"));
+}
+
+TEST(Effects, NotValidInCreateTableIsValid) {
+  const std::string setup =
+      "CREATE TABLE nv (a int, CONSTRAINT nv_a CHECK (a IS NOT NULL) NOT VALID);";
+  CheckResult r = test::check_files({setup,
+                                     "ALTER TABLE nv VALIDATE CONSTRAINT nv_a;\n"
+                                     "ALTER TABLE nv ALTER COLUMN a SET NOT NULL;"});
+  EXPECT_FALSE(test::has_rule(r, "set-not-null-scan"));
+  // Added to an existing table, NOT VALID means what it says.
+  CheckResult later =
+      test::check_files({"CREATE TABLE nv (a int);",
+                         "ALTER TABLE nv ADD CONSTRAINT nv_a CHECK (a IS NOT NULL) NOT VALID;",
+                         "ALTER TABLE nv ALTER COLUMN a SET NOT NULL;"});
+  EXPECT_TRUE(test::has_rule(later, "set-not-null-scan")) << later.findings.size();
+}
+
 TEST(ServerRefuses, AColumnNamedTwice) {
   const std::string setup = "CREATE TABLE t (id int PRIMARY KEY, a int, c point);";
   auto refused = [&](const std::string& sql) {

@@ -56,6 +56,7 @@ struct ConstraintInfo {
   std::vector<std::string> columns;
   std::string not_null_check_column;
   QualifiedName references;
+  std::vector<std::string> references_columns;  // foreign keys: empty means the primary key
 };
 
 // Where the table was created: the file index within the migration set, or -1 when it existed
@@ -153,6 +154,9 @@ class SchemaModel {
   const std::vector<Dependent>& dependents(const QualifiedName& t) const;
   // The tables whose foreign keys reference t (t itself excluded).
   std::vector<QualifiedName> referencing(const QualifiedName& t) const;
+  // The tables (t itself included) with a foreign key that rests on t's primary key or unique
+  // constraint `key`: the server refuses to drop the key under them without CASCADE.
+  std::vector<QualifiedName> resting_on(const TableInfo& t, const ConstraintInfo& key) const;
   // Every partition below a partitioned table, sub-partitions too, as far as the model knows.
   std::vector<const TableInfo*> partitions_of(const TableInfo& t) const;
   // Read-only views, for writing the model out (migsafe stats).

@@ -197,11 +197,33 @@ void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
   }
 }
 
-void drop_constraint(const Operation& op, const TableInfo* t, Effect& e) {
+void drop_constraint(const Operation& op, const SchemaModel& schema, const TableInfo* t,
+                     Effect& e) {
   e.lock = LM::access_exclusive;
   const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
-  if (c && c->kind == ConstraintKind::foreign_key)
+  if (!c) return;
+  if (c->kind == ConstraintKind::foreign_key)
     e.other_locks.push_back({c->references, LM::access_exclusive});
+  // A key that foreign keys rest on: CASCADE drops them (locking their tables), else refused.
+  std::vector<std::string> names;
+  for (const auto& r : schema.resting_on(*t, *c)) {
+    names.push_back("the foreign key of " + r.display());
+    if (op.cascade && table_key(r) != table_key(t->name))
+      e.other_locks.push_back({r, LM::access_exclusive});
+  }
+  if (!op.cascade && !names.empty())
+    e.refused = join_names(names) + (names.size() > 1 ? " rest on " : " rests on ") + c->name +
+                ", and without CASCADE the server refuses";
+}
+
+// The index of a primary key, unique or exclusion constraint goes only with its constraint.
+std::string index_of_constraint(const Operation& op, const TableInfo* t) {
+  const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
+  if (!c || (c->kind != ConstraintKind::primary_key && c->kind != ConstraintKind::unique &&
+             c->kind != ConstraintKind::exclusion))
+    return {};
+  return "the index " + op.object + " belongs to the constraint " + c->name + " of " +
+         t->name.display() + ": the server refuses to drop it (drop the constraint instead)";
 }
 
 void create_index(const Operation& op, const TableInfo* t, Effect& e) {
@@ -395,6 +417,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
     case OpKind::drop_index:
       e.lock = op.concurrently ? LM::share_update_exclusive : LM::access_exclusive;
       if (op.concurrently) e.tx = TxRule::outside_block;
+      e.refused = index_of_constraint(op, t);
       break;
     case OpKind::add_column:
       add_column(op, schema, e);
@@ -439,6 +462,13 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       e.scan = true;
       e.hold = Hold::scan;
       const ConstraintInfo* c = t ? t->constraint(op.object) : nullptr;
+      if (c && c->validated) {
+        // Made with its table, or validated before: the server has nothing to check.
+        e.scan = false;
+        e.hold = Hold::brief;
+        e.reason = "the constraint " + c->name + " is already valid: VALIDATE checks nothing";
+        break;
+      }
       if (c && c->kind == ConstraintKind::foreign_key) {
         e.other_locks.push_back({c->references, LM::row_share});
         e.also_read.push_back(c->references);
@@ -446,7 +476,7 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
       break;
     }
     case OpKind::drop_constraint:
-      drop_constraint(op, t, e);
+      drop_constraint(op, schema, t, e);
       break;
     case OpKind::rename_column:
     case OpKind::rename_table:

@@ -491,7 +491,12 @@ void create_table(element n, const PgNodeContext& ctx, Statement& out) {
   each(n, "tableElts", [&](element w) {
     auto [type, v] = unwrap(w);
     if (type == "ColumnDef") op.columns.push_back(column_spec(v, &ctx, &out));
-    if (type == "Constraint") op.table_constraints.push_back(constraint_spec(v));
+    if (type == "Constraint") {
+      // PostgreSQL validates a constraint made with its table (the table is empty) even when it
+      // is written NOT VALID.
+      op.table_constraints.push_back(constraint_spec(v));
+      op.table_constraints.back().not_valid = false;
+    }
   });
   out.ops.push_back(std::move(op));
 }

@@ -201,6 +201,7 @@ std::string add_constraint(TableInfo& t, const ConstraintSpec& spec) {
   c.validated = !spec.not_valid;
   c.not_null_check_column = spec.not_null_check_column;
   c.references = spec.references.table;
+  c.references_columns = spec.references.columns;
   bool keyed = spec.kind == ConstraintKind::unique || spec.kind == ConstraintKind::primary_key;
   if (keyed && !spec.using_index.empty()) {
     // USING INDEX renames the index to the constraint's name and takes its columns.
@@ -209,8 +210,10 @@ std::string add_constraint(TableInfo& t, const ConstraintSpec& spec) {
       if (!spec.name.empty()) t.rename_index(spec.using_index, spec.name);
     }
   }
-  c.name = !spec.name.empty()
-               ? spec.name
+  // PostgreSQL names a primary key <table>_pkey, whatever its columns.
+  c.name = !spec.name.empty() ? spec.name
+           : spec.kind == ConstraintKind::primary_key
+               ? t.name.name + "_pkey"
                : default_index_name(t, c.columns,
                                     spec.kind == ConstraintKind::primary_key   ? "pkey"
                                     : spec.kind == ConstraintKind::foreign_key ? "fkey"
@@ -561,6 +564,29 @@ void SchemaModel::forget_view(const QualifiedName& view) {
   const std::string k = key(view);
   for (auto& [table, views] : dependents_)
     std::erase_if(views, [&](const Dependent& d) { return key(d.view) == k; });
+}
+
+std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
+                                                   const ConstraintInfo& key_c) const {
+  std::vector<QualifiedName> out;
+  if (key_c.kind != ConstraintKind::primary_key && key_c.kind != ConstraintKind::unique) return out;
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> key_columns = sorted(key_c.columns);
+  const std::string k = key(t.name);
+  for (const auto& [tk, info] : tables_)
+    for (const auto& c : info.constraints) {
+      if (c.kind != ConstraintKind::foreign_key || key(c.references) != k) continue;
+      bool rests = c.references_columns.empty() ? key_c.kind == ConstraintKind::primary_key
+                                                : sorted(c.references_columns) == key_columns;
+      if (rests) {
+        out.push_back(info.name);
+        break;
+      }
+    }
+  return out;
 }
 
 std::vector<QualifiedName> SchemaModel::referencing(const QualifiedName& t) const {
