@@ -269,6 +269,20 @@ TEST(OneFindingPerCause, MissingLockTimeoutAddsOnlyItsOwnPoint) {
   EXPECT_NE(only->instead.find("ADD COLUMN n int"), std::string::npos);
 }
 
+TEST(Messages, BatchesWalkTheTablesOwnKey) {
+  CheckResult r = test::check_files(
+      {"CREATE TABLE orders (order_no bigint PRIMARY KEY, s text);", "UPDATE orders SET s = 'x';"});
+  const Finding* f = test::find_finding(r, "update-without-where");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->instead.find("WHERE order_no BETWEEN <from> AND <to>"), std::string::npos)
+      << f->instead;
+  // A table the model does not know: the placeholder a reader adjusts.
+  const Finding* unknown =
+      test::find_finding(test::check_files({"UPDATE ledger SET s = 'x';"}), "update-without-where");
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_NE(unknown->instead.find("WHERE id BETWEEN"), std::string::npos) << unknown->instead;
+}
+
 TEST(Messages, SelfReferencingForeignKeyNamesItsTableOnce) {
   auto r = test::check_files(
       {"CREATE TABLE c (id int PRIMARY KEY, parent int);",

@@ -119,6 +119,15 @@ std::string subject_words(const EvalInput& in) {
   }
 }
 
+// The column batches walk: the primary key's first column (a single-column key keeps batches
+// on the index), else "id" as a placeholder the reader adjusts.
+std::string key_column(const TableInfo* t) {
+  if (t)
+    for (const auto& c : t->constraints)
+      if (c.kind == ConstraintKind::primary_key && !c.columns.empty()) return c.columns.front();
+  return "id";
+}
+
 std::string value_of(std::string_view key, const EvalInput& in) {
   if (key == "table") {
     const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
@@ -228,6 +237,7 @@ std::string value_of(std::string_view key, const EvalInput& in) {
     return idx ? idx->name : std::string("an existing index");
   }
   if (key == "kind") return std::string(op_sql_words(in.op.kind));
+  if (key == "key_column") return key_column(in.table);
   if (key == "rerun_guard") return std::string(rerun_effect(in.dialect, in.op, in.version).guard);
   if (key == "rerun") return rerun_words(rerun_effect(in.dialect, in.op, in.version).outcome);
   if (key == "subject") return subject_words(in);
