@@ -1,7 +1,7 @@
-// Loading rule packs from YAML, with every mistake reported at its line:col.
+// Loading rule packs: a team's from YAML, the shipped ones from the JSON built into the binary
+// (the same reader walks both as PackNodes), with every mistake reported at its line:col.
 #include <re2/re2.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,12 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
 #include "rules/embedded_packs.hpp"
-#include "yaml_load.hpp"
+#include "rules/pack_node.hpp"
 
 namespace migsafe {
 
@@ -56,28 +54,12 @@ bool VersionRange::contains(TargetVersion v) const {
 
 namespace {
 
-// The embedded JSON as the YAML reader's nodes: every scalar a string, as the YAML had it.
-YAML::Node to_yaml(const nlohmann::ordered_json& j) {
-  if (j.is_object()) {
-    YAML::Node n(YAML::NodeType::Map);
-    for (const auto& [k, v] : j.items()) n.force_insert(k, to_yaml(v));
-    return n;
-  }
-  if (j.is_array()) {
-    YAML::Node n(YAML::NodeType::Sequence);
-    for (const auto& v : j) n.push_back(to_yaml(v));
-    return n;
-  }
-  if (j.is_string()) return YAML::Node(j.get<std::string>());
-  return YAML::Node(YAML::NodeType::Null);
-}
-
 // rules/hazards.yaml: the hazards dialect packs share, each defined once (not a pack).
 constexpr const char* kHazards = "hazards";
 
 struct HazardLibrary {
   std::string path;
-  YAML::Node root;
+  PackNode root;
 };
 
 HazardLibrary load_hazards() {
@@ -86,23 +68,23 @@ HazardLibrary load_hazards() {
     std::filesystem::path f = std::filesystem::path(env) / file;
     std::error_code ec;
     if (std::filesystem::exists(f, ec))
-      return {f.string(), load_yaml(read_bounded(f.string()), f.string())};
+      return {f.string(), pack_node_from_yaml(read_bounded(f.string()), f.string())};
   }
   for (const auto& e : embedded_packs())
-    if (e.name == kHazards)
-      return {"<built in> rules/" + file, to_yaml(nlohmann::ordered_json::parse(e.json))};
+    if (e.name == kHazards) {
+      std::string path = "<built in> rules/" + file;
+      return {path, pack_node_from_json(e.json, path)};
+    }
   std::string path = find_shipped_pack(std::string(kHazards));
-  return {path, load_yaml(read_bounded(path), path)};
+  return {path, pack_node_from_yaml(read_bounded(path), path)};
 }
 
 class PackReader {
  public:
   explicit PackReader(std::string path) : path_(std::move(path)) {}
 
-  Pack read(const std::string& text) { return read(load_yaml(text, path_)); }
-
-  Pack read(const YAML::Node& root) {
-    if (!root.IsMap()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
+  Pack read(const PackNode& root) {
+    if (!root.is_map()) fail(root, "a pack is a mapping with keys pack, dialect and rules");
     check_keys(root, {"pack", "dialect", "description", "rules"});
     Pack p;
     p.path = path_;
@@ -110,46 +92,52 @@ class PackReader {
     std::string dialect = scalar(root, "dialect");
     auto d = dialect == "any" ? std::optional<Dialect>(Dialect::postgres) : parse_dialect(dialect);
     if (!d)
-      fail(root["dialect"],
+      fail(*root.get("dialect"),
            "unknown dialect '" + dialect + "' (postgres, mysql, mariadb, sqlite or any)");
     p.dialect = *d;
     p.any_dialect = dialect == "any";
-    YAML::Node rules = root["rules"];
-    if (!rules || !rules.IsSequence()) fail(root, "'rules' must be a list of rules");
+    const PackNode* rules = root.get("rules");
+    if (!rules || !rules->is_seq()) fail(root, "'rules' must be a list of rules");
     std::set<std::string> ids;
-    for (const auto& r : rules) {
+    p.rules.reserve(rules->seq.size());
+    for (const auto& r : rules->seq) {
       Rule rule = read_rule(r, p);
-      if (!ids.insert(rule.id).second) fail(r["id"], "rule id '" + rule.id + "' appears twice");
+      if (!ids.insert(rule.id).second) fail(at(r, "id"), "rule id '" + rule.id + "' appears twice");
       p.rules.push_back(std::move(rule));
     }
     return p;
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const {
-    throw ConfigError(path_, msg, n.IsDefined() ? yaml_position(n.Mark()) : Position{});
+  [[noreturn]] void fail(const PackNode& n, const std::string& msg) const {
+    throw ConfigError(path_, msg, n.pos);
   }
 
-  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed) const {
-    if (!map.IsMap()) fail(map, "expected a mapping (key: value lines)");
-    for (const auto& kv : map) {
-      std::string k = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+  // The key's value, or the mapping itself (for an error's position) when it is absent.
+  static const PackNode& at(const PackNode& map, std::string_view key) {
+    const PackNode* n = map.get(key);
+    return n ? *n : map;
+  }
+
+  void check_keys(const PackNode& map, std::initializer_list<std::string_view> allowed) const {
+    if (!map.is_map()) fail(map, "expected a mapping (key: value lines)");
+    for (const auto& [key, value] : map.map) {
+      if (std::find(allowed.begin(), allowed.end(), key.text) != allowed.end()) continue;
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(kv.first, "unknown key '" + k + "' (valid keys: " + list + ")");
+      fail(key, "unknown key '" + key.text + "' (valid keys: " + list + ")");
     }
   }
 
-  std::string scalar(const YAML::Node& map, const char* key, bool required = true) const {
-    if (!map.IsMap()) fail(map, std::string("expected a mapping with '") + key + "'");
-    YAML::Node n = map[key];
+  std::string scalar(const PackNode& map, const char* key, bool required = true) const {
+    if (!map.is_map()) fail(map, std::string("expected a mapping with '") + key + "'");
+    const PackNode* n = map.get(key);
     if (!n) {
       if (required) fail(map, std::string("missing '") + key + "'");
       return {};
     }
-    if (!n.IsScalar()) fail(n, std::string("'") + key + "' must be a single value");
-    return n.as<std::string>();
+    if (!n->is_scalar()) fail(*n, std::string("'") + key + "' must be a single value");
+    return n->text;
   }
 
   static std::string normalize_value(std::string v) {
@@ -160,14 +148,18 @@ class PackReader {
     return v;
   }
 
-  std::vector<std::string> scalars(const YAML::Node& n) const {
+  bool truth(const PackNode& map, const char* key) const {
+    return map.get(key) && normalize_value(scalar(map, key)) == "true";
+  }
+
+  std::vector<std::string> scalars(const PackNode& n) const {
     std::vector<std::string> out;
-    if (n.IsScalar()) {
-      out.push_back(normalize_value(n.as<std::string>()));
-    } else if (n.IsSequence()) {
-      for (const auto& x : n) {
-        if (!x.IsScalar()) fail(x, "expected a value");
-        out.push_back(normalize_value(x.as<std::string>()));
+    if (n.is_scalar()) {
+      out.push_back(normalize_value(n.text));
+    } else if (n.is_seq()) {
+      for (const auto& x : n.seq) {
+        if (!x.is_scalar()) fail(x, "expected a value");
+        out.push_back(normalize_value(x.text));
       }
     } else {
       fail(n, "expected a value or a list of values");
@@ -175,22 +167,23 @@ class PackReader {
     return out;
   }
 
-  TargetVersion version(const YAML::Node& n, std::string_view s, Dialect d) const {
+  TargetVersion version(const PackNode& n, std::string_view s, Dialect d) const {
     auto v = parse_target_version(d, s);
     if (!v) v = parse_version_number(s);  // ranges may name any version number
     if (!v) fail(n, "'" + std::string(s) + "' is not a version number");
     return *v;
   }
 
-  VersionRange version_range(const YAML::Node& n, Dialect d) const {
+  VersionRange version_range(const PackNode& n, Dialect d) const {
     VersionRange r;
-    if (n.IsMap()) {
+    if (n.is_map()) {
       check_keys(n, {"min", "max"});
-      if (n["min"]) r.min = version(n["min"], n["min"].as<std::string>(), d);
-      if (n["max"]) r.max = version(n["max"], n["max"].as<std::string>(), d);
+      if (n.get("min")) r.min = version(at(n, "min"), scalar(n, "min"), d);
+      if (n.get("max")) r.max = version(at(n, "max"), scalar(n, "max"), d);
       return r;
     }
-    std::string s = n.as<std::string>();
+    if (!n.is_scalar()) fail(n, "a version range is a value or a mapping with min and max");
+    std::string s = n.text;
     s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
     if (s.starts_with(">=")) {
       r.min = version(n, s.substr(2), d);
@@ -214,28 +207,28 @@ class PackReader {
     return r;
   }
 
-  std::shared_ptr<const re2::RE2> regex(const YAML::Node& n) const {
-    if (!n.IsScalar()) fail(n, "a pattern is a single regular expression (RE2 syntax)");
+  std::shared_ptr<const re2::RE2> regex(const PackNode& n) const {
+    if (!n.is_scalar()) fail(n, "a pattern is a single regular expression (RE2 syntax)");
     re2::RE2::Options o;
     o.set_log_errors(false);
-    auto re = std::make_shared<re2::RE2>(n.as<std::string>(), o);
+    auto re = std::make_shared<re2::RE2>(n.text, o);
     if (!re->ok()) fail(n, "invalid regular expression: " + re->error());
     return re;
   }
 
-  Condition read_condition(const YAML::Node& w, Dialect d) const {
+  Condition read_condition(const PackNode& w, Dialect d) const {
     Condition c;
-    if (!w.IsMap()) fail(w, "'when' is a mapping of conditions");
+    if (!w.is_map()) fail(w, "'when' is a mapping of conditions");
     check_keys(
         w, {"kind", "table", "attrs", "effects", "lock_at_least", "version", "names", "pattern"});
-    if (w["kind"]) {
-      for (const auto& k : scalars(w["kind"])) {
+    if (const PackNode* kinds = w.get("kind")) {
+      for (const auto& k : scalars(*kinds)) {
         auto kind = parse_op_kind(k);
-        if (!kind) fail(w["kind"], "unknown operation kind '" + k + "'");
+        if (!kind) fail(*kinds, "unknown operation kind '" + k + "'");
         c.kinds.push_back(*kind);
       }
     }
-    if (w["table"]) {
+    if (w.get("table")) {
       std::string t = scalar(w, "table");
       if (t == "existing")
         c.table = TableScope::existing;
@@ -244,49 +237,49 @@ class PackReader {
       else if (t == "any")
         c.table = TableScope::any;
       else
-        fail(w["table"], "table must be existing, new or any");
+        fail(at(w, "table"), "table must be existing, new or any");
     }
     auto tests = [&](const char* key, bool (*resolve)(ValueTest&), const char* what) {
       std::vector<ValueTest> out;
-      YAML::Node m = w[key];
+      const PackNode* m = w.get(key);
       if (!m) return out;
-      if (!m.IsMap()) fail(m, std::string("'") + key + "' is a mapping of name: value");
-      for (const auto& kv : m) {
+      if (!m->is_map()) fail(*m, std::string("'") + key + "' is a mapping of name: value");
+      for (const auto& [name, value] : m->map) {
         ValueTest t;
-        t.name = kv.first.as<std::string>();
-        t.values = scalars(kv.second);
-        if (!resolve(t)) fail(kv.first, std::string("unknown ") + what + " '" + t.name + "'");
+        t.name = name.text;
+        t.values = scalars(value);
+        if (!resolve(t)) fail(name, std::string("unknown ") + what + " '" + t.name + "'");
         out.push_back(std::move(t));
       }
       return out;
     };
     c.attrs = tests("attrs", resolve_attribute, "attribute");
     c.effects = tests("effects", resolve_effect, "effect");
-    if (w["lock_at_least"]) {
+    if (w.get("lock_at_least")) {
       auto m = parse_lock_mode(scalar(w, "lock_at_least"));
-      if (!m) fail(w["lock_at_least"], "unknown lock mode");
+      if (!m) fail(at(w, "lock_at_least"), "unknown lock mode");
       c.lock_at_least = m;
     }
-    if (w["version"]) c.versions = version_range(w["version"], d);
-    if (YAML::Node names = w["names"]) {
-      if (!names.IsMap()) fail(names, "'names' maps table/column/index/constraint to a pattern");
-      check_keys(names, {"table", "column", "index", "constraint", "object"});
-      for (const auto& kv : names) {
-        if (kv.second.IsMap()) {
-          check_keys(kv.second, {"not"});
-          c.names.push_back({kv.first.as<std::string>(), regex(kv.second["not"]), true});
+    if (const PackNode* v = w.get("version")) c.versions = version_range(*v, d);
+    if (const PackNode* names = w.get("names")) {
+      if (!names->is_map()) fail(*names, "'names' maps table/column/index/constraint to a pattern");
+      check_keys(*names, {"table", "column", "index", "constraint", "object"});
+      for (const auto& [field, value] : names->map) {
+        if (value.is_map()) {
+          check_keys(value, {"not"});
+          c.names.push_back({field.text, regex(at(value, "not")), true});
         } else {
-          c.names.push_back({kv.first.as<std::string>(), regex(kv.second), false});
+          c.names.push_back({field.text, regex(value), false});
         }
       }
     }
-    if (w["pattern"]) c.pattern = regex(w["pattern"]);
+    if (const PackNode* pattern = w.get("pattern")) c.pattern = regex(*pattern);
     return c;
   }
 
-  Rule read_rule(const YAML::Node& r, const Pack& p) const {
-    if (!r.IsMap()) fail(r, "a rule is a mapping");
-    if (r["extends"]) return extend_hazard(r, p);
+  Rule read_rule(const PackNode& r, const Pack& p) const {
+    if (!r.is_map()) fail(r, "a rule is a mapping");
+    if (r.get("extends")) return extend_hazard(r, p);
     check_keys(r, {"id", "severity", "title", "message", "why", "instead", "docs", "cause", "when",
                    "examples", "aliases", "builtin", "once", "twins", "size_dependent", "threshold",
                    "below_threshold", "defer", "secondary"});
@@ -295,7 +288,7 @@ class PackReader {
     rule.id = scalar(r, "id");
     std::string sev = scalar(r, "severity");
     auto s = parse_severity(sev);
-    if (!s) fail(r["severity"], "severity must be error, warning or info");
+    if (!s) fail(at(r, "severity"), "severity must be error, warning or info");
     rule.severity = *s;
     rule.title = scalar(r, "title");
     rule.message = scalar(r, "message");
@@ -305,95 +298,94 @@ class PackReader {
     if (rule.docs.empty()) rule.docs = "docs/rules.md#" + rule.id;
     rule.cause = scalar(r, "cause", false);
     rule.twins_elsewhere = scalar(r, "twins", false);
-    if (r["size_dependent"])
-      rule.size_dependent = normalize_value(scalar(r, "size_dependent")) == "true";
-    if (YAML::Node th = r["threshold"]) {
-      check_keys(th, {"rows", "bytes"});
+    rule.size_dependent = truth(r, "size_dependent");
+    if (const PackNode* th = r.get("threshold")) {
+      check_keys(*th, {"rows", "bytes"});
       try {
-        if (th["rows"]) rule.threshold_rows = std::stod(scalar(th, "rows"));
-        if (th["bytes"]) rule.threshold_bytes = std::stoll(scalar(th, "bytes"));
+        if (th->get("rows")) rule.threshold_rows = std::stod(scalar(*th, "rows"));
+        if (th->get("bytes")) rule.threshold_bytes = std::stoll(scalar(*th, "bytes"));
       } catch (const std::exception&) {
-        fail(th, "threshold values are numbers (rows, bytes)");
+        fail(*th, "threshold values are numbers (rows, bytes)");
       }
     }
-    if (r["below_threshold"]) {
+    if (r.get("below_threshold")) {
       std::string below = scalar(r, "below_threshold");
       if (below != "drop" && below != "warning")
-        fail(r["below_threshold"], "below_threshold is warning (the default) or drop");
+        fail(at(r, "below_threshold"), "below_threshold is warning (the default) or drop");
       if (below == "drop" && !rule.size_dependent)
-        fail(r["below_threshold"], "below_threshold needs size_dependent: true");
+        fail(at(r, "below_threshold"), "below_threshold needs size_dependent: true");
       rule.drop_below_threshold = below == "drop";
     }
-    rule.builtin = r["builtin"] && normalize_value(r["builtin"].as<std::string>()) == "true";
-    if (r["once"]) {
+    rule.builtin = truth(r, "builtin");
+    if (r.get("once")) {
       std::string once = scalar(r, "once");
-      if (once != "per-file") fail(r["once"], "once takes the value per-file");
+      if (once != "per-file") fail(at(r, "once"), "once takes the value per-file");
       rule.once_per_file = true;
     }
-    if (r["defer"]) {
+    if (r.get("defer")) {
       std::string defer = scalar(r, "defer");
-      if (defer != "later-statement") fail(r["defer"], "defer takes the value later-statement");
+      if (defer != "later-statement") fail(at(r, "defer"), "defer takes the value later-statement");
       rule.defer_to_later_statement = true;
     }
-    if (r["secondary"]) rule.secondary = normalize_value(scalar(r, "secondary")) == "true";
-    if (r["aliases"]) rule.aliases = scalars(r["aliases"]);
-    if (r["when"])
-      rule.when = read_condition(r["when"], p.dialect);
+    rule.secondary = truth(r, "secondary");
+    if (const PackNode* a = r.get("aliases")) rule.aliases = scalars(*a);
+    if (const PackNode* w = r.get("when"))
+      rule.when = read_condition(*w, p.dialect);
     else if (!rule.builtin)
       fail(r, "rule '" + rule.id + "' has no 'when' condition");
     read_examples(r, p, rule);
     return rule;
   }
 
-  void read_examples(const YAML::Node& r, const Pack& p, Rule& rule) const {
-    YAML::Node ex = r["examples"];
+  void read_examples(const PackNode& r, const Pack& p, Rule& rule) const {
+    const PackNode* ex = r.get("examples");
     if (!ex) return;
-    check_keys(ex, {"setup", "bad", "good", "version", "transactions"});
-    rule.examples.setup = scalar(ex, "setup", false);
-    rule.examples.bad = scalar(ex, "bad", false);
-    rule.examples.good = scalar(ex, "good", false);
-    if (ex["version"])
-      rule.examples.version = version(ex["version"], scalar(ex, "version"), p.dialect);
-    if (ex["transactions"]) {
-      rule.examples.transactions = parse_transaction_mode(scalar(ex, "transactions"));
+    check_keys(*ex, {"setup", "bad", "good", "version", "transactions"});
+    rule.examples.setup = scalar(*ex, "setup", false);
+    rule.examples.bad = scalar(*ex, "bad", false);
+    rule.examples.good = scalar(*ex, "good", false);
+    if (ex->get("version"))
+      rule.examples.version = version(at(*ex, "version"), scalar(*ex, "version"), p.dialect);
+    if (ex->get("transactions")) {
+      rule.examples.transactions = parse_transaction_mode(scalar(*ex, "transactions"));
       if (!rule.examples.transactions)
-        fail(ex["transactions"], "transactions is autocommit, per-file or single-query");
+        fail(at(*ex, "transactions"), "transactions is autocommit, per-file or single-query");
     }
   }
 
   // `- extends: ID`: a hazard of rules/hazards.yaml, with the pack's own advice, a fact of its
   // dialect added to the why, and examples. What makes the hazard (severity, message, condition)
   // is defined once, so a pack cannot restate it.
-  Rule extend_hazard(const YAML::Node& r, const Pack& p) const {
-    for (const auto& kv : r) {
-      std::string k = kv.first.as<std::string>();
+  Rule extend_hazard(const PackNode& r, const Pack& p) const {
+    for (const auto& [key, value] : r.map) {
+      const std::string& k = key.text;
       if (k == "id" || k == "severity" || k == "title" || k == "message" || k == "why" ||
           k == "when" || k == "cause" || k == "size_dependent")
-        fail(kv.first, "'" + k + "' of a shared hazard is defined once, in rules/hazards.yaml");
+        fail(key, "'" + k + "' of a shared hazard is defined once, in rules/hazards.yaml");
     }
     check_keys(r, {"extends", "instead", "also", "examples", "aliases", "twins", "docs"});
     std::string id = scalar(r, "extends");
     if (!hazards_) hazards_ = load_hazards();
-    const YAML::Node list = hazards_->root["hazards"];
     std::string known;
-    for (const auto& h : list) {
-      if (!h.IsMap() || !h["id"]) continue;
-      std::string hid = h["id"].as<std::string>();
-      if (hid != id) {
-        known += (known.empty() ? "" : ", ") + hid;
-        continue;
+    if (const PackNode* list = hazards_->root.get("hazards"))
+      for (const auto& h : list->seq) {
+        const PackNode* hid = h.get("id");
+        if (!hid) continue;
+        if (hid->text != id) {
+          known += (known.empty() ? "" : ", ") + hid->text;
+          continue;
+        }
+        Rule rule = PackReader(hazards_->path).read_rule(h, p);
+        if (r.get("instead")) rule.instead = scalar(r, "instead");
+        if (r.get("also")) rule.why += " " + scalar(r, "also");
+        if (const PackNode* a = r.get("aliases"))
+          for (auto& alias : scalars(*a)) rule.aliases.push_back(std::move(alias));
+        if (r.get("twins")) rule.twins_elsewhere = scalar(r, "twins");
+        if (r.get("docs")) rule.docs = scalar(r, "docs");
+        read_examples(r, p, rule);
+        return rule;
       }
-      Rule rule = PackReader(hazards_->path).read_rule(h, p);
-      if (r["instead"]) rule.instead = scalar(r, "instead");
-      if (r["also"]) rule.why += " " + scalar(r, "also");
-      if (r["aliases"])
-        for (auto& a : scalars(r["aliases"])) rule.aliases.push_back(std::move(a));
-      if (r["twins"]) rule.twins_elsewhere = scalar(r, "twins");
-      if (r["docs"]) rule.docs = scalar(r, "docs");
-      read_examples(r, p, rule);
-      return rule;
-    }
-    fail(r["extends"], "no shared hazard '" + id + "' (rules/hazards.yaml has " + known + ")");
+    fail(at(r, "extends"), "no shared hazard '" + id + "' (rules/hazards.yaml has " + known + ")");
   }
 
   std::string path_;
@@ -403,13 +395,7 @@ class PackReader {
 }  // namespace
 
 Pack load_pack_text(const std::string& text, const std::string& path) {
-  try {
-    return PackReader(path).read(text);
-  } catch (const YAML::Exception& e) {
-    // A shape the reader did not expect (a list where a mapping goes, say): still the pack's
-    // error, at its line:col.
-    throw ConfigError(path, e.msg, yaml_position(e.mark));
-  }
+  return PackReader(path).read(pack_node_from_yaml(text, path));
 }
 
 Pack load_pack(const std::string& path) {
@@ -469,11 +455,7 @@ Pack load_shipped_pack(const std::string& name) {
   for (const auto& e : embedded_packs()) {
     if (e.name != name) continue;
     std::string path = "<built in> rules/" + name + ".yaml";
-    try {
-      return PackReader(path).read(to_yaml(nlohmann::ordered_json::parse(e.json)));
-    } catch (const YAML::Exception& ex) {
-      throw ConfigError(path, ex.msg);
-    }
+    return PackReader(path).read(pack_node_from_json(e.json, path));
   }
   return load_pack(find_shipped_pack(name));
 }
