@@ -9,9 +9,14 @@
 namespace migsafe {
 namespace {
 
-PackNode from_yaml(const YAML::Node& n) {
+// No pack nests deeper than a few levels; a document that does is not a pack, and walking it
+// must not exhaust the stack.
+constexpr int kMaxDepth = 64;
+
+PackNode from_yaml(const YAML::Node& n, const std::string& path, int depth = 0) {
   PackNode out;
   out.pos = yaml_position(n.Mark());
+  if (depth > kMaxDepth) throw ConfigError(path, "nested too deeply for a rule pack", out.pos);
   switch (n.Type()) {
     case YAML::NodeType::Scalar:
       out.kind = PackNode::Kind::scalar;
@@ -20,12 +25,14 @@ PackNode from_yaml(const YAML::Node& n) {
     case YAML::NodeType::Map:
       out.kind = PackNode::Kind::map;
       out.map.reserve(n.size());
-      for (const auto& kv : n) out.map.emplace_back(from_yaml(kv.first), from_yaml(kv.second));
+      for (const auto& kv : n)
+        out.map.emplace_back(from_yaml(kv.first, path, depth + 1),
+                             from_yaml(kv.second, path, depth + 1));
       break;
     case YAML::NodeType::Sequence:
       out.kind = PackNode::Kind::seq;
       out.seq.reserve(n.size());
-      for (const auto& x : n) out.seq.push_back(from_yaml(x));
+      for (const auto& x : n) out.seq.push_back(from_yaml(x, path, depth + 1));
       break;
     default:
       break;
@@ -70,7 +77,7 @@ PackNode from_json(simdjson::dom::element e) {
 PackNode pack_node_from_yaml(const std::string& text, const std::string& path) {
   YAML::Node root = load_yaml(text, path);
   try {
-    return from_yaml(root);
+    return from_yaml(root, path);
   } catch (const YAML::Exception& e) {
     throw ConfigError(path, e.msg, yaml_position(e.mark));
   }
