@@ -8,6 +8,7 @@
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
 #include "migsafe/stats.hpp"
+#include "parse_ahead.hpp"
 #include "run_units.hpp"
 
 #include <re2/re2.h>
@@ -117,6 +118,7 @@ class SetRun {
                " has no down migrations to check" +
                (set_.runner == Layout::plain ? " (name the runner with --layout)" : ""),
            "input-error"});
+    if (opt_.jobs > 1) start_parse_ahead(last, down, parts);
     std::vector<size_t> index(n, 0);
     for (size_t i = 0; i < last; ++i) {
       index[i] = r_.files.size();
@@ -146,6 +148,21 @@ class SetRun {
   }
 
  private:
+  // The files in the order run() takes them, to a thread that parses them ahead.
+  void start_parse_ahead(size_t last, bool down, DownParts parts) {
+    std::vector<ParseAhead::Job> jobs;
+    auto add = [&](const std::shared_ptr<const SourceText>& src, Direction dir) {
+      if (src) jobs.push_back({src, dir});
+    };
+    for (size_t i = 0; i < last; ++i) add(set_.up[i], Direction::up);
+    if (down && parts == DownParts::own_files)
+      for (const auto& d : set_.down) add(d, Direction::down);
+    else if (down && parts == DownParts::same_file)
+      for (size_t k = last; k-- > 0;) add(set_.up[k], Direction::down);
+    if (!jobs.empty())
+      ahead_ = std::make_unique<ParseAhead>(std::move(jobs), set_.runner, opt_, settings_);
+  }
+
   static bool reports(const std::vector<bool>& flags, size_t i) {
     return flags.empty() || flags[i];
   }
@@ -191,7 +208,18 @@ class SetRun {
     if (!src) return;
     CheckedFile& file = r_.files[file_index];
     bool traced = reported && tracer_ && trace_file_ && (*trace_file_)(src->path());
-    FilePlan plan = plan_file(set_.runner, *src, opt_.dialect, dir, settings_);
+    FilePlan plan;
+    std::shared_ptr<const SourceText> running;
+    if (ahead_) {
+      ParseAhead::FileStart start = ahead_->begin_file();
+      plan = std::move(start.plan);
+      running = std::move(start.running);
+    } else {
+      plan = plan_file(set_.runner, *src, opt_.dialect, dir, settings_);
+      running = running_source(src, plan);
+    }
+    // Kept for the whole set: functions a file creates are parsed when a later file calls them.
+    if (running != src) running_.push_back(running);
     for (const auto& issue : plan.issues) {
       if (issue.error)
         r_.problems.push_back({src->path(), src->position(issue.offset),
@@ -202,11 +230,11 @@ class SetRun {
         r_.findings.push_back(builtin_finding(packs_, "runner-annotation-ignored", file_index, *src,
                                               issue.offset, issue.message));
     }
-    std::shared_ptr<const SourceText> running = running_source(src, plan);
     analyzer_.begin_file(*running, file_index, position, traced);
     UnitFeeder feeder(analyzer_, plan, opt_);
-    ParsedFile parsed = parse_each(
-        opt_.dialect, *running, [&](Statement& st) { feeder(st); }, &opt_.version);
+    auto sink = [&](Statement& st) { feeder(st); };
+    ParsedFile parsed =
+        ahead_ ? ahead_->statements(sink) : parse_each(opt_.dialect, *running, sink, &opt_.version);
     feeder.finish();
     if (file_rules_ && reported && dir == Direction::up) {
       FileHygieneInput hygiene{*src, plan, set_.runner, opt_.dialect,
@@ -248,19 +276,6 @@ const std::map<std::string, std::string>& down_files() {
   return *down_files_;
 }
 
-// The text the parser reads: the file itself when all of it runs as one stretch, else a copy
-// with the rest blanked. Kept for the whole set, since functions a file creates are parsed
-// when a later file calls them.
-std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
-                                                 const FilePlan& plan) {
-  bool whole = plan.units.size() == 1 && plan.units[0].begin == 0 &&
-               plan.units[0].end == src->text().size() && plan.unmask.empty() &&
-               plan.markers.empty();
-  if (whole) return src;
-  running_.push_back(make_source(src->path(), running_text(src->text(), plan)));
-  return running_.back();
-}
-
 PlannedSet& set_;
 const std::vector<Pack>& packs_;
 const CheckOptions& opt_;
@@ -272,7 +287,8 @@ std::unique_ptr<StatementTracer> own_tracer_;
 StatementTracer* tracer_;
 SetAnalyzer analyzer_;
 std::vector<std::shared_ptr<const SourceText>> running_;
-const bool file_rules_;  // the packs judge whole files (header, down part)
+std::unique_ptr<ParseAhead> ahead_;  // --jobs 2 and more
+const bool file_rules_;              // the packs judge whole files (header, down part)
 std::optional<std::map<std::string, std::string>> down_files_;
 };  // namespace migsafe
 

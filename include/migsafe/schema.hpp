@@ -127,6 +127,8 @@ struct Dependent {
 
 // How a table is keyed: "schema.name", with unqualified names in public.
 std::string table_key(const QualifiedName& n);
+// table_key(a) == table_key(b), without building the keys.
+bool same_relation(const QualifiedName& a, const QualifiedName& b);
 
 class SchemaModel {
  public:

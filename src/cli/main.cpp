@@ -452,6 +452,11 @@ int main(int argc, char** argv) {
     sub->add_option("--snapshot-statement-timeout", f.statement_timeout_ms,
                     "milliseconds a snapshot query or traced statement may run (10000)")
         ->check(CLI::Range(1, 3600000));
+    sub->add_option("--jobs,-j", f.jobs,
+                    "threads: 2 or more parse the files ahead of the rules on a second core "
+                    "(the output is the same); 1 runs on one (default: 2 where there are two "
+                    "cores)")
+        ->check(CLI::Range(1, 256));
   };
 
   auto add_outputs = [&](CLI::App* sub) {

@@ -1,7 +1,9 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "migsafe/parse.hpp"
 #include "migsafe/snapshot.hpp"
@@ -96,6 +98,9 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   opt.inputs.exclude.insert(opt.inputs.exclude.end(), f.exclude.begin(), f.exclude.end());
   opt.changed_since = f.changed_since;
   opt.trace = f.trace;
+  opt.jobs = f.jobs > 0
+                 ? f.jobs
+                 : std::min(2, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   opt.lock_timeout_ms = f.lock_timeout_ms;
   opt.statement_timeout_ms = f.statement_timeout_ms;
   // A lock wait must end as a lock timeout: were the statement timeout to fire first, a

@@ -26,6 +26,7 @@ struct Flags {
   std::string stats;  // --stats FILE (migsafe stats)
   bool trace = false;
   int lock_timeout_ms = 1000, statement_timeout_ms = 10000;
+  int jobs = 0;  // 0: as many as the machine has cores, at most 2
   std::vector<std::string> exclude;
   std::vector<std::string> outputs;  // --output FORMAT=FILE
 };

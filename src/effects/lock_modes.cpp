@@ -153,7 +153,7 @@ std::vector<TableLock> table_locks(const Effect& e) {
   auto add = [&](const QualifiedName& t, LockMode m) {
     if (t.name.empty() || m == LockMode::none) return;
     for (auto& have : out)
-      if (table_key(have.table) == table_key(t)) {
+      if (same_relation(have.table, t)) {
         have.mode = std::max(have.mode, m);
         return;
       }

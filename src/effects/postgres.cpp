@@ -161,7 +161,7 @@ void add_constraint(const Operation& op, const TableInfo* t, Effect& e) {
         e.scan = true;
         e.also_read.push_back(c.references.table);
         e.hold = Hold::scan;
-        e.reason = table_key(c.references.table) == table_key(e.table)
+        e.reason = same_relation(c.references.table, e.table)
                        ? "every existing row is looked up in " + e.table.display() +
                              " itself while it is locked"
                        : "every existing row is looked up in " + c.references.table.display() +
@@ -208,7 +208,7 @@ void drop_constraint(const Operation& op, const SchemaModel& schema, const Table
   std::vector<std::string> names;
   for (const auto& r : schema.resting_on(*t, *c)) {
     names.push_back("the foreign key of " + r.display());
-    if (op.cascade && table_key(r) != table_key(t->name))
+    if (op.cascade && !same_relation(r, t->name))
       e.other_locks.push_back({r, LM::access_exclusive});
   }
   if (!op.cascade && !names.empty())
@@ -273,9 +273,8 @@ bool in_primary_key(const TableInfo& t, const std::string& column) {
 }
 
 bool named_together(const Operation& op, const QualifiedName& t) {
-  const std::string k = table_key(t);
   return std::any_of(op.together.begin(), op.together.end(),
-                     [&](const QualifiedName& n) { return table_key(n) == k; });
+                     [&](const QualifiedName& n) { return same_relation(n, t); });
 }
 
 // What stands on a relation being dropped or emptied: views over it (drop) and tables whose

@@ -4,6 +4,7 @@
 // its case rules: where the tool refuses a file, so does migsafe (an input error); where it
 // ignores an annotation, migsafe warns.
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +17,46 @@
 
 namespace migsafe {
 namespace {
+
+// Several patterns searched in one pass over a file (RE2::Set), each also compiled alone to
+// find where it matches. Most files hold none of a runner's markers, so the one pass is
+// usually all there is.
+class MarkerSet {
+ public:
+  explicit MarkerSet(std::initializer_list<const char*> patterns)
+      : set_(RE2::DefaultOptions, RE2::UNANCHORED) {
+    for (const char* p : patterns) {
+      set_.Add(p, nullptr);
+      alone_.push_back(std::make_unique<RE2>(std::string("(") + p + ")"));
+    }
+    set_.Compile();
+  }
+  // The patterns that match somewhere in text, in the order they were given.
+  std::vector<size_t> matching(std::string_view text) const {
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo error;
+    std::vector<size_t> out;
+    if (set_.Match(text, &hits, &error)) {
+      for (int h : hits) out.push_back(static_cast<size_t>(h));
+    } else if (error.kind != RE2::Set::kNoError) {
+      // The set could not run (its DFA ran out of memory): each pattern alone.
+      for (size_t i = 0; i < alone_.size(); ++i)
+        if (RE2::PartialMatch(text, *alone_[i])) out.push_back(i);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // Where pattern i first matches in text.
+  std::optional<uint32_t> find(std::string_view text, size_t i) const {
+    re2::StringPiece hit;
+    if (!RE2::PartialMatch(text, *alone_[i], &hit)) return std::nullopt;
+    return static_cast<uint32_t>(hit.data() - text.data());
+  }
+
+ private:
+  RE2::Set set_;
+  std::vector<std::unique_ptr<RE2>> alone_;
+};
 
 namespace fs = std::filesystem;
 
@@ -707,23 +748,17 @@ class Planner {
 
   // Annotations of a tool other than the file's: the file cannot be meant for both.
   void foreign_annotations(Layout runner) {
-    struct Marker {
-      Layout layout;
-      const char* pattern;
-    };
-    static const Marker kMarkers[] = {
-        {Layout::goose, R"((?im)^\s*--.*\+goose\s+up\b)"},
-        {Layout::dbmate, R"((?m)^--\s*migrate:up\b)"},
-        {Layout::liquibase, R"((?im)^\s*--\s*liquibase\s*formatted)"},
-        {Layout::sql_migrate, R"((?m)^-- \+migrate (Up|Down)\b)"},
-    };
+    static const Layout kLayouts[] = {Layout::goose, Layout::dbmate, Layout::liquibase,
+                                      Layout::sql_migrate};
+    static const MarkerSet kMarkers({
+        R"((?im)^\s*--.*\+goose\s+up\b)",
+        R"((?m)^--\s*migrate:up\b)",
+        R"((?im)^\s*--\s*liquibase\s*formatted)",
+        R"((?m)^-- \+migrate (Up|Down)\b)",
+    });
     std::vector<std::pair<Layout, uint32_t>> hits;
-    for (const auto& m : kMarkers) {
-      RE2 re(std::string("(") + m.pattern + ")");
-      re2::StringPiece hit;
-      if (RE2::PartialMatch(text_, re, &hit))
-        hits.push_back({m.layout, static_cast<uint32_t>(hit.data() - text_.data())});
-    }
+    for (size_t i : kMarkers.matching(text_))
+      if (auto at = kMarkers.find(text_, i)) hits.push_back({kLayouts[i], *at});
     if (runner == Layout::plain || runner == Layout::automatic) {
       if (hits.size() > 1)
         error(hits[1].second, "this file has annotations of " + name_of(hits[0].first) +
@@ -879,26 +914,18 @@ Layout detect_runner_by_files(const std::string& dir, const std::vector<std::str
 }
 
 Layout detect_runner_by_text(const std::vector<std::string_view>& texts) {
-  struct Marker {
-    Layout layout;
-    const char* pattern;
-  };
-  static const Marker kMarkers[] = {
-      {Layout::liquibase, R"((?i)\A\s*--\s*liquibase\s*formatted)"},
-      {Layout::goose, R"((?im)^--.*\+goose\s+up\s*$)"},
-      {Layout::dbmate, R"((?m)^--\s*migrate:up\b)"},
-      {Layout::sql_migrate, R"((?m)^-- \+migrate (Up|Down)\b)"},
-      {Layout::drizzle, R"(--> statement-breakpoint)"},
-      {Layout::sqlx, R"(\A-- no-transaction)"},
-  };
-  static const std::vector<std::unique_ptr<RE2>> kCompiled = [] {
-    std::vector<std::unique_ptr<RE2>> v;
-    for (const auto& m : kMarkers) v.push_back(std::make_unique<RE2>(m.pattern));
-    return v;
-  }();
+  static const Layout kLayouts[] = {Layout::liquibase,   Layout::goose,   Layout::dbmate,
+                                    Layout::sql_migrate, Layout::drizzle, Layout::sqlx};
+  static const MarkerSet kMarkers({
+      R"((?i)\A\s*--\s*liquibase\s*formatted)",
+      R"((?im)^--.*\+goose\s+up\s*$)",
+      R"((?m)^--\s*migrate:up\b)",
+      R"((?m)^-- \+migrate (Up|Down)\b)",
+      R"(--> statement-breakpoint)",
+      R"(\A-- no-transaction)",
+  });
   for (std::string_view t : texts)
-    for (size_t i = 0; i < std::size(kMarkers); ++i)
-      if (RE2::PartialMatch(t, *kCompiled[i])) return kMarkers[i].layout;
+    if (auto hits = kMarkers.matching(t); !hits.empty()) return kLayouts[hits.front()];
   return Layout::plain;
 }
 

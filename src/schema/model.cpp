@@ -152,6 +152,14 @@ std::string table_key(const QualifiedName& n) {
   return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
 }
 
+// table_key(a) == table_key(b), without building either (drops ask it of every table).
+bool same_relation(const QualifiedName& a, const QualifiedName& b) {
+  if (a.name != b.name) return false;
+  std::string_view sa = a.schema.empty() ? std::string_view("public") : a.schema;
+  std::string_view sb = b.schema.empty() ? std::string_view("public") : b.schema;
+  return sa == sb;
+}
+
 std::string SchemaModel::key(const QualifiedName& n) {
   return table_key(n);
 }
@@ -561,9 +569,8 @@ void SchemaModel::forget_dependents(const QualifiedName& relation) {
 
 void SchemaModel::forget_view(const QualifiedName& view) {
   if (dependents_.empty()) return;
-  const std::string k = key(view);
   for (auto& [table, views] : dependents_)
-    std::erase_if(views, [&](const Dependent& d) { return key(d.view) == k; });
+    std::erase_if(views, [&](const Dependent& d) { return same_relation(d.view, view); });
 }
 
 std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
@@ -575,10 +582,9 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
     return v;
   };
   const std::vector<std::string> key_columns = sorted(key_c.columns);
-  const std::string k = key(t.name);
   for (const auto& [tk, info] : tables_)
     for (const auto& c : info.constraints) {
-      if (c.kind != ConstraintKind::foreign_key || key(c.references) != k) continue;
+      if (c.kind != ConstraintKind::foreign_key || !same_relation(c.references, t.name)) continue;
       bool rests = c.references_columns.empty() ? key_c.kind == ConstraintKind::primary_key
                                                 : sorted(c.references_columns) == key_columns;
       if (rests) {
@@ -591,11 +597,10 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
 
 std::vector<QualifiedName> SchemaModel::referencing(const QualifiedName& t) const {
   std::vector<QualifiedName> out;
-  const std::string k = key(t);
   for (const auto& [tk, info] : tables_) {
-    if (tk == k) continue;
+    if (same_relation(info.name, t)) continue;
     for (const auto& c : info.constraints)
-      if (c.kind == ConstraintKind::foreign_key && key(c.references) == k) {
+      if (c.kind == ConstraintKind::foreign_key && same_relation(c.references, t)) {
         out.push_back(info.name);
         break;
       }

@@ -1,0 +1,72 @@
+// The second core: a thread that plans and parses the files of a migration set ahead of the
+// rules engine, which takes their statements in file order on the calling thread. The engine's
+// results do not depend on when a statement was parsed, so a run's output is the same with or
+// without it (tests/jobs_test.cpp). The queue between the two is bounded: a large file streams
+// through it as it does without the thread, and memory stays that of a few batches.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "migsafe/check.hpp"
+#include "migsafe/parse.hpp"
+#include "migsafe/runner.hpp"
+
+namespace migsafe {
+
+// The text the parser reads: the file itself when all of it runs as one stretch, else a copy
+// with the rest blanked.
+std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
+                                                 const FilePlan& plan);
+
+class ParseAhead {
+ public:
+  struct Job {
+    std::shared_ptr<const SourceText> src;
+    Direction dir = Direction::up;
+  };
+  struct FileStart {
+    FilePlan plan;
+    std::shared_ptr<const SourceText> running;
+  };
+
+  ParseAhead(std::vector<Job> jobs, Layout runner, const CheckOptions& opt,
+             const RunnerSettings& settings);
+  ~ParseAhead();
+  ParseAhead(const ParseAhead&) = delete;
+  ParseAhead& operator=(const ParseAhead&) = delete;
+
+  // The next job's plan and running text, waiting for the thread when it is behind.
+  FileStart begin_file();
+  // That file's statements, in order, each to sink; then what the parse found.
+  ParsedFile statements(const StatementSink& sink);
+
+ private:
+  using Batch = std::vector<Statement>;
+  using Event = std::variant<FileStart, Batch, ParsedFile, std::exception_ptr>;
+
+  void work();
+  void push(Event e, size_t statements);
+  Event pop();
+
+  std::vector<Job> jobs_;
+  Layout runner_;
+  const CheckOptions& opt_;
+  RunnerSettings settings_;
+
+  std::mutex m_;
+  std::condition_variable changed_;
+  std::deque<Event> queue_;
+  size_t queued_statements_ = 0;
+  bool stop_ = false;
+  bool done_ = false;   // the thread has queued everything
+  std::thread thread_;  // last: it starts once the members above exist
+};
+
+}  // namespace migsafe

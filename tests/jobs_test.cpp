@@ -1,0 +1,98 @@
+// --jobs: a thread parsing ahead of the rules engine changes nothing a run prints. Compared
+// byte for byte with a one-thread run, on the bundled fixtures, on folders of small files and
+// one large file (the parse and the analysis overlap most there), on every runner's layout the
+// fixtures hold, and on the migration corpus when ../shared is beside the checkout.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "helpers.hpp"
+
+namespace migsafe {
+namespace {
+
+namespace fs = std::filesystem;
+
+void expect_same_output(const std::vector<std::string>& args) {
+  for (const char* format : {"text", "json", "sarif"}) {
+    std::vector<std::string> one{"check", "--fail-on", "never", "--format", format, "--jobs", "1"};
+    one.insert(one.end(), args.begin(), args.end());
+    std::vector<std::string> two = one;
+    two[6] = "2";
+    test::CommandResult a = test::run_migsafe(one);
+    test::CommandResult b = test::run_migsafe(two);
+    EXPECT_EQ(a.exit_code, b.exit_code) << format << " " << args.back();
+    EXPECT_EQ(a.err, b.err) << format << " " << args.back();
+    EXPECT_TRUE(a.out == b.out) << format << " output differs for " << args.back();
+    EXPECT_FALSE(a.out.empty()) << args.back();
+  }
+}
+
+std::string statements(int n) {
+  std::string sql = "CREATE TABLE t0 (id bigint PRIMARY KEY, a int);\n";
+  for (int i = 1; i < n; ++i) {
+    const std::string t = "t" + std::to_string(i % 50);
+    switch (i % 5) {
+      case 0:
+        sql += "CREATE TABLE IF NOT EXISTS " + t + " (id bigint PRIMARY KEY, a int);\n";
+        break;
+      case 1:
+        sql += "ALTER TABLE t0 ADD COLUMN c" + std::to_string(i) + " int DEFAULT 0;\n";
+        break;
+      case 2:
+        sql += "CREATE INDEX i" + std::to_string(i) + " ON t0 (a);\n";
+        break;
+      case 3:
+        sql += "UPDATE t0 SET a = " + std::to_string(i) + ";\n";
+        break;
+      default:
+        sql +=
+            "DO $$ BEGIN UPDATE t0 SET a = a + 1 WHERE id = " + std::to_string(i) + "; END $$;\n";
+    }
+  }
+  return sql;
+}
+
+TEST(Jobs, FixturesPrintTheSame) {
+  for (const auto& dir :
+       {"fixtures/postgres/unsafe", "fixtures/postgres/safe", "fixtures/hygiene/unhygienic"})
+    expect_same_output({std::string(MIGSAFE_SOURCE_DIR) + "/" + dir});
+  expect_same_output(
+      {"--dialect", "mysql", std::string(MIGSAFE_SOURCE_DIR) + "/fixtures/mysql/unsafe"});
+}
+
+TEST(Jobs, ManyFilesAndOneLargeFilePrintTheSame) {
+  std::string many = test::temp_dir();
+  for (int f = 0; f < 300; ++f) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/%04d_m.sql", f);
+    test::write_file(many + name, statements(10));
+  }
+  expect_same_output({many});
+  std::string large = test::temp_dir();
+  test::write_file(large + "/001_big.sql", statements(5000));
+  expect_same_output({large + "/001_big.sql"});
+  // Going down, the files are taken in the other order.
+  std::string goose = test::temp_dir();
+  for (int f = 1; f <= 20; ++f)
+    test::write_file(goose + "/" + std::to_string(f) + "_m.sql",
+                     "-- +goose Up\nCREATE TABLE g" + std::to_string(f) +
+                         " (id int);\n-- +goose Down\nDROP TABLE g" + std::to_string(f) + ";\n");
+  expect_same_output({"--direction", "down", goose});
+}
+
+TEST(Jobs, CorpusPrintsTheSame) {
+  if (!test::shared_dir_available())
+    GTEST_SKIP() << "../shared/corpus is not beside this checkout; the corpus test runs in CI";
+  for (const char* dialect : {"postgres", "mysql", "sqlite"}) {
+    fs::path root = fs::path(test::shared_dir()) / "corpus" / dialect;
+    for (const auto& project : fs::directory_iterator(root))
+      if (project.is_directory())
+        expect_same_output({"--dialect", dialect, project.path().string()});
+  }
+}
+
+}  // namespace
+}  // namespace migsafe
