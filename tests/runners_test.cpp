@@ -584,3 +584,31 @@ TEST(Runners, FixturesAreDetectedWithoutAFlag) {
 
 }  // namespace
 }  // namespace migsafe
+
+namespace migsafe {
+namespace {
+
+// Past 64 KB the markers are searched in the file's comment lines only: the verdicts stay those
+// of the whole text, anchors and all.
+TEST(Runners, MarkersInLargeFilesAsInSmallOnes) {
+  std::string filler;
+  while (filler.size() < 100 * 1024) filler += "CREATE TABLE IF NOT EXISTS t (id int); -- note\n";
+  auto detect = [](const std::string& text) { return detect_runner_by_text({text}); };
+  EXPECT_EQ(detect("-- +goose Up\n" + filler), Layout::goose);
+  EXPECT_EQ(detect(filler + "\n\n-- +goose Up\n" + filler), Layout::goose);
+  EXPECT_EQ(detect(filler + "-- migrate:up\n"), Layout::dbmate);
+  EXPECT_EQ(detect("\n\n-- liquibase formatted sql\n" + filler), Layout::liquibase);
+  // Anchored at the start of the file: not found after a line of code.
+  EXPECT_EQ(detect("SELECT 1;\n-- liquibase formatted sql\n" + filler), Layout::plain);
+  EXPECT_EQ(detect("SELECT 1;\n-- no-transaction\n" + filler), Layout::plain);
+  EXPECT_EQ(detect("-- no-transaction\n" + filler), Layout::sqlx);
+  EXPECT_EQ(detect(filler + "CREATE TABLE u (id int);--> statement-breakpoint\n"), Layout::drizzle);
+  EXPECT_EQ(detect(filler), Layout::plain);
+  // Each verdict is the small file's.
+  for (const std::string head : {"-- +goose Up\n", "SELECT 1;\n-- liquibase formatted sql\n",
+                                 "\n-- liquibase formatted sql\n", "-- no-transaction\n"})
+    EXPECT_EQ(detect(head + filler), detect(head + "SELECT 1;\n")) << head;
+}
+
+}  // namespace
+}  // namespace migsafe

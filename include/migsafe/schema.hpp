@@ -2,6 +2,7 @@
 // constraints, replayed from earlier migrations (and, later, read from a snapshot).
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -96,24 +97,37 @@ struct TableInfo {
   void rename_index(const std::string& from, const std::string& to);
   template <class Pred>
   void erase_columns_if(Pred p) {
-    std::erase_if(columns, p);
-    reindex();
+    erase_indexed(columns, column_at, p);
   }
   template <class Pred>
   void erase_indexes_if(Pred p) {
-    std::erase_if(indexes, p);
-    reindex();
+    erase_indexed(indexes, index_at, p);
   }
   template <class Pred>
   void erase_constraints_if(Pred p) {
-    std::erase_if(constraints, p);
-    reindex();
+    erase_indexed(constraints, constraint_at, p);
   }
 
   // Positions by name, kept once a table grows past a few dozen entries (see model.cpp), so
   // lookups stay O(1) on tables with thousands of columns, indexes or constraints.
   std::unordered_map<std::string, size_t> column_at, index_at, constraint_at;
   void reindex();
+  // Erases the entries p picks; only the positions from the first of them on move, so dropping
+  // a late column of a wide table costs little (a whole rebuild per drop made long files
+  // quadratic).
+  template <class T, class Pred>
+  static void erase_indexed(std::vector<T>& items, std::unordered_map<std::string, size_t>& at,
+                            Pred p) {
+    auto first = std::find_if(items.begin(), items.end(), p);
+    if (first == items.end()) return;
+    const size_t from = static_cast<size_t>(first - items.begin());
+    if (!at.empty())
+      for (size_t i = from; i < items.size(); ++i)
+        if (p(items[i])) at.erase(items[i].name);
+    items.erase(std::remove_if(first, items.end(), p), items.end());
+    if (!at.empty())
+      for (size_t i = from; i < items.size(); ++i) at[items[i].name] = i;
+  }
   // A validated CHECK (col IS NOT NULL) or a NOT NULL / primary key already guarantees it.
   bool proves_not_null(std::string_view col) const;
 };
