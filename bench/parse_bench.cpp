@@ -1,6 +1,7 @@
 // Google Benchmark targets for the stages of the pipeline on a generated migration. Whole-run
 // comparisons against squawk live in scripts/bench.sh.
 #include <benchmark/benchmark.h>
+#include <pg_query.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -49,6 +50,26 @@ void BM_Parse(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * src->text().size()));
 }
 BENCHMARK(BM_Parse)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// The floor under the PostgreSQL front end: libpg_query's own parse of the file named by
+// MIGSAFE_BENCH_PG_FILE (else the built-in mix) into its JSON tree, which migsafe then reads.
+void BM_PgQueryFloor(benchmark::State& state) {
+  std::string text;
+  if (const char* path = std::getenv("MIGSAFE_BENCH_PG_FILE")) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  if (text.empty()) text = workload(20000);
+  for (auto _ : state) {
+    PgQueryParseResult r = pg_query_parse(text.c_str());
+    benchmark::DoNotOptimize(r.parse_tree);
+    pg_query_free_parse_result(r);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_PgQueryFloor)->Unit(benchmark::kMillisecond);
 
 // The MySQL front end (splitter and parser, statements streamed and dropped) on the file named
 // by MIGSAFE_BENCH_MYSQL_FILE (scripts/bench.sh writes it with scripts/gen_mysql_migration.py);

@@ -192,6 +192,10 @@ class SchemaModel {
   void forget_dependents(const QualifiedName& relation);
 
   std::unordered_map<std::string, TableInfo> tables_;
+  // Keys of every table a foreign key was ever made to reference: drops of any other table
+  // skip the walk over all tables' constraints (which made a long file quadratic).
+  std::unordered_set<std::string> fk_targets_;
+  void note_fk_targets(const Operation& op);
   std::unordered_map<std::string, std::vector<Dependent>> dependents_;  // table key -> views
   std::unordered_map<std::string, std::string> index_owner_;            // index key -> table key
   std::unordered_set<std::string> constrained_domains_;

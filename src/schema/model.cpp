@@ -255,6 +255,8 @@ void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
 void SchemaModel::add_existing_table(TableInfo t) {
   t.origin = {};
   t.reindex();
+  for (const auto& c : t.constraints)
+    if (c.kind == ConstraintKind::foreign_key) fk_targets_.insert(key(c.references));
   std::string k = key(t.name);
   for (const auto& idx : t.indexes) index_owner_[key({t.name.schema, idx.name})] = k;
   tables_[k] = std::move(t);
@@ -292,7 +294,19 @@ bool could_be_named(const TableInfo& t, const ConstraintInfo& c, std::string_vie
 }
 }  // namespace
 
+void SchemaModel::note_fk_targets(const Operation& op) {
+  for (const auto& c : op.columns)
+    if (c.references) fk_targets_.insert(key(c.references->table));
+  for (const auto& c : op.table_constraints)
+    if (c.kind == ConstraintKind::foreign_key) fk_targets_.insert(key(c.references.table));
+  if (op.constraint && op.constraint->kind == ConstraintKind::foreign_key)
+    fk_targets_.insert(key(op.constraint->references.table));
+  if (op.column_spec && op.column_spec->references)
+    fk_targets_.insert(key(op.column_spec->references->table));
+}
+
 void SchemaModel::apply(const Operation& op, int file, int tx) {
+  note_fk_targets(op);
   const bool acts_on_table = !op.table.empty();
   TableInfo* t = acts_on_table ? find_mut(op.table) : nullptr;
   auto ensure_table = [&]() -> TableInfo& {
@@ -577,6 +591,7 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
                                                    const ConstraintInfo& key_c) const {
   std::vector<QualifiedName> out;
   if (key_c.kind != ConstraintKind::primary_key && key_c.kind != ConstraintKind::unique) return out;
+  if (!fk_targets_.count(key(t.name))) return out;
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -597,6 +612,7 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
 
 std::vector<QualifiedName> SchemaModel::referencing(const QualifiedName& t) const {
   std::vector<QualifiedName> out;
+  if (!fk_targets_.count(key(t))) return out;
   for (const auto& [tk, info] : tables_) {
     if (same_relation(info.name, t)) continue;
     for (const auto& c : info.constraints)
