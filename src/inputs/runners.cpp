@@ -10,6 +10,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "migsafe/inputs.hpp"
@@ -24,11 +25,11 @@ namespace {
 class MarkerSet {
  public:
   explicit MarkerSet(std::initializer_list<const char*> patterns)
-      : set_(RE2::DefaultOptions, RE2::UNANCHORED) {
-    for (const char* p : patterns) {
-      set_.Add(p, nullptr);
-      alone_.push_back(std::make_unique<RE2>(std::string("(") + p + ")"));
-    }
+      : set_(RE2::DefaultOptions, RE2::UNANCHORED),
+        patterns_(patterns),
+        alone_(patterns_.size()),
+        compiled_(patterns_.size()) {
+    for (const char* p : patterns_) set_.Add(p, nullptr);
     set_.Compile();
   }
   // The patterns that match somewhere in text, in the order they were given.
@@ -45,8 +46,8 @@ class MarkerSet {
       for (int h : hits) out.push_back(static_cast<size_t>(h));
     } else if (error.kind != RE2::Set::kNoError) {
       // The set could not run (its DFA ran out of memory): each pattern alone.
-      for (size_t i = 0; i < alone_.size(); ++i)
-        if (RE2::PartialMatch(text, *alone_[i])) out.push_back(i);
+      for (size_t i = 0; i < patterns_.size(); ++i)
+        if (RE2::PartialMatch(text, alone(i))) out.push_back(i);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -54,7 +55,7 @@ class MarkerSet {
   // Where pattern i first matches in text.
   std::optional<uint32_t> find(std::string_view text, size_t i) const {
     re2::StringPiece hit;
-    if (!RE2::PartialMatch(text, *alone_[i], &hit)) return std::nullopt;
+    if (!RE2::PartialMatch(text, alone(i), &hit)) return std::nullopt;
     return static_cast<uint32_t>(hit.data() - text.data());
   }
 
@@ -82,8 +83,19 @@ class MarkerSet {
     return out;
   }
 
+  // Pattern i on its own, compiled the first time a file holds it (rarely: compiling them all
+  // up front was a seventh of a short run).
+  const RE2& alone(size_t i) const {
+    std::call_once(compiled_[i], [&] {
+      alone_[i] = std::make_unique<RE2>(std::string("(") + patterns_[i] + ")");
+    });
+    return *alone_[i];
+  }
+
   RE2::Set set_;
-  std::vector<std::unique_ptr<RE2>> alone_;
+  std::vector<const char*> patterns_;
+  mutable std::vector<std::unique_ptr<RE2>> alone_;
+  mutable std::vector<std::once_flag> compiled_;
 };
 
 namespace fs = std::filesystem;
