@@ -277,8 +277,8 @@ TEST(Messages, BatchesWalkTheTablesOwnKey) {
   EXPECT_NE(f->instead.find("WHERE order_no BETWEEN <from> AND <to>"), std::string::npos)
       << f->instead;
   // A table the model does not know: the placeholder a reader adjusts.
-  const Finding* unknown =
-      test::find_finding(test::check_files({"UPDATE ledger SET s = 'x';"}), "update-without-where");
+  CheckResult unknown_table = test::check_files({"UPDATE ledger SET s = 'x';"});
+  const Finding* unknown = test::find_finding(unknown_table, "update-without-where");
   ASSERT_NE(unknown, nullptr);
   EXPECT_NE(unknown->instead.find("WHERE id BETWEEN"), std::string::npos) << unknown->instead;
 }
