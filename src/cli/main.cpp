@@ -197,8 +197,10 @@ int run_check(const Flags& f) {
                     !f.docs_url.empty() ? f.docs_url : cfg.docs_url};
   // A database error still gives the machine-readable documents, valid and saying so; the
   // others would report checks that did not happen.
+  // A named reference: clang before 16 cannot capture a structured binding.
+  const CheckResult& result = r;
   auto writes = [&](Format fm) {
-    return r.database_error.empty() || fm == Format::json || fm == Format::sarif;
+    return result.database_error.empty() || fm == Format::json || fm == Format::sarif;
   };
   if (writes(format)) report(format, r, ctx, std::cout);
   std::cout.flush();
@@ -206,8 +208,8 @@ int run_check(const Flags& f) {
     ReportContext file_ctx = ctx;
     file_ctx.color = false;
     if (writes(*parse_format(o.format)))
-      write_output(o,
-                   [&](std::ostream& out) { report(*parse_format(o.format), r, file_ctx, out); });
+      write_output(
+          o, [&](std::ostream& out) { report(*parse_format(o.format), result, file_ctx, out); });
   }
   if (!r.database_error.empty()) {
     std::cerr << "migsafe: database error: " << r.database_error << '\n';

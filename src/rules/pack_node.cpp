@@ -26,8 +26,8 @@ PackNode from_yaml(const YAML::Node& n, const std::string& path, int depth = 0) 
       out.kind = PackNode::Kind::map;
       out.map.reserve(n.size());
       for (const auto& kv : n)
-        out.map.emplace_back(from_yaml(kv.first, path, depth + 1),
-                             from_yaml(kv.second, path, depth + 1));
+        out.map.push_back(
+            {from_yaml(kv.first, path, depth + 1), from_yaml(kv.second, path, depth + 1)});
       break;
     case YAML::NodeType::Sequence:
       out.kind = PackNode::Kind::seq;
@@ -55,7 +55,7 @@ PackNode from_json(simdjson::dom::element e) {
         PackNode key;
         key.kind = PackNode::Kind::scalar;
         key.text = std::string(field.key);
-        out.map.emplace_back(std::move(key), from_json(field.value));
+        out.map.push_back({std::move(key), from_json(field.value)});
       }
       break;
     }

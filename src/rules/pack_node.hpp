@@ -13,11 +13,13 @@
 
 namespace migsafe {
 
+struct PackEntry;
+
 struct PackNode {
   enum class Kind { null, scalar, map, seq };
   Kind kind = Kind::null;
-  std::string text;                                // scalar
-  std::vector<std::pair<PackNode, PackNode>> map;  // key, value
+  std::string text;            // scalar
+  std::vector<PackEntry> map;  // key, value
   std::vector<PackNode> seq;
   Position pos;  // line:col where it was written; 0:0 for the embedded packs
 
@@ -25,12 +27,19 @@ struct PackNode {
   bool is_seq() const { return kind == Kind::seq; }
   bool is_scalar() const { return kind == Kind::scalar; }
   // The value of a mapping's key; null when the key is absent (or this is not a mapping).
-  const PackNode* get(std::string_view key) const {
-    for (const auto& [k, v] : map)
-      if (k.text == key) return &v;
-    return nullptr;
-  }
+  const PackNode* get(std::string_view key) const;
 };
+
+struct PackEntry {
+  PackNode key;
+  PackNode value;
+};
+
+inline const PackNode* PackNode::get(std::string_view key) const {
+  for (const auto& [k, v] : map)
+    if (k.text == key) return &v;
+  return nullptr;
+}
 
 // YAML text: syntax errors are ConfigErrors at path:line:col.
 PackNode pack_node_from_yaml(const std::string& text, const std::string& path);
