@@ -8,7 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MIGSAFE="$1"
 BUILD_DIR="${2:-$ROOT/build}"
 export PGOPTIONS="-c client_min_messages=warning"
-DSN="$(BUILD_DIR="$BUILD_DIR" "$ROOT/scripts/start-postgres.sh")"
+# A port of its own: the test suite's server (54329, data under build/) may be running, and a
+# second server on its port cannot start.
+DSN="$(PGPORT="${PGPORT:-54339}" BUILD_DIR="$BUILD_DIR" "$ROOT/scripts/start-postgres.sh")"
 DB=migsafe_plan_bench
 BENCH_DSN="${DSN%/*}/$DB"
 WORK="$BUILD_DIR/plan-bench"
