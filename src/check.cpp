@@ -208,16 +208,8 @@ class SetRun {
     if (!src) return;
     CheckedFile& file = r_.files[file_index];
     bool traced = reported && tracer_ && trace_file_ && (*trace_file_)(src->path());
-    FilePlan plan;
-    std::shared_ptr<const SourceText> running;
-    if (ahead_) {
-      ParseAhead::FileStart start = ahead_->begin_file();
-      plan = std::move(start.plan);
-      running = std::move(start.running);
-    } else {
-      plan = plan_file(set_.runner, *src, opt_.dialect, dir, settings_);
-      running = running_source(src, plan);
-    }
+    auto [plan, running] =
+        ahead_ ? ahead_->begin_file() : start_file(set_.runner, src, dir, opt_.dialect, settings_);
     // Kept for the whole set: functions a file creates are parsed when a later file calls them.
     if (running != src) running_.push_back(running);
     for (const auto& issue : plan.issues) {

@@ -11,13 +11,15 @@ constexpr size_t kBatch = 64;
 constexpr size_t kMaxQueued = 16 * kBatch;
 }  // namespace
 
-std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
-                                                 const FilePlan& plan) {
+FileStart start_file(Layout runner, const std::shared_ptr<const SourceText>& src, Direction dir,
+                     Dialect dialect, const RunnerSettings& settings) {
+  FileStart f{plan_file(runner, *src, dialect, dir, settings), src};
+  const FilePlan& plan = f.plan;
   bool whole = plan.units.size() == 1 && plan.units[0].begin == 0 &&
                plan.units[0].end == src->text().size() && plan.unmask.empty() &&
                plan.markers.empty();
-  if (whole) return src;
-  return make_source(src->path(), running_text(src->text(), plan));
+  if (!whole) f.running = make_source(src->path(), running_text(src->text(), plan));
+  return f;
 }
 
 ParseAhead::ParseAhead(std::vector<Job> jobs, Layout runner, const CheckOptions& opt,
@@ -58,9 +60,9 @@ ParseAhead::Event ParseAhead::pop() {
 void ParseAhead::work() {
   try {
     for (const Job& job : jobs_) {
-      FilePlan plan = plan_file(runner_, *job.src, opt_.dialect, job.dir, settings_);
-      std::shared_ptr<const SourceText> running = running_source(job.src, plan);
-      push(FileStart{std::move(plan), running}, 0);
+      FileStart start = start_file(runner_, job.src, job.dir, opt_.dialect, settings_);
+      std::shared_ptr<const SourceText> running = start.running;
+      push(std::move(start), 0);
       Batch batch;
       ParsedFile parsed = parse_each(
           opt_.dialect, *running,
@@ -88,7 +90,7 @@ void ParseAhead::work() {
   changed_.notify_all();
 }
 
-ParseAhead::FileStart ParseAhead::begin_file() {
+FileStart ParseAhead::begin_file() {
   Event e = pop();
   if (auto* ex = std::get_if<std::exception_ptr>(&e)) std::rethrow_exception(*ex);
   return std::get<FileStart>(std::move(e));

@@ -20,20 +20,20 @@
 
 namespace migsafe {
 
-// The text the parser reads: the file itself when all of it runs as one stretch, else a copy
-// with the rest blanked.
-std::shared_ptr<const SourceText> running_source(const std::shared_ptr<const SourceText>& src,
-                                                 const FilePlan& plan);
+// A file as its runner sends it: the plan, and the text the parser reads (the file itself when
+// all of it runs as one stretch, else a copy with the rest blanked).
+struct FileStart {
+  FilePlan plan;
+  std::shared_ptr<const SourceText> running;
+};
+FileStart start_file(Layout runner, const std::shared_ptr<const SourceText>& src, Direction dir,
+                     Dialect dialect, const RunnerSettings& settings);
 
 class ParseAhead {
  public:
   struct Job {
     std::shared_ptr<const SourceText> src;
     Direction dir = Direction::up;
-  };
-  struct FileStart {
-    FilePlan plan;
-    std::shared_ptr<const SourceText> running;
   };
 
   ParseAhead(std::vector<Job> jobs, Layout runner, const CheckOptions& opt,

@@ -77,11 +77,11 @@ struct CheckOptions {
   InputOptions inputs;
   Dialect dialect = Dialect::postgres;
   TargetVersion version = default_target_version(Dialect::postgres);
-  // How files are sent when their runner does not say (plain); given (--transactions or the
-  // config), it overrides every runner's own.
   // Threads a check may use: 2 and more parse the files ahead of the rules engine on a thread
   // of their own (the output is the same). The CLI's default is 2 on a machine with two cores.
   int jobs = 1;
+  // How files are sent when their runner does not say (plain); given (--transactions or the
+  // config), it overrides every runner's own.
   TransactionMode transactions = TransactionMode::autocommit;
   bool transactions_given = false;
   std::optional<bool> flyway_mixed;  // from .migsafe.yaml; else flyway.conf / flyway.toml decide

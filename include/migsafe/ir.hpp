@@ -250,8 +250,9 @@ struct Operation {
   // drop_table / drop_view / truncate: every relation the statement names (what depends on one
   // of them is no obstacle when it goes too).
   std::vector<QualifiedName> together;
-  // insert / update / create_view / create_table_as: a column the statement names twice where
-  // the server refuses it (an INSERT column list, UPDATE ... SET, a view's columns)
+  // create_table / insert / update / create_view / create_table_as (PostgreSQL): a column the
+  // statement names twice where the server refuses it (a table's columns, an INSERT column
+  // list, UPDATE ... SET, a view's columns)
   std::string named_twice;
   bool or_replace = false;  // CREATE OR REPLACE (views, routines, triggers; MariaDB tables)
   bool temporary = false;   // CREATE / DROP TEMPORARY TABLE: gone when the session ends

@@ -244,21 +244,14 @@ void create_index(const Operation& op, const TableInfo* t, Effect& e) {
   }
 }
 
-// CREATE TABLE naming a column twice.
-std::string duplicate_column(const Operation& op) {
-  for (size_t i = 0; i < op.columns.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (op.columns[i].name == op.columns[j].name)
-        return "the column " + op.columns[i].name + " is named twice";
-  return {};
-}
-
 std::string named_twice(const Operation& op) {
   switch (op.kind) {
     case OpKind::insert:
       return "the column list names " + op.named_twice + " twice";
     case OpKind::update:
       return "SET assigns " + op.named_twice + " twice";
+    case OpKind::create_table:
+      return "the column " + op.named_twice + " is named twice";
     default:
       return "two of its columns are named " + op.named_twice;
   }
@@ -403,7 +396,6 @@ Effect postgres_effect(const Operation& op, const SchemaModel& schema, TargetVer
   switch (op.kind) {
     case OpKind::create_table:
       e.lock = LM::access_exclusive;
-      e.refused = duplicate_column(op);
       for (const auto& c : op.columns)
         if (c.references) e.other_locks.push_back({c.references->table, LM::share_row_exclusive});
       for (const auto& c : op.table_constraints)

@@ -168,6 +168,16 @@ void collect_calls(element e, ExprInfo& info) {
     for (element x : a) collect_calls(x, info);
 }
 
+// The column a ColumnRef names (t.a names a), "*" for t.*.
+std::string column_ref_name(element column_ref) {
+  std::string last;
+  each(column_ref, "fields", [&](element f) {
+    auto [type, v] = unwrap(f);
+    last = type == "A_Star" ? "*" : std::string(text_of(v, "sval"));
+  });
+  return last;
+}
+
 // The relations and column names a view's query reads; names its WITH clause defines are not
 // tables.
 void collect_reads(element e, Operation& op, std::vector<std::string>& ctes) {
@@ -179,11 +189,7 @@ void collect_reads(element e, Operation& op, std::vector<std::string>& ctes) {
       } else if (kv.key == "CommonTableExpr") {
         ctes.emplace_back(text_of(kv.value, "ctename"));
       } else if (kv.key == "ColumnRef") {
-        std::string last;  // t.a names column a
-        each(kv.value, "fields", [&](element f) {
-          auto [type, v] = unwrap(f);
-          last = type == "A_Star" ? "*" : std::string(text_of(v, "sval"));
-        });
+        std::string last = column_ref_name(kv.value);
         if (!last.empty()) op.read_columns.push_back(std::move(last));
         continue;
       }
@@ -229,12 +235,8 @@ std::string target_named_twice(element list_owner, const char* key) {
 std::string derived_column_name(element val) {
   auto [type, v] = unwrap(val);
   if (type == "ColumnRef") {
-    std::string last;
-    each(v, "fields", [&](element f) {
-      auto [ft, fv] = unwrap(f);
-      last = ft == "String" ? std::string(text_of(fv, "sval")) : std::string();
-    });
-    return last;
+    std::string name = column_ref_name(v);
+    return name == "*" ? std::string() : name;
   }
   if (type == "FuncCall") {
     std::vector<std::string> fn = string_list(v, "funcname");
@@ -498,6 +500,9 @@ void create_table(element n, const PgNodeContext& ctx, Statement& out) {
       op.table_constraints.back().not_valid = false;
     }
   });
+  std::vector<std::string> names;
+  for (const auto& c : op.columns) names.push_back(c.name);
+  op.named_twice = first_repeat(names);
   out.ops.push_back(std::move(op));
 }
 

@@ -57,26 +57,37 @@ namespace {
 // rules/hazards.yaml: the hazards dialect packs share, each defined once (not a pack).
 constexpr const char* kHazards = "hazards";
 
-struct HazardLibrary {
+// A rule document (a pack, or the hazards) and where it was read from, for its errors.
+struct PackDocument {
   std::string path;
   PackNode root;
 };
 
-HazardLibrary load_hazards() {
-  const std::string file = std::string(kHazards) + ".yaml";
+PackDocument read_document(const std::string& path) {
+  std::string text;
+  try {
+    text = read_bounded(path);
+  } catch (const InputError& e) {
+    throw ConfigError(path, std::string("cannot read the rule pack: ") + e.what());
+  }
+  return {path, pack_node_from_yaml(text, path)};
+}
+
+// A shipped document by name: MIGSAFE_RULES_DIR's copy (one being edited), else the one built
+// into the binary, else the installed file.
+PackDocument shipped_document(const std::string& name) {
+  const std::string file = name + ".yaml";
   if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) {
     std::filesystem::path f = std::filesystem::path(env) / file;
     std::error_code ec;
-    if (std::filesystem::exists(f, ec))
-      return {f.string(), pack_node_from_yaml(read_bounded(f.string()), f.string())};
+    if (std::filesystem::exists(f, ec)) return read_document(f.string());
   }
   for (const auto& e : embedded_packs())
-    if (e.name == kHazards) {
+    if (e.name == name) {
       std::string path = "<built in> rules/" + file;
       return {path, pack_node_from_json(e.json, path)};
     }
-  std::string path = find_shipped_pack(std::string(kHazards));
-  return {path, pack_node_from_yaml(read_bounded(path), path)};
+  return read_document(find_shipped_pack(name));
 }
 
 class PackReader {
@@ -365,7 +376,7 @@ class PackReader {
     }
     check_keys(r, {"extends", "instead", "also", "examples", "aliases", "twins", "docs"});
     std::string id = scalar(r, "extends");
-    if (!hazards_) hazards_ = load_hazards();
+    if (!hazards_) hazards_ = shipped_document(kHazards);
     std::string known;
     if (const PackNode* list = hazards_->root.get("hazards"))
       for (const auto& h : list->seq) {
@@ -389,7 +400,7 @@ class PackReader {
   }
 
   std::string path_;
-  mutable std::optional<HazardLibrary> hazards_;
+  mutable std::optional<PackDocument> hazards_;
 };
 
 }  // namespace
@@ -399,13 +410,8 @@ Pack load_pack_text(const std::string& text, const std::string& path) {
 }
 
 Pack load_pack(const std::string& path) {
-  std::string text;
-  try {
-    text = read_bounded(path);
-  } catch (const InputError& e) {
-    throw ConfigError(path, std::string("cannot read the rule pack: ") + e.what());
-  }
-  return load_pack_text(text, path);
+  PackDocument d = read_document(path);
+  return PackReader(d.path).read(d.root);
 }
 
 std::string find_shipped_pack(Dialect d) {
@@ -446,18 +452,8 @@ std::vector<std::string> shipped_pack_names() {
 }
 
 Pack load_shipped_pack(const std::string& name) {
-  // MIGSAFE_RULES_DIR names packs to use instead of the built-in ones (a pack being edited).
-  if (const char* env = std::getenv("MIGSAFE_RULES_DIR")) {
-    std::filesystem::path file = std::filesystem::path(env) / (name + ".yaml");
-    std::error_code ec;
-    if (std::filesystem::exists(file, ec)) return load_pack(file.string());
-  }
-  for (const auto& e : embedded_packs()) {
-    if (e.name != name) continue;
-    std::string path = "<built in> rules/" + name + ".yaml";
-    return PackReader(path).read(pack_node_from_json(e.json, path));
-  }
-  return load_pack(find_shipped_pack(name));
+  PackDocument d = shipped_document(name);
+  return PackReader(d.path).read(d.root);
 }
 
 std::vector<Pack> load_shipped_packs(Dialect d) {
