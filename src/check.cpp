@@ -159,7 +159,9 @@ class SetRun {
       for (const auto& d : set_.down) add(d, Direction::down);
     else if (down && parts == DownParts::same_file)
       for (size_t k = last; k-- > 0;) add(set_.up[k], Direction::down);
-    if (!jobs.empty())
+    size_t bytes = 0;
+    for (const auto& job : jobs) bytes += job.src->text().size();
+    if (!jobs.empty() && bytes >= opt_.parse_ahead_min_bytes)
       ahead_ = std::make_unique<ParseAhead>(std::move(jobs), set_.runner, opt_, settings_);
   }
 

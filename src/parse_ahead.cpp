@@ -37,13 +37,14 @@ ParseAhead::~ParseAhead() {
   thread_.join();
 }
 
-void ParseAhead::push(Event e, size_t statements) {
+size_t ParseAhead::push(Event e, size_t statements) {
   std::unique_lock<std::mutex> lock(m_);
   changed_.wait(lock, [&] { return stop_ || queued_statements_ < kMaxQueued; });
-  if (stop_) return;
+  if (stop_) return 0;
   queue_.push_back(std::move(e));
   queued_statements_ += statements;
   changed_.notify_all();
+  return queued_statements_;
 }
 
 ParseAhead::Event ParseAhead::pop() {
@@ -64,12 +65,18 @@ void ParseAhead::work() {
       std::shared_ptr<const SourceText> running = start.running;
       push(std::move(start), 0);
       Batch batch;
+      // A routine's body is parsed when first read. While the engine is behind (batches wait
+      // for it), this thread reads the bodies itself, so that parse is not the engine's.
+      bool engine_behind = false;
       ParsedFile parsed = parse_each(
           opt_.dialect, *running,
           [&](Statement& st) {
+            if (engine_behind)
+              for (const Operation& op : st.ops)
+                if (op.body) op.body->statements();
             batch.push_back(std::move(st));
             if (batch.size() == kBatch) {
-              push(std::move(batch), kBatch);
+              engine_behind = push(std::move(batch), kBatch) >= 2 * kBatch;
               batch = Batch();
             }
           },

@@ -52,7 +52,8 @@ class ParseAhead {
   using Event = std::variant<FileStart, Batch, ParsedFile, std::exception_ptr>;
 
   void work();
-  void push(Event e, size_t statements);
+  // Returns the statements waiting for the engine, this event's included.
+  size_t push(Event e, size_t statements);
   Event pop();
 
   std::vector<Job> jobs_;

@@ -457,7 +457,7 @@ int main(int argc, char** argv) {
     sub->add_option("--jobs,-j", f.jobs,
                     "threads: 2 or more parse the files ahead of the rules on a second core "
                     "(the output is the same); 1 runs on one (default: 2 where there are two "
-                    "cores)")
+                    "cores, for sets of 32 KB and more)")
         ->check(CLI::Range(1, 256));
   };
 

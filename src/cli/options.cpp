@@ -101,6 +101,7 @@ CheckOptions options_for(const Flags& f, const Config& cfg, const PathSettings* 
   opt.jobs = f.jobs > 0
                  ? f.jobs
                  : std::min(2, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (f.jobs == 0) opt.parse_ahead_min_bytes = 32 * 1024;
   opt.lock_timeout_ms = f.lock_timeout_ms;
   opt.statement_timeout_ms = f.statement_timeout_ms;
   // A lock wait must end as a lock timeout: were the statement timeout to fire first, a
