@@ -788,6 +788,8 @@ class Planner {
 
   // Annotations of a tool other than the file's: the file cannot be meant for both.
   void foreign_annotations(Layout runner) {
+    // Every marker is a "--" comment: a file without one is not compiled a set for.
+    if (text_.find("--") == std::string_view::npos) return;
     static const Layout kLayouts[] = {Layout::goose, Layout::dbmate, Layout::liquibase,
                                       Layout::sql_migrate};
     static const MarkerSet kMarkers({
@@ -954,6 +956,10 @@ Layout detect_runner_by_files(const std::string& dir, const std::vector<std::str
 }
 
 Layout detect_runner_by_text(const std::vector<std::string_view>& texts) {
+  // Every marker is a "--" comment: texts without one are not compiled a set for.
+  if (std::none_of(texts.begin(), texts.end(),
+                   [](std::string_view t) { return t.find("--") != std::string_view::npos; }))
+    return Layout::plain;
   static const Layout kLayouts[] = {Layout::liquibase,   Layout::goose,   Layout::dbmate,
                                     Layout::sql_migrate, Layout::drizzle, Layout::sqlx};
   static const MarkerSet kMarkers({
