@@ -4,7 +4,9 @@
 // in its folder, and down migrations.
 #include <gtest/gtest.h>
 
+#include <re2/re2.h>
 #include <sqlite3.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -608,6 +610,45 @@ TEST(Runners, MarkersInLargeFilesAsInSmallOnes) {
   for (const std::string head : {"-- +goose Up\n", "SELECT 1;\n-- liquibase formatted sql\n",
                                  "\n-- liquibase formatted sql\n", "-- no-transaction\n"})
     EXPECT_EQ(detect(head + filler), detect(head + "SELECT 1;\n")) << head;
+}
+
+// The runners' file-name shapes are read by hand; each must say what its regular expression
+// says, on names built to sit on every edge of it.
+TEST(Runners, FileNameShapesAgreeWithTheirPatterns) {
+  const RE2 flyway(R"((^|/)(V[0-9][0-9._]*|R)__[^/]*\.[sS][qQ][lL]$)");
+  const RE2 up_down(R"((^|/)[0-9]+_[^/]*\.up\.sql$)");
+  const RE2 diesel(R"((^|/)[^/]+/up\.sql$)");
+  const RE2 folder(R"((^|/)[^/]+/migration\.sql$)");
+  const std::vector<std::string> heads = {"",  "V",  "V1", "V1.2", "V1_2", "V1._", "Vx1",  "v1",
+                                          "R", "R_", "1",  "12",   "a1",   "0",    "V1__", "R__"};
+  const std::vector<std::string> mids = {"", "_", "__", "___", "_x", "__x", "x__", "__a__b"};
+  const std::vector<std::string> tails = {
+      "",          ".sql",   ".SQL",    ".SqL",           ".sql.bak",      "sql",    ".up.sql",
+      ".down.sql", "up.sql", "/up.sql", "/migration.sql", "migration.sql", ".up.SQL"};
+  const std::vector<std::string> dirs = {"", "a/", "a/b/", "/", "a//", "V1__x.sql/"};
+  fs::path dir = fs::temp_directory_path() / ("migsafe-shapes-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  int checked = 0;
+  for (const auto& d : dirs)
+    for (const auto& h : heads)
+      for (const auto& m : mids)
+        for (const auto& t : tails) {
+          std::string rel = d + h + m + t;
+          if (rel.empty()) continue;
+          Layout want = Layout::automatic;
+          if (RE2::PartialMatch(rel, flyway))
+            want = Layout::flyway;
+          else if (RE2::PartialMatch(rel, up_down))
+            want = Layout::golang_migrate;
+          else if (RE2::PartialMatch(rel, diesel))
+            want = Layout::diesel;
+          else if (RE2::PartialMatch(rel, folder))
+            want = Layout::prisma;
+          EXPECT_EQ(detect_runner_by_files(dir.string(), {rel}), want) << rel;
+          ++checked;
+        }
+  fs::remove_all(dir);
+  EXPECT_GT(checked, 6000);
 }
 
 }  // namespace

@@ -468,98 +468,122 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
   };
 
+  // Only the subcommand being run gets its options defined (defining every one's was a tenth
+  // of a pre-commit check); --help, man and completions get them all.
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  const bool define_all =
+      first.empty() || first[0] == '-' || first == "man" || first == "completions";
+  auto defines = [&](std::string_view name) { return define_all || first == name; };
+
   CLI::App* check = app.add_subcommand("check", "check migration files, folders or - (stdin)");
-  add_common(check);
-  add_migrations(check);
-  add_outputs(check);
-  check
-      ->add_option("--format", f.format,
-                   "text (default), json, sarif, github, markdown, junit or gitlab")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit", "gitlab"}));
-  check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
-  check->add_option("--color", f.color, "auto (default), always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
-  check
-      ->add_option("--direction", f.direction,
-                   "up (default) or down: check the down migrations (goose Down, dbmate "
-                   "migrate:down, .down.sql, Liquibase --rollback) as a rollback runs them, "
-                   "newest first, after the up migrations built the schema")
-      ->check(CLI::IsMember({"up", "down"}));
-  check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
-  check->add_flag("--trace", f.trace,
-                  "with --db: run the migrations being reported on the snapshot's server "
-                  "(PostgreSQL: in one transaction that is always rolled back; MySQL, MariaDB: "
-                  "on empty clones in a scratch database; SQLite: on the copy, as every check "
-                  "with sqlite:PATH does) and report what the server did");
+  if (defines("check")) {
+    add_common(check);
+    add_migrations(check);
+    add_outputs(check);
+    check
+        ->add_option("--format", f.format,
+                     "text (default), json, sarif, github, markdown, junit or gitlab")
+        ->check(CLI::IsMember({"text", "json", "sarif", "github", "markdown", "junit", "gitlab"}));
+    check->add_option("--fail-on", f.fail_on, "error (default), warning or never");
+    check->add_option("--color", f.color, "auto (default), always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    check
+        ->add_option("--direction", f.direction,
+                     "up (default) or down: check the down migrations (goose Down, dbmate "
+                     "migrate:down, .down.sql, Liquibase --rollback) as a rollback runs them, "
+                     "newest first, after the up migrations built the schema")
+        ->check(CLI::IsMember({"up", "down"}));
+    check->add_option("--docs-url", f.docs_url, "base URL of rule documentation, for SARIF links");
+    check->add_flag("--trace", f.trace,
+                    "with --db: run the migrations being reported on the snapshot's server "
+                    "(PostgreSQL: in one transaction that is always rolled back; MySQL, MariaDB: "
+                    "on empty clones in a scratch database; SQLite: on the copy, as every check "
+                    "with sqlite:PATH does) and report what the server did");
+  }
 
   PlanFlags pf;
   CLI::App* plan = app.add_subcommand(
       "plan",
       "plan the application's queries on a snapshot before and after the migrations (applied "
       "where nothing persists) and say which regress");
-  add_common(plan);
-  add_migrations(plan);
-  add_outputs(plan);
-  plan->add_option("--queries", pf.queries,
-                   "the workload: a file of ';'-separated queries ($1 parameters are planned "
-                   "for any value)");
-  plan->add_option("--from-stats", pf.from_stats,
-                   "the workload: the N statements the server spent most time on "
-                   "(pg_stat_statements, or MySQL's performance_schema digests)")
-      ->check(CLI::Range(1, 10000));
-  plan->add_option("--max-cost-ratio", pf.max_cost_ratio,
-                   "a query regresses when its estimated cost grows more than this many times "
-                   "(2)")
-      ->check(CLI::Range(1.0, 1e9));
-  plan->add_option("--format", f.format, "text (default), json, markdown or html")
-      ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
+  if (defines("plan")) {
+    add_common(plan);
+    add_migrations(plan);
+    add_outputs(plan);
+    plan->add_option("--queries", pf.queries,
+                     "the workload: a file of ';'-separated queries ($1 parameters are planned "
+                     "for any value)");
+    plan->add_option("--from-stats", pf.from_stats,
+                     "the workload: the N statements the server spent most time on "
+                     "(pg_stat_statements, or MySQL's performance_schema digests)")
+        ->check(CLI::Range(1, 10000));
+    plan->add_option("--max-cost-ratio", pf.max_cost_ratio,
+                     "a query regresses when its estimated cost grows more than this many times "
+                     "(2)")
+        ->check(CLI::Range(1.0, 1e9));
+    plan->add_option("--format", f.format, "text (default), json, markdown or html")
+        ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
+  }
 
   CLI::App* effects = app.add_subcommand(
       "effects",
       "show what every statement does to a live database: its lock on each table, what the "
       "lock blocks, rewrite, full read, transaction needs (no verdict)");
-  add_common(effects);
-  add_migrations(effects);
-  effects->add_option("--format", f.format, "text (default) or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  if (defines("effects")) {
+    add_common(effects);
+    add_migrations(effects);
+    effects->add_option("--format", f.format, "text (default) or json")
+        ->check(CLI::IsMember({"text", "json"}));
+  }
 
   CLI::App* rules = app.add_subcommand("rules", "list the rules of the active packs");
-  add_common(rules);
+  if (defines("rules")) {
+    add_common(rules);
+  }
 
   std::string rule_id;
   CLI::App* explain = app.add_subcommand("explain", "show a rule's documentation");
-  add_common(explain);
-  explain->add_option("RULE-ID", rule_id, "the rule id")->required();
+  if (defines("explain")) {
+    add_common(explain);
+    explain->add_option("RULE-ID", rule_id, "the rule id")->required();
+  }
 
   CLI::App* docs =
       app.add_subcommand("docs", "print the rule reference (docs/rules.md) of all shipped packs");
 
   std::string sum_dir;
   CLI::App* sum = app.add_subcommand("sum", "write DIR/migsafe.sum (cumulative checksums)");
-  sum->add_option("--config", f.config, "config file (default: .migsafe.yaml found upward)");
-  sum->add_option("--layout", f.layout, "which files of the folder are migrations");
-  sum->add_option("DIR", sum_dir, "the migrations folder")->required();
+  if (defines("sum")) {
+    sum->add_option("--config", f.config, "config file (default: .migsafe.yaml found upward)");
+    sum->add_option("--layout", f.layout, "which files of the folder are migrations");
+    sum->add_option("DIR", sum_dir, "the migrations folder")->required();
+  }
 
   int top_queries = 50;
   CLI::App* stats = app.add_subcommand(
       "stats",
       "write the snapshot's definitions, sizes, index use and busiest statements "
       "(no rows, no credentials) for check --stats");
-  stats->add_option("--db", f.db,
-                    "the snapshot: postgresql://..., mysql://..., mariadb://... or sqlite:PATH "
-                    "(also MIGSAFE_DB)");
-  stats
-      ->add_option("--top", top_queries,
-                   "how many of the statements the server spent most time on to keep (50)")
-      ->check(CLI::Range(0, 10000));
-  stats->add_option("--output", f.outputs, "json=FILE: write the file there (default: stdout)");
+  if (defines("stats")) {
+    stats->add_option("--db", f.db,
+                      "the snapshot: postgresql://..., mysql://..., mariadb://... or sqlite:PATH "
+                      "(also MIGSAFE_DB)");
+    stats
+        ->add_option("--top", top_queries,
+                     "how many of the statements the server spent most time on to keep (50)")
+        ->check(CLI::Range(0, 10000));
+    stats->add_option("--output", f.outputs, "json=FILE: write the file there (default: stdout)");
+  }
 
   std::string shell;
   CLI::App* completions =
       app.add_subcommand("completions", "print the shell completion script (bash or zsh)");
-  completions->add_option("SHELL", shell, "bash or zsh")
-      ->required()
-      ->check(CLI::IsMember({"bash", "zsh"}));
+  if (defines("completions")) {
+    completions->add_option("SHELL", shell, "bash or zsh")
+        ->required()
+        ->check(CLI::IsMember({"bash", "zsh"}));
+  }
+
   CLI::App* lsp = app.add_subcommand(
       "lsp", "serve the Language Server Protocol on stdin and stdout (for editors)");
   // The man page, for packaging: written from the same definitions as --help.

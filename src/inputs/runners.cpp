@@ -834,9 +834,56 @@ class Planner {
   FilePlan plan_;
 };
 
-bool any_matches(const std::vector<std::string>& rel, const RE2& re) {
-  return std::any_of(rel.begin(), rel.end(),
-                     [&](const std::string& r) { return RE2::PartialMatch(r, re); });
+// The file-name shapes of the runners, read by hand: compiling them as RE2s was a tenth of a
+// pre-commit run. tests/runners_test.cpp holds each against its regular expression.
+std::string_view base_name(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// (^|/)(V[0-9][0-9._]*|R)__[^/]*\.[sS][qQ][lL]$
+bool flyway_name(std::string_view rel) {
+  std::string_view b = base_name(rel);
+  auto sql_after = [&](size_t from) {  // ".sql" in any case, ending b, at or after from
+    if (b.size() < from + 4 || b[b.size() - 4] != '.') return false;
+    for (size_t i = b.size() - 3; i < b.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(b[i])) != "sql"[i - (b.size() - 3)]) return false;
+    return true;
+  };
+  if (b.substr(0, 3) == "R__") return sql_after(3);
+  if (b.size() < 2 || b[0] != 'V' || !is_digit(b[1])) return false;
+  for (size_t k = 2; k < b.size(); ++k) {
+    if (b.substr(k, 2) == "__" && sql_after(k + 2)) return true;
+    if (!is_digit(b[k]) && b[k] != '.' && b[k] != '_') return false;
+  }
+  return false;
+}
+
+// (^|/)[0-9]+_[^/]*\.up\.sql$
+bool up_down_name(std::string_view rel) {
+  std::string_view b = base_name(rel);
+  size_t d = 0;
+  while (d < b.size() && is_digit(b[d])) ++d;
+  return d > 0 && d < b.size() && b[d] == '_' && b.size() >= d + 1 + 7 && ends_with(b, ".up.sql");
+}
+
+// (^|/)[^/]+/NAME$: NAME inside a folder of the set.
+bool in_folder_named(std::string_view rel, std::string_view name) {
+  if (base_name(rel) != name || rel.size() < name.size() + 2) return false;
+  return rel[rel.size() - name.size() - 2] != '/';
+}
+
+template <class Match>
+bool any_matches(const std::vector<std::string>& rel, Match&& match) {
+  return std::any_of(rel.begin(), rel.end(), [&](const std::string& r) { return match(r); });
 }
 
 bool file_mentions(const fs::path& path, std::string_view word) {
@@ -939,16 +986,13 @@ Layout detect_runner_by_files(const std::string& dir, const std::vector<std::str
   if (fs::exists(d / "atlas.sum", ec)) return Layout::atlas;
   if (fs::exists(d / "meta" / "_journal.json", ec)) return Layout::drizzle;
   if (fs::exists(d / "migration_lock.toml", ec)) return Layout::prisma;
-  static const RE2 kFlyway(R"((^|/)(V[0-9][0-9._]*|R)__[^/]*\.[sS][qQ][lL]$)");
-  static const RE2 kUpDown(R"((^|/)[0-9]+_[^/]*\.up\.sql$)");
-  static const RE2 kDiesel(R"((^|/)[^/]+/up\.sql$)");
-  static const RE2 kFolderPerMigration(R"((^|/)[^/]+/migration\.sql$)");
-  if (any_matches(rel, kFlyway)) return Layout::flyway;
+  if (any_matches(rel, flyway_name)) return Layout::flyway;
   std::optional<Layout> manifest = manifest_runner(d);
-  if (any_matches(rel, kUpDown))
+  if (any_matches(rel, up_down_name))
     return manifest == Layout::sqlx ? Layout::sqlx : Layout::golang_migrate;
-  if (any_matches(rel, kDiesel)) return Layout::diesel;
-  if (any_matches(rel, kFolderPerMigration))
+  if (any_matches(rel, [](std::string_view r) { return in_folder_named(r, "up.sql"); }))
+    return Layout::diesel;
+  if (any_matches(rel, [](std::string_view r) { return in_folder_named(r, "migration.sql"); }))
     return manifest == Layout::drizzle ? Layout::drizzle : Layout::prisma;
   // Flat numbered files: the annotations decide, or a manifest naming a tool without any.
   if (manifest == Layout::sqlx) return Layout::sqlx;
