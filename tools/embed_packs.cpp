@@ -1,37 +1,65 @@
 // Build tool: turns the shipped rule packs (rules/*.yaml) into a C++ source that holds each as
-// JSON, so that a run loads them without parsing YAML (yaml-cpp's scanner was nine tenths of a
-// pre-commit run's instructions). Every scalar stays a string, as the YAML loader reads it, keys
-// keep their order, and an empty value stays null. The packs are validated from their YAML by the
-// test suite, which also checks that the two forms load alike.
+// constant PackNode arrays (src/rules/pack_node.hpp), so that a run loads them without parsing
+// anything: yaml-cpp's scanner was nine tenths of a pre-commit run's instructions, and reading
+// the packs from embedded JSON still a third. Every scalar stays text, as the YAML loader reads
+// it, keys keep their order, and an empty value stays null. The test suite loads every pack both
+// ways and compares them.
 //   embed_packs OUT.cpp rules/core.yaml rules/postgres.yaml ...
 #include <yaml-cpp/yaml.h>
-
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string>
 
 namespace {
 
-nlohmann::ordered_json to_json(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = to_json(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      nlohmann::ordered_json a = nlohmann::ordered_json::array();
-      for (const auto& e : n) a.push_back(to_json(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar:
-      return n.Scalar();
-    default:
-      return nullptr;
-  }
+constexpr const char* kDelimiter = "migsafe_pack";
+
+// A scalar as a C++ string_view of a raw string literal, its length given.
+std::string literal(const std::string& s) {
+  if (s.find(std::string(")") + kDelimiter + "\"") != std::string::npos)
+    throw std::runtime_error("holds the raw-string delimiter");
+  return "std::string_view(R\"" + std::string(kDelimiter) + "(" + s + ")" + kDelimiter + "\", " +
+         std::to_string(s.size()) + ")";
 }
+
+// Writes the arrays a node's children live in (children first: a constant array can only point
+// at one already defined) and returns the node's initializer.
+class Emitter {
+ public:
+  explicit Emitter(std::string& out) : out_(out) {}
+
+  std::string node(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Scalar:
+        return "{K::scalar, " + literal(n.Scalar()) + ", nullptr, 0, nullptr, 0, {}}";
+      case YAML::NodeType::Map: {
+        if (n.size() == 0) return "{K::map, {}, nullptr, 0, nullptr, 0, {}}";  // no empty arrays
+        std::string items;
+        for (const auto& kv : n)
+          items += "    {" + node(kv.first) + ",\n     " + node(kv.second) + "},\n";
+        std::string name = "e" + std::to_string(next_++);
+        out_ += "constexpr PackEntry " + name + "[] = {\n" + items + "};\n";
+        return "{K::map, {}, " + name + ", " + std::to_string(n.size()) + ", nullptr, 0, {}}";
+      }
+      case YAML::NodeType::Sequence: {
+        if (n.size() == 0) return "{K::seq, {}, nullptr, 0, nullptr, 0, {}}";
+        std::string items;
+        for (const auto& x : n) items += "    " + node(x) + ",\n";
+        std::string name = "s" + std::to_string(next_++);
+        out_ += "constexpr PackNode " + name + "[] = {\n" + items + "};\n";
+        return "{K::seq, {}, nullptr, 0, " + name + ", " + std::to_string(n.size()) + ", {}}";
+      }
+      default:
+        return "{}";
+    }
+  }
+
+ private:
+  std::string& out_;
+  int next_ = 0;
+};
 
 }  // namespace
 
@@ -40,32 +68,36 @@ int main(int argc, char** argv) {
     std::cerr << "usage: embed_packs OUT.cpp PACK.yaml...\n";
     return 2;
   }
-  constexpr const char* kDelimiter = "migsafe_pack";
-  std::string body;
+  std::string arrays;
+  std::string table;
+  Emitter emit(arrays);
   for (int i = 2; i < argc; ++i) {
     std::filesystem::path p(argv[i]);
-    std::string json;
     try {
-      json = to_json(YAML::LoadFile(p.string())).dump();
+      std::string root = emit.node(YAML::LoadFile(p.string()));
+      std::string name = "root_" + std::to_string(i);
+      arrays += "constexpr PackNode " + name + " = " + root + ";\n\n";
+      table += "      {\"" + p.stem().string() + "\", &" + name + "},\n";
     } catch (const YAML::Exception& e) {
       std::cerr << p.string() << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg
                 << "\n";
       return 1;
-    }
-    if (json.find(std::string(")") + kDelimiter + "\"") != std::string::npos) {
-      std::cerr << p.string() << ": holds the raw-string delimiter\n";
+    } catch (const std::exception& e) {
+      std::cerr << p.string() << ": " << e.what() << "\n";
       return 1;
     }
-    body += "    {\"" + p.stem().string() + "\", R\"" + kDelimiter + "(" + json + ")" + kDelimiter +
-            "\"},\n";
   }
   std::ofstream out(argv[1]);
   out << "// Generated by tools/embed_packs.cpp from rules/*.yaml: do not edit.\n"
          "#include \"rules/embedded_packs.hpp\"\n\n"
-         "namespace migsafe {\n\n"
+         "namespace migsafe {\n"
+         "namespace {\n\n"
+         "using K = PackNode::Kind;\n\n"
+      << arrays
+      << "}  // namespace\n\n"
          "const std::vector<EmbeddedPack>& embedded_packs() {\n"
          "  static const std::vector<EmbeddedPack> packs = {\n"
-      << body
+      << table
       << "  };\n"
          "  return packs;\n"
          "}\n\n"

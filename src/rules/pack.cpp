@@ -1,5 +1,6 @@
-// Loading rule packs: a team's from YAML, the shipped ones from the JSON built into the binary
-// (the same reader walks both as PackNodes), with every mistake reported at its line:col.
+// Loading rule packs: a team's from YAML, the shipped ones from the constant nodes built into
+// the binary (the same reader walks both as PackNodes), with every mistake reported at its
+// line:col.
 #include <re2/re2.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ constexpr const char* kHazards = "hazards";
 // A rule document (a pack, or the hazards) and where it was read from, for its errors.
 struct PackDocument {
   std::string path;
-  PackNode root;
+  PackTree tree;
 };
 
 PackDocument read_document(const std::string& path) {
@@ -70,7 +71,7 @@ PackDocument read_document(const std::string& path) {
   } catch (const InputError& e) {
     throw ConfigError(path, std::string("cannot read the rule pack: ") + e.what());
   }
-  return {path, pack_node_from_yaml(text, path)};
+  return {path, pack_tree_from_yaml(text, path)};
 }
 
 // A shipped document by name: MIGSAFE_RULES_DIR's copy (one being edited), else the one built
@@ -85,7 +86,7 @@ PackDocument shipped_document(const std::string& name) {
   for (const auto& e : embedded_packs())
     if (e.name == name) {
       std::string path = "<built in> rules/" + file;
-      return {path, pack_node_from_json(e.json, path)};
+      return {path, PackTree(*e.root)};
     }
   return read_document(find_shipped_pack(name));
 }
@@ -110,8 +111,8 @@ class PackReader {
     const PackNode* rules = root.get("rules");
     if (!rules || !rules->is_seq()) fail(root, "'rules' must be a list of rules");
     std::set<std::string> ids;
-    p.rules.reserve(rules->seq.size());
-    for (const auto& r : rules->seq) {
+    p.rules.reserve(rules->items().size());
+    for (const auto& r : rules->items()) {
       Rule rule = read_rule(r, p);
       if (!ids.insert(rule.id).second) fail(at(r, "id"), "rule id '" + rule.id + "' appears twice");
       p.rules.push_back(std::move(rule));
@@ -132,11 +133,11 @@ class PackReader {
 
   void check_keys(const PackNode& map, std::initializer_list<std::string_view> allowed) const {
     if (!map.is_map()) fail(map, "expected a mapping (key: value lines)");
-    for (const auto& [key, value] : map.map) {
+    for (const auto& [key, value] : map.entries()) {
       if (std::find(allowed.begin(), allowed.end(), key.text) != allowed.end()) continue;
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(key, "unknown key '" + key.text + "' (valid keys: " + list + ")");
+      fail(key, "unknown key '" + std::string(key.text) + "' (valid keys: " + list + ")");
     }
   }
 
@@ -148,7 +149,7 @@ class PackReader {
       return {};
     }
     if (!n->is_scalar()) fail(*n, std::string("'") + key + "' must be a single value");
-    return n->text;
+    return std::string(n->text);
   }
 
   static std::string normalize_value(std::string v) {
@@ -166,11 +167,11 @@ class PackReader {
   std::vector<std::string> scalars(const PackNode& n) const {
     std::vector<std::string> out;
     if (n.is_scalar()) {
-      out.push_back(normalize_value(n.text));
+      out.push_back(normalize_value(std::string(n.text)));
     } else if (n.is_seq()) {
-      for (const auto& x : n.seq) {
+      for (const auto& x : n.items()) {
         if (!x.is_scalar()) fail(x, "expected a value");
-        out.push_back(normalize_value(x.text));
+        out.push_back(normalize_value(std::string(x.text)));
       }
     } else {
       fail(n, "expected a value or a list of values");
@@ -194,7 +195,7 @@ class PackReader {
       return r;
     }
     if (!n.is_scalar()) fail(n, "a version range is a value or a mapping with min and max");
-    std::string s = n.text;
+    std::string s(n.text);
     s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
     if (s.starts_with(">=")) {
       r.min = version(n, s.substr(2), d);
@@ -222,7 +223,7 @@ class PackReader {
     if (!n.is_scalar()) fail(n, "a pattern is a single regular expression (RE2 syntax)");
     re2::RE2::Options o;
     o.set_log_errors(false);
-    auto re = std::make_shared<re2::RE2>(n.text, o);
+    auto re = std::make_shared<re2::RE2>(re2::StringPiece(n.text.data(), n.text.size()), o);
     if (!re->ok()) fail(n, "invalid regular expression: " + re->error());
     return re;
   }
@@ -255,9 +256,9 @@ class PackReader {
       const PackNode* m = w.get(key);
       if (!m) return out;
       if (!m->is_map()) fail(*m, std::string("'") + key + "' is a mapping of name: value");
-      for (const auto& [name, value] : m->map) {
+      for (const auto& [name, value] : m->entries()) {
         ValueTest t;
-        t.name = name.text;
+        t.name = std::string(name.text);
         t.values = scalars(value);
         if (!resolve(t)) fail(name, std::string("unknown ") + what + " '" + t.name + "'");
         out.push_back(std::move(t));
@@ -275,12 +276,12 @@ class PackReader {
     if (const PackNode* names = w.get("names")) {
       if (!names->is_map()) fail(*names, "'names' maps table/column/index/constraint to a pattern");
       check_keys(*names, {"table", "column", "index", "constraint", "object"});
-      for (const auto& [field, value] : names->map) {
+      for (const auto& [field, value] : names->entries()) {
         if (value.is_map()) {
           check_keys(value, {"not"});
-          c.names.push_back({field.text, regex(at(value, "not")), true});
+          c.names.push_back({std::string(field.text), regex(at(value, "not")), true});
         } else {
-          c.names.push_back({field.text, regex(value), false});
+          c.names.push_back({std::string(field.text), regex(value), false});
         }
       }
     }
@@ -368,8 +369,8 @@ class PackReader {
   // dialect added to the why, and examples. What makes the hazard (severity, message, condition)
   // is defined once, so a pack cannot restate it.
   Rule extend_hazard(const PackNode& r, const Pack& p) const {
-    for (const auto& [key, value] : r.map) {
-      const std::string& k = key.text;
+    for (const auto& [key, value] : r.entries()) {
+      const std::string k(key.text);
       if (k == "id" || k == "severity" || k == "title" || k == "message" || k == "why" ||
           k == "when" || k == "cause" || k == "size_dependent")
         fail(key, "'" + k + "' of a shared hazard is defined once, in rules/hazards.yaml");
@@ -378,12 +379,12 @@ class PackReader {
     std::string id = scalar(r, "extends");
     if (!hazards_) hazards_ = shipped_document(kHazards);
     std::string known;
-    if (const PackNode* list = hazards_->root.get("hazards"))
-      for (const auto& h : list->seq) {
+    if (const PackNode* list = hazards_->tree.root().get("hazards"))
+      for (const auto& h : list->items()) {
         const PackNode* hid = h.get("id");
         if (!hid) continue;
         if (hid->text != id) {
-          known += (known.empty() ? "" : ", ") + hid->text;
+          known += (known.empty() ? "" : ", ") + std::string(hid->text);
           continue;
         }
         Rule rule = PackReader(hazards_->path).read_rule(h, p);
@@ -406,12 +407,13 @@ class PackReader {
 }  // namespace
 
 Pack load_pack_text(const std::string& text, const std::string& path) {
-  return PackReader(path).read(pack_node_from_yaml(text, path));
+  PackTree tree = pack_tree_from_yaml(text, path);
+  return PackReader(path).read(tree.root());
 }
 
 Pack load_pack(const std::string& path) {
   PackDocument d = read_document(path);
-  return PackReader(d.path).read(d.root);
+  return PackReader(d.path).read(d.tree.root());
 }
 
 std::string find_shipped_pack(Dialect d) {
@@ -453,7 +455,7 @@ std::vector<std::string> shipped_pack_names() {
 
 Pack load_shipped_pack(const std::string& name) {
   PackDocument d = shipped_document(name);
-  return PackReader(d.path).read(d.root);
+  return PackReader(d.path).read(d.tree.root());
 }
 
 std::vector<Pack> load_shipped_packs(Dialect d) {

@@ -1,12 +1,15 @@
 // A rule pack's document as the pack reader walks it: mappings keep their order, every scalar
-// is text, and each node knows where it was written (for errors). Built from YAML (a team's
-// pack, rules/*.yaml being edited) or from the JSON the build embedded for the shipped packs;
-// the second needs neither YAML's scanner nor its node graph, which were most of a short run.
+// is text, and each node knows where it was written (for errors). A team's pack (or rules/*.yaml
+// being edited) is read from YAML into a PackTree that owns the text; the shipped packs are
+// built into the binary as constant PackNode arrays (tools/embed_packs.cpp), so loading one
+// parses nothing and allocates nothing for its document.
 #pragma once
 
+#include <cstddef>
+#include <deque>
+#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "migsafe/rules.hpp"
@@ -15,17 +18,22 @@ namespace migsafe {
 
 struct PackEntry;
 
+// A literal type: the generated arrays of the shipped packs are constant-initialized.
 struct PackNode {
   enum class Kind { null, scalar, map, seq };
   Kind kind = Kind::null;
-  std::string text;            // scalar
-  std::vector<PackEntry> map;  // key, value
-  std::vector<PackNode> seq;
-  Position pos;  // line:col where it was written; 0:0 for the embedded packs
+  std::string_view text;              // scalar
+  const PackEntry* map_at = nullptr;  // map: key, value
+  size_t map_size = 0;
+  const PackNode* seq_at = nullptr;  // seq
+  size_t seq_size = 0;
+  Position pos;  // line:col where it was written; 0:0 for the built-in packs
 
   bool is_map() const { return kind == Kind::map; }
   bool is_seq() const { return kind == Kind::seq; }
   bool is_scalar() const { return kind == Kind::scalar; }
+  std::span<const PackEntry> entries() const;
+  std::span<const PackNode> items() const;
   // The value of a mapping's key; null when the key is absent (or this is not a mapping).
   const PackNode* get(std::string_view key) const;
 };
@@ -35,15 +43,35 @@ struct PackEntry {
   PackNode value;
 };
 
+inline std::span<const PackEntry> PackNode::entries() const {
+  return {map_at, map_size};
+}
+inline std::span<const PackNode> PackNode::items() const {
+  return {seq_at, seq_size};
+}
+
 inline const PackNode* PackNode::get(std::string_view key) const {
-  for (const auto& [k, v] : map)
+  for (const auto& [k, v] : entries())
     if (k.text == key) return &v;
   return nullptr;
 }
 
+// A document and the storage its nodes view (none for a built-in pack's). Moving it keeps the
+// nodes valid: deques move their blocks, not their elements.
+class PackTree {
+ public:
+  explicit PackTree(const PackNode& root = {}) : root_(root) {}
+  const PackNode& root() const { return root_; }
+
+ private:
+  friend class PackTreeBuilder;
+  std::deque<std::string> texts_;
+  std::deque<std::vector<PackEntry>> maps_;
+  std::deque<std::vector<PackNode>> seqs_;
+  PackNode root_;
+};
+
 // YAML text: syntax errors are ConfigErrors at path:line:col.
-PackNode pack_node_from_yaml(const std::string& text, const std::string& path);
-// JSON as tools/embed_packs.cpp writes it (every scalar a string, null for an empty value).
-PackNode pack_node_from_json(std::string_view json, const std::string& path);
+PackTree pack_tree_from_yaml(const std::string& text, const std::string& path);
 
 }  // namespace migsafe
