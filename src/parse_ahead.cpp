@@ -59,15 +59,18 @@ ParseAhead::Event ParseAhead::pop() {
 }
 
 void ParseAhead::work() {
+  // A routine's body is parsed when first read. While the engine is behind (batches wait for
+  // it), this thread reads the bodies itself, so that parse is not the engine's.
+  bool engine_behind = false;
+  auto hand_over = [&](Event e, size_t statements) {
+    engine_behind = push(std::move(e), statements) >= 2 * kBatch;
+  };
   try {
     for (const Job& job : jobs_) {
       FileStart start = start_file(runner_, job.src, job.dir, opt_.dialect, settings_);
       std::shared_ptr<const SourceText> running = start.running;
-      push(std::move(start), 0);
+      hand_over(std::move(start), 0);
       Batch batch;
-      // A routine's body is parsed when first read. While the engine is behind (batches wait
-      // for it), this thread reads the bodies itself, so that parse is not the engine's.
-      bool engine_behind = false;
       ParsedFile parsed = parse_each(
           opt_.dialect, *running,
           [&](Statement& st) {
@@ -76,16 +79,16 @@ void ParseAhead::work() {
                 if (op.body) op.body->statements();
             batch.push_back(std::move(st));
             if (batch.size() == kBatch) {
-              engine_behind = push(std::move(batch), kBatch) >= 2 * kBatch;
+              hand_over(std::move(batch), kBatch);
               batch = Batch();
             }
           },
           &opt_.version);
       if (!batch.empty()) {
         size_t n = batch.size();
-        push(std::move(batch), n);
+        hand_over(std::move(batch), n);
       }
-      push(std::move(parsed), 0);
+      hand_over(std::move(parsed), 0);
       std::lock_guard<std::mutex> lock(m_);
       if (stop_) return;
     }

@@ -11,6 +11,30 @@ using test::check_files;
 using test::count_rule;
 using test::has_rule;
 
+// Placeholders expand; a brace that opens none (empty, spaced, unclosed) stays as written, and
+// so does an unknown name, so a typo shows in the output.
+TEST(Templates, PlaceholdersAndLiteralBraces) {
+  Statement st;
+  Operation op;
+  op.kind = OpKind::add_column;
+  op.table = {"app", "orders"};
+  op.column = "note";
+  Effect effect;
+  OpFacts facts;
+  EvalInput in{st, op, effect, facts, nullptr, TargetVersion{}, "", Dialect::postgres};
+  EXPECT_EQ(expand_template("{table}.{column} added", in), "app.orders.note added");
+  EXPECT_EQ(expand_template("no placeholder", in), "no placeholder");
+  EXPECT_EQ(expand_template("", in), "");
+  EXPECT_EQ(expand_template("{}", in), "{}");
+  EXPECT_EQ(expand_template("{ table}", in), "{ table}");
+  EXPECT_EQ(expand_template("open { only", in), "open { only");
+  EXPECT_EQ(expand_template("{a{column}}", in), "{anote}");
+  EXPECT_EQ(expand_template("{colum}", in), "{colum}");
+  EXPECT_EQ(expand_template("x{column}", in), "xnote");
+  EXPECT_EQ(expand_template("{column}", in), "note");
+  EXPECT_EQ(expand_template("}{column}{", in), "}note{");
+}
+
 TEST(Engine, TableCreatedInTheSameFileIsExempt) {
   auto same =
       check_files({"CREATE TABLE t (id int, a int); CREATE INDEX t_a ON t (a);"

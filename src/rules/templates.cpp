@@ -325,20 +325,23 @@ std::string_view op_sql_words(OpKind k) {
 std::string expand_template(std::string_view tmpl, const EvalInput& in) {
   std::string out;
   out.reserve(tmpl.size() + 32);
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] == '{') {
-      size_t close = tmpl.find('}', i);
-      if (close != std::string_view::npos) {
-        std::string_view key = tmpl.substr(i + 1, close - i - 1);
-        if (!key.empty() && key.find_first_of(" \n{") == std::string_view::npos) {
-          out += value_of(key, in);
-          i = close;
-          continue;
-        }
-      }
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    if (open == std::string_view::npos) break;
+    size_t close = tmpl.find('}', open);
+    if (close == std::string_view::npos) break;
+    std::string_view key = tmpl.substr(open + 1, close - open - 1);
+    if (key.empty() || key.find_first_of(" \n{") != std::string_view::npos) {
+      out.append(tmpl.substr(i, open + 1 - i));  // a brace that opens no placeholder
+      i = open + 1;
+      continue;
     }
-    out += tmpl[i];
+    out.append(tmpl.substr(i, open - i));
+    out += value_of(key, in);
+    i = close + 1;
   }
+  out.append(tmpl.substr(i));
   return out;
 }
 
