@@ -1,6 +1,7 @@
 // The rules engine: walks a migration set in order, keeps the schema model and the transaction
 // state current, and asks every rule about every operation.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -205,7 +206,7 @@ class Analyzer {
     for (const auto& p : packs)
       for (const auto& r : p.rules) {
         if (r.builtin) continue;
-        rules_.push_back(&r);
+        add_rule(r);
         if (r.defer_to_later_statement) deferred_ids_.insert(r.id);
         for (const auto& t : r.when.attrs)
           if (t.name == "dropped_first") tracks_drops_ = true;
@@ -746,6 +747,15 @@ class Analyzer {
   SchemaModel& model() { return model_; }
 
  private:
+  void add_rule(const Rule& r) {
+    for (size_t k = 0; k < rules_by_kind_.size(); ++k) {
+      const auto& kinds = r.when.kinds;
+      if (kinds.empty() ||
+          std::find(kinds.begin(), kinds.end(), static_cast<OpKind>(k)) != kinds.end())
+        rules_by_kind_[k].push_back(&r);
+    }
+  }
+
   Effect effect_of(const Operation& op) const {
     return compute_effect(opt_.dialect, op, model_, opt_.version, session_->settings());
   }
@@ -818,7 +828,7 @@ class Analyzer {
                            effect.table.display(), effect_notes(effect, facts), effect});
 
     std::vector<Candidate> candidates;
-    for (const Rule* r : rules_) {
+    for (const Rule* r : rules_by_kind_[static_cast<size_t>(op.kind)]) {
       if (r->once_per_file && fired_once_.count(r->id)) continue;
       if (!condition_matches(r->when, in)) continue;
       if (r->once_per_file) fired_once_.insert(r->id);
@@ -1135,7 +1145,9 @@ class Analyzer {
   std::map<std::string, int> row_versions_used_;  // instant ADD / DROP COLUMN so far, per table
   // Over the trace: which traced statement (file:line) first took each lock mode on a table.
   std::map<std::pair<std::string, LockMode>, std::string> trace_holder_;
-  std::vector<const Rule*> rules_;
+  // The rules whose condition can match each kind of operation, in pack order: most rules name
+  // their kinds, and testing every rule on every operation was a fifth of the engine's work.
+  std::array<std::vector<const Rule*>, static_cast<size_t>(OpKind::other) + 1> rules_by_kind_;
   bool any_pattern_ = false;
   SchemaModel model_;
   // Per-file state.
