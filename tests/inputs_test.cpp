@@ -182,5 +182,34 @@ TEST(Inputs, UnreadableBodiesAreSaid) {
   EXPECT_TRUE(mentions(r, "m.sql:6:1: warning[routine-body-unchecked]")) << r.out;
 }
 
+// Inputs are read eight ASCII bytes at a time: a bad byte, and a good multi-byte character, are
+// found wherever they fall in or after such a run, and lines are counted the same with or
+// without CRs.
+TEST(Inputs, Utf8AndLinesWhereverTheyFall) {
+  for (size_t k = 0; k < 20; ++k) {
+    std::string head(k, 'a');
+    try {
+      make_source("bad.sql", head + "\xC3\x28 tail of the line\n");
+      ADD_FAILURE() << "no error with " << k << " bytes before";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.pos().line, 1u) << k;
+      EXPECT_EQ(e.pos().col, k + 1) << k;
+    }
+    EXPECT_NO_THROW(make_source("ok.sql", head + "caf\xC3\xA9 " + head + "\xE2\x82\xAC\n"));
+    EXPECT_THROW(make_source("cut.sql", head + "\xE2\x82"), InputError) << k;
+  }
+  const char* texts[] = {"a\nb\n\nc", "a\r\nb\rc\n", "\n\n", "", "no newline", "x\r"};
+  for (const char* t : texts) {
+    auto src = make_source("t.sql", t);
+    std::string text = t;
+    uint32_t lines = 1;
+    for (size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')))
+        ++lines;
+    EXPECT_EQ(src->line_count(), lines) << t;
+    EXPECT_EQ(src->position(static_cast<uint32_t>(text.size())).line, lines) << t;
+  }
+}
+
 }  // namespace
 }  // namespace migsafe
