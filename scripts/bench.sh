@@ -144,8 +144,10 @@ PY
 
 echo
 echo "MySQL full check (parse, rules, text report) of scripts/gen_mysql_migration.py files:"
-python3 - "$MIGSAFE" "$ROOT/scripts/gen_mysql_migration.py" "$WORK" "$RUNS" <<'PY'
-import os, statistics, subprocess, sys, time
+PYTHONPATH="$ROOT/scripts" python3 - "$MIGSAFE" "$ROOT/scripts/gen_mysql_migration.py" "$WORK" \
+  "$RUNS" <<'PY'
+import os, subprocess, sys
+from bench_timing import median_check_seconds
 migsafe, gen, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 t = {}
 for mb in (10, 20):
@@ -155,13 +157,7 @@ for mb in (10, 20):
     if not os.path.exists(path):
         subprocess.run([sys.executable, gen, "-b", str(mb * 1000000), "-s", "42", "-o", path],
                        check=True, stderr=subprocess.DEVNULL)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([migsafe, "check", "--dialect", "mysql", "--fail-on", "never", path],
-                       stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - t0)
-    t[mb] = statistics.median(times)
+    t[mb] = median_check_seconds(migsafe, "mysql", path, runs)
     print(f"  {mb} MB: {t[mb]:.2f}s, {mb / t[mb]:.1f} MB/s")
 print(f"  20 MB / 10 MB time: x{t[20] / t[10]:.2f} (linear is x2.0; target >= 50 MB/s, linear)")
 PY
@@ -214,18 +210,11 @@ PY
 # file and as files of 10 statements (scripts/gen_sqlite_migration.py; no peer has a dry run).
 echo
 echo "SQLite dry run (the statements run on the embedded engine), median of $RUNS runs:"
-python3 - "$MIGSAFE" "$ROOT/scripts/gen_sqlite_migration.py" "$WORK" "$RUNS" <<'PY'
-import os, statistics, subprocess, sys, time
+PYTHONPATH="$ROOT/scripts" python3 - "$MIGSAFE" "$ROOT/scripts/gen_sqlite_migration.py" "$WORK" \
+  "$RUNS" <<'PY'
+import os, subprocess, sys
+from bench_timing import median_check_seconds
 migsafe, gen, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-
-def median_time(path):
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([migsafe, "check", "--dialect", "sqlite", "--fail-on", "never", path],
-                       stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 for layout in ("one file", "files of 10"):
     t = {}
@@ -238,7 +227,7 @@ for layout in ("one file", "files of 10"):
             args = ["--files", str(n // 10), "--dir", path]
         if not os.path.exists(path):
             subprocess.run([sys.executable, gen, "-n", str(n), "-s", "42", *args], check=True)
-        t[n] = median_time(path)
+        t[n] = median_check_seconds(migsafe, "sqlite", path, runs)
     ratio = t[8000] / t[2000]
     print(f"  {layout:>12}: 2,000 statements {t[2000]:.2f}s, 8,000 {t[8000]:.2f}s: x{ratio:.1f} "
           f"(linear is x4; target at most x5{', and under 2 s' if layout == 'one file' else ''})")

@@ -6,7 +6,6 @@
 
 #include <re2/re2.h>
 #include <sqlite3.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -626,8 +625,7 @@ TEST(Runners, FileNameShapesAgreeWithTheirPatterns) {
       "",          ".sql",   ".SQL",    ".SqL",           ".sql.bak",      "sql",    ".up.sql",
       ".down.sql", "up.sql", "/up.sql", "/migration.sql", "migration.sql", ".up.SQL"};
   const std::vector<std::string> dirs = {"", "a/", "a/b/", "/", "a//", "V1__x.sql/"};
-  fs::path dir = fs::temp_directory_path() / ("migsafe-shapes-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const std::string dir = test::temp_dir();
   int checked = 0;
   for (const auto& d : dirs)
     for (const auto& h : heads)
@@ -644,10 +642,9 @@ TEST(Runners, FileNameShapesAgreeWithTheirPatterns) {
             want = Layout::diesel;
           else if (RE2::PartialMatch(rel, folder))
             want = Layout::prisma;
-          EXPECT_EQ(detect_runner_by_files(dir.string(), {rel}), want) << rel;
+          EXPECT_EQ(detect_runner_by_files(dir, {rel}), want) << rel;
           ++checked;
         }
-  fs::remove_all(dir);
   EXPECT_GT(checked, 6000);
 }
 

@@ -280,13 +280,7 @@ class ConfigReader {
 }  // namespace
 
 Config load_config(const std::string& path) {
-  std::string text;
-  try {
-    text = read_bounded(path);
-  } catch (const InputError& e) {
-    throw ConfigError(path, std::string("cannot read the config file: ") + e.what());
-  }
-  return load_config_text(text, path);
+  return load_config_text(read_yaml_file(path, "config file"), path);
 }
 
 Config load_config_text(const std::string& text, const std::string& path) {

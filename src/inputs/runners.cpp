@@ -21,19 +21,22 @@ namespace {
 
 // Several patterns searched in one pass over a file (RE2::Set), each also compiled alone to
 // find where it matches. Most files hold none of a runner's markers, so the one pass is
-// usually all there is.
+// usually all there is. Every marker is a "--" comment: a text without one matches none, and
+// until a text has one nothing is compiled (the set was a tenth of a pre-commit run).
 class MarkerSet {
  public:
   explicit MarkerSet(std::initializer_list<const char*> patterns)
       : set_(RE2::DefaultOptions, RE2::UNANCHORED),
         patterns_(patterns),
         alone_(patterns_.size()),
-        compiled_(patterns_.size()) {
-    for (const char* p : patterns_) set_.Add(p, nullptr);
-    set_.Compile();
-  }
+        compiled_(patterns_.size()) {}
   // The patterns that match somewhere in text, in the order they were given.
   std::vector<size_t> matching(std::string_view text) const {
+    if (text.find("--") == std::string_view::npos) return {};
+    std::call_once(set_compiled_, [&] {
+      for (const char* p : patterns_) set_.Add(p, nullptr);
+      set_.Compile();
+    });
     std::string comments;
     if (text.size() > kFilterFrom) {
       comments = comment_lines(text);
@@ -60,8 +63,8 @@ class MarkerSet {
   }
 
  private:
-  // Every marker is a "--" comment (at most after blanks): in a large file only the lines that
-  // hold "--" and the blank lines between them can take part in a match. The rest become one
+  // Every marker sits on a "--" line (at most after blanks): in a large file only those lines
+  // and the blank lines between them can take part in a match. The rest become one
   // non-blank byte each, which stops a match as their text would, and the search reads a
   // fraction of the file.
   static constexpr size_t kFilterFrom = 64 * 1024;
@@ -92,7 +95,8 @@ class MarkerSet {
     return *alone_[i];
   }
 
-  RE2::Set set_;
+  mutable RE2::Set set_;
+  mutable std::once_flag set_compiled_;
   std::vector<const char*> patterns_;
   mutable std::vector<std::unique_ptr<RE2>> alone_;
   mutable std::vector<std::once_flag> compiled_;
@@ -788,8 +792,6 @@ class Planner {
 
   // Annotations of a tool other than the file's: the file cannot be meant for both.
   void foreign_annotations(Layout runner) {
-    // Every marker is a "--" comment: a file without one is not compiled a set for.
-    if (text_.find("--") == std::string_view::npos) return;
     static const Layout kLayouts[] = {Layout::goose, Layout::dbmate, Layout::liquibase,
                                       Layout::sql_migrate};
     static const MarkerSet kMarkers({
@@ -841,11 +843,7 @@ std::string_view base_name(std::string_view rel) {
   return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-bool is_digit(char c) {
+bool is_digit(char c) {  // [0-9], whatever the locale
   return c >= '0' && c <= '9';
 }
 
@@ -872,7 +870,7 @@ bool up_down_name(std::string_view rel) {
   std::string_view b = base_name(rel);
   size_t d = 0;
   while (d < b.size() && is_digit(b[d])) ++d;
-  return d > 0 && d < b.size() && b[d] == '_' && b.size() >= d + 1 + 7 && ends_with(b, ".up.sql");
+  return d > 0 && d < b.size() && b[d] == '_' && b.size() >= d + 1 + 7 && b.ends_with(".up.sql");
 }
 
 // (^|/)[^/]+/NAME$: NAME inside a folder of the set.
@@ -1000,10 +998,6 @@ Layout detect_runner_by_files(const std::string& dir, const std::vector<std::str
 }
 
 Layout detect_runner_by_text(const std::vector<std::string_view>& texts) {
-  // Every marker is a "--" comment: texts without one are not compiled a set for.
-  if (std::none_of(texts.begin(), texts.end(),
-                   [](std::string_view t) { return t.find("--") != std::string_view::npos; }))
-    return Layout::plain;
   static const Layout kLayouts[] = {Layout::liquibase,   Layout::goose,   Layout::dbmate,
                                     Layout::sql_migrate, Layout::drizzle, Layout::sqlx};
   static const MarkerSet kMarkers({

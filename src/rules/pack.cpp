@@ -15,6 +15,7 @@
 #include "migsafe/rules.hpp"
 #include "rules/embedded_packs.hpp"
 #include "rules/pack_node.hpp"
+#include "rules/yaml_load.hpp"
 
 namespace migsafe {
 
@@ -65,13 +66,7 @@ struct PackDocument {
 };
 
 PackDocument read_document(const std::string& path) {
-  std::string text;
-  try {
-    text = read_bounded(path);
-  } catch (const InputError& e) {
-    throw ConfigError(path, std::string("cannot read the rule pack: ") + e.what());
-  }
-  return {path, pack_tree_from_yaml(text, path)};
+  return {path, pack_tree_from_yaml(read_yaml_file(path, "rule pack"), path)};
 }
 
 // A shipped document by name: MIGSAFE_RULES_DIR's copy (one being edited), else the one built

@@ -4,6 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <string_view>
+
+#include "migsafe/inputs.hpp"
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -18,6 +21,15 @@ inline YAML::Node load_yaml(const std::string& text, const std::string& path) {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(path, e.msg, yaml_position(e.mark));
+  }
+}
+
+// A YAML file's text; one that cannot be read is a ConfigError naming what it was meant to be.
+inline std::string read_yaml_file(const std::string& path, std::string_view what) {
+  try {
+    return read_bounded(path);
+  } catch (const InputError& e) {
+    throw ConfigError(path, "cannot read the " + std::string(what) + ": " + e.what());
   }
 }
 

@@ -214,10 +214,6 @@ void copy_bytes(const std::string& from, const std::string& to) {
   if (ftruncate(out.get(), st.st_size) != 0) fail();
 }
 
-bool ends_with(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
-}
-
 // A side file SQLite reads with the database: absent, or a regular file.
 bool side_file(const std::string& path) {
   struct stat st {};
@@ -247,7 +243,7 @@ std::optional<std::string> dsn_path(std::string_view dsn) {
   if (dsn.starts_with("sqlite://")) return std::string(dsn.substr(9));
   if (dsn.starts_with("sqlite:")) return std::string(dsn.substr(7));
   if (dsn.find("://") == std::string_view::npos &&
-      (ends_with(dsn, ".db") || ends_with(dsn, ".sqlite") || ends_with(dsn, ".sqlite3")))
+      (dsn.ends_with(".db") || dsn.ends_with(".sqlite") || dsn.ends_with(".sqlite3")))
     return std::string(dsn);
   return std::nullopt;
 }
