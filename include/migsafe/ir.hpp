@@ -32,6 +32,7 @@ std::optional<Dialect> parse_dialect(std::string_view s);
 struct Position {
   uint32_t line = 0;
   uint32_t col = 0;
+  bool operator==(const Position&) const = default;
 };
 
 struct Span {
@@ -39,6 +40,7 @@ struct Span {
   uint32_t end = 0;
   Position start;
   Position stop;  // position of the last character
+  bool operator==(const Span&) const = default;
 };
 
 // The text of one input with a line index, shared by every statement cut from it.
@@ -72,6 +74,7 @@ struct TypeRef {
   bool array = false;
   bool user_defined = false;  // not a pg_catalog type (a domain, an enum, ...)
   std::string display() const;
+  bool operator==(const TypeRef&) const = default;
 };
 
 // What a default (or USING) expression calls, so the effects tables can judge volatility.
@@ -82,6 +85,7 @@ struct ExprInfo {
   std::vector<std::string> functions;  // function names called, lower-case, schema stripped
   std::string text;                    // as written (PostgreSQL column defaults; else empty)
   std::string column_ref;              // the expression is only this column (USING col)
+  bool operator==(const ExprInfo&) const = default;
 };
 
 enum class Generated { none, stored, identity, virtual_column };
@@ -89,6 +93,7 @@ enum class Generated { none, stored, identity, virtual_column };
 struct ForeignKeyRef {
   QualifiedName table;
   std::vector<std::string> columns;
+  bool operator==(const ForeignKeyRef&) const = default;
 };
 
 struct ColumnSpec {
@@ -106,6 +111,7 @@ struct ColumnSpec {
   std::string charset;   // MySQL: CHARACTER SET of the column, lower-case; empty = the table's
   std::string position;  // MySQL: "first" or the column named by AFTER; empty = last
   bool explicit_null = false;  // NULL was written: a MODIFY that drops NOT NULL means it
+  bool operator==(const ColumnSpec&) const = default;
 };
 
 enum class ConstraintKind { check, foreign_key, unique, primary_key, exclusion, not_null, other };
@@ -120,6 +126,7 @@ struct ConstraintSpec {
   ForeignKeyRef references;           // foreign keys only
   std::string not_null_check_column;  // CHECK (col IS NOT NULL): proves col is never null
   std::string check_expr;             // CHECK: the expression as written, without its parentheses
+  bool operator==(const ConstraintSpec&) const = default;
 };
 
 struct IndexSpec {
@@ -128,6 +135,7 @@ struct IndexSpec {
   std::string method;                // btree, gin, ...
   bool unique = false;
   bool partial = false;
+  bool operator==(const IndexSpec&) const = default;
 };
 
 // Operation kinds; names are the strings packs use (see ir.cpp).
@@ -278,6 +286,7 @@ struct Operation {
   // empty when not given; every operation of the statement carries them.
   std::string algorithm;
   std::string lock_clause;
+  bool operator==(const Operation&) const = default;
 };
 
 // attach_partition / detach_partition: the partition as the statement names it ("s.p" or "p");
@@ -295,6 +304,7 @@ struct Statement {
   bool in_transaction = false;  // inside an explicit BEGIN ... COMMIT block of the file
   int transaction = -1;         // index of that block in the file, -1 when autocommit
   std::vector<Operation> ops;
+  bool operator==(const Statement&) const = default;
 };
 
 struct Comment {

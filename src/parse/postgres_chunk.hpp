@@ -2,14 +2,13 @@
 // batches of a file and for the SQL inside PL/pgSQL bodies.
 #pragma once
 
-#include <simdjson.h>
-
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "lexer.hpp"
 #include "migsafe/ir.hpp"
+#include "pg_tree.hpp"
 
 namespace migsafe {
 
@@ -28,12 +27,12 @@ class ChunkParser {
                                   std::vector<Statement>& out, bool with_bodies = true);
 
  private:
-  std::optional<ChunkError> append(simdjson::dom::element raw, const std::string& chunk,
-                                   uint32_t base, std::vector<Statement>& out, bool with_bodies);
+  void append(const PgRawStatement& raw, const std::string& chunk, uint32_t base,
+              std::vector<Statement>& out);
+  std::optional<ChunkError> read_bodies(Statement& st, const std::string& chunk, uint32_t base);
 
   const SourceText& src_;
   const LexOptions& opt_;
-  simdjson::dom::parser json_;
 };
 
 // Compiles a PL/pgSQL body as the server does when it creates the routine or runs the DO block.

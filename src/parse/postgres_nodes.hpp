@@ -1,11 +1,10 @@
-// Translation of libpg_query's JSON parse tree into IR operations.
+// Translation of libpg_query's parse tree into IR operations.
 #pragma once
-
-#include <simdjson.h>
 
 #include <string_view>
 
 #include "migsafe/ir.hpp"
+#include "pg_tree.hpp"
 
 namespace migsafe {
 
@@ -14,7 +13,7 @@ struct PgNodeContext {
   uint32_t stmt_location = 0;  // file offset of the statement's first token
 };
 
-// stmt is the value of a "stmt" key: {"NodeName": {...}}.
-void translate_pg_statement(simdjson::dom::element stmt, const PgNodeContext& ctx, Statement& out);
+// stmt is a raw statement's node: {"NodeName": {...}}.
+void translate_pg_statement(PgNode stmt, const PgNodeContext& ctx, Statement& out);
 
 }  // namespace migsafe
