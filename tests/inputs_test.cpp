@@ -211,5 +211,27 @@ TEST(Inputs, Utf8AndLinesWhereverTheyFall) {
   }
 }
 
+// Columns count characters, eight bytes at a time: multi-byte ones wherever they fall in the
+// word, across word boundaries, and on a second line.
+TEST(Inputs, ColumnsCountCharactersWhereverTheyFall) {
+  const std::string chars[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+  for (const std::string& ch : chars)
+    for (size_t k = 0; k < 19; ++k) {
+      std::string line = std::string(k, 'a') + ch + std::string(20, 'b') + ch + "c";
+      std::string text = "x\n" + line;
+      SourceText src("t.sql", text);
+      uint32_t col = 1;
+      for (uint32_t i = 2; i < text.size(); ++i) {
+        bool starts = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+        if (starts) {
+          Position p = src.position(i);
+          EXPECT_EQ(p.line, 2u);
+          EXPECT_EQ(p.col, col) << "byte " << i << " of " << k << "+" << ch.size();
+          ++col;
+        }
+      }
+    }
+}
+
 }  // namespace
 }  // namespace migsafe

@@ -55,6 +55,8 @@ class SourceText {
   uint32_t line_count() const { return static_cast<uint32_t>(line_starts_.size()); }
 
  private:
+  uint32_t code_points(uint32_t begin, uint32_t end) const;
+
   std::string path_;
   std::string text_;
   std::vector<uint32_t> line_starts_;

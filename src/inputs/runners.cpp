@@ -199,12 +199,7 @@ constexpr std::string_view kOneString =
 class Planner {
  public:
   Planner(const SourceText& src, Dialect dialect, Direction dir, const RunnerSettings& settings)
-      : src_(src),
-        text_(src.text()),
-        lines_(lines_of(text_)),
-        dialect_(dialect),
-        dir_(dir),
-        settings_(settings) {}
+      : src_(src), text_(src.text()), dialect_(dialect), dir_(dir), settings_(settings) {}
 
   FilePlan plan(Layout runner) {
     plan_.runner = runner;
@@ -314,39 +309,39 @@ class Planner {
     std::optional<size_t> up, down;
     std::optional<uint32_t> no_tx;
     bool no_tx_before_down = false;
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      std::string_view line = lines_[i].text;
+    for (size_t i = 0; i < lines().size(); ++i) {
+      std::string_view line = lines()[i].text;
       std::string t = trim(line);
       if (!t.starts_with("--") || t.find("+goose") == std::string::npos) {
         if (!up && sql_line(line))
-          error(lines_[i].begin, "goose refuses SQL before '-- +goose Up'");
+          error(lines()[i].begin, "goose refuses SQL before '-- +goose Up'");
         continue;
       }
-      marker(lines_[i]);
+      marker(lines()[i]);
       if (!line.empty() && std::isspace(static_cast<unsigned char>(line[0])))
-        error(lines_[i].begin, "goose refuses an annotation with white space before it");
+        error(lines()[i].begin, "goose refuses an annotation with white space before it");
       std::string cmd = t;
       for (size_t at = cmd.find("--"); at != std::string::npos; at = cmd.find("--"))
         cmd.erase(at, 2);
       cmd.erase(cmd.find("+goose"), 6);
       if (cmd.find("+goose") != std::string::npos)
-        error(lines_[i].begin, "goose refuses two annotations on one line");
+        error(lines()[i].begin, "goose refuses two annotations on one line");
       std::string c = ascii_lower(trim(cmd));
       if (c == "up") {
-        if (up) error(lines_[i].begin, "goose refuses a second '-- +goose Up'");
+        if (up) error(lines()[i].begin, "goose refuses a second '-- +goose Up'");
         up = i;
       } else if (c == "down") {
-        if (!up) error(lines_[i].begin, "goose refuses '-- +goose Down' before '-- +goose Up'");
-        if (down) error(lines_[i].begin, "goose refuses a second '-- +goose Down'");
+        if (!up) error(lines()[i].begin, "goose refuses '-- +goose Down' before '-- +goose Up'");
+        if (down) error(lines()[i].begin, "goose refuses a second '-- +goose Down'");
         down = i;
       } else if (c == "no transaction") {
-        no_tx = lines_[i].begin;
+        no_tx = lines()[i].begin;
         if (!down) no_tx_before_down = true;
       } else if (c != "statementbegin" && c != "statementend" && c != "envsub on" &&
                  c != "envsub off") {
-        error(lines_[i].begin, "goose refuses the unknown annotation '" + t +
-                                   "' (it knows Up, Down, StatementBegin, StatementEnd, NO "
-                                   "TRANSACTION, ENVSUB ON and ENVSUB OFF)");
+        error(lines()[i].begin, "goose refuses the unknown annotation '" + t +
+                                    "' (it knows Up, Down, StatementBegin, StatementEnd, NO "
+                                    "TRANSACTION, ENVSUB ON and ENVSUB OFF)");
       }
     }
     if (!up) {
@@ -363,11 +358,11 @@ class Planner {
     const char* fix =
         "add '-- +goose NO TRANSACTION' at the top of the file (it applies to Up and Down)";
     if (dir_ == Direction::up)
-      section(lines_[*up].next, down ? lines_[*down].begin : text_size(), mode,
+      section(lines()[*up].next, down ? lines()[*down].begin : text_size(), mode,
               "goose runs the Up section in a transaction", fix);
     else if (down)
-      section(lines_[*down].next, text_size(), mode, "goose runs the Down section in a transaction",
-              fix);
+      section(lines()[*down].next, text_size(), mode,
+              "goose runs the Down section in a transaction", fix);
   }
 
   // dbmate: -- migrate:up / -- migrate:down at column 0 (case-sensitive), each with key:value
@@ -381,14 +376,14 @@ class Planner {
       bool tx;
     };
     std::vector<Marker> markers;
-    for (size_t i = 0; i < lines_.size(); ++i) {
+    for (size_t i = 0; i < lines().size(); ++i) {
       std::string dir, rest;
-      if (!RE2::FullMatch(lines_[i].text, kMarker, &dir, &rest)) {
-        if (markers.empty() && sql_line(lines_[i].text))
-          error(lines_[i].begin, "dbmate refuses SQL before '-- migrate:up'");
+      if (!RE2::FullMatch(lines()[i].text, kMarker, &dir, &rest)) {
+        if (markers.empty() && sql_line(lines()[i].text))
+          error(lines()[i].begin, "dbmate refuses SQL before '-- migrate:up'");
         continue;
       }
-      marker(lines_[i]);
+      marker(lines()[i]);
       bool tx = true;
       std::istringstream opts(rest);
       for (std::string opt; opts >> opt;) {
@@ -396,15 +391,15 @@ class Planner {
         if (colon != std::string::npos && opt.substr(0, colon) == "transaction")
           tx = opt.substr(colon + 1) != "false";
         else
-          warn(lines_[i].begin, "dbmate has no option '" + opt + "': it is ignored");
+          warn(lines()[i].begin, "dbmate has no option '" + opt + "': it is ignored");
       }
       if (!markers.empty() && markers.back().up == (dir == "up"))
-        error(lines_[i].begin, dir == "up" ? "dbmate refuses a '-- migrate:up' section without a "
-                                             "'-- migrate:down' marker after it"
-                                           : "dbmate refuses a second '-- migrate:down' marker "
-                                             "for one '-- migrate:up'");
+        error(lines()[i].begin, dir == "up" ? "dbmate refuses a '-- migrate:up' section without a "
+                                              "'-- migrate:down' marker after it"
+                                            : "dbmate refuses a second '-- migrate:down' marker "
+                                              "for one '-- migrate:up'");
       if (markers.empty() && dir == "down")
-        error(lines_[i].begin, "dbmate refuses '-- migrate:down' before '-- migrate:up'");
+        error(lines()[i].begin, "dbmate refuses '-- migrate:down' before '-- migrate:up'");
       markers.push_back({i, dir == "up", tx});
     }
     if (markers.empty()) {
@@ -412,13 +407,13 @@ class Planner {
       return;
     }
     if (markers.back().up)
-      error(lines_[markers.back().line].begin,
+      error(lines()[markers.back().line].begin,
             "dbmate refuses a '-- migrate:up' section without a '-- migrate:down' marker after it");
     for (size_t k = 0; k < markers.size(); ++k) {
       const Marker& m = markers[k];
       if ((dir_ == Direction::up) != m.up) continue;
-      uint32_t begin = lines_[m.line].next;
-      uint32_t end = k + 1 < markers.size() ? lines_[markers[k + 1].line].begin : text_size();
+      uint32_t begin = lines()[m.line].next;
+      uint32_t end = k + 1 < markers.size() ? lines()[markers[k + 1].line].begin : text_size();
       std::string name = m.up ? "migrate:up" : "migrate:down";
       if (m.tx)
         section(begin, end, TransactionMode::per_file,
@@ -444,8 +439,8 @@ class Planner {
     static const RE2 kKnownLine(
         R"((?i)^\s*--\s*(rollback|comment|validchecksum|preconditions|precondition-|property|ignorelines))");
     size_t first = 0;
-    while (first < lines_.size() && trim(lines_[first].text).empty()) ++first;
-    if (first == lines_.size() || !RE2::FullMatch(lines_[first].text, kHeader)) {
+    while (first < lines().size() && trim(lines()[first].text).empty()) ++first;
+    if (first == lines().size() || !RE2::FullMatch(lines()[first].text, kHeader)) {
       // Without the header Liquibase runs the file as one changeset: one string, in a
       // transaction.
       if (dir_ == Direction::up)
@@ -455,7 +450,7 @@ class Planner {
               "'--changeset author:id runInTransaction:false' before the statement");
       return;
     }
-    marker(lines_[first]);
+    marker(lines()[first]);
     struct Changeset {
       size_t line;
       std::string id;
@@ -466,60 +461,60 @@ class Planner {
     std::vector<Changeset> sets;
     bool ignoring = false;
     std::vector<std::pair<uint32_t, uint32_t>> ignored;
-    for (size_t i = first + 1; i < lines_.size(); ++i) {
-      std::string_view line = lines_[i].text;
+    for (size_t i = first + 1; i < lines().size(); ++i) {
+      std::string_view line = lines()[i].text;
       std::string id, attrs;
       std::string t = ascii_lower(trim(line));
       std::string squeezed = t;
       std::erase(squeezed, ' ');
       if (squeezed.starts_with("--ignorelines:start")) {
         ignoring = true;
-        ignored.push_back({lines_[i].begin, text_size()});
+        ignored.push_back({lines()[i].begin, text_size()});
         continue;
       }
       if (ignoring && squeezed.starts_with("--ignorelines:end")) {
         ignoring = false;
-        ignored.back().second = lines_[i].next;
+        ignored.back().second = lines()[i].next;
         continue;
       }
       if (ignoring) continue;
       if (RE2::FullMatch(line, kChangeset, &id, &attrs)) {
-        marker(lines_[i]);
-        sets.push_back({i, id, changeset_mode(attrs, lines_[i].begin), changeset_runs(attrs), {}});
+        marker(lines()[i]);
+        sets.push_back({i, id, changeset_mode(attrs, lines()[i].begin), changeset_runs(attrs), {}});
         continue;
       }
       if (!sets.empty() && RE2::PartialMatch(line, kRollback)) {
         re2::StringPiece rest(line.data(), line.size());
         RE2::Consume(&rest, kRollback);
         auto prefix = static_cast<uint32_t>(line.size() - rest.size());
-        sets.back().rollback.push_back({lines_[i].begin, lines_[i].end});
+        sets.back().rollback.push_back({lines()[i].begin, lines()[i].end});
         if (dir_ == Direction::down)
-          plan_.unmask.push_back({lines_[i].begin, lines_[i].begin + prefix});
+          plan_.unmask.push_back({lines()[i].begin, lines()[i].begin + prefix});
         if (dir_ == Direction::down &&
             RE2::PartialMatch(rest, R"((?i)^changeset(id|author|path):)"))
-          error(lines_[i].begin,
+          error(lines()[i].begin,
                 "migsafe does not follow a --rollback that refers to another "
                 "changeset; check that rollback by itself");
         continue;
       }
       if (t.starts_with("/*") && t.find("liquibase rollback") != std::string::npos &&
           dir_ == Direction::down)
-        error(lines_[i].begin,
+        error(lines()[i].begin,
               "migsafe reads --rollback lines, not a /* liquibase rollback */ "
               "block; write the rollback as --rollback lines to have it checked");
       if (t.starts_with("--") && t.size() > 2 && std::isalpha(static_cast<unsigned char>(t[2])) &&
           !RE2::PartialMatch(line, kKnownLine)) {
         size_t colon = t.find(':'), space = t.find(' ');
         if (colon != std::string::npos && (space == std::string::npos || colon < space))
-          warn(lines_[i].begin, "Liquibase has no '" + trim(line).substr(0, colon + 1) +
-                                    "' line: it is read as a comment");
+          warn(lines()[i].begin, "Liquibase has no '" + trim(line).substr(0, colon + 1) +
+                                     "' line: it is read as a comment");
       }
       if (sets.empty() && sql_line(line))
-        warn(lines_[i].begin,
+        warn(lines()[i].begin,
              "SQL before the first --changeset belongs to no changeset: "
              "Liquibase does not run it");
     }
-    if (sets.empty()) error(lines_[first].begin, "a formatted SQL changelog without --changeset");
+    if (sets.empty()) error(lines()[first].begin, "a formatted SQL changelog without --changeset");
     for (size_t k = 0; k < sets.size(); ++k) {
       const Changeset& c = sets[k];
       if (!c.runs) continue;
@@ -531,8 +526,8 @@ class Planner {
         fix = "put the statement alone in a changeset of its own";
       }
       if (dir_ == Direction::up) {
-        uint32_t begin = lines_[c.line].next;
-        uint32_t end = k + 1 < sets.size() ? lines_[sets[k + 1].line].begin : text_size();
+        uint32_t begin = lines()[c.line].next;
+        uint32_t end = k + 1 < sets.size() ? lines()[sets[k + 1].line].begin : text_size();
         section(begin, end, c.mode, transaction, fix);
         continue;
       }
@@ -626,22 +621,22 @@ class Planner {
       if (!open) return;
       if (open_up == (dir_ == Direction::up)) {
         std::string name = open_up ? "Up" : "Down";
-        section(lines_[*open].next, end,
+        section(lines()[*open].next, end,
                 open_tx ? TransactionMode::per_file : TransactionMode::autocommit,
                 "sql-migrate runs the " + name + " section in a transaction",
                 "'-- +migrate " + name + " notransaction'");
       }
       open.reset();
     };
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      std::string_view line = lines_[i].text;
+    for (size_t i = 0; i < lines().size(); ++i) {
+      std::string_view line = lines()[i].text;
       if (!line.starts_with(kPrefix)) continue;
-      marker(lines_[i]);
+      marker(lines()[i]);
       std::istringstream words(std::string(line.substr(kPrefix.size())));
       std::string cmd, opt;
       words >> cmd;
       if (cmd == "Up" || cmd == "Down") {
-        close(lines_[i].begin);
+        close(lines()[i].begin);
         any = true;
         open = i;
         open_up = cmd == "Up";
@@ -650,10 +645,10 @@ class Planner {
           if (opt == "notransaction")
             open_tx = false;
           else
-            warn(lines_[i].begin, "sql-migrate has no option '" + opt + "': it is ignored");
+            warn(lines()[i].begin, "sql-migrate has no option '" + opt + "': it is ignored");
         }
       } else if (cmd != "StatementBegin" && cmd != "StatementEnd") {
-        warn(lines_[i].begin, "sql-migrate has no annotation '" + trim(line) + "': it is ignored");
+        warn(lines()[i].begin, "sql-migrate has no annotation '" + trim(line) + "': it is ignored");
       }
     }
     close(text_size());
@@ -758,14 +753,14 @@ class Planner {
     std::optional<std::string> txmode;
     size_t i = 0;
     std::vector<std::tuple<uint32_t, std::string, std::string>> found;
-    for (; i < lines_.size(); ++i) {
-      std::string t = trim(lines_[i].text);
+    for (; i < lines().size(); ++i) {
+      std::string t = trim(lines()[i].text);
       if (!(t.starts_with("--") || t.starts_with("#"))) break;
       std::string name, args;
-      if (RE2::FullMatch(lines_[i].text, kDirective, &name, &args))
-        found.emplace_back(lines_[i].begin, name, trim(args));
+      if (RE2::FullMatch(lines()[i].text, kDirective, &name, &args))
+        found.emplace_back(lines()[i].begin, name, trim(args));
     }
-    bool block = i < lines_.size() && trim(lines_[i].text).empty();
+    bool block = i < lines().size() && trim(lines()[i].text).empty();
     for (const auto& [at, name, args] : found) {
       if (!block) {
         warn(at,
@@ -829,7 +824,12 @@ class Planner {
 
   const SourceText& src_;
   std::string_view text_;
-  std::vector<Line> lines_;
+  // The text's lines, split when a runner's markers are read (a plain file needs none).
+  const std::vector<Line>& lines() {
+    if (!lines_) lines_ = lines_of(text_);
+    return *lines_;
+  }
+  std::optional<std::vector<Line>> lines_;
   Dialect dialect_;
   Direction dir_;
   const RunnerSettings& settings_;

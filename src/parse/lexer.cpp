@@ -1,6 +1,7 @@
 #include "lexer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace migsafe {
@@ -32,9 +33,17 @@ constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
+// Identifier bytes by table: the lexer runs over every byte of every file.
+constexpr std::array<bool, 256> kIdentChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = is_alpha(static_cast<char>(c)) || is_digit(static_cast<char>(c)) || c == '_' ||
+           c == '$' || c >= 0x80;
+  return t;
+}();
+
 constexpr bool is_ident_char(char c) {
-  return is_alpha(c) || is_digit(c) || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return kIdentChar[static_cast<unsigned char>(c)];
 }
 
 constexpr bool is_ident_start(char c) {
@@ -56,7 +65,7 @@ class Scanner {
     uint32_t stmt_begin = 0;
     while (i_ < t_.size() && !out_.error) {
       char c = t_[i_];
-      if (c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+      if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
         ++i_;
         continue;
       }

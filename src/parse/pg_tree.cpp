@@ -135,10 +135,6 @@ uint32_t bitmap_count(const Bitmapset* b) {
 
 }  // namespace
 
-PgNode PgNode::string(const char* s) {
-  return PgNode(Kind::string, s, nullptr, static_cast<int64_t>(std::strlen(s)));
-}
-
 PgNode PgNode::wrap(const void* node) {
   if (!node) return PgNode(Kind::empty_object, nullptr);
   return PgNode(Kind::wrapper, node);
@@ -158,7 +154,7 @@ PgNode PgNode::field_value(const void* base, uint32_t index, const NodeType& t) 
     }
     case FieldKind::string: {
       const char* s = pointer_at<char>(p);
-      return s ? string(s) : PgNode();
+      return s ? PgNode(Kind::string, s, nullptr, -1) : PgNode();
     }
     case FieldKind::bitmapset: {
       const Bitmapset* b = pointer_at<Bitmapset>(p);
@@ -191,14 +187,12 @@ PgNode PgNode::field_value(const void* base, uint32_t index, const NodeType& t) 
       return v != 0 ? PgNode(Kind::integer, nullptr, nullptr, v) : PgNode();
     }
     case FieldKind::real: {
-      PgNode r(Kind::real, nullptr);
-      r.real_ = *reinterpret_cast<const double*>(p);
-      return r;
+      int64_t bits = 0;
+      std::memcpy(&bits, p, sizeof(double));
+      return PgNode(Kind::real, nullptr, nullptr, bits);
     }
-    case FieldKind::enumeration: {
-      std::string_view name = f.enum_name(static_cast<int>(signed_at(p, f.size)));
-      return PgNode(Kind::string, name.data(), nullptr, static_cast<int64_t>(name.size()));
-    }
+    case FieldKind::enumeration:
+      return PgNode(Kind::enumeration, &f, nullptr, signed_at(p, f.size));
   }
   return PgNode();
 }
@@ -306,7 +300,8 @@ std::optional<PgNode> PgNode::member(std::string_view key) const {
   switch (kind_) {
     case Kind::fields:
       for (uint32_t i = 0; i < type_->count; ++i) {
-        if (type_->fields[i].name != key) continue;
+        std::string_view name = type_->fields[i].name;
+        if (name.size() != key.size() || name[0] != key[0] || name != key) continue;
         PgNode v = field_value(ptr_, i, *type_);
         if (v.kind_ == Kind::absent) return std::nullopt;
         return v;
@@ -353,9 +348,16 @@ PgNode PgNode::item(uint32_t i) const {
   }
 }
 
+// Strings are measured, and enumerators named, only when read: the generic walks visit every
+// field of every node.
 bool PgNode::get(std::string_view& out) const {
+  if (kind_ == Kind::enumeration) {
+    out = static_cast<const Field*>(ptr_)->enum_name(static_cast<int>(int_));
+    return true;
+  }
   if (kind_ != Kind::string) return false;
-  out = std::string_view(static_cast<const char*>(ptr_), static_cast<size_t>(int_));
+  const char* s = static_cast<const char*>(ptr_);
+  out = int_ < 0 ? std::string_view(s) : std::string_view(s, static_cast<size_t>(int_));
   return true;
 }
 
@@ -373,7 +375,7 @@ bool PgNode::get(bool& out) const {
 
 bool PgNode::get(double& out) const {
   if (kind_ == Kind::real) {
-    out = real_;
+    std::memcpy(&out, &int_, sizeof(double));
     return true;
   }
   if (kind_ != Kind::integer) return false;

@@ -61,15 +61,15 @@ class PgNode {
     int_list,     // an array of integers (IntList, OidList)
     bitmapset,    // an array of integers; ptr_ is the Bitmapset
     empty_object,
-    string,  // ptr_ and int_ (the length)
+    string,       // ptr_, and int_ the length (-1: up to the NUL)
+    enumeration,  // type_ is unused; ptr_ is the Field, int_ the value: named when read
     integer,
     boolean,
-    real,
+    real,  // int_ holds the double's bits
   };
   PgNode(Kind k, const void* p, const pgtree::NodeType* t = nullptr, int64_t i = 0)
       : kind_(k), type_(t), ptr_(p), int_(i) {}
   static PgNode field_value(const void* base, uint32_t field_index, const pgtree::NodeType& t);
-  static PgNode string(const char* s);
   std::string_view wrapper_name() const;
   PgNode unwrapped() const;
 
@@ -77,7 +77,6 @@ class PgNode {
   const pgtree::NodeType* type_ = nullptr;
   const void* ptr_ = nullptr;
   int64_t int_ = 0;
-  double real_ = 0;
 };
 
 // One statement of a raw parse: its node and where it lies in the parsed text.

@@ -70,15 +70,6 @@ std::string parser_limitation(const std::string& input, const std::string& messa
   return "";
 }
 
-enum class InnerKind { sql, perform, dynamic };
-
-struct Inner {
-  InnerKind kind;
-  int64_t lineno;
-  std::string query;
-  bool in_loop = false;  // inside LOOP, WHILE or FOR: a data change there runs in batches
-};
-
 bool loop_statement(std::string_view key) {
   static constexpr std::string_view kLoops[] = {
       "PLpgSQL_stmt_loop", "PLpgSQL_stmt_while",     "PLpgSQL_stmt_fori",   "PLpgSQL_stmt_fors",
@@ -94,18 +85,18 @@ std::string expr_query(simdjson::dom::element holder, const char* key) {
   return std::string(q);
 }
 
-void walk(simdjson::dom::element e, std::vector<Inner>& out, bool in_loop = false) {
+void walk(simdjson::dom::element e, std::vector<PlpgsqlStep>& out, bool in_loop = false) {
   simdjson::dom::object o;
   if (e.get(o) == simdjson::SUCCESS) {
     for (auto kv : o) {
       int64_t line = 0;
       if (kv.value["lineno"].get(line) != simdjson::SUCCESS) line = 0;
       if (kv.key == "PLpgSQL_stmt_execsql")
-        out.push_back({InnerKind::sql, line, expr_query(kv.value, "sqlstmt"), in_loop});
+        out.push_back({PlpgsqlStep::Kind::sql, line, expr_query(kv.value, "sqlstmt"), in_loop});
       else if (kv.key == "PLpgSQL_stmt_perform")
-        out.push_back({InnerKind::perform, line, expr_query(kv.value, "expr"), in_loop});
+        out.push_back({PlpgsqlStep::Kind::perform, line, expr_query(kv.value, "expr"), in_loop});
       else if (kv.key == "PLpgSQL_stmt_dynexecute")
-        out.push_back({InnerKind::dynamic, line, expr_query(kv.value, "query"), in_loop});
+        out.push_back({PlpgsqlStep::Kind::dynamic, line, expr_query(kv.value, "query"), in_loop});
       walk(kv.value, out, in_loop || loop_statement(kv.key));
     }
     return;
@@ -157,33 +148,26 @@ PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view
   simdjson::dom::element doc;
   if (!r->plpgsql_funcs || parse_body_json(json, r->plpgsql_funcs, doc))
     return {ChunkError{at_line(1), "PL/pgSQL: the body is nested deeper than migsafe follows"}, {}};
-  return {};
+  PlpgsqlCheck out;
+  walk(doc, out.steps);
+  return out;
 }
 
 std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOptions& opt,
-                                          std::optional<std::string_view> parse_input,
+                                          const std::vector<PlpgsqlStep>& steps,
                                           std::string_view body, uint32_t body_offset) {
-  std::string input = parse_input ? std::string(*parse_input) : wrap_do_body(body, nullptr);
-  PlpgsqlResult r(input.c_str());
-  if (r->error || !r->plpgsql_funcs) return {};  // reported by plpgsql_check when parsed
-  simdjson::dom::parser json;
-  simdjson::dom::element doc;
-  if (parse_body_json(json, r->plpgsql_funcs, doc)) return {};
-  std::vector<Inner> inner;
-  walk(doc, inner);
-
   std::vector<Statement> out;
   ChunkParser parser(src, opt);
   uint32_t search_from = 0;
-  for (const Inner& in : inner) {
+  for (const PlpgsqlStep& in : steps) {
     uint32_t line = line_offset(body, in.lineno);
     std::string sql;
     uint32_t at = first_token(body, line);
-    if (in.kind == InnerKind::sql) {
+    if (in.kind == PlpgsqlStep::Kind::sql) {
       sql = in.query;
       size_t found = body.find(in.query, std::max(line, search_from));
       if (found != std::string_view::npos) at = static_cast<uint32_t>(found);
-    } else if (in.kind == InnerKind::perform) {
+    } else if (in.kind == PlpgsqlStep::Kind::perform) {
       sql = in.query;  // "SELECT ..." for "PERFORM ...": positions are off by one character
     } else {
       // EXECUTE of a string known before it runs: a literal, or literals joined with ||. SQL
@@ -205,7 +189,7 @@ std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOption
     // migration hazard we can judge: skip it.
     // A DO block the string runs is followed too.
     size_t before = out.size();
-    (void)parser.parse(sql, base, out, /*with_bodies=*/in.kind == InnerKind::dynamic);
+    (void)parser.parse(sql, base, out, /*with_bodies=*/in.kind == PlpgsqlStep::Kind::dynamic);
     if (in.in_loop)
       for (size_t k = before; k < out.size(); ++k)
         for (Operation& op : out[k].ops)

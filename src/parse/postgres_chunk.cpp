@@ -20,22 +20,21 @@ uint32_t byte_offset_of_char(std::string_view s, int char_pos) {
   return static_cast<uint32_t>(s.size());
 }
 
+// The statements a body runs are parsed when a rule first asks for them.
 class PlpgsqlBody : public RoutineBody {
  public:
-  PlpgsqlBody(const SourceText& src, LexOptions opt, std::optional<std::string> parse_input,
+  PlpgsqlBody(const SourceText& src, LexOptions opt, std::vector<PlpgsqlStep> steps,
               std::string body, uint32_t body_offset)
       : src_(src),
         opt_(opt),
-        input_(std::move(parse_input)),
+        steps_(std::move(steps)),
         body_(std::move(body)),
         offset_(body_offset) {}
 
   const std::vector<Statement>& statements() const override {
     if (!parsed_) {
-      std::optional<std::string_view> input;
-      if (input_) input = *input_;
-      parsed_ = plpgsql_statements(src_, opt_, input, body_, offset_);
-      input_.reset();
+      parsed_ = plpgsql_statements(src_, opt_, steps_, body_, offset_);
+      steps_.clear();
       body_.clear();
     }
     return *parsed_;
@@ -44,7 +43,7 @@ class PlpgsqlBody : public RoutineBody {
  private:
   const SourceText& src_;
   LexOptions opt_;
-  mutable std::optional<std::string> input_;
+  mutable std::vector<PlpgsqlStep> steps_;
   mutable std::string body_;
   uint32_t offset_;
   mutable std::optional<std::vector<Statement>> parsed_;
@@ -105,9 +104,9 @@ std::optional<ChunkError> ChunkParser::read_bodies(Statement& st, const std::str
     size_t at = st.text.find(op.value);
     uint32_t body_offset =
         at == std::string_view::npos ? st.span.begin : st.span.begin + static_cast<uint32_t>(at);
-    std::optional<std::string> input;
+    std::optional<std::string_view> input;
     if (op.kind == OpKind::create_function)
-      input = chunk.substr(st.span.begin - base, st.span.end - st.span.begin);
+      input = std::string_view(chunk).substr(st.span.begin - base, st.span.end - st.span.begin);
     // A body the server would not compile fails the statement: a syntax error, not a pass.
     // One the server compiles but migsafe cannot read is said on the operation.
     PlpgsqlCheck check = plpgsql_check(src_, input, op.value, body_offset);
@@ -117,8 +116,8 @@ std::optional<ChunkError> ChunkParser::read_bodies(Statement& st, const std::str
       op.value.clear();
       continue;
     }
-    op.body = std::make_shared<const PlpgsqlBody>(src_, opt_, std::move(input), std::move(op.value),
-                                                  body_offset);
+    op.body = std::make_shared<const PlpgsqlBody>(src_, opt_, std::move(check.steps),
+                                                  std::move(op.value), body_offset);
     op.value.clear();
   }
   return std::nullopt;

@@ -35,21 +35,30 @@ class ChunkParser {
   const LexOptions& opt_;
 };
 
+// A statement a PL/pgSQL body runs, as its compiled form says: plain SQL, PERFORM, or EXECUTE.
+struct PlpgsqlStep {
+  enum class Kind { sql, perform, dynamic };
+  Kind kind;
+  int64_t lineno;  // in the body
+  std::string query;
+  bool in_loop = false;  // inside LOOP, WHILE or FOR: a data change there runs in batches
+};
+
 // Compiles a PL/pgSQL body as the server does when it creates the routine or runs the DO block.
-// Arguments as for plpgsql_statements.
+// parse_input is the whole CREATE FUNCTION statement (or nullopt for a DO block, which gets
+// wrapped); body_offset is where the body starts in the file.
 struct PlpgsqlCheck {
   std::optional<ChunkError> error;  // the server would not compile it either
   std::string unreadable;           // compiles on the server, but migsafe's parser cannot read it
+  std::vector<PlpgsqlStep> steps;   // what it runs, when it compiled
 };
 PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view> parse_input,
                            std::string_view body, uint32_t body_offset);
 
-// The SQL statements a PL/pgSQL body runs (plain statements, PERFORM, EXECUTE of a string
-// literal), with their places in the file. parse_input is the whole CREATE FUNCTION statement
-// (or nullopt for a DO block, which gets wrapped); body_offset is where the body starts in the
-// file.
+// The SQL statements of a compiled body's steps (plain statements, PERFORM, EXECUTE of a string
+// literal), with their places in the file.
 std::vector<Statement> plpgsql_statements(const SourceText& src, const LexOptions& opt,
-                                          std::optional<std::string_view> parse_input,
+                                          const std::vector<PlpgsqlStep>& steps,
                                           std::string_view body, uint32_t body_offset);
 
 }  // namespace migsafe
