@@ -55,6 +55,38 @@ std::string statements(int n) {
   return sql;
 }
 
+// A large file parsed ahead: statements that fail, bodies whose ';' move the batch boundaries,
+// psql commands, wherever they fall among the batches and the hand-overs.
+TEST(Jobs, ALargeFileWithErrorsPrintsTheSame) {
+  std::string sql;
+  for (int i = 0; i < 3000; ++i) {
+    if (i % 137 == 5) {
+      sql += "ALTER TABLE t0 ADD COLUM broken" + std::to_string(i) + " int;\n";
+    } else if (i % 251 == 7) {
+      sql += "CREATE FUNCTION f" + std::to_string(i) +
+             "() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n";
+    } else if (i % 300 == 11) {
+      sql += "\\set x " + std::to_string(i) + "\n";
+    } else if (i % 2 == 0) {
+      sql += "ALTER TABLE t" + std::to_string(i % 7) + " ADD COLUMN c" + std::to_string(i) +
+             " int NOT NULL DEFAULT 0;\n";
+    } else {
+      sql += "CREATE INDEX i" + std::to_string(i) + " ON t" + std::to_string(i % 7) + " (a);\n";
+    }
+  }
+  std::string dir = test::temp_dir();
+  test::write_file(dir + "/001_big.sql", sql);
+  expect_same_output({dir + "/001_big.sql"});
+  for (const char* jobs : {"1", "3"}) {
+    test::CommandResult a =
+        test::run_migsafe({"check", "--fail-on", "never", "--jobs", jobs, dir + "/001_big.sql"});
+    test::CommandResult b =
+        test::run_migsafe({"check", "--fail-on", "never", "--jobs", "2", dir + "/001_big.sql"});
+    EXPECT_TRUE(a.out == b.out) << "--jobs " << jobs;
+    EXPECT_NE(a.out.find("syntax error"), std::string::npos);
+  }
+}
+
 TEST(Jobs, FixturesPrintTheSame) {
   for (const auto& dir :
        {"fixtures/postgres/unsafe", "fixtures/postgres/safe", "fixtures/hygiene/unhygienic"})

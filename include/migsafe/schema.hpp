@@ -3,8 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -175,8 +177,17 @@ class SchemaModel {
   std::vector<QualifiedName> resting_on(const TableInfo& t, const ConstraintInfo& key) const;
   // Every partition below a partitioned table, sub-partitions too, as far as the model knows.
   std::vector<const TableInfo*> partitions_of(const TableInfo& t) const;
+  // Tables are keyed "schema.name", and looked up by string_view too: lookups build their key on
+  // the stack (every operation asks for its table).
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using TableMap = std::unordered_map<std::string, TableInfo, KeyHash, std::equal_to<>>;
   // Read-only views, for writing the model out (migsafe stats).
-  const std::unordered_map<std::string, TableInfo>& tables() const { return tables_; }
+  const TableMap& tables() const { return tables_; }
   const std::unordered_map<std::string, char>& functions() const { return functions_; }
   const std::unordered_set<std::string>& constrained_domains() const {
     return constrained_domains_;
@@ -191,13 +202,15 @@ class SchemaModel {
   void forget_view(const QualifiedName& view);
   void forget_dependents(const QualifiedName& relation);
 
-  std::unordered_map<std::string, TableInfo> tables_;
+  TableMap tables_;
   // Keys of every table a foreign key was ever made to reference: drops of any other table
   // skip the walk over all tables' constraints (which made a long file quadratic).
-  std::unordered_set<std::string> fk_targets_;
+  std::unordered_set<std::string, KeyHash, std::equal_to<>> fk_targets_;
   void note_fk_targets(const Operation& op);
-  std::unordered_map<std::string, std::vector<Dependent>> dependents_;  // table key -> views
-  std::unordered_map<std::string, std::string> index_owner_;            // index key -> table key
+  // table key -> views
+  std::unordered_map<std::string, std::vector<Dependent>, KeyHash, std::equal_to<>> dependents_;
+  // index key -> table key
+  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> index_owner_;
   std::unordered_set<std::string> constrained_domains_;
   std::unordered_map<std::string, char> functions_;
 };

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "data_questions.hpp"
 #include "migsafe/check.hpp"
@@ -198,6 +200,8 @@ bool is_drop(OpKind k) {
 namespace detail {
 
 class Analyzer {
+  static constexpr size_t kFreeModelAsideTables = 500;
+
  public:
   Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe,
            SnapshotSource* snapshot, StatementTracer* tracer)
@@ -213,6 +217,20 @@ class Analyzer {
         if (r.when.pattern) any_pattern_ = true;
       }
   }
+
+  // A long set's model is a great many small allocations: they are freed on a thread of their
+  // own while the caller goes on to sort and report (freeing them was a tenth of a
+  // 20,000-statement check's wall time, measured).
+  ~Analyzer() {
+    if (model_.table_count() < kFreeModelAsideTables) return;
+    try {
+      std::thread([gone = std::move(model_)] {}).detach();
+    } catch (const std::system_error&) {
+      // No thread to be had: the model was moved into the lambda, which frees it here.
+    }
+  }
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
 
   void begin_file(const SourceText& src, size_t file_index, int model_file, bool traced) {
     traced_ = traced && tracer_ != nullptr;

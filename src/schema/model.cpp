@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "migsafe/schema.hpp"
@@ -164,9 +165,39 @@ std::string SchemaModel::key(const QualifiedName& n) {
   return table_key(n);
 }
 
+namespace {
+
+// table_key(n) for a lookup, on the stack when it fits.
+class LookupKey {
+ public:
+  explicit LookupKey(const QualifiedName& n) {
+    std::string_view schema = n.schema.empty() ? std::string_view("public") : n.schema;
+    size_t size = schema.size() + 1 + n.name.size();
+    char* p = buf_;
+    if (size > sizeof buf_) {
+      heap_.resize(size);
+      p = heap_.data();
+    }
+    std::memcpy(p, schema.data(), schema.size());
+    p[schema.size()] = '.';
+    std::memcpy(p + schema.size() + 1, n.name.data(), n.name.size());
+    view_ = std::string_view(p, size);
+  }
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  char buf_[120];
+  std::string heap_;
+  std::string_view view_;
+};
+
+}  // namespace
+
 const TableInfo* SchemaModel::find(const QualifiedName& name) const {
   if (name.empty()) return nullptr;
-  auto it = tables_.find(key(name));
+  auto it = tables_.find(LookupKey(name).view());
   return it == tables_.end() ? nullptr : &it->second;
 }
 
@@ -175,7 +206,7 @@ TableInfo* SchemaModel::find_mut(const QualifiedName& name) {
 }
 
 const TableInfo* SchemaModel::table_of_index(const QualifiedName& index) const {
-  auto it = index_owner_.find(key(index));
+  auto it = index_owner_.find(LookupKey(index).view());
   if (it == index_owner_.end()) return nullptr;
   auto t = tables_.find(it->second);
   return t == tables_.end() ? nullptr : &t->second;
@@ -538,7 +569,7 @@ bool Dependent::uses(std::string_view column) const {
 
 const std::vector<Dependent>& SchemaModel::dependents(const QualifiedName& t) const {
   static const std::vector<Dependent> kNone;
-  auto it = dependents_.find(key(t));
+  auto it = dependents_.find(LookupKey(t).view());
   return it == dependents_.end() ? kNone : it->second;
 }
 
@@ -569,7 +600,7 @@ void SchemaModel::forget_dependents(const QualifiedName& relation) {
   for (size_t guard = 0; !todo.empty() && guard < 10000; ++guard) {
     QualifiedName r = todo.back();
     todo.pop_back();
-    auto it = dependents_.find(key(r));
+    auto it = dependents_.find(LookupKey(r).view());
     if (it == dependents_.end()) continue;
     std::vector<Dependent> views = std::move(it->second);
     dependents_.erase(it);
@@ -591,7 +622,7 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
                                                    const ConstraintInfo& key_c) const {
   std::vector<QualifiedName> out;
   if (key_c.kind != ConstraintKind::primary_key && key_c.kind != ConstraintKind::unique) return out;
-  if (!fk_targets_.count(key(t.name))) return out;
+  if (!fk_targets_.count(LookupKey(t.name).view())) return out;
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -612,7 +643,7 @@ std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
 
 std::vector<QualifiedName> SchemaModel::referencing(const QualifiedName& t) const {
   std::vector<QualifiedName> out;
-  if (!fk_targets_.count(key(t))) return out;
+  if (!fk_targets_.count(LookupKey(t).view())) return out;
   for (const auto& [tk, info] : tables_) {
     if (same_relation(info.name, t)) continue;
     for (const auto& c : info.constraints)
