@@ -8,8 +8,6 @@
 #include <simdjson.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "../src/parse/lexer.hpp"
 #include "../src/parse/pg_query_result.hpp"
@@ -166,13 +164,6 @@ void compare(const std::string& where, const std::string& sql, Tally& tally) {
   }
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Each file whole, and each of its statements alone (so files the parser refuses whole, for a
 // psql command or one bad statement, still count).
 Tally compare_folder(const fs::path& root) {
@@ -182,7 +173,7 @@ Tally compare_folder(const fs::path& root) {
     if (e.is_regular_file() && e.path().extension() == ".sql") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    std::string text = read_file(f);
+    std::string text = test::read_file(f.string());
     compare(f.string(), text, tally);
     LexResult lex = lex_sql(text, postgres_lex_options());
     std::string_view body = parse_text(lex, text);

@@ -46,39 +46,29 @@ using pgtree::Field;
 using pgtree::FieldKind;
 using pgtree::NodeType;
 
-// A_Const's value nodes, as A_Const's JSON shows them (a false Boolean there is {}).
-const Field kIntegerFields[] = {
-    {"ival", offsetof(Integer, ival), sizeof(int), FieldKind::positive_integer, nullptr, nullptr}};
-const Field kFloatFields[] = {
-    {"fval", offsetof(Float, fval), sizeof(char*), FieldKind::string, nullptr, nullptr}};
-const Field kBooleanFields[] = {
+// A_Const's value is one of the value nodes, shown with that node's fields, except that a false
+// Boolean there is {} (a Boolean node elsewhere shows false).
+const Field kConstBooleanFields[] = {
     {"boolval", offsetof(Boolean, boolval), sizeof(bool), FieldKind::boolean, nullptr, nullptr}};
-const Field kStringFields[] = {
-    {"sval", offsetof(String, sval), sizeof(char*), FieldKind::string, nullptr, nullptr}};
-const Field kBitStringFields[] = {
-    {"bsval", offsetof(BitString, bsval), sizeof(char*), FieldKind::string, nullptr, nullptr}};
-const NodeType kConstInteger{"Integer", kIntegerFields, 1};
-const NodeType kConstFloat{"Float", kFloatFields, 1};
-const NodeType kConstBoolean{"Boolean", kBooleanFields, 1};
-const NodeType kConstString{"String", kStringFields, 1};
-const NodeType kConstBitString{"BitString", kBitStringFields, 1};
+const NodeType kConstBoolean{"Boolean", kConstBooleanFields, 1};
 
 struct ConstValue {
   std::string_view key;
   const NodeType* type;
 };
 ConstValue const_value(const A_Const& c) {
-  switch (nodeTag(&c.val)) {
+  const NodeTag tag = nodeTag(&c.val);
+  switch (tag) {
     case T_Integer:
-      return {"ival", &kConstInteger};
+      return {"ival", pgtree::node_type(tag)};
     case T_Float:
-      return {"fval", &kConstFloat};
+      return {"fval", pgtree::node_type(tag)};
     case T_Boolean:
       return {"boolval", &kConstBoolean};
     case T_String:
-      return {"sval", &kConstString};
+      return {"sval", pgtree::node_type(tag)};
     case T_BitString:
-      return {"bsval", &kConstBitString};
+      return {"bsval", pgtree::node_type(tag)};
     default:
       return {{}, nullptr};
   }

@@ -149,29 +149,19 @@ bool TableInfo::proves_not_null(std::string_view col) const {
   });
 }
 
-std::string table_key(const QualifiedName& n) {
-  return (n.schema.empty() ? std::string("public") : n.schema) + "." + n.name;
-}
-
-// table_key(a) == table_key(b), without building either (drops ask it of every table).
-bool same_relation(const QualifiedName& a, const QualifiedName& b) {
-  if (a.name != b.name) return false;
-  std::string_view sa = a.schema.empty() ? std::string_view("public") : a.schema;
-  std::string_view sb = b.schema.empty() ? std::string_view("public") : b.schema;
-  return sa == sb;
-}
-
-std::string SchemaModel::key(const QualifiedName& n) {
-  return table_key(n);
-}
-
 namespace {
 
-// table_key(n) for a lookup, on the stack when it fits.
+// The schema a name is in: an unqualified one is in public.
+std::string_view schema_of(const QualifiedName& n) {
+  return n.schema.empty() ? std::string_view("public") : std::string_view(n.schema);
+}
+
+// A table's key, "schema.name": on the stack when it fits,
+// for lookups; table_key makes a string of it.
 class LookupKey {
  public:
   explicit LookupKey(const QualifiedName& n) {
-    std::string_view schema = n.schema.empty() ? std::string_view("public") : n.schema;
+    std::string_view schema = schema_of(n);
     size_t size = schema.size() + 1 + n.name.size();
     char* p = buf_;
     if (size > sizeof buf_) {
@@ -194,6 +184,19 @@ class LookupKey {
 };
 
 }  // namespace
+
+std::string table_key(const QualifiedName& n) {
+  return std::string(LookupKey(n).view());
+}
+
+// table_key(a) == table_key(b), without building either (drops ask it of every table).
+bool same_relation(const QualifiedName& a, const QualifiedName& b) {
+  return a.name == b.name && schema_of(a) == schema_of(b);
+}
+
+std::string SchemaModel::key(const QualifiedName& n) {
+  return table_key(n);
+}
 
 const TableInfo* SchemaModel::find(const QualifiedName& name) const {
   if (name.empty()) return nullptr;
