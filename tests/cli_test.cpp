@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 
 #include "helpers.hpp"
@@ -15,6 +17,39 @@ namespace {
 using test::run_migsafe;
 using test::temp_dir;
 using test::write_file;
+
+// The shared libraries the executable names (readelf's NEEDED entries).
+std::vector<std::string> needed_libraries(const std::string& binary) {
+  std::vector<std::string> out;
+  std::string cmd = "readelf -d --wide '" + binary + "'";
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  if (!p) return out;
+  char line[4096];
+  while (fgets(line, sizeof line, p.get())) {
+    std::string l(line);
+    size_t open = l.find("(NEEDED)");
+    size_t lb = l.find('[', open), rb = l.find(']', lb);
+    if (open != std::string::npos && lb != std::string::npos && rb != std::string::npos)
+      out.push_back(l.substr(lb + 1, rb - lb - 1));
+  }
+  return out;
+}
+
+// A pre-commit run is a few milliseconds, and loading the shared C++ runtime was half a
+// millisecond of it: the executable carries its runtime, and simdjson (a shared library only)
+// stays in the snapshot module.
+TEST(Cli, ExecutableNeedsNoSharedCxxRuntime) {
+  std::vector<std::string> needed = needed_libraries(MIGSAFE_BINARY);
+  ASSERT_FALSE(needed.empty()) << "readelf listed nothing for " << MIGSAFE_BINARY;
+  EXPECT_NE(std::find(needed.begin(), needed.end(), "libc.so.6"), needed.end());
+  for (const auto& lib : needed) {
+    EXPECT_EQ(lib.find("libsimdjson"), std::string::npos) << lib;
+    if (MIGSAFE_RUNTIME_IS_STATIC) {
+      EXPECT_EQ(lib.find("libstdc++"), std::string::npos) << lib;
+      EXPECT_EQ(lib.find("libgcc_s"), std::string::npos) << lib;
+    }
+  }
+}
 
 TEST(Cli, ExitCodesFollowTheContract) {
   std::string d = temp_dir();

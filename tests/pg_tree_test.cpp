@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "../src/parse/lexer.hpp"
+#include "../src/parse/pg_json_node.hpp"
 #include "../src/parse/pg_query_result.hpp"
 #include "../src/parse/pg_tree.hpp"
 #include "../src/parse/postgres_translate.hpp"
@@ -18,39 +19,6 @@
 namespace migsafe {
 namespace {
 namespace fs = std::filesystem;
-
-// libpg_query's JSON, with the accessors the translation reads a tree by.
-class JsonNode {
- public:
-  JsonNode() = default;
-  explicit JsonNode(simdjson::dom::element e) : e_(e) {}
-  std::optional<JsonNode> member(std::string_view key) const {
-    simdjson::dom::element v;
-    if (e_[key].get(v) != simdjson::SUCCESS) return std::nullopt;
-    return JsonNode(v);
-  }
-  template <class T>
-  bool get(T& out) const {
-    return e_.get(out) == simdjson::SUCCESS;
-  }
-  bool is_object() const { return e_.is_object(); }
-  bool is_array() const { return e_.is_array(); }
-  template <class F>
-  void members(F&& f) const {
-    simdjson::dom::object o;
-    if (e_.get(o) != simdjson::SUCCESS) return;
-    for (auto kv : o) f(kv.key, JsonNode(kv.value));
-  }
-  template <class F>
-  void items(F&& f) const {
-    simdjson::dom::array a;
-    if (e_.get(a) != simdjson::SUCCESS) return;
-    for (simdjson::dom::element x : a) f(JsonNode(x));
-  }
-
- private:
-  simdjson::dom::element e_;
-};
 
 template <class E>
 std::vector<std::pair<std::string_view, E>> members_of(const E& e) {

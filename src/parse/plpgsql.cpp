@@ -2,11 +2,11 @@
 // runs; each is then parsed like top-level SQL and placed at its line:col in the file.
 #include <pg_query.h>
 #include <re2/re2.h>
-#include <simdjson.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 
 #include "pg_constant.hpp"
 #include "pg_query_result.hpp"
@@ -17,7 +17,12 @@ namespace {
 
 // How deep a PL/pgSQL body's tree is followed: the parser takes a few thousand nested blocks,
 // each a handful of JSON levels. Deeper bodies are an error, never a silent pass.
-constexpr size_t kMaxBodyJsonDepth = 16384;
+constexpr int kMaxBodyJsonDepth = 16384;
+
+// The compiled body as libpg_query writes it, members in its order (the walk finds the
+// statements in the order they run). nlohmann rather than simdjson: simdjson ships only a shared
+// object, which would bring the shared C++ runtime to every run; bodies are small and rare.
+using BodyJson = nlohmann::ordered_json;
 
 // The body wrapped into a CREATE FUNCTION that libpg_query's PL/pgSQL parser compiles, with a
 // dollar quote the body does not contain; *prefix is the length before the body.
@@ -29,13 +34,6 @@ std::string wrap_do_body(std::string_view body, size_t* prefix) {
   if (prefix) *prefix = input.size();
   input.append(body).append(tag);
   return input;
-}
-
-simdjson::error_code parse_body_json(simdjson::dom::parser& json, const char* text,
-                                     simdjson::dom::element& doc) {
-  size_t len = std::strlen(text);
-  if (auto e = json.allocate(len, kMaxBodyJsonDepth)) return e;
-  return json.parse(text, len).get(doc);
 }
 
 // libpg_query compiles PL/pgSQL without the server's catalog and without all of the routine's
@@ -79,31 +77,37 @@ bool loop_statement(std::string_view key) {
   return false;
 }
 
-std::string expr_query(simdjson::dom::element holder, const char* key) {
-  std::string_view q;
-  if (holder[key]["PLpgSQL_expr"]["query"].get(q) != simdjson::SUCCESS) return {};
-  return std::string(q);
+std::string expr_query(const BodyJson& holder, const char* key) {
+  auto h = holder.find(key);
+  if (h == holder.end() || !h->is_object()) return {};
+  auto expr = h->find("PLpgSQL_expr");
+  if (expr == h->end() || !expr->is_object()) return {};
+  auto q = expr->find("query");
+  return q != expr->end() && q->is_string() ? q->get<std::string>() : std::string();
 }
 
-void walk(simdjson::dom::element e, std::vector<PlpgsqlStep>& out, bool in_loop = false) {
-  simdjson::dom::object o;
-  if (e.get(o) == simdjson::SUCCESS) {
-    for (auto kv : o) {
+// The statements a body runs, in order; false when it is nested deeper than kMaxBodyJsonDepth.
+bool walk(const BodyJson& e, std::vector<PlpgsqlStep>& out, bool in_loop = false, int depth = 0) {
+  if (depth > kMaxBodyJsonDepth) return false;
+  if (e.is_object()) {
+    for (const auto& [key, value] : e.items()) {
       int64_t line = 0;
-      if (kv.value["lineno"].get(line) != simdjson::SUCCESS) line = 0;
-      if (kv.key == "PLpgSQL_stmt_execsql")
-        out.push_back({PlpgsqlStep::Kind::sql, line, expr_query(kv.value, "sqlstmt"), in_loop});
-      else if (kv.key == "PLpgSQL_stmt_perform")
-        out.push_back({PlpgsqlStep::Kind::perform, line, expr_query(kv.value, "expr"), in_loop});
-      else if (kv.key == "PLpgSQL_stmt_dynexecute")
-        out.push_back({PlpgsqlStep::Kind::dynamic, line, expr_query(kv.value, "query"), in_loop});
-      walk(kv.value, out, in_loop || loop_statement(kv.key));
+      if (value.is_object())
+        if (auto l = value.find("lineno"); l != value.end() && l->is_number_integer())
+          line = l->get<int64_t>();
+      if (key == "PLpgSQL_stmt_execsql")
+        out.push_back({PlpgsqlStep::Kind::sql, line, expr_query(value, "sqlstmt"), in_loop});
+      else if (key == "PLpgSQL_stmt_perform")
+        out.push_back({PlpgsqlStep::Kind::perform, line, expr_query(value, "expr"), in_loop});
+      else if (key == "PLpgSQL_stmt_dynexecute")
+        out.push_back({PlpgsqlStep::Kind::dynamic, line, expr_query(value, "query"), in_loop});
+      if (!walk(value, out, in_loop || loop_statement(key), depth + 1)) return false;
     }
-    return;
+  } else if (e.is_array()) {
+    for (const auto& x : e)
+      if (!walk(x, out, in_loop, depth + 1)) return false;
   }
-  simdjson::dom::array a;
-  if (e.get(a) == simdjson::SUCCESS)
-    for (simdjson::dom::element x : a) walk(x, out, in_loop);
+  return true;
 }
 
 uint32_t line_offset(std::string_view body, int64_t lineno) {
@@ -141,15 +145,16 @@ PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view
     }
     std::string message = r->error->message ? r->error->message : "syntax error";
     std::string limitation = parser_limitation(input, message);
-    if (!limitation.empty()) return {std::nullopt, limitation};
-    return {ChunkError{at_line(lineno), "PL/pgSQL: " + message}, {}};
+    if (!limitation.empty()) return {std::nullopt, limitation, {}};
+    return {ChunkError{at_line(lineno), "PL/pgSQL: " + message}, {}, {}};
   }
-  simdjson::dom::parser json;
-  simdjson::dom::element doc;
-  if (!r->plpgsql_funcs || parse_body_json(json, r->plpgsql_funcs, doc))
-    return {ChunkError{at_line(1), "PL/pgSQL: the body is nested deeper than migsafe follows"}, {}};
+  BodyJson doc = r->plpgsql_funcs
+                     ? BodyJson::parse(r->plpgsql_funcs, nullptr, /*allow_exceptions=*/false)
+                     : BodyJson(BodyJson::value_t::discarded);
   PlpgsqlCheck out;
-  walk(doc, out.steps);
+  if (doc.is_discarded() || !walk(doc, out.steps))
+    return {
+        ChunkError{at_line(1), "PL/pgSQL: the body is nested deeper than migsafe follows"}, {}, {}};
   return out;
 }
 

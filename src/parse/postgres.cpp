@@ -1,7 +1,6 @@
 // PostgreSQL front end: libpg_query (the server's own grammar) turns the file into a JSON parse
 // tree, which postgres_nodes.cpp turns into IR.
 #include <pg_query.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cstring>

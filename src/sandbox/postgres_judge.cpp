@@ -10,6 +10,7 @@
 #include <set>
 
 #include "../parse/pg_constant.hpp"
+#include "../parse/pg_json_node.hpp"
 #include "../parse/pg_query_result.hpp"
 #include "migsafe/ir.hpp"
 #include "migsafe/sandbox.hpp"
@@ -713,7 +714,7 @@ class Judge {
     if (kind == "VAR_SET_VALUE" && body["args"].get(args) == simdjson::SUCCESS && args.size() > 0) {
       value = std::string();
       for (element a : args)
-        *value += (value->empty() ? "" : ",") + pg_constant_string(a).value_or("?");
+        *value += (value->empty() ? "" : ",") + pg_constant_string(JsonNode(a)).value_or("?");
     }
     routine_setting_ = parent == "CreateFunctionStmt" || parent == "AlterFunctionStmt";
     std::string why = setting_refusal(name, value);
@@ -1106,7 +1107,12 @@ class Judge {
   std::optional<std::string> known_string(E e) {
     if (!only_builtins(e)) return std::nullopt;
     if (e["A_Const"].error() != simdjson::SUCCESS) folded_through_operators_ = true;
-    return pg_constant_string(e);
+    element x;
+    if constexpr (std::is_same_v<E, element>)
+      x = e;
+    else if (e.get(x) != simdjson::SUCCESS)
+      return std::nullopt;
+    return pg_constant_string(JsonNode(x));
   }
 
   template <class E>
