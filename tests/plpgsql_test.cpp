@@ -46,6 +46,25 @@ TEST(Plpgsql, ExecuteOfAStringLiteralIsChecked) {
   EXPECT_FALSE(has_rule(r, "add-column-volatile-default"));
 }
 
+// The compiled body's JSON is read as a stream; a body nested as deep as the PL/pgSQL parser
+// takes (3,000 IFs, some 9,000 JSON levels) still gives its statements, in order, where they are.
+TEST(Plpgsql, DeeplyNestedBodyGivesItsStatementsInOrder) {
+  constexpr int kDepth = 3000;
+  std::string body = "SET lock_timeout = '1s';\nDO $$ BEGIN\n";
+  for (int i = 0; i < kDepth; ++i) body += "IF true THEN ";
+  body += "\nUPDATE t SET a = 1;\n";
+  for (int i = 0; i < kDepth; ++i) body += "END IF; ";
+  body += "\nEXECUTE 'ALTER TABLE t ALTER COLUMN a TYPE bigint';\nEND $$;\n";
+  auto r = check_files({kSetup, body});
+  const Finding* update = find_finding(r, "update-without-where");
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(update->at.line, 4u);
+  const Finding* alter = find_finding(r, "alter-column-type-rewrite");
+  ASSERT_NE(alter, nullptr);
+  EXPECT_EQ(alter->at.line, 6u);
+  EXPECT_EQ(alter->at.col, 37u);  // the column, inside the quoted SQL
+}
+
 TEST(Plpgsql, DdlLookingTextInStringsAndCommentsIsNotSql) {
   auto r = check_files({kSetup,
                         "SET lock_timeout = '1s';\n"

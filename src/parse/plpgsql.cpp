@@ -17,12 +17,7 @@ namespace {
 
 // How deep a PL/pgSQL body's tree is followed: the parser takes a few thousand nested blocks,
 // each a handful of JSON levels. Deeper bodies are an error, never a silent pass.
-constexpr int kMaxBodyJsonDepth = 16384;
-
-// The compiled body as libpg_query writes it, members in its order (the walk finds the
-// statements in the order they run). nlohmann rather than simdjson: simdjson ships only a shared
-// object, which would bring the shared C++ runtime to every run; bodies are small and rare.
-using BodyJson = nlohmann::ordered_json;
+constexpr size_t kMaxBodyJsonDepth = 16384;
 
 // The body wrapped into a CREATE FUNCTION that libpg_query's PL/pgSQL parser compiles, with a
 // dollar quote the body does not contain; *prefix is the length before the body.
@@ -77,38 +72,108 @@ bool loop_statement(std::string_view key) {
   return false;
 }
 
-std::string expr_query(const BodyJson& holder, const char* key) {
-  auto h = holder.find(key);
-  if (h == holder.end() || !h->is_object()) return {};
-  auto expr = h->find("PLpgSQL_expr");
-  if (expr == h->end() || !expr->is_object()) return {};
-  auto q = expr->find("query");
-  return q != expr->end() && q->is_string() ? q->get<std::string>() : std::string();
+// The statement kinds whose SQL is checked, and the member holding their PLpgSQL_expr.
+struct StepKey {
+  std::string_view key;
+  PlpgsqlStep::Kind kind;
+  std::string_view expr;
+};
+constexpr StepKey kStepKeys[] = {
+    {"PLpgSQL_stmt_execsql", PlpgsqlStep::Kind::sql, "sqlstmt"},
+    {"PLpgSQL_stmt_perform", PlpgsqlStep::Kind::perform, "expr"},
+    {"PLpgSQL_stmt_dynexecute", PlpgsqlStep::Kind::dynamic, "query"},
+};
+
+const StepKey* step_key(std::string_view key) {
+  for (const auto& k : kStepKeys)
+    if (key == k.key) return &k;
+  return nullptr;
 }
 
-// The statements a body runs, in order; false when it is nested deeper than kMaxBodyJsonDepth.
-bool walk(const BodyJson& e, std::vector<PlpgsqlStep>& out, bool in_loop = false, int depth = 0) {
-  if (depth > kMaxBodyJsonDepth) return false;
-  if (e.is_object()) {
-    for (const auto& [key, value] : e.items()) {
-      int64_t line = 0;
-      if (value.is_object())
-        if (auto l = value.find("lineno"); l != value.end() && l->is_number_integer())
-          line = l->get<int64_t>();
-      if (key == "PLpgSQL_stmt_execsql")
-        out.push_back({PlpgsqlStep::Kind::sql, line, expr_query(value, "sqlstmt"), in_loop});
-      else if (key == "PLpgSQL_stmt_perform")
-        out.push_back({PlpgsqlStep::Kind::perform, line, expr_query(value, "expr"), in_loop});
-      else if (key == "PLpgSQL_stmt_dynexecute")
-        out.push_back({PlpgsqlStep::Kind::dynamic, line, expr_query(value, "query"), in_loop});
-      if (!walk(value, out, in_loop || loop_statement(key), depth + 1)) return false;
-    }
-  } else if (e.is_array()) {
-    for (const auto& x : e)
-      if (!walk(x, out, in_loop, depth + 1)) return false;
+// Finds the steps in the compiled body's JSON as it is read, in document order, without
+// building the document (nlohmann's SAX interface: the DOM and its walk cost a tenth of a large
+// check's parse thread). simdjson, which would read it faster, ships only as a shared library
+// and would bring the shared C++ runtime to every run.
+class StepFinder {
+ public:
+  explicit StepFinder(std::vector<PlpgsqlStep>& out) : out_(out) {}
+
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(int64_t v) { return integer(v); }
+  bool number_unsigned(uint64_t v) {
+    return integer(v > uint64_t(INT64_MAX) ? 0 : static_cast<int64_t>(v));
   }
-  return true;
-}
+  bool number_float(double, const std::string&) { return value(); }
+  bool binary(nlohmann::json::binary_t&) { return value(); }
+  bool string(std::string& v) {
+    // {"<expr member>": {"PLpgSQL_expr": {"query": "..."}}} inside a step's object.
+    size_t n = frames_.size();
+    if (n >= 3 && key_ == "query" && frames_[n - 1].slot == "PLpgSQL_expr") {
+      const Frame& holder = frames_[n - 3];
+      if (holder.step >= 0 && frames_[n - 2].slot == step_key(holder.slot)->expr)
+        out_[static_cast<size_t>(holder.step)].query = v;
+    }
+    return value();
+  }
+  bool start_object(size_t) { return open(true); }
+  bool start_array(size_t) { return open(false); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& k) {
+    key_ = k;
+    return true;
+  }
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  struct Frame {
+    std::string slot;  // the member this container is the value of; "" in an array
+    int step = -1;     // the step this object is the statement of
+    bool loop = false;
+    bool object = false;
+  };
+
+  // The member a value starts in, when it is an object's.
+  std::string_view slot() const {
+    return !frames_.empty() && frames_.back().object ? std::string_view(key_) : std::string_view();
+  }
+  // A value starts: a step when it is one of the step members.
+  int begin_value() {
+    if (const StepKey* k = step_key(slot())) {
+      out_.push_back({k->kind, 0, {}, loops_ > 0});
+      return static_cast<int>(out_.size() - 1);
+    }
+    return -1;
+  }
+  bool value() {
+    begin_value();
+    return true;
+  }
+  bool integer(int64_t v) {
+    if (!frames_.empty() && frames_.back().object && key_ == "lineno" && frames_.back().step >= 0)
+      out_[static_cast<size_t>(frames_.back().step)].lineno = v;
+    return value();
+  }
+  bool open(bool object) {
+    if (frames_.size() >= kMaxBodyJsonDepth) return false;
+    Frame f{std::string(slot()), begin_value(), false, object};
+    f.loop = loop_statement(f.slot);
+    loops_ += f.loop;
+    frames_.push_back(std::move(f));
+    return true;
+  }
+  bool close() {
+    loops_ -= frames_.back().loop;
+    frames_.pop_back();
+    return true;
+  }
+
+  std::vector<PlpgsqlStep>& out_;
+  std::vector<Frame> frames_;
+  std::string key_;
+  int loops_ = 0;
+};
 
 uint32_t line_offset(std::string_view body, int64_t lineno) {
   uint32_t off = 0;
@@ -148,11 +213,10 @@ PlpgsqlCheck plpgsql_check(const SourceText& src, std::optional<std::string_view
     if (!limitation.empty()) return {std::nullopt, limitation, {}};
     return {ChunkError{at_line(lineno), "PL/pgSQL: " + message}, {}, {}};
   }
-  BodyJson doc = r->plpgsql_funcs
-                     ? BodyJson::parse(r->plpgsql_funcs, nullptr, /*allow_exceptions=*/false)
-                     : BodyJson(BodyJson::value_t::discarded);
   PlpgsqlCheck out;
-  if (doc.is_discarded() || !walk(doc, out.steps))
+  StepFinder finder(out.steps);
+  // A JSON error would be libpg_query's; the depth is the one limit a body can reach.
+  if (!r->plpgsql_funcs || !nlohmann::json::sax_parse(std::string_view(r->plpgsql_funcs), &finder))
     return {
         ChunkError{at_line(1), "PL/pgSQL: the body is nested deeper than migsafe follows"}, {}, {}};
   return out;
