@@ -409,6 +409,9 @@ int run_explain(const Flags& f, const std::string& id) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Reports are written through std::cout alone (nothing here prints with C stdio): unsynced,
+  // it buffers, where synced every insertion was an fwrite (a tenth of a large report's time).
+  std::ios::sync_with_stdio(false);
   CLI::App app{"migsafe: checks SQL migrations for locks, rewrites and breaking changes"};
   app.set_version_flag("--version", std::string("migsafe ") + MIGSAFE_VERSION);
   app.require_subcommand(1);

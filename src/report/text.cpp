@@ -1,5 +1,7 @@
 // Human-readable output for a terminal: one block per finding, a summary line at the end.
 #include <algorithm>
+#include <charconv>
+#include <string>
 
 #include "migsafe/report.hpp"
 
@@ -43,27 +45,72 @@ size_t char_offset(std::string_view s, size_t n) {
   return s.size();
 }
 
-void source_excerpt(std::ostream& out, const SourceText& src, Position at, Position stop,
-                    const Style& st) {
+// Each block is built in one string and written at once: a report of thousands of findings
+// was mostly stream insertions, each with its own sentry and bounds checks.
+class Block {
+ public:
+  explicit Block(const Style& st) : st_(st) {}
+  Block& operator<<(std::string_view s) {
+    text_.append(s);
+    return *this;
+  }
+  Block& operator<<(char c) {
+    text_.push_back(c);
+    return *this;
+  }
+  Block& operator<<(uint32_t n) {
+    char buf[16];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    text_.append(buf, end);
+    return *this;
+  }
+  void repeat(size_t n, char c) { text_.append(n, c); }
+  const Style& style() const { return st_; }
+  void flush(std::ostream& out) {
+    out.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+    text_.clear();
+  }
+
+ private:
+  const Style& st_;
+  std::string text_;
+};
+
+// The line of the source with the span underlined, as compilers show it.
+void source_excerpt(Block& out, const SourceText& src, Position at, Position stop) {
+  const Style& st = out.style();
   std::string_view line = src.line(at.line);
-  std::string num = std::to_string(at.line);
-  std::string gutter(num.size(), ' ');
-  std::string shown(line.substr(0, char_offset(line, kMaxShownLine)));
-  for (char& c : shown)
-    if (c == '\t') c = ' ';
+  char num[16];
+  size_t num_len = static_cast<size_t>(std::to_chars(num, num + sizeof num, at.line).ptr - num);
+  std::string_view shown = line.substr(0, char_offset(line, kMaxShownLine));
   bool cut = shown.size() < line.size();
   size_t width = char_count(shown);
   size_t from = std::min<size_t>(at.col ? at.col - 1 : 0, width);
   size_t to = stop.line == at.line ? std::min<size_t>(stop.col, width) : width;
   if (to <= from) to = std::min(from + 1, std::max(width, from + 1));
-  out << ' ' << gutter << st.wrap("\033[34m") << " |" << st.reset() << '\n';
-  out << ' ' << st.wrap("\033[34m") << num << " |" << st.reset() << ' ' << shown << (cut ? "…" : "")
-      << '\n';
-  out << ' ' << gutter << st.wrap("\033[34m") << " |" << st.reset() << ' ' << std::string(from, ' ')
-      << st.wrap("\033[1;31m") << std::string(to - from, '^') << st.reset() << '\n';
+  out << ' ';
+  out.repeat(num_len, ' ');
+  out << st.wrap("\033[34m") << " |" << st.reset() << '\n';
+  out << ' ' << st.wrap("\033[34m") << std::string_view(num, num_len) << " |" << st.reset() << ' ';
+  // Tabs shown as one space each, so that the carets line up.
+  for (size_t b = 0; b < shown.size();) {
+    size_t tab = shown.find('\t', b);
+    if (tab == std::string_view::npos) tab = shown.size();
+    out << shown.substr(b, tab - b);
+    if (tab < shown.size()) out << ' ';
+    b = tab + 1;
+  }
+  out << (cut ? "…" : "") << '\n';
+  out << ' ';
+  out.repeat(num_len, ' ');
+  out << st.wrap("\033[34m") << " |" << st.reset() << ' ';
+  out.repeat(from, ' ');
+  out << st.wrap("\033[1;31m");
+  out.repeat(to - from, '^');
+  out << st.reset() << '\n';
 }
 
-void indented(std::ostream& out, std::string_view text, std::string_view indent) {
+void indented(Block& out, std::string_view text, std::string_view indent) {
   size_t b = 0;
   while (b <= text.size()) {
     size_t e = text.find('\n', b);
@@ -77,35 +124,41 @@ void indented(std::ostream& out, std::string_view text, std::string_view indent)
 
 void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& out) {
   Style st{ctx.color};
+  Block b(st);
   for (const auto& p : r.problems) {
-    out << st.wrap("\033[1m") << p.path;
-    if (p.pos.line) out << ':' << p.pos.line << ':' << p.pos.col;
-    out << ": " << st.reset() << st.severity(Severity::error) << "error[" << p.kind << "]"
-        << st.reset() << st.wrap("\033[1m") << ": " << p.message << st.reset() << '\n';
+    b << st.wrap("\033[1m") << p.path;
+    if (p.pos.line) b << ':' << p.pos.line << ':' << p.pos.col;
+    b << ": " << st.reset() << st.severity(Severity::error) << "error[" << p.kind << "]"
+      << st.reset() << st.wrap("\033[1m") << ": " << p.message << st.reset() << '\n';
     if (p.pos.line) {
       for (const auto& f : r.files)
-        if (f.path == p.path && f.source) source_excerpt(out, *f.source, p.pos, p.pos, st);
-      out << "   = "
-          << (p.kind == "syntax-error" ? "this statement is not analysed: fix the SQL and run again"
-                                       : "fix the input and run again")
-          << "\n";
+        if (f.path == p.path && f.source) source_excerpt(b, *f.source, p.pos, p.pos);
+      b << "   = "
+        << (p.kind == "syntax-error" ? "this statement is not analysed: fix the SQL and run again"
+                                     : "fix the input and run again")
+        << "\n";
     }
-    out << '\n';
+    b << '\n';
+    b.flush(out);
   }
   for (const auto& f : r.findings) {
     const CheckedFile& file = r.files[f.file];
-    out << st.wrap("\033[1m") << file.path << ':' << f.at.line << ':' << f.at.col << ": "
-        << st.reset() << st.severity(f.severity) << severity_name(f.severity) << '[' << f.rule_id
-        << ']' << st.reset() << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
-    if (file.source) source_excerpt(out, *file.source, f.at, f.statement.stop, st);
-    for (const auto& n : f.lines()) out << "   = " << n << '\n';
+    b << st.wrap("\033[1m") << file.path << ':' << f.at.line << ':' << f.at.col << ": "
+      << st.reset() << st.severity(f.severity) << severity_name(f.severity) << '[' << f.rule_id
+      << ']' << st.reset() << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
+    if (file.source) source_excerpt(b, *file.source, f.at, f.statement.stop);
+    // Finding::lines(), without copying them.
+    for (const auto& n : f.notes) b << "   = " << n << '\n';
+    if (f.why && !f.why->empty()) b << "   = why: " << *f.why << '\n';
     if (!f.instead.empty()) {
-      out << "   = instead:\n";
-      indented(out, f.instead, "       ");
+      b << "   = instead:\n";
+      indented(b, f.instead, "       ");
     }
-    out << '\n';
+    b << '\n';
+    b.flush(out);
   }
-  out << summary_line(r, ctx) << '\n';
+  b << summary_line(r, ctx) << '\n';
+  b.flush(out);
 }
 
 }  // namespace migsafe
