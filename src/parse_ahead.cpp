@@ -49,7 +49,13 @@ size_t ParseAhead::push(Event e, size_t statements) {
 
 ParseAhead::Event ParseAhead::pop() {
   std::unique_lock<std::mutex> lock(m_);
-  changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+  // Caught up with the parser: parse what it offers rather than wait for it.
+  while (queue_.empty() && !done_) {
+    lock.unlock();
+    bool helped = spare_.help();
+    lock.lock();
+    if (!helped && queue_.empty() && !done_) changed_.wait(lock);
+  }
   if (queue_.empty()) throw std::logic_error("parse ahead: asked for more files than it was given");
   Event e = std::move(queue_.front());
   queue_.pop_front();
@@ -83,7 +89,7 @@ void ParseAhead::work() {
               batch = Batch();
             }
           },
-          &opt_.version);
+          &opt_.version, &spare_);
       if (!batch.empty()) {
         size_t n = batch.size();
         hand_over(std::move(batch), n);

@@ -63,6 +63,7 @@ class ParseAhead {
 
   std::mutex m_;
   std::condition_variable changed_;
+  SpareWork spare_;  // batches the parser offers to this thread while it waits
   std::deque<Event> queue_;
   size_t queued_statements_ = 0;
   bool stop_ = false;

@@ -4,11 +4,14 @@
 // fixtures hold, and on the migration corpus when ../shared is beside the checkout.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
+#include "migsafe/parse.hpp"
 
 namespace migsafe {
 namespace {
@@ -57,7 +60,8 @@ std::string statements(int n) {
 
 // A large file parsed ahead: statements that fail, bodies whose ';' move the batch boundaries,
 // psql commands, wherever they fall among the batches and the hand-overs.
-TEST(Jobs, ALargeFileWithErrorsPrintsTheSame) {
+// 3,000 statements with failing ones, BEGIN ATOMIC bodies and psql commands among them.
+std::string large_file_with_errors() {
   std::string sql;
   for (int i = 0; i < 3000; ++i) {
     if (i % 137 == 5) {
@@ -74,6 +78,11 @@ TEST(Jobs, ALargeFileWithErrorsPrintsTheSame) {
       sql += "CREATE INDEX i" + std::to_string(i) + " ON t" + std::to_string(i % 7) + " (a);\n";
     }
   }
+  return sql;
+}
+
+TEST(Jobs, ALargeFileWithErrorsPrintsTheSame) {
+  std::string sql = large_file_with_errors();
   std::string dir = test::temp_dir();
   test::write_file(dir + "/001_big.sql", sql);
   expect_same_output({dir + "/001_big.sql"});
@@ -84,6 +93,49 @@ TEST(Jobs, ALargeFileWithErrorsPrintsTheSame) {
         test::run_migsafe({"check", "--fail-on", "never", "--jobs", "2", dir + "/001_big.sql"});
     EXPECT_TRUE(a.out == b.out) << "--jobs " << jobs;
     EXPECT_NE(a.out.find("syntax error"), std::string::npos);
+  }
+}
+
+// The rules engine, when it has caught up with the parser, parses batches ahead of it. Here a
+// thread does nothing else, so it takes every batch it is offered: the statements, their order
+// and the syntax errors are those of a parse alone.
+TEST(Jobs, BatchesParsedAheadByAWaitingThreadAreTheSame) {
+  auto src = make_source("big.sql", large_file_with_errors());
+  struct Seen {
+    std::vector<std::string> statements;
+    ParsedFile parsed;
+  };
+  auto parse = [&](SpareWork* spare) {
+    Seen seen;
+    seen.parsed = parse_postgres_each(
+        *src,
+        [&](Statement& st) {
+          std::string s = std::to_string(st.span.begin) + ":" + std::string(st.text) + ":";
+          for (const Operation& op : st.ops) s += std::to_string(static_cast<int>(op.kind)) + ",";
+          seen.statements.push_back(std::move(s));
+        },
+        spare);
+    return seen;
+  };
+  Seen alone = parse(nullptr);
+  SpareWork spare;
+  std::atomic<bool> stop = false;
+  std::atomic<int> helped = 0;
+  std::thread helper([&] {
+    while (!stop)
+      if (spare.help()) ++helped;
+  });
+  Seen shared = parse(&spare);
+  stop = true;
+  helper.join();
+  EXPECT_GT(helped.load(), 0) << "no batch was parsed ahead";
+  EXPECT_EQ(alone.statements, shared.statements);
+  EXPECT_EQ(alone.parsed.statements, shared.parsed.statements);
+  ASSERT_EQ(alone.parsed.syntax_errors.size(), shared.parsed.syntax_errors.size());
+  EXPECT_FALSE(alone.parsed.syntax_errors.empty());
+  for (size_t i = 0; i < alone.parsed.syntax_errors.size(); ++i) {
+    EXPECT_EQ(alone.parsed.syntax_errors[i].pos, shared.parsed.syntax_errors[i].pos);
+    EXPECT_EQ(alone.parsed.syntax_errors[i].message, shared.parsed.syntax_errors[i].message);
   }
 }
 

@@ -1,9 +1,10 @@
-// PostgreSQL front end: libpg_query (the server's own grammar) turns the file into a JSON parse
-// tree, which postgres_nodes.cpp turns into IR.
-#include <pg_query.h>
-
+// PostgreSQL front end: libpg_query (the server's own grammar) parses the file in batches of
+// statements, and postgres_nodes.cpp turns each tree into IR.
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "lexer.hpp"
 #include "migsafe/parse.hpp"
@@ -41,22 +42,39 @@ bool is_atomic_body(std::string_view chunk) {
 // parsed, so memory stays bounded by a batch rather than by the file.
 class PgFileParser {
  public:
-  PgFileParser(const SourceText& src, const StatementSink& sink)
+  PgFileParser(const SourceText& src, const StatementSink& sink, SpareWork* spare)
       : src_(src),
         opt_(postgres_lex_options()),
         lex_(lex_sql(src.text(), opt_)),
         parser_(src, opt_),
-        sink_(sink) {}
+        sink_(sink),
+        spare_(spare) {
+    if (spare_ && lex_.statements.size() >= kMinPiecesForHelp) {
+      ahead_.emplace(*this, (lex_.statements.size() + kBatch - 1) / kBatch);
+      spare_->offer([this] { return ahead_->parse_one(); });
+    }
+  }
+  ~PgFileParser() {
+    if (ahead_) spare_->withdraw();  // before ahead_ goes
+  }
+  PgFileParser(const PgFileParser&) = delete;
+  PgFileParser& operator=(const PgFileParser&) = delete;
 
   ParsedFile run() {
     const auto& pieces = lex_.statements;
     // Batches of statements keep libpg_query's working memory small and its parse fast; a
     // batch that fails is parsed up to the failing statement, which is then reported on its
     // own (fail closed), and parsing goes on after it.
-    constexpr size_t kBatch = 100;
+    // Batches end at fixed boundaries (every kBatch pieces): after a failure the rest of its
+    // batch is parsed as a shorter one, and the batches parsed ahead line up again.
     size_t i = 0;
     while (i < pieces.size()) {
-      size_t last = std::min(i + kBatch, pieces.size()) - 1;
+      size_t last = std::min((i / kBatch + 1) * kBatch, pieces.size()) - 1;
+      if (ahead_ && ahead_->take(i, batch_)) {
+        flush();
+        i = last + 1;
+        continue;
+      }
       std::optional<ChunkError> e = parser_.parse(chunk(i, last), pieces[i].begin, batch_);
       if (!e) {
         flush();
@@ -73,6 +91,7 @@ class PgFileParser {
       i = parse_alone(bad) + 1;
       flush();
     }
+    if (ahead_) spare_->withdraw();  // nothing is left to parse ahead
     emit_meta_before(UINT32_MAX);
     if (lex_.error)
       out_.syntax_errors.push_back({src_.position(lex_.error->offset), lex_.error->message});
@@ -85,6 +104,81 @@ class PgFileParser {
   }
 
  private:
+  static constexpr size_t kBatch = 100;
+  // A file of fewer statements is parsed alone: there is too little ahead to share.
+  static constexpr size_t kMinPiecesForHelp = 4 * kBatch;
+
+  // Batches ahead of run() that a thread waiting for the parser (the rules engine, caught up)
+  // parses meanwhile, at the fixed batch boundaries run() starts from while no batch fails.
+  // run() takes a batch when it reaches that boundary and the batch parsed whole; anything else
+  // (a syntax error, a boundary moved by an atomic body, a batch nobody took up) run() parses
+  // itself, as it would alone. At most kAhead batches ahead: memory stays that of a few.
+  class Ahead {
+   public:
+    Ahead(const PgFileParser& file, size_t batches) : file_(file), slots_(batches) {}
+
+    // The helping thread's side: parses the next batch nobody has, if any is near enough.
+    bool parse_one() {
+      size_t k;
+      {
+        // The farthest open batch: run() meets it last, by when it is parsed, and does not
+        // wait for it.
+        std::lock_guard<std::mutex> lock(m_);
+        size_t far = std::min(reached_ + kAhead, slots_.size() - 1);
+        for (k = far; k > reached_ && slots_[k].state != State::open; --k) {
+        }
+        if (k <= reached_) return false;
+        slots_[k].state = State::running;
+      }
+      if (!parser_) parser_.emplace(file_.src_, file_.opt_);
+      const auto& pieces = file_.lex_.statements;
+      size_t first = k * kBatch, last = std::min(first + kBatch, pieces.size()) - 1;
+      std::vector<Statement> statements;
+      bool failed = true;
+      try {
+        failed =
+            parser_->parse(file_.chunk(first, last), pieces[first].begin, statements).has_value();
+      } catch (...) {
+        // run() parses the batch itself, and meets the same error there.
+      }
+      std::lock_guard<std::mutex> lock(m_);
+      slots_[k].state = failed ? State::failed : State::parsed;
+      if (!failed) slots_[k].statements = std::move(statements);
+      done_.notify_all();
+      return true;
+    }
+
+    // run()'s side: the statements of the batch that starts at piece first, when the helper
+    // parsed it whole (waiting for it if it is under way); false: run() parses it.
+    bool take(size_t first, std::vector<Statement>& out) {
+      size_t k = first / kBatch;
+      std::unique_lock<std::mutex> lock(m_);
+      reached_ = std::max(reached_, k);
+      if (first % kBatch != 0) return false;
+      done_.wait(lock, [&] { return slots_[k].state != State::running; });
+      Slot& s = slots_[k];
+      if (s.state != State::parsed) return false;
+      out = std::move(s.statements);
+      s.statements = {};
+      return true;
+    }
+
+   private:
+    enum class State { open, running, parsed, failed };
+    struct Slot {
+      State state = State::open;
+      std::vector<Statement> statements;
+    };
+    static constexpr size_t kAhead = 8;
+
+    const PgFileParser& file_;
+    std::optional<ChunkParser> parser_;  // the helping thread's (one helps at a time)
+    std::mutex m_;
+    std::condition_variable done_;
+    std::vector<Slot> slots_;
+    size_t reached_ = 0;  // the batch run() is at
+  };
+
   std::string chunk(size_t first, size_t last) const {  // pieces [first, last], inclusive
     const auto& p = lex_.statements;
     return std::string(
@@ -141,19 +235,22 @@ class PgFileParser {
   size_t next_meta_ = 0;
   TransactionTracker tx_;
   ParsedFile out_;
+  SpareWork* spare_;
+  std::optional<Ahead> ahead_;  // last: the helping thread reads the members above
 };
 
 }  // namespace
 
-ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink) {
-  return PgFileParser(source, sink).run();
+ParsedFile parse_postgres_each(const SourceText& source, const StatementSink& sink,
+                               SpareWork* spare) {
+  return PgFileParser(source, sink, spare).run();
 }
 
 ParsedFile parse_each(Dialect dialect, const SourceText& source, const StatementSink& sink,
-                      const TargetVersion* version) {
+                      const TargetVersion* version, SpareWork* spare) {
   switch (dialect) {
     case Dialect::postgres:
-      return parse_postgres_each(source, sink);
+      return parse_postgres_each(source, sink, spare);
     case Dialect::sqlite:
       return parse_sqlite_each(source, sink);
     case Dialect::mysql:
