@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,7 +52,18 @@ class ParseAhead {
   using Batch = std::vector<Statement>;
   using Event = std::variant<FileStart, Batch, ParsedFile, std::exception_ptr>;
 
+  enum class JobState { open, running, parsed, taken };
+  struct JobAhead {
+    JobState state = JobState::open;
+    std::vector<std::pair<Event, size_t>> events;  // when parsed ahead, with their statements
+  };
+
   void work();
+  // One file's events, in order, each to emit; before sees each statement as it is parsed.
+  void parse_file(const Job& job, SpareWork* spare, const std::function<void(Event, size_t)>& emit,
+                  const std::function<void(Statement&)>& before);
+  // The engine's side: parses a small file ahead of the parser; false when there is none.
+  bool parse_file_ahead();
   // Returns the statements waiting for the engine, this event's included.
   size_t push(Event e, size_t statements);
   Event pop();
@@ -64,6 +76,9 @@ class ParseAhead {
   std::mutex m_;
   std::condition_variable changed_;
   SpareWork spare_;  // batches the parser offers to this thread while it waits
+  std::vector<JobAhead> ahead_;
+  std::vector<Batch> trash_;  // batches the engine is done with, for the parser to free
+  size_t at_job_ = 0;         // the job the parser is at
   std::deque<Event> queue_;
   size_t queued_statements_ = 0;
   bool stop_ = false;
