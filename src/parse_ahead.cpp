@@ -127,6 +127,7 @@ bool ParseAhead::parse_file_ahead() {
   std::lock_guard<std::mutex> lock(m_);
   ahead_[j].events = std::move(events);
   ahead_[j].state = JobState::parsed;
+  ++files_parsed_ahead_;
   changed_.notify_all();
   return true;
 }

@@ -47,6 +47,8 @@ class ParseAhead {
   FileStart begin_file();
   // That file's statements, in order, each to sink; then what the parse found.
   ParsedFile statements(const StatementSink& sink);
+  // How many files the calling thread parsed ahead of the thread while waiting (for tests).
+  size_t files_parsed_ahead() const { return files_parsed_ahead_; }
 
  private:
   using Batch = std::vector<Statement>;
@@ -79,6 +81,7 @@ class ParseAhead {
   std::vector<JobAhead> ahead_;
   std::vector<Batch> trash_;  // batches the engine is done with, for the parser to free
   size_t at_job_ = 0;         // the job the parser is at
+  size_t files_parsed_ahead_ = 0;
   std::deque<Event> queue_;
   size_t queued_statements_ = 0;
   bool stop_ = false;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "../src/parse_ahead.hpp"
 #include "helpers.hpp"
 #include "migsafe/parse.hpp"
 
@@ -137,6 +138,45 @@ TEST(Jobs, BatchesParsedAheadByAWaitingThreadAreTheSame) {
     EXPECT_EQ(alone.parsed.syntax_errors[i].pos, shared.parsed.syntax_errors[i].pos);
     EXPECT_EQ(alone.parsed.syntax_errors[i].message, shared.parsed.syntax_errors[i].message);
   }
+}
+
+// The engine, when it has caught up with the parser, parses small files ahead of it. Here it
+// does nothing with the statements, so it catches up often: each file's statements, in order,
+// and what its parse found, are those of a parse alone.
+TEST(Jobs, FilesParsedAheadByTheWaitingEngineAreTheSame) {
+  std::vector<std::shared_ptr<const SourceText>> sources;
+  std::vector<ParseAhead::Job> jobs;
+  for (int f = 0; f < 400; ++f) {
+    std::string sql = "CREATE TABLE t" + std::to_string(f) + " (a int);\n";
+    for (int i = 0; i < 8; ++i)
+      sql += (f + i) % 29 == 3
+                 ? "ALTER TABLE t ADD COLUM broken int;\n"
+                 : "CREATE INDEX i" + std::to_string(i) + " ON t" + std::to_string(f) + " (a);\n";
+    sources.push_back(make_source(std::to_string(f) + ".sql", sql));
+    jobs.push_back({sources.back(), Direction::up});
+  }
+  auto describe = [](std::vector<std::string>& out) {
+    return [&out](Statement& st) {
+      out.push_back(std::to_string(st.span.begin) + ":" + std::string(st.text));
+    };
+  };
+  std::vector<std::vector<std::string>> alone(sources.size());
+  std::vector<ParsedFile> expected;
+  for (size_t f = 0; f < sources.size(); ++f)
+    expected.push_back(parse_each(Dialect::postgres, *sources[f], describe(alone[f])));
+  CheckOptions opt;
+  opt.jobs = 2;
+  ParseAhead ahead(jobs, Layout::plain, opt, RunnerSettings{});
+  for (size_t f = 0; f < sources.size(); ++f) {
+    std::vector<std::string> shared;
+    ahead.begin_file();
+    ParsedFile got = ahead.statements(describe(shared));
+    EXPECT_EQ(alone[f], shared) << sources[f]->path();
+    ASSERT_EQ(expected[f].syntax_errors.size(), got.syntax_errors.size()) << sources[f]->path();
+    for (size_t i = 0; i < got.syntax_errors.size(); ++i)
+      EXPECT_EQ(expected[f].syntax_errors[i].message, got.syntax_errors[i].message);
+  }
+  EXPECT_GT(ahead.files_parsed_ahead(), 0u) << "no file was parsed ahead";
 }
 
 TEST(Jobs, FixturesPrintTheSame) {
