@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
@@ -122,11 +123,17 @@ std::vector<PathGroup> group_paths(const std::vector<std::string>& paths, const 
 // Appends one group's result to the whole run's.
 void merge(CheckResult& into, CheckResult&& part) {
   size_t offset = into.files.size();
-  for (auto& f : part.findings) {
-    f.file += offset;
-    into.findings.push_back(std::move(f));
-  }
-  for (auto& f : part.files) into.files.push_back(std::move(f));
+  for (auto& f : part.findings) f.file += offset;
+  // The first group's (often the only one's) vectors are taken whole, not moved item by item.
+  auto append = [](auto& to, auto& from) {
+    if (to.empty())
+      to = std::move(from);
+    else
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+  };
+  append(into.findings, part.findings);
+  append(into.files, part.files);
   for (auto& r : part.runners) into.runners.push_back(std::move(r));
   for (auto& p : part.problems) into.problems.push_back(std::move(p));
   if (into.database_error.empty()) into.database_error = part.database_error;
