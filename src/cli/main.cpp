@@ -9,6 +9,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -148,6 +149,25 @@ void merge(CheckResult& into, CheckResult&& part) {
   into.history_files += part.history_files;
 }
 
+// What the process is about to hand back whole when it exits: freeing a large run's findings,
+// sources and packs block by block took 3 ms of a 0.11 s check. Sanitizer builds free it, so
+// that their leak checks keep meaning something.
+#if defined(__SANITIZE_ADDRESS__)
+#define MIGSAFE_FREES_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MIGSAFE_FREES_AT_EXIT 1
+#endif
+#endif
+template <class T>
+void leave_to_exit(std::unique_ptr<T> p) {
+#ifdef MIGSAFE_FREES_AT_EXIT
+  p.reset();
+#else
+  (void)p.release();
+#endif
+}
+
 // Every path group checked with its own settings, as one result.
 struct GroupsRun {
   CheckResult result;
@@ -196,7 +216,8 @@ int run_check(const Flags& f) {
   std::vector<OutputSpec> outputs = parse_outputs(
       f.outputs, [](const std::string& s) { return parse_format(s).has_value(); },
       "text, json, sarif, github, markdown, junit or gitlab");
-  auto [r, all_packs, opt] = check_groups(f, cfg, false);
+  auto run = std::make_unique<GroupsRun>(check_groups(f, cfg, false));
+  auto& [r, all_packs, opt] = *run;
   FailOn fail_on = pick<FailOn>(f.fail_on, cfg.fail_on, FailOn::error, parse_fail_on, "--fail-on",
                                 "error, warning or never");
   Format format = parse_format(f.format).value_or(Format::text);
@@ -218,12 +239,14 @@ int run_check(const Flags& f) {
       write_output(
           o, [&](std::ostream& out) { report(*parse_format(o.format), result, file_ctx, out); });
   }
-  if (!r.database_error.empty()) {
+  if (!r.database_error.empty())
     std::cerr << "migsafe: database error: " << r.database_error << '\n';
-    return kExitDatabase;
-  }
-  if (!r.problems.empty()) return kExitUsage;
-  return is_blocked(r, fail_on) ? kExitBlocked : kExitOk;
+  int code = !r.database_error.empty() ? kExitDatabase
+             : !r.problems.empty()     ? kExitUsage
+             : is_blocked(r, fail_on)  ? kExitBlocked
+                                       : kExitOk;
+  leave_to_exit(std::move(run));
+  return code;
 }
 
 // migsafe effects: what each statement does, without a verdict.

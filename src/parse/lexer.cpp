@@ -69,6 +69,13 @@ class Scanner {
         ++i_;
         continue;
       }
+      // Words are most of the bytes: straight through, unless an E'...' string starts here.
+      if (is_ident_start(c) && !(opt_.escape_strings && (c == 'e' || c == 'E') &&
+                                 i_ + 1 < t_.size() && t_[i_ + 1] == '\'')) {
+        ++i_;
+        while (i_ < t_.size() && is_ident_char(t_[i_])) ++i_;
+        continue;
+      }
       if (opt_.psql_meta_commands && c == '\\') {
         // psql takes a backslash outside quotes as a meta-command up to the end of the line;
         // \g and friends also send the query typed so far, like a ';'.
