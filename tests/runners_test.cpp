@@ -589,8 +589,8 @@ TEST(Runners, FixturesAreDetectedWithoutAFlag) {
 namespace migsafe {
 namespace {
 
-// Past 64 KB the markers are searched in the file's comment lines only: the verdicts stay those
-// of the whole text, anchors and all.
+// The markers are searched in the file's comment lines only: the verdicts stay those of the
+// whole text, anchors and all.
 TEST(Runners, MarkersInLargeFilesAsInSmallOnes) {
   std::string filler;
   while (filler.size() < 100 * 1024) filler += "CREATE TABLE IF NOT EXISTS t (id int); -- note\n";
@@ -609,6 +609,14 @@ TEST(Runners, MarkersInLargeFilesAsInSmallOnes) {
   for (const std::string head : {"-- +goose Up\n", "SELECT 1;\n-- liquibase formatted sql\n",
                                  "\n-- liquibase formatted sql\n", "-- no-transaction\n"})
     EXPECT_EQ(detect(head + filler), detect(head + "SELECT 1;\n")) << head;
+  // The stretches between comment lines, in every shape.
+  EXPECT_EQ(detect("-- +goose Up"), Layout::goose);              // no newline at the end
+  EXPECT_EQ(detect("SELECT 1; -- +goose Up\n"), Layout::plain);  // not at a line's start
+  EXPECT_EQ(detect(" \t\n\r\n-- liquibase formatted sql"), Layout::liquibase);
+  EXPECT_EQ(detect("SELECT '--';\n-- liquibase formatted sql\n"), Layout::plain);
+  EXPECT_EQ(detect("-- a\n\n\n-- +migrate Up\nSELECT 1;\n"), Layout::sql_migrate);
+  EXPECT_EQ(detect("SELECT 1;\n\n  \nSELECT 2;\n-- migrate:up\n"), Layout::dbmate);
+  EXPECT_EQ(detect("SELECT 1 - 2;\n-- a-b -- c\n"), Layout::plain);
 }
 
 // The runners' file-name shapes are read by hand; each must say what its regular expression

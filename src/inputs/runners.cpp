@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -37,11 +38,8 @@ class MarkerSet {
       for (const char* p : patterns_) set_.Add(p, nullptr);
       set_.Compile();
     });
-    std::string comments;
-    if (text.size() > kFilterFrom) {
-      comments = comment_lines(text);
-      text = comments;
-    }
+    std::string comments = comment_lines(text);
+    text = comments;
     std::vector<int> hits;
     RE2::Set::ErrorInfo error;
     std::vector<size_t> out;
@@ -63,26 +61,42 @@ class MarkerSet {
   }
 
  private:
-  // Every marker sits on a "--" line (at most after blanks): in a large file only those lines
-  // and the blank lines between them can take part in a match. The rest become one
-  // non-blank byte each, which stops a match as their text would, and the search reads a
-  // fraction of the file.
-  static constexpr size_t kFilterFrom = 64 * 1024;
+  // Every marker sits on a "--" line (at most after blanks): only those lines and the blank
+  // lines between them can take part in a match, so the search reads those alone. They are
+  // found from the "--" (memchr over the long stretches without one), not line by line; the
+  // lines between two of them become one "\x01" line when any holds something, else one blank
+  // line, which stops a match, or lets it run on, as their text would.
   static std::string comment_lines(std::string_view text) {
     std::string out;
-    size_t at = 0;
-    while (at < text.size()) {
-      size_t end = text.find('\n', at);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view line = text.substr(at, end - at);
-      if (line.find("--") != std::string_view::npos ||
-          line.find_first_not_of(" \t\r\f\v") == std::string_view::npos)
-        out += line;
-      else
-        out += '\x01';
-      if (end < text.size()) out += '\n';
-      at = end + 1;
+    const char* b = text.data();
+    const size_t n = text.size();
+    size_t done = 0;  // text before this is accounted for; always at a line start
+    auto gap = [&](size_t from, size_t to) {
+      if (from >= to) return;
+      bool filled = false;
+      for (size_t k = from; k < to && !filled; ++k)
+        filled = !(b[k] == ' ' || b[k] == '\t' || b[k] == '\r' || b[k] == '\f' || b[k] == '\v' ||
+                   b[k] == '\n');
+      out += filled ? "\x01\n" : "\n";
+    };
+    for (size_t at = 0; at + 1 < n;) {
+      const void* dash = std::memchr(b + at, '-', n - at - 1);
+      if (!dash) break;
+      size_t h = static_cast<size_t>(static_cast<const char*>(dash) - b);
+      if (b[h + 1] != '-') {
+        at = h + 1;
+        continue;
+      }
+      size_t line = h;
+      while (line > done && b[line - 1] != '\n') --line;
+      const void* nl = std::memchr(b + h, '\n', n - h);
+      size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b) : n;
+      gap(done, line);
+      out.append(b + line, end - line);
+      if (end < n) out += '\n';
+      done = at = std::min(end + 1, n);
     }
+    gap(done, n);
     return out;
   }
 
