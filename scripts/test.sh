@@ -53,7 +53,7 @@ if [[ "${MIGSAFE_QUICK:-0}" != "1" ]]; then
   BUILD_DIR="$ROOT/build-asan" BUILD_TYPE=Debug CMAKE_EXTRA_ARGS="-DMIGSAFE_SANITIZE=ON -DMIGSAFE_BUILD_BENCH=OFF" \
     "$ROOT/scripts/setup.sh"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" \
+    LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j"$JOBS"
 fi
 
