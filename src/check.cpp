@@ -469,17 +469,7 @@ void report_edited_history(CheckResult& r, const Baseline& b, SetRange range,
   }
 }
 
-std::shared_ptr<const SourceText> read_or_note(const std::string& path,
-                                               std::vector<InputProblem>& problems) {
-  try {
-    return read_source(path);
-  } catch (const InputError& e) {
-    problems.push_back({e.path(), e.pos(), e.what(), "input-error"});
-    return nullptr;
-  }
-}
-
-PlannedSet plan_set(const MigrationSet& in, std::vector<InputProblem>& problems) {
+PlannedSet plan_set(const MigrationSet& in, int jobs, std::vector<InputProblem>& problems) {
   PlannedSet p;
   p.root = in.root;
   p.is_folder = in.is_folder;
@@ -490,10 +480,13 @@ PlannedSet plan_set(const MigrationSet& in, std::vector<InputProblem>& problems)
   auto add = [&](const std::vector<std::string>& files, const std::vector<bool>& reported,
                  std::vector<std::shared_ptr<const SourceText>>& out, std::vector<bool>& flags) {
     flags.clear();
+    std::vector<ReadResult> read = read_sources(files, jobs);
     for (size_t i = 0; i < files.size(); ++i) {
-      auto src = read_or_note(files[i], problems);
-      if (!src) continue;
-      out.push_back(std::move(src));
+      if (const auto& e = read[i].error) {
+        problems.push_back({e->path(), e->pos(), e->what(), "input-error"});
+        continue;
+      }
+      out.push_back(std::move(read[i].source));
       if (!reported.empty()) flags.push_back(reported[i]);
     }
   };
@@ -516,7 +509,7 @@ CheckResult check_paths(const std::vector<std::string>& paths, const std::vector
     return r;
   }
   std::vector<PlannedSet> sets;
-  for (const auto& in : inputs) sets.push_back(plan_set(in, problems));
+  for (const auto& in : inputs) sets.push_back(plan_set(in, opt.jobs, problems));
   // A snapshot: connect first, so its server version decides the effects (unless given).
   std::unique_ptr<Snapshot> own_snapshot;
   Snapshot* snapshot = sessions ? sessions->snapshot : nullptr;

@@ -84,6 +84,32 @@ TEST(Inputs, SymbolicLinkLoopsSaySo) {
   EXPECT_TRUE(mentions(dangling, "is a symbolic link to nothing")) << dangling.out;
 }
 
+// A set of many files is read on two threads: the files keep their order, and the ones that
+// cannot be read are each a problem at its place, as when one thread reads them all.
+TEST(Inputs, ManyFilesReadOnTwoThreadsKeepTheirOrderAndProblems) {
+  std::string d = test::temp_dir();
+  fs::create_directories(d + "/set");
+  for (int i = 1; i <= 150; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/set/%03d_m.sql", i);
+    std::string text = "CREATE TABLE t" + std::to_string(i) + " (id int);\n";
+    if (i % 50 == 7) text = std::string("SELECT 1;\n\xff\xfe;\n");  // not UTF-8
+    if (i == 100) text = std::string("SELECT 1;\0\n", 11);
+    test::write_file(d + name, text);
+  }
+  auto one = test::run_migsafe({"check", "--jobs", "1", d + "/set"});
+  auto two = test::run_migsafe({"check", "--jobs", "2", d + "/set"});
+  EXPECT_EQ(one.exit_code, 2) << one.out << one.err;
+  EXPECT_EQ(two.exit_code, one.exit_code);
+  EXPECT_EQ(two.out, one.out);
+  EXPECT_EQ(two.err, one.err);
+  for (const char* bad : {"007_m.sql", "057_m.sql", "107_m.sql", "100_m.sql"})
+    EXPECT_TRUE(mentions(two, bad)) << bad << "\n" << two.out << two.err;
+  EXPECT_TRUE(mentions(two, "is not valid UTF-8")) << two.out << two.err;
+  EXPECT_TRUE(mentions(two, "contains a NUL byte")) << two.out << two.err;
+  EXPECT_TRUE(mentions(two, "146 files")) << two.out;  // the 146 that could be read
+}
+
 // A subfolder that cannot be read could hold migrations: an error that says permission denied.
 TEST(Inputs, UnreadableFolderSaysPermissionDenied) {
   std::string d = test::temp_dir();

@@ -42,6 +42,15 @@ std::string read_bounded(const std::string& path, size_t limit = kMaxInputBytes)
 std::string describe_errno(int err);
 std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
 
+// A file read, or why it could not be.
+struct ReadResult {
+  std::shared_ptr<const SourceText> source;
+  std::optional<InputError> error;
+};
+// read_source of every path, in their order; with jobs > 1 a second thread shares the work
+// when there are many files (opening and reading each is mostly the kernel's time).
+std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int jobs);
+
 // Expands the user's PATH arguments: folders become their migrations in the order their runner
 // applies them ("2_x" before "10_x"); a file that lies in a migration folder brings the earlier
 // migrations of that folder, replayed for the schema model and not reported. Arguments in the

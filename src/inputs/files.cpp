@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <system_error>
+#include <unordered_set>
 
 #include "migsafe/inputs.hpp"
 
@@ -55,9 +56,31 @@ bool excluded(const std::vector<std::string>& patterns, const std::string& full,
   return false;
 }
 
-// Every regular file under dir (relative, '/' separators) that no --exclude glob matches.
-std::vector<std::string> files_under(const fs::path& dir, const InputOptions& opt) {
-  std::vector<std::string> rel;
+// The files of a folder that could be migrations.
+struct Listing {
+  std::vector<std::string> files;         // relative, '/' separators
+  std::unordered_set<std::string> links;  // those of them that are symbolic links
+};
+
+// An entry's path below the folder listed: the iterator builds it as dir / name, so the folder's
+// own spelling is cut off (lexically_relative was most of the listing's time in big folders).
+std::string relative_to(const fs::path& entry, const fs::path& dir) {
+  const std::string& full = entry.native();
+  const std::string& base = dir.native();
+  if (full.size() > base.size() && full.compare(0, base.size(), base) == 0) {
+    size_t at = base.size();
+    if (!base.empty() && base.back() != '/') {
+      if (full[at] != '/') return entry.lexically_relative(dir).generic_string();
+      ++at;
+    }
+    if (at < full.size()) return full.substr(at);
+  }
+  return entry.lexically_relative(dir).generic_string();
+}
+
+// Every regular file under dir that no --exclude glob matches.
+Listing files_under(const fs::path& dir, const InputOptions& opt) {
+  Listing out;
   std::error_code ec;
   // A subfolder that cannot be read could hold migrations: that is an error, not a skip.
   fs::recursive_directory_iterator it(dir, ec);
@@ -71,14 +94,17 @@ std::vector<std::string> files_under(const fs::path& dir, const InputOptions& op
       entered = entry.path();
       continue;
     }
-    std::string r = entry.path().lexically_relative(dir).generic_string();
-    if (!r.ends_with(".sql") && !r.ends_with(".SQL") && !r.ends_with(".Sql")) continue;
-    if (excluded(opt.exclude, entry.path().string(), r)) continue;
-    rel.push_back(std::move(r));
+    const std::string& name = entry.path().native();
+    if (!name.ends_with(".sql") && !name.ends_with(".SQL") && !name.ends_with(".Sql")) continue;
+    std::string r = relative_to(entry.path(), dir);
+    if (excluded(opt.exclude, name, r)) continue;
+    // The listing says what each entry is: only links need a look at where they lead.
+    if (entry.is_symlink(ec)) out.links.insert(r);
+    out.files.push_back(std::move(r));
   }
   // The iterator ends when it cannot open a subfolder; the error is only in ec.
   if (ec) fail();
-  return rel;
+  return out;
 }
 
 // A migration that is a symbolic link must lead somewhere; FIFOs and devices are read as
@@ -132,7 +158,8 @@ struct Folder {
 Folder read_folder(const fs::path& dir, const InputOptions& opt) {
   Folder f;
   f.dir = dir;
-  std::vector<std::string> rel = files_under(dir, opt);
+  Listing listing = files_under(dir, opt);
+  const std::vector<std::string>& rel = listing.files;
   bool forced = opt.layout != Layout::automatic;
   f.runner = forced ? opt.layout : detect_runner_by_files(dir.string(), rel);
   f.up = select(f.runner, Direction::up, rel, forced);
@@ -140,8 +167,9 @@ Folder read_folder(const fs::path& dir, const InputOptions& opt) {
     f.down = select(f.runner, Direction::down, rel, forced);
     std::reverse(f.down.begin(), f.down.end());
   }
-  for (const auto& r : f.up) check_link(dir / r);
-  for (const auto& r : f.down) check_link(dir / r);
+  for (const auto* list : {&f.up, &f.down})
+    for (const auto& r : *list)
+      if (listing.links.count(r)) check_link(dir / r);
   return f;
 }
 

@@ -3,9 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <thread>
 
+#include "migsafe/fd.hpp"
 #include "migsafe/inputs.hpp"
 
 namespace migsafe {
@@ -79,40 +83,52 @@ std::shared_ptr<const SourceText> make_source(std::string path, std::string text
 }
 
 std::string read_bounded(const std::string& path, size_t limit) {
-  std::string shown = path == "-" ? "<stdin>" : path;
-  std::string too_big = "is larger than " + std::to_string(limit >> 20) +
-                        " MiB, the most migsafe reads from one input";
-  int fd = 0;
-  if (path != "-") {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw InputError(path, describe_errno(errno));
-    if (S_ISDIR(st.st_mode)) throw InputError(path, "is a folder, expected a file");
-    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limit)
-      throw InputError(path, "is " + std::to_string(st.st_size >> 20) + " MiB, larger than the " +
-                                 std::to_string(limit >> 20) + " MiB migsafe reads from one input");
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(path, describe_errno(errno));
-  }
+  const bool from_stdin = path == "-";
+  auto too_big = [&] {
+    return InputError(from_stdin ? "<stdin>" : path,
+                      "is larger than " + std::to_string(limit >> 20) +
+                          " MiB, the most migsafe reads from one input");
+  };
+  // Opened first and asked through the descriptor: one path lookup per file, which a set of
+  // thousands of migrations feels.
+  Fd owned(from_stdin ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!from_stdin && owned.get() < 0) throw InputError(path, describe_errno(errno));
+  const int fd = from_stdin ? 0 : owned.get();
   // Pipes, FIFOs, process substitution and devices have no size: read them as streams, and stop
   // at the limit while reading rather than after.
-  std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      if (fd != 0) ::close(fd);
-      throw InputError(shown, describe_errno(err));
+  size_t want = 1 << 16;
+  bool regular = false;
+  if (!from_stdin) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw InputError(path, describe_errno(errno));
+    if (S_ISDIR(st.st_mode)) throw InputError(path, "is a folder, expected a file");
+    if (S_ISREG(st.st_mode)) {
+      if (static_cast<uint64_t>(st.st_size) > limit)
+        throw InputError(path, "is " + std::to_string(st.st_size >> 20) + " MiB, larger than the " +
+                                   std::to_string(limit >> 20) +
+                                   " MiB migsafe reads from one input");
+      // One byte more than its size, so that the first read already shows the end.
+      want = static_cast<size_t>(st.st_size) + 1;
+      regular = true;
     }
-    if (n == 0) break;
-    if (text.size() + static_cast<size_t>(n) > limit) {
-      if (fd != 0) ::close(fd);
-      throw InputError(shown, too_big);
-    }
-    text.append(buf, static_cast<size_t>(n));
   }
-  if (fd != 0) ::close(fd);
+  std::string text;
+  for (;;) {
+    size_t at = text.size();
+    text.resize(at + want);
+    ssize_t n = ::read(fd, text.data() + at, want);
+    if (n < 0 && errno == EINTR) {
+      text.resize(at);
+      continue;
+    }
+    if (n < 0) throw InputError(from_stdin ? "<stdin>" : path, describe_errno(errno));
+    text.resize(at + static_cast<size_t>(n));
+    if (n == 0) break;
+    if (text.size() > limit) throw too_big();
+    // A regular file reads short only at its end (it grew meanwhile if the read was full).
+    if (regular && static_cast<size_t>(n) < want) break;
+    if (regular) want = 1 << 16;
+  }
   return text;
 }
 
@@ -131,6 +147,46 @@ std::string describe_errno(int err) {
 
 std::shared_ptr<const SourceText> read_source(const std::string& path) {
   return make_source(path == "-" ? "<stdin>" : path, read_bounded(path, kMaxInputBytes));
+}
+
+std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int jobs) {
+  std::vector<ReadResult> out(paths.size());
+  auto read = [&](size_t i) {
+    try {
+      out[i].source = read_source(paths[i]);
+    } catch (const InputError& e) {
+      out[i].error = e;
+    }
+  };
+  // Below this many files a thread's start costs about what it saves.
+  constexpr size_t kSharedFrom = 64;
+  if (jobs < 2 || paths.size() < kSharedFrom) {
+    for (size_t i = 0; i < paths.size(); ++i) read(i);
+    return out;
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr failed;  // the helper's, other than an InputError (out of memory)
+  auto take = [&] {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < paths.size();) read(i);
+  };
+  std::thread helper([&] {
+    try {
+      take();
+    } catch (...) {
+      failed = std::current_exception();
+      next.store(paths.size());
+    }
+  });
+  try {
+    take();
+  } catch (...) {
+    next.store(paths.size());
+    helper.join();
+    throw;
+  }
+  helper.join();
+  if (failed) std::rethrow_exception(failed);
+  return out;
 }
 
 }  // namespace migsafe

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <vector>
 
+#include "migsafe/fd.hpp"
 #include "migsafe/snapshot.hpp"
 
 namespace migsafe::sqlite {
@@ -161,21 +162,6 @@ FileState state_of(const std::string& path) {
   s.mtime = st.st_mtim;
   return s;
 }
-
-// A file descriptor, closed when it goes.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Copies the bytes of `from`, keeping its holes: a sparse file that claims gigabytes of zeros
 // is copied as the little it holds.
