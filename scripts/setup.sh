@@ -9,7 +9,7 @@ BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 
 PACKAGES=(
   build-essential cmake pkg-config git clang-format
-  libpg-query-dev libsimdjson-dev postgresql-server-dev-15
+  libpg-query-dev libsimdjson-dev postgresql-server-dev-15 libmimalloc-dev
   libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev sqlite3
   libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -23,7 +23,7 @@ PACKAGES=(
 if [[ "${MIGSAFE_SETUP:-all}" == "build" ]]; then
   PACKAGES=(
     build-essential cmake pkg-config git python3
-    libpg-query-dev libsimdjson-dev postgresql-server-dev-15
+    libpg-query-dev libsimdjson-dev postgresql-server-dev-15 libmimalloc-dev
     libpqxx-dev libpq-dev default-libmysqlclient-dev libsqlite3-dev
     libre2-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   )

@@ -51,6 +51,32 @@ TEST(Cli, ExecutableNeedsNoSharedCxxRuntime) {
   }
 }
 
+// The allocator is mimalloc's for the whole process: every reference to malloc and free, the C
+// library's own and the snapshot modules' included, binds to it (the dynamic loader says so).
+TEST(Cli, EveryMallocBindsToMimalloc) {
+  if (!MIGSAFE_USES_MIMALLOC) GTEST_SKIP() << "built without mimalloc (a sanitizer build)";
+  std::vector<std::string> needed = needed_libraries(MIGSAFE_BINARY);
+  auto at = [&](std::string_view prefix) {
+    return std::find_if(needed.begin(), needed.end(),
+                        [&](const std::string& l) { return l.starts_with(prefix); });
+  };
+  ASSERT_NE(at("libmimalloc"), needed.end());
+  EXPECT_LT(at("libmimalloc"), at("libc.so")) << "mimalloc must come before the C library";
+  std::string cmd =
+      "LD_DEBUG=bindings '" + std::string(MIGSAFE_BINARY) + "' --version 2>&1 >/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  ASSERT_TRUE(p);
+  char line[4096];
+  int bindings = 0;
+  while (fgets(line, sizeof line, p.get())) {
+    std::string l(line);
+    if (l.find("`malloc'") == std::string::npos && l.find("`free'") == std::string::npos) continue;
+    ++bindings;
+    EXPECT_NE(l.find("libmimalloc"), std::string::npos) << l;
+  }
+  EXPECT_GT(bindings, 0) << "the dynamic loader showed no binding of malloc or free";
+}
+
 TEST(Cli, ExitCodesFollowTheContract) {
   std::string d = temp_dir();
   write_file(d + "/ok.sql", "CREATE TABLE t (id int);\n");
