@@ -150,6 +150,28 @@ TEST(ServerRefuses, DependentsWithoutCascadeButNotWithIt) {
                      "server-refuses"));
 }
 
+// A view over two tables, the tables renamed or the view replaced: a dropped view no longer
+// holds any of them, and a view still there holds each.
+TEST(ServerRefuses, ViewsOverSeveralTablesAcrossRenamesAndReplaces) {
+  const std::string setup =
+      "CREATE TABLE a (x int);\n"
+      "CREATE TABLE b (y int);\n"
+      "CREATE VIEW v AS SELECT a.x, b.y FROM a, b;";
+  auto refused = [&](std::vector<std::string> files) {
+    files.insert(files.begin(), setup);
+    return test::has_rule(test::check_files(files), "server-refuses");
+  };
+  EXPECT_TRUE(refused({"DROP TABLE a;"}));
+  EXPECT_TRUE(refused({"DROP TABLE b;"}));
+  EXPECT_FALSE(refused({"DROP VIEW v;", "DROP TABLE a;", "DROP TABLE b;"}));
+  EXPECT_TRUE(refused({"ALTER TABLE a RENAME TO a2;", "DROP TABLE a2;"}));
+  EXPECT_FALSE(refused({"ALTER TABLE a RENAME TO a2;", "DROP VIEW v;", "DROP TABLE a2;"}));
+  EXPECT_FALSE(
+      refused({"CREATE OR REPLACE VIEW v AS SELECT 1 AS x, b.y FROM b;", "DROP TABLE a;"}));
+  EXPECT_TRUE(refused({"CREATE OR REPLACE VIEW v AS SELECT 1 AS x, b.y FROM b;", "DROP TABLE b;"}));
+  EXPECT_FALSE(refused({"DROP TABLE b CASCADE;", "DROP TABLE a;"}));
+}
+
 TEST(ServerRefuses, KeysAndTheirIndexes) {
   const std::string setup =
       "CREATE TABLE p (id int PRIMARY KEY, code text UNIQUE);\n"

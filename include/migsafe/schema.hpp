@@ -209,6 +209,9 @@ class SchemaModel {
   void note_fk_targets(const Operation& op);
   // table key -> views
   std::unordered_map<std::string, std::vector<Dependent>, KeyHash, std::equal_to<>> dependents_;
+  // view key -> the table keys whose dependents may list it (a superset): dropping a view
+  // looks there instead of through every table's views (a long file of views was quadratic).
+  std::unordered_map<std::string, std::vector<std::string>, KeyHash, std::equal_to<>> views_over_;
   // index key -> table key
   std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> index_owner_;
   std::unordered_set<std::string> constrained_domains_;

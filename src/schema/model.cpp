@@ -307,6 +307,7 @@ void SchemaModel::rename_table(const QualifiedName& from, const std::string& to)
   if (auto d = dependents_.find(old_key); d != dependents_.end()) {
     std::vector<Dependent> views = std::move(d->second);
     dependents_.erase(d);
+    for (const auto& v : views) views_over_[key(v.view)].push_back(new_key);
     dependents_[new_key] = std::move(views);
   }
   for (const auto& idx : t.indexes) {
@@ -589,11 +590,13 @@ void SchemaModel::add_dependent(const Operation& op) {
                 op.read_columns.end() ||
             std::find(op.read_columns.begin(), op.read_columns.end(), "*") != op.read_columns.end())
           d.columns.push_back(c.name);
-    auto& views = dependents_[key(r)];
-    const std::string k = key(op.table);
+    const std::string table = key(r);
+    auto& views = dependents_[table];
     auto same = std::find_if(views.begin(), views.end(),
-                             [&](const Dependent& v) { return key(v.view) == k; });
-    if (same == views.end()) views.push_back(std::move(d));
+                             [&](const Dependent& v) { return same_relation(v.view, op.table); });
+    if (same != views.end()) continue;
+    views.push_back(std::move(d));
+    views_over_[key(op.table)].push_back(table);
   }
 }
 
@@ -616,9 +619,13 @@ void SchemaModel::forget_dependents(const QualifiedName& relation) {
 }
 
 void SchemaModel::forget_view(const QualifiedName& view) {
-  if (dependents_.empty()) return;
-  for (auto& [table, views] : dependents_)
-    std::erase_if(views, [&](const Dependent& d) { return same_relation(d.view, view); });
+  auto over = views_over_.find(LookupKey(view).view());
+  if (over == views_over_.end()) return;
+  std::vector<std::string> tables = std::move(over->second);
+  views_over_.erase(over);
+  for (const auto& table : tables)
+    if (auto d = dependents_.find(table); d != dependents_.end())
+      std::erase_if(d->second, [&](const Dependent& v) { return same_relation(v.view, view); });
 }
 
 std::vector<QualifiedName> SchemaModel::resting_on(const TableInfo& t,
