@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "migsafe/ascii.hpp"
+
 namespace migsafe {
 
 LexOptions sqlite_lex_options() {
@@ -53,7 +55,7 @@ constexpr bool is_ident_start(char c) {
 bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
   if (pos + word.size() > text.size()) return false;
   for (size_t i = 0; i < word.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(text[pos + i])) != word[i]) return false;
+    if (ascii_lower(text[pos + i]) != word[i]) return false;
   return true;
 }
 

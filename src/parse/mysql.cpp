@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
@@ -23,13 +24,6 @@ struct ParseFailure {
 
 std::string upper(std::string_view s) {
   return mysql::ascii_upper(s);
-}
-
-bool iequals(std::string_view a, std::string_view lower_b) {
-  if (a.size() != lower_b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != lower_b[i]) return false;
-  return true;
 }
 
 // Canonical type names, so "integer" and "int", "bool" and "tinyint(1)" compare equal.
@@ -130,10 +124,10 @@ class Parser {
   std::string_view text(const Token& t) const { return mysql::token_text(s_, t); }
   std::string_view cur_text() const { return at_end() ? std::string_view() : text(t_[i_]); }
   bool is(std::string_view w) const {
-    return !at_end() && t_[i_].kind == Tok::word && iequals(text(t_[i_]), w);
+    return !at_end() && t_[i_].kind == Tok::word && iequals_lower(text(t_[i_]), w);
   }
   bool is_at(size_t k, std::string_view w) const {
-    return k < t_.size() && t_[k].kind == Tok::word && iequals(text(t_[k]), w);
+    return k < t_.size() && t_[k].kind == Tok::word && iequals_lower(text(t_[k]), w);
   }
   bool word(std::string_view w) {
     if (!is(w)) return false;
@@ -150,7 +144,7 @@ class Parser {
   }
   bool has_word(std::string_view w) const {
     for (const auto& t : t_)
-      if (t.kind == Tok::word && iequals(text(t), w)) return true;
+      if (t.kind == Tok::word && iequals_lower(text(t), w)) return true;
     return false;
   }
   uint32_t here() const {
@@ -279,7 +273,7 @@ class Parser {
     if (i_ == b) error("expected an expression");
     e.text =
         std::string(s_.substr(t_[b].offset, t_[i_ - 1].offset + t_[i_ - 1].length - t_[b].offset));
-    e.is_null = i_ == b + 1 && iequals(text(t_[b]), "null");
+    e.is_null = i_ == b + 1 && iequals_lower(text(t_[b]), "null");
     return e;
   }
 
@@ -458,7 +452,7 @@ class Parser {
       } else {
         ++i_;
       }
-      e.is_null = i_ == b + 1 && iequals(text(t_[b]), "null");
+      e.is_null = i_ == b + 1 && iequals_lower(text(t_[b]), "null");
     }
     e.text =
         std::string(s_.substr(t_[b].offset, t_[i_ - 1].offset + t_[i_ - 1].length - t_[b].offset));
@@ -1226,7 +1220,7 @@ class Parser {
           ++depth;
         else if (p == ")")
           --depth;
-      } else if (depth == 0 && t_[k].kind == Tok::word && iequals(text(t_[k]), w)) {
+      } else if (depth == 0 && t_[k].kind == Tok::word && iequals_lower(text(t_[k]), w)) {
         return true;
       }
     }
@@ -1339,7 +1333,8 @@ class Parser {
 // A CASE or IF inside an expression is left alone: only words at a statement's start count.
 size_t leaf_start(std::string_view text, const std::vector<Token>& t) {
   auto word_at = [&](size_t k, std::string_view w) {
-    return k < t.size() && t[k].kind == Tok::word && iequals(mysql::token_text(text, t[k]), w);
+    return k < t.size() && t[k].kind == Tok::word &&
+           iequals_lower(mysql::token_text(text, t[k]), w);
   };
   auto past = [&](size_t k, std::string_view w) {  // past the first top-level w from k
     int depth = 0;
@@ -1347,7 +1342,7 @@ size_t leaf_start(std::string_view text, const std::vector<Token>& t) {
       std::string_view x = mysql::token_text(text, t[j]);
       if (t[j].kind == Tok::punct && x == "(") ++depth;
       if (t[j].kind == Tok::punct && x == ")") --depth;
-      if (depth == 0 && t[j].kind == Tok::word && iequals(x, w)) return j + 1;
+      if (depth == 0 && t[j].kind == Tok::word && iequals_lower(x, w)) return j + 1;
     }
     return t.size();
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
 
 namespace migsafe::mysql {
@@ -12,21 +13,10 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 bool is_word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
+  return is_ascii_alnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 }  // namespace
-
-std::string_view token_text(std::string_view text, const Token& t) {
-  return text.substr(t.offset, t.length);
-}
 
 std::string quote_ident(std::string_view name) {
   std::string out = "`";
@@ -205,12 +195,12 @@ void Splitter::track_compound(const RawStatement& st, const Token& t) {
   if (!compound_) {
     if (t.kind != Tok::word || n > 12) return;
     std::string_view first = token_text(s_, st.tokens[0]);
-    if (n >= 2 && iequals(first, "create") &&
-        (iequals(w, "trigger") || iequals(w, "procedure") || iequals(w, "function") ||
-         iequals(w, "event"))) {
+    if (n >= 2 && iequals_lower(first, "create") &&
+        (iequals_lower(w, "trigger") || iequals_lower(w, "procedure") ||
+         iequals_lower(w, "function") || iequals_lower(w, "event"))) {
       compound_ = true;
       statement_start_ = false;
-    } else if (n == 3 && iequals(first, "begin") && iequals(w, "atomic")) {
+    } else if (n == 3 && iequals_lower(first, "begin") && iequals_lower(w, "atomic")) {
       compound_ = true;  // MariaDB: BEGIN NOT ATOMIC ... END at the top level
       depth_ = 1;
       statement_start_ = true;
@@ -225,19 +215,20 @@ void Splitter::track_compound(const RawStatement& st, const Token& t) {
   }
   if (t.kind != Tok::word) return;
   bool after_end = n >= 2 && st.tokens[n - 2].kind == Tok::word &&
-                   iequals(token_text(s_, st.tokens[n - 2]), "end");
-  if (iequals(w, "begin")) {
+                   iequals_lower(token_text(s_, st.tokens[n - 2]), "end");
+  if (iequals_lower(w, "begin")) {
     ++depth_;
     statement_start_ = true;
-  } else if (iequals(w, "end")) {
+  } else if (iequals_lower(w, "end")) {
     --depth_;
-  } else if (iequals(w, "case")) {
+  } else if (iequals_lower(w, "case")) {
     if (!after_end) ++depth_;
-  } else if (start && (iequals(w, "if") || iequals(w, "loop") || iequals(w, "while") ||
-                       iequals(w, "repeat"))) {
+  } else if (start && (iequals_lower(w, "if") || iequals_lower(w, "loop") ||
+                       iequals_lower(w, "while") || iequals_lower(w, "repeat"))) {
     ++depth_;
-    statement_start_ = iequals(w, "loop") || iequals(w, "repeat");
-  } else if (iequals(w, "then") || iequals(w, "else") || iequals(w, "do") || iequals(w, "row")) {
+    statement_start_ = iequals_lower(w, "loop") || iequals_lower(w, "repeat");
+  } else if (iequals_lower(w, "then") || iequals_lower(w, "else") || iequals_lower(w, "do") ||
+             iequals_lower(w, "row")) {
     statement_start_ = true;
   }
 }
@@ -265,7 +256,7 @@ bool Splitter::next(RawStatement& out) {
     }
     if (skip_comment()) continue;
     if (out.tokens.empty() && (s_[pos_] == 'd' || s_[pos_] == 'D') &&
-        iequals(s_.substr(pos_, 9), "delimiter") && read_delimiter_command(out))
+        iequals_lower(s_.substr(pos_, 9), "delimiter") && read_delimiter_command(out))
       return !error_;
     if (at_delimiter(pos_) && (!compound_ || depth_ <= 0)) {
       if (out.tokens.empty()) {

@@ -88,7 +88,9 @@ class Splitter {
   bool statement_start_ = true;  // the next word starts a statement of a stored program
 };
 
-std::string_view token_text(std::string_view text, const Token& t);
+inline std::string_view token_text(std::string_view text, const Token& t) {
+  return text.substr(t.offset, t.length);
+}
 // Keywords compare in upper case (ASCII only: MySQL's keywords are).
 std::string ascii_upper(std::string_view s);
 // A name in backquotes, as the server reads it back (`a``b` for a`b).
