@@ -326,23 +326,34 @@ CheckResult check_sets(const std::vector<SourceSet>& sets, const std::vector<Pac
 
 namespace {
 // Findings in file order, then line:col (stable: rule order within a place). They arrive nearly
-// in that order; sorting their indexes and moving each finding once costs a fraction of moving
-// whole findings about (a tenth of the report's time with 9,000 findings, callgrind).
+// in that order (a finding deferred to its transaction's end, a file's own finding at line 1):
+// the indexes are sorted, and only the findings out of place move, each once, along the cycles
+// of the permutation. Moving every finding into a new vector was 2 ms of the 2,000 files' end.
 void sort_findings(CheckResult& r) {
   auto before = [](const Finding& a, const Finding& b) {
     if (a.file != b.file) return a.file < b.file;
     if (a.at.line != b.at.line) return a.at.line < b.at.line;
     return a.at.col < b.at.col;
   };
-  if (std::is_sorted(r.findings.begin(), r.findings.end(), before)) return;
-  std::vector<uint32_t> order(r.findings.size());
+  std::vector<Finding>& f = r.findings;
+  if (std::is_sorted(f.begin(), f.end(), before)) return;
+  std::vector<uint32_t> order(f.size());  // order[i]: the finding that belongs at i
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t a, uint32_t b) { return before(r.findings[a], r.findings[b]); });
-  std::vector<Finding> sorted;
-  sorted.reserve(r.findings.size());
-  for (uint32_t i : order) sorted.push_back(std::move(r.findings[i]));
-  r.findings = std::move(sorted);
+                   [&](uint32_t a, uint32_t b) { return before(f[a], f[b]); });
+  for (uint32_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start) continue;
+    Finding held = std::move(f[start]);
+    uint32_t at = start;
+    while (order[at] != start) {
+      uint32_t from = order[at];
+      f[at] = std::move(f[from]);
+      order[at] = at;
+      at = from;
+    }
+    f[at] = std::move(held);
+    order[at] = at;
+  }
 }
 }  // namespace
 

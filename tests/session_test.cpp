@@ -1,6 +1,10 @@
 // Transaction modes, lock_timeout tracking and suppression forms, through the whole pipeline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "helpers.hpp"
 
 namespace migsafe {
@@ -96,6 +100,34 @@ TEST(TransactionModes, BeginWithoutCommit) {
     }
   EXPECT_FALSE(
       has_rule(check_files({"BEGIN; CREATE TABLE u (id int); ROLLBACK;"}), "begin-without-commit"));
+}
+
+// A transaction left open is found at the file's end but reported at its BEGIN: the findings
+// come out in file and line order all the same, none lost or repeated.
+TEST(TransactionModes, FindingsFoundLateAreReportedInLineOrder) {
+  const std::string setup = "CREATE TABLE t (id int, a int);\nINSERT INTO t VALUES (1, 1);";
+  const std::string open =
+      "SELECT 1;\nBEGIN;\nCREATE INDEX ta ON t (a);\nALTER TABLE t DROP COLUMN a;\n"
+      "UPDATE t SET id = 2;\nCREATE INDEX tb ON t (id);\n";
+  auto r = check_files({setup, open, open});
+  auto before = [](const Finding& x, const Finding& y) {
+    return std::tie(x.file, x.at.line, x.at.col) < std::tie(y.file, y.at.line, y.at.col);
+  };
+  EXPECT_TRUE(std::is_sorted(r.findings.begin(), r.findings.end(), before));
+  std::map<std::pair<size_t, std::string>, int> seen;
+  for (const auto& f : r.findings) ++seen[{f.file, f.rule_id + ":" + std::to_string(f.at.line)}];
+  for (size_t file : {1u, 2u}) {
+    EXPECT_EQ((seen[{file, "begin-without-commit:2"}]), 1) << file;
+    EXPECT_EQ((seen[{file, "drop-column:4"}]), 1) << file;
+    EXPECT_EQ((seen[{file, "update-without-where:5"}]), 1) << file;
+  }
+  for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.second;
+  // The late finding sits first in its file.
+  for (size_t i = 1; i < r.findings.size(); ++i) {
+    if (r.findings[i].file != r.findings[i - 1].file) {
+      EXPECT_EQ(r.findings[i].rule_id, "begin-without-commit");
+    }
+  }
 }
 
 TEST(LockTimeout, FollowsSetResetLocalAndSetConfig) {
