@@ -154,6 +154,9 @@ struct StatementDdl {
   DdlLock min_lock = DdlLock::none;
 };
 StatementDdl combine_ddl(const std::vector<Effect>& effects);
+// MySQL / MariaDB: whether online DDL classes apply to the operation at all (an ALGORITHM= and
+// LOCK= can mean something); for any other, mysql_effect has no algorithm and no lock.
+bool has_online_ddl(OpKind k);
 Effect compute_effect(Dialect d, const Operation& op, const SchemaModel& schema, TargetVersion v,
                       const SessionSettings& session = {});
 

@@ -520,6 +520,7 @@ Change classify_partition(const Operation& op) {
 // The DDL classes an operation falls into; empty for statements that are not online DDL.
 std::vector<Classified> classify(Server s, const Operation& op, const TableInfo* t,
                                  bool foreign_key_checks) {
+  if (!has_online_ddl(op.kind)) return {};
   switch (op.kind) {
     case OpKind::add_column:
       if (!op.column_spec) return {};
@@ -693,6 +694,30 @@ void apply_clauses(Server s, const Operation& op, TargetVersion v, Effect& e) {
 }
 
 }  // namespace
+
+bool has_online_ddl(OpKind k) {
+  switch (k) {
+    case OpKind::add_column:
+    case OpKind::drop_column:
+    case OpKind::modify_column:
+    case OpKind::rename_column:
+    case OpKind::set_default:
+    case OpKind::drop_default:
+    case OpKind::create_index:
+    case OpKind::drop_index:
+    case OpKind::rename_index:
+    case OpKind::add_constraint:
+    case OpKind::drop_constraint:
+    case OpKind::table_options:
+    case OpKind::convert_charset:
+    case OpKind::rename_table:
+    case OpKind::optimize_table:
+    case OpKind::partition_op:
+      return true;
+    default:
+      return false;
+  }
+}
 
 StatementDdl combine_ddl(const std::vector<Effect>& effects) {
   StatementDdl d;

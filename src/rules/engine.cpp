@@ -278,8 +278,11 @@ class Analyzer {
     session_->begin_statement(st);
     routines_run_.clear();
     statement_ddl_ = {};
-    if (opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) {
-      // The cheapest clause to suggest, and whether it runs online as written.
+    if ((opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) &&
+        std::any_of(st.ops.begin(), st.ops.end(),
+                    [](const Operation& op) { return has_online_ddl(op.kind); })) {
+      // The cheapest clause to suggest, and whether it runs online as written (a statement
+      // without online DDL, most of a long file's, needs none).
       statement_ddl_ = statement_needs(st, opt_.version);
     }
     for (size_t k = 0; k < st.ops.size(); ++k) {
