@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "migsafe/ascii.hpp"
+
 namespace migsafe {
 namespace {
 
@@ -153,8 +155,7 @@ std::string_view dialect_name(Dialect d) {
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 

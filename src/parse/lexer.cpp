@@ -53,10 +53,7 @@ constexpr bool is_ident_start(char c) {
 }
 
 bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
-  if (pos + word.size() > text.size()) return false;
-  for (size_t i = 0; i < word.size(); ++i)
-    if (ascii_lower(text[pos + i]) != word[i]) return false;
-  return true;
+  return pos + word.size() <= text.size() && iequals_lower(text.substr(pos, word.size()), word);
 }
 
 class Scanner {

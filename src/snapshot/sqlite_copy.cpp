@@ -131,15 +131,14 @@ void remove_orphans(const std::string& tmp) {
   for (const auto& e : std::filesystem::directory_iterator(tmp, ec)) {
     std::string name = e.path().filename().string();
     if (name.rfind(kPrefix, 0) != 0) continue;
-    int fd = open(e.path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) continue;
+    Fd dir(open(e.path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) continue;
     struct stat st {};
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-        flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      for (const char* f : kFiles) unlinkat(fd, f, 0);
+    if (fstat(dir.get(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+        flock(dir.get(), LOCK_EX | LOCK_NB) == 0) {
+      for (const char* f : kFiles) unlinkat(dir.get(), f, 0);
       rmdir(e.path().c_str());
     }
-    close(fd);
   }
 }
 
