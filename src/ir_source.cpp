@@ -1,6 +1,5 @@
 // SourceText: the text of one input and its line index, mapping byte offsets to line:col.
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "migsafe/ir.hpp"
@@ -41,7 +40,10 @@ uint32_t SourceText::code_points(uint32_t begin, uint32_t end) const {
   for (; i + 8 <= end; i += 8) {
     uint64_t w;
     std::memcpy(&w, text_.data() + i, 8);
-    continuation += static_cast<uint32_t>(std::popcount(w & ~(w << 1) & kHigh));
+    // One bit per continuation byte, moved to each byte's low bit and summed by a multiply
+    // (std::popcount is a library call without a POPCNT target).
+    const uint64_t marks = (w & ~(w << 1) & kHigh) >> 7;
+    continuation += static_cast<uint32_t>((marks * 0x0101010101010101ull) >> 56);
   }
   for (; i < end; ++i) continuation += (static_cast<unsigned char>(text_[i]) & 0xC0) == 0x80;
   return end - begin - continuation;

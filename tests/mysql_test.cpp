@@ -90,6 +90,25 @@ TEST(MysqlLexer, DelimiterBlocksKeepTriggerBodiesWhole) {
   EXPECT_FALSE(test::has_rule(r, "drop-column"));
 }
 
+// A delimiter that can continue a word or a number ends it all the same, as the client reads it.
+TEST(MysqlLexer, DelimitersThatStartLikeWordsEndStatements) {
+  Migration m = parse_my(
+      "DELIMITER $\n"
+      "ALTER TABLE t ADD COLUMN a INT$ALTER TABLE t ADD COLUMN b INT DEFAULT 7$\n"
+      "DELIMITER .\n"
+      "ALTER TABLE t ADD COLUMN c INT DEFAULT 1.\n"
+      "DELIMITER ;\n"
+      "ALTER TABLE t ADD COLUMN d INT;\n");
+  ASSERT_TRUE(m.syntax_errors.empty()) << m.syntax_errors[0].message;
+  EXPECT_EQ(kinds(m), (std::vector<OpKind>{OpKind::meta_command, OpKind::add_column,
+                                           OpKind::add_column, OpKind::meta_command,
+                                           OpKind::add_column, OpKind::meta_command,
+                                           OpKind::add_column}));
+  ASSERT_EQ(m.statements.size(), 7u);
+  EXPECT_EQ(m.statements[2].text, "ALTER TABLE t ADD COLUMN b INT DEFAULT 7");
+  EXPECT_EQ(m.statements[4].text, "ALTER TABLE t ADD COLUMN c INT DEFAULT 1");
+}
+
 TEST(MysqlLexer, StoredProgramsWithoutDelimiterStayWhole) {
   Migration m = parse_my(
       "CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW BEGIN\n"

@@ -1,7 +1,9 @@
 #include "mysql_lexer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
 
 #include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
@@ -9,11 +11,26 @@
 namespace migsafe::mysql {
 namespace {
 
+// Byte classes, one table lookup per byte: the splitter reads every byte of a large file.
+enum : uint8_t { kSpace = 1, kWord = 2, kDigit = 4 };
+
+constexpr auto kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[static_cast<unsigned char>(c)] = kSpace;
+  for (int c = 0; c < 256; ++c)
+    if (is_ascii_alnum(static_cast<char>(c)) || c == '_' || c == '$' || c >= 0x80) t[c] |= kWord;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kDigit;
+  return t;
+}();
+
 bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return kByteClass[static_cast<unsigned char>(c)] & kSpace;
 }
 bool is_word_char(char c) {
-  return is_ascii_alnum(c) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  return kByteClass[static_cast<unsigned char>(c)] & kWord;
+}
+bool is_digit(char c) {
+  return kByteClass[static_cast<unsigned char>(c)] & kDigit;
 }
 
 }  // namespace
@@ -44,10 +61,6 @@ void Splitter::fail(uint32_t offset, std::string message) {
   pos_ = s_.size();
 }
 
-bool Splitter::at_delimiter(size_t i) const {
-  return s_[i] == delimiter_[0] && (delimiter_.size() == 1 || at(i, delimiter_));
-}
-
 bool Splitter::skip_comment() {
   const size_t i = pos_;
   const char c = s_[i];
@@ -66,7 +79,7 @@ bool Splitter::skip_comment() {
       j += mariadb_only ? 2 : 1;
       size_t digits = j;
       uint32_t version = 0;
-      while (j < s_.size() && j - digits < 6 && std::isdigit(static_cast<unsigned char>(s_[j])))
+      while (j < s_.size() && j - digits < 6 && is_digit(s_[j]))
         version = version * 10 + static_cast<uint32_t>(s_[j++] - '0');
       // MariaDB takes five-digit versions from 50700 to 99999 for MySQL 5.7 and later, whose
       // syntax it does not share, and skips them (its own releases have six digits).
@@ -107,6 +120,7 @@ bool Splitter::read_delimiter_command(RawStatement& out) {
     return true;
   }
   delimiter_ = std::string(s_.substr(b, j - b));
+  delimiter_in_words_ = is_word_char(delimiter_[0]) || delimiter_[0] == '.';
   out.tokens.push_back({Tok::word, static_cast<uint32_t>(pos_), 9});
   out.tokens.push_back({Tok::punct, static_cast<uint32_t>(b), static_cast<uint32_t>(j - b)});
   out.begin = static_cast<uint32_t>(pos_);
@@ -163,12 +177,14 @@ void Splitter::lex_token(RawStatement& out) {
         ++j;
       }
     }
-  } else if (std::isdigit(static_cast<unsigned char>(c))) {
+  } else if (is_digit(c)) {
     kind = Tok::number;
-    while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') && !at_delimiter(j)) ++j;
+    while (j < s_.size() && (is_word_char(s_[j]) || s_[j] == '.') &&
+           !(delimiter_in_words_ && at_delimiter(j)))
+      ++j;
   } else if (is_word_char(c)) {
     kind = Tok::word;
-    while (j < s_.size() && is_word_char(s_[j]) && !at_delimiter(j)) ++j;
+    while (j < s_.size() && is_word_char(s_[j]) && !(delimiter_in_words_ && at_delimiter(j))) ++j;
   } else if (c == '@') {
     kind = Tok::variable;
     if (j < s_.size() && s_[j] == '@') ++j;
@@ -184,7 +200,7 @@ void Splitter::lex_token(RawStatement& out) {
   pos_ = j;
   if (out.tokens.empty()) out.begin = t.offset;
   out.tokens.push_back(t);
-  if (delimiter_ == ";") track_compound(out, t);
+  if (delimiter_.size() == 1 && delimiter_[0] == ';') track_compound(out, t);
 }
 
 // Whether a ';' ends the statement: not inside the BEGIN ... END body of a stored program that
@@ -254,8 +270,9 @@ bool Splitter::next(RawStatement& out) {
       pos_ += 2;
       continue;
     }
-    if (skip_comment()) continue;
-    if (out.tokens.empty() && (s_[pos_] == 'd' || s_[pos_] == 'D') &&
+    const char c = s_[pos_];
+    if ((c == '#' || c == '-' || c == '/') && skip_comment()) continue;
+    if (out.tokens.empty() && (c == 'd' || c == 'D') &&
         iequals_lower(s_.substr(pos_, 9), "delimiter") && read_delimiter_command(out))
       return !error_;
     if (at_delimiter(pos_) && (!compound_ || depth_ <= 0)) {

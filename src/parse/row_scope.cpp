@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/ir.hpp"
 
 namespace migsafe {
@@ -135,7 +136,7 @@ class Tokenizer {
 };
 
 bool is_word(const Token& t, std::string_view w) {
-  return t.kind == Tok::word && ascii_lower(t.text) == w;
+  return t.kind == Tok::word && iequals_lower(t.text, w);
 }
 
 // Words that are values or operators, not column names.
