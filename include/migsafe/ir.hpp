@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace migsafe {
@@ -226,6 +227,47 @@ class RoutineBody {
   virtual const std::vector<Statement>& statements() const = 0;
 };
 
+// An optional part of an operation, kept on the heap and read like std::optional. Most
+// operations carry none of their large parts (a column definition, a constraint, an index),
+// and operations move often: into their statement, across to the rules thread, through
+// vectors. Held inline, those parts made an Operation 1.6 KB and its moves a tenth of the
+// MySQL front end's work.
+template <class T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(const T& v) : p_(std::make_unique<T>(v)) {}        // NOLINT: as std::optional
+  Boxed(T&& v) : p_(std::make_unique<T>(std::move(v))) {}  // NOLINT: as std::optional
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  Boxed& operator=(const T& v) { return *this = Boxed(v); }
+  Boxed& operator=(T&& v) { return *this = Boxed(std::move(v)); }
+
+  explicit operator bool() const { return p_ != nullptr; }
+  bool has_value() const { return p_ != nullptr; }
+  T& operator*() { return *p_; }
+  const T& operator*() const { return *p_; }
+  T* operator->() { return p_.get(); }
+  const T* operator->() const { return p_.get(); }
+  void reset() { p_.reset(); }
+  template <class... Args>
+  T& emplace(Args&&... args) {
+    p_ = std::make_unique<T>(std::forward<Args>(args)...);
+    return *p_;
+  }
+  friend bool operator==(const Boxed& a, const Boxed& b) {
+    return a.p_ && b.p_ ? *a.p_ == *b.p_ : a.p_ == b.p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 struct Operation {
   OpKind kind = OpKind::other;
   uint32_t location = 0;  // byte offset where the operation starts (the statement's when unknown)
@@ -234,12 +276,12 @@ struct Operation {
   std::string object;    // index, constraint, trigger, schema, database or setting name
   std::string new_name;  // renames
   std::string detail;    // free-form fact for messages: the ALTER subcommand, the lock mode, ...
-  std::optional<ColumnSpec> column_spec;  // add_column
-  std::optional<TypeRef> new_type;        // alter_column_type
-  ExprInfo using_expr;                    // alter_column_type ... USING
-  std::string collation;                  // alter_column_type ... COLLATE
-  std::optional<ConstraintSpec> constraint;
-  std::optional<IndexSpec> index;
+  Boxed<ColumnSpec> column_spec;  // add_column
+  Boxed<TypeRef> new_type;        // alter_column_type
+  ExprInfo using_expr;            // alter_column_type ... USING
+  std::string collation;          // alter_column_type ... COLLATE
+  Boxed<ConstraintSpec> constraint;
+  Boxed<IndexSpec> index;
   std::vector<ColumnSpec> columns;  // create_table
   std::vector<ConstraintSpec> table_constraints;
   bool concurrently = false;
