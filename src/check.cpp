@@ -239,7 +239,7 @@ class SetRun {
 } std::vector<Finding> found;
 analyzer_.end_file(parsed.comments, found);
 if (reported) {
-  for (auto& f : found) r_.findings.push_back(std::move(f));
+  move_findings(found, r_.findings);
   for (const auto& refusal : feeder.refusals()) {
     r_.findings.push_back(builtin_finding(packs_, "runner-refuses-file", file_index, *src,
                                           refusal.offset, refusal.message));

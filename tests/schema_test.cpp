@@ -128,5 +128,62 @@ TEST(Schema, LargeTablesKeepLookupsRight) {
   }
 }
 
+// find() keeps its last answer until the model changes: a dropped, renamed or newly made
+// table is answered anew, and a copied model answers with its own tables.
+TEST(Schema, LookupsFollowTheModelThroughChangesAndCopies) {
+  SchemaModel model = replay("CREATE TABLE a (id int); CREATE TABLE b (id int);");
+  const TableInfo* a = model.find({"", "a"});
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(model.find({"", "a"}), a);
+  EXPECT_EQ(model.find({"public", "a"}), a);
+  Migration m = test::parse_pg("DROP TABLE a; ALTER TABLE b RENAME TO c; CREATE TABLE d (id int);");
+  model.apply(m.statements[0].ops[0], 1, -1);
+  EXPECT_EQ(model.find({"", "a"}), nullptr);
+  ASSERT_NE(model.find({"", "b"}), nullptr);
+  model.apply(m.statements[1].ops[0], 1, -1);
+  EXPECT_EQ(model.find({"", "b"}), nullptr);
+  EXPECT_EQ(model.find({"", "d"}), nullptr);
+  model.apply(m.statements[2].ops[0], 1, -1);
+  EXPECT_NE(model.find({"", "d"}), nullptr);
+
+  const TableInfo* c = model.find({"", "c"});
+  ASSERT_NE(c, nullptr);
+  SchemaModel copy = model;
+  const TableInfo* c_in_copy = copy.find({"", "c"});
+  ASSERT_NE(c_in_copy, nullptr);
+  EXPECT_NE(c_in_copy, c);
+  SchemaModel assigned;
+  assigned = model;
+  EXPECT_NE(assigned.find({"", "c"}), c);
+  EXPECT_EQ(model.find({"", "c"}), c);
+}
+
+// Operations keep their large parts on the heap: copies are deep and compare by value.
+TEST(Ir, OperationPartsCopyDeepAndCompareByValue) {
+  Operation a;
+  a.column_spec = ColumnSpec{};
+  a.column_spec->name = "x";
+  Operation b = a;
+  EXPECT_EQ(a, b);
+  b.column_spec->name = "y";
+  EXPECT_EQ(a.column_spec->name, "x");
+  EXPECT_NE(a, b);
+  Operation c = std::move(b);
+  EXPECT_EQ(c.column_spec->name, "y");
+  b = c;
+  EXPECT_EQ(b, c);
+  c.column_spec.reset();
+  EXPECT_FALSE(c.column_spec);
+  EXPECT_NE(b, c);
+  const Operation& same = a;
+  a = same;
+  EXPECT_EQ(a.column_spec->name, "x");
+  Operation none;
+  EXPECT_EQ(none, Operation{});
+  EXPECT_FALSE(none.index.has_value());
+  none.index.emplace().name = "i";
+  EXPECT_EQ(none.index->name, "i");
+}
+
 }  // namespace
 }  // namespace migsafe

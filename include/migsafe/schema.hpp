@@ -179,11 +179,13 @@ class SchemaModel {
   std::vector<const TableInfo*> partitions_of(const TableInfo& t) const;
   // Tables are keyed "schema.name", and looked up by string_view too: lookups build their key on
   // the stack (every operation asks for its table).
+  //
+  // Not noexcept on purpose: libstdc++ then keeps each entry's hash in its node, so a lookup
+  // compares hashes before keys and walks a bucket without hashing every key it passes (that
+  // rehashing was a tenth of a large MySQL file's rules thread).
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using TableMap = std::unordered_map<std::string, TableInfo, KeyHash, std::equal_to<>>;
   // Read-only views, for writing the model out (migsafe stats).
@@ -203,6 +205,24 @@ class SchemaModel {
   void forget_dependents(const QualifiedName& relation);
 
   TableMap tables_;
+  // The last table find() answered: an operation asks for its table several times (its
+  // effect, the statement's online-DDL needs, its rules) before apply() changes the model.
+  // apply() and add_existing_table() forget it, and find() neither reads nor keeps it while
+  // apply() runs. (One thread uses a model at a time.)
+  struct LastLookup {
+    bool valid = false;
+    QualifiedName name;
+    const TableInfo* table = nullptr;
+    LastLookup() = default;
+    // A copied or moved model starts without one: the pointer is the source's.
+    LastLookup(const LastLookup&) {}
+    LastLookup& operator=(const LastLookup&) {
+      valid = false;
+      return *this;
+    }
+  };
+  mutable LastLookup last_;
+  bool applying_ = false;
   // Keys of every table a foreign key was ever made to reference: drops of any other table
   // skip the walk over all tables' constraints (which made a long file quadratic).
   std::unordered_set<std::string, KeyHash, std::equal_to<>> fk_targets_;

@@ -4,6 +4,7 @@
 // code only decides which row an operation is.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <iterator>
 
 #include "migsafe/effects.hpp"
@@ -287,6 +288,25 @@ constexpr Row kRows[] = {
     {C::partition_optimize, Ma, 100300, A::copy, L::shared},
 };
 
+// The rows of each change, in the table's order (a later row of a change overrides an earlier
+// one it follows): every operation looks its changes up, and scanning the whole table for
+// each was most of the effect's cost on a large file.
+constexpr size_t kChanges = std::size(kChangeNames);
+struct RowsByChange {
+  std::array<uint16_t, std::size(kRows)> rows{};
+  std::array<uint16_t, kChanges + 1> start{};
+};
+constexpr RowsByChange kRowsByChange = [] {
+  RowsByChange ix;
+  for (const Row& r : kRows) ++ix.start[static_cast<size_t>(r.change) + 1];
+  for (size_t c = 0; c < kChanges; ++c) ix.start[c + 1] += ix.start[c];
+  std::array<uint16_t, kChanges> next{};
+  for (size_t c = 0; c < kChanges; ++c) next[c] = ix.start[c];
+  for (size_t i = 0; i < std::size(kRows); ++i)
+    ix.rows[next[static_cast<size_t>(kRows[i].change)]++] = static_cast<uint16_t>(i);
+  return ix;
+}();
+
 struct Fact {
   Algorithm algorithm = Algorithm::none;
   DdlLock lock = DdlLock::none;
@@ -299,8 +319,11 @@ int version_number(TargetVersion v) {
 Fact lookup(Change c, Server s, TargetVersion v) {
   Fact f;
   const int n = version_number(v);
-  for (const Row& r : kRows)
-    if (r.change == c && r.server == s && r.since <= n) f = {r.algorithm, r.lock};
+  const size_t ci = static_cast<size_t>(c);
+  for (size_t k = kRowsByChange.start[ci]; k < kRowsByChange.start[ci + 1]; ++k) {
+    const Row& r = kRows[kRowsByChange.rows[k]];
+    if (r.server == s && r.since <= n) f = {r.algorithm, r.lock};
+  }
   if (f.algorithm == Algorithm::none) {
     // Older than the first row (e.g. CHECK constraints before MySQL 8.0.16): the table copy is
     // what the server falls back to.

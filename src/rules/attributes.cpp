@@ -1,8 +1,8 @@
 // The attributes and effects a pack condition can test, each with the one function that reads
 // it. Adding a condition name means adding a row here, nothing else.
 #include <algorithm>
-#include <cctype>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -69,7 +69,7 @@ std::string type_base(const ColumnSpec& c) {
 
 std::string lower_name(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 

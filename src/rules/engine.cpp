@@ -7,6 +7,7 @@
 #include <set>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "data_questions.hpp"
 #include "migsafe/check.hpp"
@@ -48,44 +49,78 @@ std::string blocks_phrase(LockMode m) {
   return "reads and writes go on";
 }
 
+void put_table_name(const QualifiedName& q, std::string& out) {
+  if (!q.schema.empty()) {
+    out += q.schema;
+    out += '.';
+  }
+  out += q.name;
+}
+
+// Each note is appended in place: a large check writes tens of thousands of them.
 std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
   std::vector<std::string> notes;
-  if (e.lock != LockMode::none && !e.table.name.empty()) {
-    std::string s = "lock: " + std::string(lock_mode_name(e.lock)) + " on " + e.table.display() +
-                    ", " + hold_phrase(e, f.in_transaction) + ": " + blocks_phrase(e.lock);
+  const bool has_table = !e.table.name.empty();
+  if (e.lock != LockMode::none && has_table) {
+    std::string& s = notes.emplace_back("lock: ");
+    s += lock_mode_name(e.lock);
+    s += " on ";
+    put_table_name(e.table, s);
+    s += ", ";
+    s += hold_phrase(e, f.in_transaction);
+    s += ": ";
+    s += blocks_phrase(e.lock);
     // The other tables, each once (a self-referencing foreign key locks its table once).
     std::vector<TableLock> all = table_locks(e);
-    for (size_t i = 1; i < all.size(); ++i)
-      s += "; also " + std::string(lock_mode_name(all[i].mode)) + " on " + all[i].table.display();
-    notes.push_back(std::move(s));
+    for (size_t i = 1; i < all.size(); ++i) {
+      s += "; also ";
+      s += lock_mode_name(all[i].mode);
+      s += " on ";
+      put_table_name(all[i].table, s);
+    }
   }
   if (e.index_lock != LockMode::none) {
-    const std::string of = e.table.name.empty() ? "" : " of " + e.table.display();
-    notes.push_back("lock: " + std::string(lock_mode_name(e.index_lock)) + " on the index" + of +
-                    (e.index_lock == LockMode::access_exclusive
-                         ? ": every query planned on the table waits (each locks the table's "
-                           "indexes)"
-                         : ": reads and writes go on"));
+    std::string& s = notes.emplace_back("lock: ");
+    s += lock_mode_name(e.index_lock);
+    s += " on the index";
+    if (has_table) {
+      s += " of ";
+      put_table_name(e.table, s);
+    }
+    s += e.index_lock == LockMode::access_exclusive
+             ? ": every query planned on the table waits (each locks the table's indexes)"
+             : ": reads and writes go on";
   }
-  if (e.algorithm != Algorithm::none && !e.table.name.empty()) {
+  if (e.algorithm != Algorithm::none && has_table) {
     // MySQL / MariaDB: the online-DDL algorithm, what it lets go on, and the metadata lock
     // every ALTER takes, however cheap.
-    std::string s = "online DDL: " + std::string(algorithm_name(e.algorithm)) +
-                    " with LOCK=" + std::string(ddl_lock_name(e.min_lock)) + " at least on " +
-                    e.table.display() + ": ";
+    std::string& s = notes.emplace_back();
+    s.reserve(240 + 2 * e.table.name.size());
+    s += "online DDL: ";
+    s += algorithm_name(e.algorithm);
+    s += " with LOCK=";
+    s += ddl_lock_name(e.min_lock);
+    s += " at least on ";
+    put_table_name(e.table, s);
+    s += ": ";
     s += e.min_lock == DdlLock::exclusive ? "reads and writes wait"
          : e.min_lock == DdlLock::shared  ? "INSERT, UPDATE and DELETE wait; reads go on"
                                           : "reads and writes go on";
     s += "; an exclusive metadata lock is taken at the start and the end, and while it waits "
-         "behind open transactions every query on " +
-         e.table.display() + " queues";
-    notes.push_back(std::move(s));
+         "behind open transactions every query on ";
+    put_table_name(e.table, s);
+    s += " queues";
   }
-  if (f.in_transaction && f.held_lock > e.lock && !e.table.name.empty())
-    notes.push_back(
-        "held: " + std::string(lock_mode_name(f.held_lock)) + " on " + e.table.display() +
-        " since " + f.held_by +
-        " earlier in this transaction, until it commits: " + blocks_phrase(f.held_lock));
+  if (f.in_transaction && f.held_lock > e.lock && has_table) {
+    std::string& s = notes.emplace_back("held: ");
+    s += lock_mode_name(f.held_lock);
+    s += " on ";
+    put_table_name(e.table, s);
+    s += " since ";
+    s += f.held_by;
+    s += " earlier in this transaction, until it commits: ";
+    s += blocks_phrase(f.held_lock);
+  }
   return notes;
 }
 
@@ -209,6 +244,7 @@ class Analyzer {
     if (snapshot_) snapshot_->load_schema(model_);
     for (const auto& p : packs)
       for (const auto& r : p.rules) {
+        rule_by_id_.emplace(r.id, &r);  // the first of a name, as find_rule() answers
         if (r.builtin) continue;
         add_rule(r);
         if (r.defer_to_later_statement) deferred_ids_.insert(r.id);
@@ -278,12 +314,13 @@ class Analyzer {
     session_->begin_statement(st);
     routines_run_.clear();
     statement_ddl_ = {};
+    computed_for_ = nullptr;
     if ((opt_.dialect == Dialect::mysql || opt_.dialect == Dialect::mariadb) &&
         std::any_of(st.ops.begin(), st.ops.end(),
                     [](const Operation& op) { return has_online_ddl(op.kind); })) {
       // The cheapest clause to suggest, and whether it runs online as written (a statement
       // without online DDL, most of a long file's, needs none).
-      statement_ddl_ = statement_needs(st, opt_.version);
+      statement_ddl_ = statement_needs(st, opt_.version, /*keep_first=*/true);
     }
     for (size_t k = 0; k < st.ops.size(); ++k) {
       op_index_ = k;
@@ -436,12 +473,21 @@ class Analyzer {
 
   // MySQL / MariaDB: what the statement needs by itself, without its ALGORITHM= / LOCK=
   // clauses, on that server version.
-  StatementDdl statement_needs(const Statement& st, TargetVersion version) const {
+  // keep_first: the statement is about to be evaluated (at the target version).
+  StatementDdl statement_needs(const Statement& st, TargetVersion version, bool keep_first) {
     std::vector<Effect> effects;
     for (const Operation& op : st.ops)
       effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
                                      !session_->foreign_keys_off(), /*honour_clauses=*/false));
-    return combine_ddl(effects);
+    StatementDdl d = combine_ddl(effects);
+    // The first operation's effect is the one its evaluation would compute next: the model has
+    // not changed since, and without ALGORITHM= / LOCK= there are no clauses to honour.
+    const Operation& first = st.ops.front();
+    if (keep_first && first.algorithm.empty() && first.lock_clause.empty()) {
+      computed_effect_ = std::move(effects.front());
+      computed_for_ = &first;
+    }
+    return d;
   }
 
   // What MySQL / MariaDB answered for the statement replayed on empty clones: the ALGORITHM=
@@ -466,7 +512,7 @@ class Analyzer {
     emit("trace", msg);
     for (const auto& r : t.refused_forms) found_.back().notes.push_back("refused " + r);
     if (!t.server_algorithm) return;
-    StatementDdl predicted = statement_needs(st, version);
+    StatementDdl predicted = statement_needs(st, version, /*keep_first=*/false);
     if (predicted.algorithm == Algorithm::none) return;
     bool inplace_family = [](Algorithm a) {
       return a == Algorithm::inplace || a == Algorithm::rebuild;
@@ -757,12 +803,7 @@ class Analyzer {
     apply_suppressions(comments);
     // Hand the findings over without a second copy of them in memory.
     // (A reserve of exactly the new size here would move every finding so far, each file.)
-    if (out.empty())
-      out.swap(found_);
-    else
-      out.insert(out.end(), std::make_move_iterator(found_.begin()),
-                 std::make_move_iterator(found_.end()));
-    found_.clear();
+    move_findings(found_, out);
   }
 
   SchemaModel& model() { return model_; }
@@ -785,7 +826,8 @@ class Analyzer {
                 const SourceText& src, size_t file_index) {
     const SessionState& session = *session_;
     const int model_file = model_file_;
-    Effect effect = effect_of(op);
+    Effect effect = &op == computed_for_ ? std::move(computed_effect_) : effect_of(op);
+    computed_for_ = nullptr;
     const TableInfo* table = model_.find(effect.table);
     OpFacts facts;
     facts.table_known = table != nullptr;
@@ -849,6 +891,8 @@ class Analyzer {
                            effect.table.display(), effect_notes(effect, facts), effect});
 
     std::vector<Candidate> candidates;
+    // Every candidate of the operation carries the same notes: written once, copied.
+    std::optional<std::vector<std::string>> notes;
     for (const Rule* r : rules_by_kind_[static_cast<size_t>(op.kind)]) {
       if (r->once_per_file && fired_once_.count(r->id)) continue;
       if (!condition_matches(r->when, in)) continue;
@@ -860,15 +904,17 @@ class Analyzer {
       f.statement = st.span;
       f.at = src.position(std::max(op.location, st.span.begin));
       f.title = r->title;
-      f.message = expand_template(r->message, in);
-      f.notes = effect_notes(effect, facts);
+      const RuleTexts& texts = texts_of(*r);
+      f.message = texts.message.expand(in);
+      if (!notes) notes = effect_notes(effect, facts);
+      f.notes = *notes;
       if (!effect.reason.empty())
         f.why = std::make_shared<const std::string>(effect.reason);
-      else if (r->why.find('{') != std::string::npos)
-        f.why = std::make_shared<const std::string>(expand_template(r->why, in));
+      else if (texts.why)
+        f.why = std::make_shared<const std::string>(texts.why->expand(in));
       else
         f.why = shared_why(*r);
-      f.instead = expand_template(r->instead, in);
+      f.instead = texts.instead.expand(in);
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
       f.docs = r->docs;
       f.effect = finding_effect(effect);
@@ -1026,6 +1072,23 @@ class Analyzer {
   }
 
   // The rule's why, one copy for all its findings.
+  // A rule's templates, read on its first finding.
+  struct RuleTexts {
+    Template message;
+    std::optional<Template> why;  // only when the why has placeholders
+    Template instead;
+  };
+  const RuleTexts& texts_of(const Rule& r) {
+    auto& slot = texts_[&r];
+    if (!slot) {
+      slot = std::make_unique<RuleTexts>();
+      slot->message = Template(r.message);
+      if (r.why.find('{') != std::string::npos) slot->why.emplace(r.why);
+      slot->instead = Template(r.instead);
+    }
+    return *slot;
+  }
+
   std::shared_ptr<const std::string> shared_why(const Rule& r) {
     auto& slot = why_cache_[&r];
     if (!slot) slot = std::make_shared<const std::string>(r.why);
@@ -1054,7 +1117,8 @@ class Analyzer {
   // rewrite finding of the same rule on the statement becomes a note on the first.
   void merge_rewrites(size_t first_new, const Statement& st) {
     for (size_t i = first_new; i < found_.size();) {
-      const Rule* rule = find_rule(packs_, found_[i].rule_id);
+      auto named = rule_by_id_.find(found_[i].rule_id);
+      const Rule* rule = named == rule_by_id_.end() ? nullptr : named->second;
       Finding* earlier = nullptr;
       if (rule && rule->cause == "rewrite")
         for (size_t j = 0; j < first_new && !earlier; ++j)
@@ -1183,6 +1247,12 @@ class Analyzer {
   };
   std::map<std::string, Routine> routines_;
   std::map<const Rule*, std::shared_ptr<const std::string>> why_cache_;
+  std::unordered_map<const Rule*, std::unique_ptr<RuleTexts>> texts_;
+  // Rules by id, for the findings' rules (find_rule() walks every pack).
+  std::unordered_map<std::string_view, const Rule*> rule_by_id_;
+  // statement_needs() computed the effect of this operation (the statement's first) already.
+  const Operation* computed_for_ = nullptr;
+  Effect computed_effect_;
   int routine_depth_ = 0;
   std::set<std::string> routines_run_;  // routines already run under the current statement
   size_t op_index_ = 0;                 // the operation being evaluated, within its statement

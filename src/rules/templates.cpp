@@ -1,8 +1,11 @@
 // {placeholder} expansion for rule messages and safer alternatives.
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 
 #include "migsafe/effects.hpp"
 #include "migsafe/rules.hpp"
@@ -128,221 +131,353 @@ std::string key_column(const TableInfo* t) {
   return "id";
 }
 
-std::string value_of(std::string_view key, const EvalInput& in) {
-  if (key == "table") {
-    const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
-    if (!t.name.empty()) return t.display();
-    // An index the model does not know: its table is not named in the statement.
-    const bool of_index = in.op.kind == OpKind::drop_index || in.op.kind == OpKind::rename_index ||
-                          in.op.kind == OpKind::reindex;
-    return of_index ? "the index's table" : "the table";
+void put_name(const QualifiedName& q, std::string& out) {
+  if (!q.schema.empty()) {
+    out += q.schema;
+    out += '.';
   }
-  if (key == "column") return in.op.column_spec ? in.op.column_spec->name : in.op.column;
-  if (key == "index") return in.op.index ? in.op.index->name : in.op.object;
-  if (key == "index_columns") {
-    std::string out;
-    if (in.op.index)
-      for (const auto& c : in.op.index->columns) out += (out.empty() ? "" : ", ") + c;
-    return out;
+  out += q.name;
+}
+
+void put_table(const EvalInput& in, std::string& out) {
+  const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
+  if (!t.name.empty()) return put_name(t, out);
+  // An index the model does not know: its table is not named in the statement.
+  const bool of_index = in.op.kind == OpKind::drop_index || in.op.kind == OpKind::rename_index ||
+                        in.op.kind == OpKind::reindex;
+  out += of_index ? "the index's table" : "the table";
+}
+
+void put_joined(const std::vector<std::string>& items, std::string_view sep, std::string& out) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
   }
-  if (key == "constraint") return constraint_name(in);
-  if (key == "object") return in.op.object;
-  if (key == "detail") return in.op.detail;
-  if (key == "new_name") return in.op.new_name;
-  if (key == "value") return in.op.value;
-  if (key == "setting") return in.op.object;
-  if (key == "lock") return std::string(lock_mode_name(in.effect.lock));
-  if (key == "reason") return in.effect.reason;
-  if (key == "refused") return in.effect.refused;
-  if (key == "locked_tables") {  // every table the operation locks, each named once
-    std::vector<std::string> names;
-    for (const auto& l : table_locks(in.effect)) names.push_back(l.table.display());
-    return join_names(names);
+}
+
+void put_old_type(const EvalInput& in, bool sql, std::string& out) {
+  const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
+  if (c)
+    out += c->type.display();
+  else if (sql)
+    out += "<the type of " + in.op.column + ">";
+  else
+    out += "its current type";
+}
+
+void put_statement_with_clause(const EvalInput& in, std::string& out) {
+  // CREATE / DROP INDEX take the clauses without a comma; ALTER TABLE lists them.
+  const bool index_stmt = in.stmt.node == "create" || in.stmt.node == "drop";
+  out += strip_semicolon(in.stmt.text);
+  out += index_stmt ? " " : ", ";
+  out += suggested_clause(in.facts.statement_ddl, index_stmt ? " " : ", ");
+  out += ';';
+}
+
+void put_requested(const EvalInput& in, std::string& out) {
+  if (!in.op.algorithm.empty()) out += "ALGORITHM=" + in.op.algorithm;
+  if (!in.op.lock_clause.empty()) {
+    if (!in.op.algorithm.empty()) out += ", ";
+    out += "LOCK=" + in.op.lock_clause;
   }
-  if (key == "unchecked_reason") return in.op.body_unchecked;
-  if (key == "data_failure") return in.facts.data_failure;
-  if (key == "row_versions") return std::to_string(in.facts.row_versions);
-  if (key == "row_version_limit") return std::to_string(in.facts.row_version_limit);
-  if (key == "transaction") return in.facts.transaction;
-  if (key == "transaction_fix") return in.facts.transaction_fix;
-  if (key == "held_lock") return std::string(lock_mode_name(in.facts.held_lock));
-  if (key == "held_by") return in.facts.held_by;
-  if (key == "other_held_lock") return std::string(lock_mode_name(in.facts.other_held_lock));
-  if (key == "other_held_by") return in.facts.other_held_by;
-  if (key == "statements")
-    return std::to_string(in.facts.access_exclusive_statements + 1);  // already in SQL words
-  if (key == "type") return in.op.new_type ? in.op.new_type->display() : std::string();
-  if (key == "column_type")
-    return in.op.column_spec ? in.op.column_spec->type.display() : std::string();
-  if (key == "default")
-    return in.op.column_spec && in.op.column_spec->default_expr.present
-               ? in.op.column_spec->default_expr.text
-               : std::string("NULL");
-  if (key == "old_type_sql") {  // in SQL advice: the type, or what to write there
-    const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
-    return c ? c->type.display() : "<the type of " + in.op.column + ">";
-  }
-  if (key == "old_type") {
-    const ColumnInfo* c = in.table ? in.table->column(in.op.column) : nullptr;
-    return c ? c->type.display() : std::string("its current type");
-  }
-  if (key == "referenced_table") {
-    if (in.op.constraint) return in.op.constraint->references.table.display();
-    if (!in.effect.other_locks.empty()) return in.effect.other_locks.front().table.display();
-    return "<referenced_table>";
-  }
-  if (key == "statement") return strip_semicolon(in.stmt.text) + ";";
-  if (key == "statement_concurrently") return with_concurrently(in);
-  if (key == "statement_not_valid") return strip_semicolon(in.stmt.text) + " NOT VALID;";
-  if (key == "version") return in.version.display();
-  if (key == "server")
-    return std::string(in.dialect == Dialect::mariadb ? "MariaDB "
-                       : in.dialect == Dialect::mysql ? "MySQL "
-                                                      : "") +
-           in.version.display();
-  if (key == "algorithm") return std::string(algorithm_name(in.effect.algorithm));
-  if (key == "min_lock") return std::string(ddl_lock_name(in.effect.min_lock));
-  if (key == "statement_algorithm")
-    return std::string(algorithm_name(in.facts.statement_ddl.algorithm));
-  if (key == "suggested_clause") return suggested_clause(in.facts.statement_ddl, ", ");
-  if (key == "lock_words") return in.op.lock_clause == "EXCLUSIVE" ? "reads and writes" : "writes";
-  if (key == "statement_with_clause") {
-    // CREATE / DROP INDEX take the clauses without a comma; ALTER TABLE lists them.
-    std::string stmt = strip_semicolon(in.stmt.text);
-    bool index_stmt = in.stmt.node == "create" || in.stmt.node == "drop";
-    return stmt + (index_stmt ? " " : ", ") +
-           suggested_clause(in.facts.statement_ddl, index_stmt ? " " : ", ") + ";";
-  }
-  if (key == "requested") {
-    std::string r;
-    if (!in.op.algorithm.empty()) r = "ALGORITHM=" + in.op.algorithm;
-    if (!in.op.lock_clause.empty()) r += (r.empty() ? "" : ", ") + ("LOCK=" + in.op.lock_clause);
-    return r;
-  }
-  if (key == "constraint_columns" || key == "constraint_columns_joined") {
-    std::string out;
-    if (in.op.constraint)
-      for (const auto& c : in.op.constraint->columns)
-        out += (out.empty() ? "" : (key == "constraint_columns" ? ", " : "_")) + c;
-    return out;
-  }
-  if (key == "seq_scan_rows") {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", in.facts.seq_scan_rows);
-    return buf;
-  }
-  if (key == "duplicate_of") {
-    const IndexInfo* idx =
-        in.table && in.op.index ? in.table->covering_index(*in.op.index) : nullptr;
-    return idx ? idx->name : std::string("an existing index");
-  }
-  if (key == "kind") return std::string(op_sql_words(in.op.kind));
-  if (key == "key_column") return key_column(in.table);
-  if (key == "rerun_guard") return std::string(rerun_effect(in.dialect, in.op, in.version).guard);
-  if (key == "rerun") return rerun_words(rerun_effect(in.dialect, in.op, in.version).outcome);
-  if (key == "subject") return subject_words(in);
-  if (key == "change_head")
-    return in.op.kind == OpKind::delete_rows ? "DELETE FROM " + in.op.table.display()
-                                             : "UPDATE " + in.op.table.display() + " SET ...";
-  std::string unknown(1, '{');  // left as written, so a typo shows in the output
-  unknown.append(key);
-  unknown += '}';
-  return unknown;
+}
+
+void put_constraint_columns(const EvalInput& in, std::string_view sep, std::string& out) {
+  if (in.op.constraint) put_joined(in.op.constraint->columns, sep, out);
+}
+
+void put_seq_scan_rows(const EvalInput& in, std::string& out) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", in.facts.seq_scan_rows);
+  out += buf;
+}
+
+void put_duplicate_of(const EvalInput& in, std::string& out) {
+  const IndexInfo* idx = in.table && in.op.index ? in.table->covering_index(*in.op.index) : nullptr;
+  out += idx ? std::string_view(idx->name) : std::string_view("an existing index");
+}
+
+void put_server(const EvalInput& in, std::string& out) {
+  out += in.dialect == Dialect::mariadb ? "MariaDB " : in.dialect == Dialect::mysql ? "MySQL " : "";
+  out += in.version.display();
+}
+
+void put_referenced_table(const EvalInput& in, std::string& out) {
+  if (in.op.constraint)
+    put_name(in.op.constraint->references.table, out);
+  else if (!in.effect.other_locks.empty())
+    put_name(in.effect.other_locks.front().table, out);
+  else
+    out += "<referenced_table>";
+}
+
+void put_locked_tables(const EvalInput& in, std::string& out) {
+  std::vector<std::string> names;  // every table the operation locks, each named once
+  for (const auto& l : table_locks(in.effect)) names.push_back(l.table.display());
+  out += join_names(names);
+}
+
+void put_change_head(const EvalInput& in, std::string& out) {
+  out += in.op.kind == OpKind::delete_rows ? "DELETE FROM " : "UPDATE ";
+  put_name(in.op.table, out);
+  if (in.op.kind != OpKind::delete_rows) out += " SET ...";
+}
+
+// What each {placeholder} stands for, sorted by name for a binary search: a template holds
+// several and a large check expands tens of thousands of them.
+struct Placeholder {
+  std::string_view name;
+  void (*put)(const EvalInput&, std::string&);
+};
+
+constexpr Placeholder kPlaceholders[] = {
+    {"algorithm", [](const EvalInput& in, std::string& o) { o += algorithm_name(in.effect.algorithm); }},
+    {"change_head", put_change_head},
+    {"column",
+     [](const EvalInput& in, std::string& o) {
+       o += in.op.column_spec ? in.op.column_spec->name : in.op.column;
+     }},
+    {"column_type",
+     [](const EvalInput& in, std::string& o) {
+       if (in.op.column_spec) o += in.op.column_spec->type.display();
+     }},
+    {"constraint", [](const EvalInput& in, std::string& o) { o += constraint_name(in); }},
+    {"constraint_columns",
+     [](const EvalInput& in, std::string& o) { put_constraint_columns(in, ", ", o); }},
+    {"constraint_columns_joined",
+     [](const EvalInput& in, std::string& o) { put_constraint_columns(in, "_", o); }},
+    {"data_failure", [](const EvalInput& in, std::string& o) { o += in.facts.data_failure; }},
+    {"default",
+     [](const EvalInput& in, std::string& o) {
+       o += in.op.column_spec && in.op.column_spec->default_expr.present
+                ? std::string_view(in.op.column_spec->default_expr.text)
+                : std::string_view("NULL");
+     }},
+    {"detail", [](const EvalInput& in, std::string& o) { o += in.op.detail; }},
+    {"duplicate_of", put_duplicate_of},
+    {"held_by", [](const EvalInput& in, std::string& o) { o += in.facts.held_by; }},
+    {"held_lock",
+     [](const EvalInput& in, std::string& o) { o += lock_mode_name(in.facts.held_lock); }},
+    {"index",
+     [](const EvalInput& in, std::string& o) {
+       o += in.op.index ? in.op.index->name : in.op.object;
+     }},
+    {"index_columns",
+     [](const EvalInput& in, std::string& o) {
+       if (in.op.index) put_joined(in.op.index->columns, ", ", o);
+     }},
+    {"key_column", [](const EvalInput& in, std::string& o) { o += key_column(in.table); }},
+    {"kind", [](const EvalInput& in, std::string& o) { o += op_sql_words(in.op.kind); }},
+    {"lock", [](const EvalInput& in, std::string& o) { o += lock_mode_name(in.effect.lock); }},
+    {"lock_words",
+     [](const EvalInput& in, std::string& o) {
+       o += in.op.lock_clause == "EXCLUSIVE" ? "reads and writes" : "writes";
+     }},
+    {"locked_tables", put_locked_tables},
+    {"min_lock", [](const EvalInput& in, std::string& o) { o += ddl_lock_name(in.effect.min_lock); }},
+    {"new_name", [](const EvalInput& in, std::string& o) { o += in.op.new_name; }},
+    {"object", [](const EvalInput& in, std::string& o) { o += in.op.object; }},
+    {"old_type", [](const EvalInput& in, std::string& o) { put_old_type(in, false, o); }},
+    {"old_type_sql", [](const EvalInput& in, std::string& o) { put_old_type(in, true, o); }},
+    {"other_held_by", [](const EvalInput& in, std::string& o) { o += in.facts.other_held_by; }},
+    {"other_held_lock",
+     [](const EvalInput& in, std::string& o) { o += lock_mode_name(in.facts.other_held_lock); }},
+    {"reason", [](const EvalInput& in, std::string& o) { o += in.effect.reason; }},
+    {"referenced_table", put_referenced_table},
+    {"refused", [](const EvalInput& in, std::string& o) { o += in.effect.refused; }},
+    {"requested", put_requested},
+    {"rerun",
+     [](const EvalInput& in, std::string& o) {
+       o += rerun_words(rerun_effect(in.dialect, in.op, in.version).outcome);
+     }},
+    {"rerun_guard",
+     [](const EvalInput& in, std::string& o) {
+       o += rerun_effect(in.dialect, in.op, in.version).guard;
+     }},
+    {"row_version_limit",
+     [](const EvalInput& in, std::string& o) { o += std::to_string(in.facts.row_version_limit); }},
+    {"row_versions",
+     [](const EvalInput& in, std::string& o) { o += std::to_string(in.facts.row_versions); }},
+    {"seq_scan_rows", put_seq_scan_rows},
+    {"server", put_server},
+    {"setting", [](const EvalInput& in, std::string& o) { o += in.op.object; }},
+    {"statement",
+     [](const EvalInput& in, std::string& o) {
+       o += strip_semicolon(in.stmt.text);
+       o += ';';
+     }},
+    {"statement_algorithm",
+     [](const EvalInput& in, std::string& o) {
+       o += algorithm_name(in.facts.statement_ddl.algorithm);
+     }},
+    {"statement_concurrently", [](const EvalInput& in, std::string& o) { o += with_concurrently(in); }},
+    {"statement_not_valid",
+     [](const EvalInput& in, std::string& o) {
+       o += strip_semicolon(in.stmt.text);
+       o += " NOT VALID;";
+     }},
+    {"statement_with_clause", put_statement_with_clause},
+    {"statements",
+     [](const EvalInput& in, std::string& o) {
+       o += std::to_string(in.facts.access_exclusive_statements + 1);  // already in SQL words
+     }},
+    {"subject", [](const EvalInput& in, std::string& o) { o += subject_words(in); }},
+    {"suggested_clause",
+     [](const EvalInput& in, std::string& o) { o += suggested_clause(in.facts.statement_ddl, ", "); }},
+    {"table", put_table},
+    {"transaction", [](const EvalInput& in, std::string& o) { o += in.facts.transaction; }},
+    {"transaction_fix", [](const EvalInput& in, std::string& o) { o += in.facts.transaction_fix; }},
+    {"type",
+     [](const EvalInput& in, std::string& o) {
+       if (in.op.new_type) o += in.op.new_type->display();
+     }},
+    {"unchecked_reason", [](const EvalInput& in, std::string& o) { o += in.op.body_unchecked; }},
+    {"value", [](const EvalInput& in, std::string& o) { o += in.op.value; }},
+    {"version", [](const EvalInput& in, std::string& o) { o += in.version.display(); }},
+};
+
+constexpr bool sorted_by_name() {
+  for (size_t i = 1; i < std::size(kPlaceholders); ++i)
+    if (!(kPlaceholders[i - 1].name < kPlaceholders[i].name)) return false;
+  return true;
+}
+static_assert(sorted_by_name(), "kPlaceholders must stay sorted by name");
+
+// The writer of a placeholder, or null for a name no placeholder has.
+void (*placeholder(std::string_view key))(const EvalInput&, std::string&) {
+  // The first letters decide most steps without a call to memcmp.
+  const auto* it = std::lower_bound(std::begin(kPlaceholders), std::end(kPlaceholders), key,
+                                    [](const Placeholder& p, std::string_view k) {
+                                      return p.name[0] != k[0] ? p.name[0] < k[0] : p.name < k;
+                                    });
+  return it != std::end(kPlaceholders) && it->name == key ? it->put : nullptr;
 }
 
 }  // namespace
 
+namespace {
+
+struct Words {
+  OpKind kind;
+  std::string_view sql;
+};
+
+constexpr Words kWords[] = {
+    {OpKind::create_table, "CREATE TABLE"},
+    {OpKind::create_table_as, "CREATE TABLE AS"},
+    {OpKind::create_view, "CREATE VIEW"},
+    {OpKind::create_sequence, "CREATE SEQUENCE"},
+    {OpKind::create_schema, "CREATE SCHEMA"},
+    {OpKind::create_extension, "CREATE EXTENSION"},
+    {OpKind::create_type, "CREATE TYPE"},
+    {OpKind::create_domain, "CREATE DOMAIN"},
+    {OpKind::create_function, "CREATE FUNCTION"},
+    {OpKind::add_enum_value, "ADD VALUE"},
+    {OpKind::rename_enum_value, "RENAME VALUE"},
+    {OpKind::rename_schema, "RENAME SCHEMA"},
+    {OpKind::drop_view, "DROP VIEW"},
+    {OpKind::drop_schema, "DROP SCHEMA"},
+    {OpKind::drop_database, "DROP DATABASE"},
+    {OpKind::drop_other, "DROP"},
+    {OpKind::rename_index, "RENAME INDEX"},
+    {OpKind::rename_constraint, "RENAME CONSTRAINT"},
+    {OpKind::create_index, "CREATE INDEX"},
+    {OpKind::drop_index, "DROP INDEX"},
+    {OpKind::add_column, "ADD COLUMN"},
+    {OpKind::drop_column, "DROP COLUMN"},
+    {OpKind::alter_column_type, "ALTER COLUMN TYPE"},
+    {OpKind::set_not_null, "SET NOT NULL"},
+    {OpKind::drop_not_null, "DROP NOT NULL"},
+    {OpKind::set_default, "SET DEFAULT"},
+    {OpKind::drop_default, "DROP DEFAULT"},
+    {OpKind::add_constraint, "ADD CONSTRAINT"},
+    {OpKind::validate_constraint, "VALIDATE CONSTRAINT"},
+    {OpKind::drop_constraint, "DROP CONSTRAINT"},
+    {OpKind::rename_column, "RENAME COLUMN"},
+    {OpKind::rename_table, "RENAME TO"},
+    {OpKind::drop_table, "DROP TABLE"},
+    {OpKind::truncate, "TRUNCATE"},
+    {OpKind::update, "UPDATE"},
+    {OpKind::delete_rows, "DELETE"},
+    {OpKind::insert, "INSERT"},
+    {OpKind::lock_table, "LOCK TABLE"},
+    {OpKind::vacuum, "VACUUM"},
+    {OpKind::cluster, "CLUSTER"},
+    {OpKind::reindex, "REINDEX"},
+    {OpKind::refresh_matview, "REFRESH MATERIALIZED VIEW"},
+    {OpKind::detach_partition, "DETACH PARTITION"},
+    {OpKind::attach_partition, "ATTACH PARTITION"},
+    {OpKind::create_trigger, "CREATE TRIGGER"},
+    {OpKind::enable_disable_trigger, "ENABLE / DISABLE TRIGGER"},
+    {OpKind::set_logged, "SET LOGGED"},
+    {OpKind::set_unlogged, "SET UNLOGGED"},
+    {OpKind::set_tablespace, "SET TABLESPACE"},
+    {OpKind::set_access_method, "SET ACCESS METHOD"},
+    {OpKind::modify_column, "MODIFY COLUMN"},
+    {OpKind::convert_charset, "CONVERT TO CHARACTER SET"},
+    {OpKind::optimize_table, "OPTIMIZE TABLE"},
+    {OpKind::table_options, "a table option change"},
+    {OpKind::partition_op, "a partition change"},
+    {OpKind::begin, "BEGIN"},
+    {OpKind::commit, "COMMIT"},
+    {OpKind::rollback, "ROLLBACK"},
+};
+
+// Indexed by kind: every finding's message and every recorded operation asks.
+constexpr auto kWordsByKind = [] {
+  std::array<std::string_view, static_cast<size_t>(OpKind::other) + 1> by_kind{};
+  for (const auto& w : kWords) by_kind[static_cast<size_t>(w.kind)] = w.sql;
+  return by_kind;
+}();
+
+}  // namespace
+
 std::string_view op_sql_words(OpKind k) {
-  struct Words {
-    OpKind kind;
-    std::string_view sql;
-  };
-  static constexpr Words kWords[] = {
-      {OpKind::create_table, "CREATE TABLE"},
-      {OpKind::create_table_as, "CREATE TABLE AS"},
-      {OpKind::create_view, "CREATE VIEW"},
-      {OpKind::create_sequence, "CREATE SEQUENCE"},
-      {OpKind::create_schema, "CREATE SCHEMA"},
-      {OpKind::create_extension, "CREATE EXTENSION"},
-      {OpKind::create_type, "CREATE TYPE"},
-      {OpKind::create_domain, "CREATE DOMAIN"},
-      {OpKind::create_function, "CREATE FUNCTION"},
-      {OpKind::add_enum_value, "ADD VALUE"},
-      {OpKind::rename_enum_value, "RENAME VALUE"},
-      {OpKind::rename_schema, "RENAME SCHEMA"},
-      {OpKind::drop_view, "DROP VIEW"},
-      {OpKind::drop_schema, "DROP SCHEMA"},
-      {OpKind::drop_database, "DROP DATABASE"},
-      {OpKind::drop_other, "DROP"},
-      {OpKind::rename_index, "RENAME INDEX"},
-      {OpKind::rename_constraint, "RENAME CONSTRAINT"},
-      {OpKind::create_index, "CREATE INDEX"},
-      {OpKind::drop_index, "DROP INDEX"},
-      {OpKind::add_column, "ADD COLUMN"},
-      {OpKind::drop_column, "DROP COLUMN"},
-      {OpKind::alter_column_type, "ALTER COLUMN TYPE"},
-      {OpKind::set_not_null, "SET NOT NULL"},
-      {OpKind::drop_not_null, "DROP NOT NULL"},
-      {OpKind::set_default, "SET DEFAULT"},
-      {OpKind::drop_default, "DROP DEFAULT"},
-      {OpKind::add_constraint, "ADD CONSTRAINT"},
-      {OpKind::validate_constraint, "VALIDATE CONSTRAINT"},
-      {OpKind::drop_constraint, "DROP CONSTRAINT"},
-      {OpKind::rename_column, "RENAME COLUMN"},
-      {OpKind::rename_table, "RENAME TO"},
-      {OpKind::drop_table, "DROP TABLE"},
-      {OpKind::truncate, "TRUNCATE"},
-      {OpKind::update, "UPDATE"},
-      {OpKind::delete_rows, "DELETE"},
-      {OpKind::insert, "INSERT"},
-      {OpKind::lock_table, "LOCK TABLE"},
-      {OpKind::vacuum, "VACUUM"},
-      {OpKind::cluster, "CLUSTER"},
-      {OpKind::reindex, "REINDEX"},
-      {OpKind::refresh_matview, "REFRESH MATERIALIZED VIEW"},
-      {OpKind::detach_partition, "DETACH PARTITION"},
-      {OpKind::attach_partition, "ATTACH PARTITION"},
-      {OpKind::create_trigger, "CREATE TRIGGER"},
-      {OpKind::enable_disable_trigger, "ENABLE / DISABLE TRIGGER"},
-      {OpKind::set_logged, "SET LOGGED"},
-      {OpKind::set_unlogged, "SET UNLOGGED"},
-      {OpKind::set_tablespace, "SET TABLESPACE"},
-      {OpKind::set_access_method, "SET ACCESS METHOD"},
-      {OpKind::modify_column, "MODIFY COLUMN"},
-      {OpKind::convert_charset, "CONVERT TO CHARACTER SET"},
-      {OpKind::optimize_table, "OPTIMIZE TABLE"},
-      {OpKind::table_options, "a table option change"},
-      {OpKind::partition_op, "a partition change"},
-      {OpKind::begin, "BEGIN"},
-      {OpKind::commit, "COMMIT"},
-      {OpKind::rollback, "ROLLBACK"},
-  };
-  for (const auto& w : kWords)
-    if (w.kind == k) return w.sql;
-  return op_kind_name(k);
+  const std::string_view sql = kWordsByKind[static_cast<size_t>(k)];
+  return sql.empty() ? op_kind_name(k) : sql;
+}
+
+Template::Template(std::string_view text) : text_(text) {
+  const std::string_view t = text_;
+  size_t literal = 0;  // where the current literal began
+  size_t i = 0;
+  while (i < t.size()) {
+    const size_t open = t.find('{', i);
+    if (open == std::string_view::npos) break;
+    // A placeholder is a name up to the next '}'; a brace followed by a space, a line break or
+    // another brace before its '}' opens none and stays as written, and so does an unknown
+    // name (a typo then shows in the output).
+    size_t close = open + 1;
+    while (close < t.size() && t[close] != '}' && t[close] != ' ' && t[close] != '\n' &&
+           t[close] != '{')
+      ++close;
+    if (close == t.size()) break;
+    auto put = t[close] == '}' && close > open + 1
+                   ? placeholder(t.substr(open + 1, close - open - 1))
+                   : nullptr;
+    if (!put) {
+      i = t[close] == '}' && close > open + 1 ? close + 1 : open + 1;
+      continue;
+    }
+    parts_.push_back({static_cast<uint32_t>(literal), static_cast<uint32_t>(open - literal), put});
+    literal = i = close + 1;
+  }
+  parts_.push_back(
+      {static_cast<uint32_t>(literal), static_cast<uint32_t>(t.size() - literal), nullptr});
+}
+
+std::string Template::expand(const EvalInput& in) const {
+  std::string out;
+  out.reserve(text_.size() + 32);
+  for (const Part& p : parts_) {
+    out.append(text_, p.begin, p.size);
+    if (p.put) p.put(in, out);
+  }
+  return out;
 }
 
 std::string expand_template(std::string_view tmpl, const EvalInput& in) {
-  std::string out;
-  out.reserve(tmpl.size() + 32);
-  size_t i = 0;
-  while (i < tmpl.size()) {
-    size_t open = tmpl.find('{', i);
-    if (open == std::string_view::npos) break;
-    size_t close = tmpl.find('}', open);
-    if (close == std::string_view::npos) break;
-    std::string_view key = tmpl.substr(open + 1, close - open - 1);
-    if (key.empty() || key.find_first_of(" \n{") != std::string_view::npos) {
-      out.append(tmpl.substr(i, open + 1 - i));  // a brace that opens no placeholder
-      i = open + 1;
-      continue;
-    }
-    out.append(tmpl.substr(i, open - i));
-    out += value_of(key, in);
-    i = close + 1;
-  }
-  out.append(tmpl.substr(i));
-  return out;
+  return Template(tmpl).expand(in);
 }
 
 }  // namespace migsafe

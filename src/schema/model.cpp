@@ -200,8 +200,15 @@ std::string SchemaModel::key(const QualifiedName& n) {
 
 const TableInfo* SchemaModel::find(const QualifiedName& name) const {
   if (name.empty()) return nullptr;
+  if (!applying_ && last_.valid && last_.name == name) return last_.table;
   auto it = tables_.find(LookupKey(name).view());
-  return it == tables_.end() ? nullptr : &it->second;
+  const TableInfo* t = it == tables_.end() ? nullptr : &it->second;
+  if (!applying_) {
+    last_.valid = true;
+    last_.name = name;
+    last_.table = t;
+  }
+  return t;
 }
 
 TableInfo* SchemaModel::find_mut(const QualifiedName& name) {
@@ -287,6 +294,7 @@ void add_column_constraints(TableInfo& t, const ColumnSpec& col) {
 }  // namespace
 
 void SchemaModel::add_existing_table(TableInfo t) {
+  last_.valid = false;
   t.origin = {};
   t.reindex();
   for (const auto& c : t.constraints)
@@ -341,6 +349,12 @@ void SchemaModel::note_fk_targets(const Operation& op) {
 }
 
 void SchemaModel::apply(const Operation& op, int file, int tx) {
+  last_.valid = false;
+  applying_ = true;
+  struct Done {
+    bool& applying;
+    ~Done() { applying = false; }
+  } done{applying_};
   note_fk_targets(op);
   const bool acts_on_table = !op.table.empty();
   TableInfo* t = acts_on_table ? find_mut(op.table) : nullptr;
