@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "helpers.hpp"
 
@@ -484,6 +485,48 @@ TEST(ConfigErrors, EveryBadKeyAndValueIsReported) {
         ".migsafe.yaml:3:1: error: unknown key 'bogus'",
         ".migsafe.yaml:4:22: error: a rule setting"})
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+}
+
+// The excerpt under a finding shows at most 200 characters of its line, cut after whole
+// characters, and underlines by characters, not bytes (ASCII lines take a shorter path).
+TEST(TextReport, ExcerptsCountCharactersNotBytes) {
+  const std::string stmt = "CREATE INDEX idx ON orders (a);";
+  auto excerpt = [](const std::string& out) {
+    std::vector<std::string> lines;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return lines.size() > 3 ? std::vector<std::string>{lines[2], lines[3]} : lines;
+  };
+  auto shown = [](const std::string& line, size_t chars) {  // the first `chars` characters
+    size_t i = 0;
+    for (size_t n = 0; i < line.size() && n < chars; ++n)
+      do ++i;
+      while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
+    return line.substr(0, i);
+  };
+  const std::string d = test::temp_dir();
+  struct Case {
+    std::string line;
+    std::string carets;
+  } cases[] = {
+      {stmt + " -- " + std::string(250, 'x'), std::string(stmt.size(), '^')},
+      {stmt + " -- " + [] {
+         std::string e;
+         for (int i = 0; i < 250; ++i) e += "\xC3\xA9";  // é
+         return e;
+       }(),
+       std::string(stmt.size(), '^')},
+      {"CREATE INDEX idx_\xC3\xA9 ON orders (a, \"\xC3\xBC\");", std::string(38, '^')},
+  };
+  for (const auto& c : cases) {
+    test::write_file(d + "/m.sql", c.line + "\n");
+    auto r = run_migsafe({"check", "--color", "never", d + "/m.sql"});
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const bool cut = c.line.size() > 200;
+    std::vector<std::string> want = {" 1 | " + (cut ? shown(c.line, 200) + "\xE2\x80\xA6" : c.line),
+                                     "   | " + c.carets};
+    EXPECT_EQ(excerpt(r.out), want) << r.out;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Human-readable output for a terminal: one block per finding, a summary line at the end.
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "migsafe/report.hpp"
@@ -27,6 +29,19 @@ struct Style {
     return "";
   }
 };
+
+// Whether every byte is ASCII, eight at a time: most lines are, and then characters are bytes.
+bool all_ascii(std::string_view s) {
+  size_t i = 0;
+  uint64_t high = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    high |= w;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ull) == 0;
+}
 
 size_t char_count(std::string_view s) {
   return static_cast<size_t>(std::count_if(
@@ -66,12 +81,16 @@ class Block {
   }
   void repeat(size_t n, char c) { text_.append(n, c); }
   const Style& style() const { return st_; }
-  void flush(std::ostream& out) {
+  // Writes what was built once it is large (or always, with all): a write per finding was
+  // a tenth of a large report.
+  void flush(std::ostream& out, bool all = false) {
+    if (!all && text_.size() < kFlushAt) return;
     out.write(text_.data(), static_cast<std::streamsize>(text_.size()));
     text_.clear();
   }
 
  private:
+  static constexpr size_t kFlushAt = 64 * 1024;
   const Style& st_;
   std::string text_;
 };
@@ -82,9 +101,11 @@ void source_excerpt(Block& out, const SourceText& src, Position at, Position sto
   std::string_view line = src.line(at.line);
   char num[16];
   size_t num_len = static_cast<size_t>(std::to_chars(num, num + sizeof num, at.line).ptr - num);
-  std::string_view shown = line.substr(0, char_offset(line, kMaxShownLine));
+  const bool ascii = all_ascii(line);
+  std::string_view shown = line.substr(
+      0, ascii ? std::min(line.size(), kMaxShownLine) : char_offset(line, kMaxShownLine));
   bool cut = shown.size() < line.size();
-  size_t width = char_count(shown);
+  size_t width = ascii ? shown.size() : char_count(shown);
   size_t from = std::min<size_t>(at.col ? at.col - 1 : 0, width);
   size_t to = stop.line == at.line ? std::min<size_t>(stop.col, width) : width;
   if (to <= from) to = std::min(from + 1, std::max(width, from + 1));
@@ -158,7 +179,7 @@ void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& o
     b.flush(out);
   }
   b << summary_line(r, ctx) << '\n';
-  b.flush(out);
+  b.flush(out, true);
 }
 
 }  // namespace migsafe
