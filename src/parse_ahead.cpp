@@ -47,7 +47,13 @@ ParseAhead::~ParseAhead() {
 size_t ParseAhead::push(Event e, size_t statements) {
   std::vector<Batch> trash;
   std::unique_lock<std::mutex> lock(m_);
-  changed_.wait(lock, [&] { return stop_ || queued_statements_ < kMaxQueued; });
+  if (queued_statements_ >= kMaxQueued) {
+    // A full queue waits until half of it is taken: one wake-up per several batches, where
+    // one per batch was a system call on the rules thread for every 64 statements.
+    parser_waits_ = true;
+    changed_.wait(lock, [&] { return stop_ || queued_statements_ <= kMaxQueued / 2; });
+    parser_waits_ = false;
+  }
   if (stop_) return 0;
   queue_.push_back(std::move(e));
   queued_statements_ += statements;
@@ -75,7 +81,7 @@ ParseAhead::Event ParseAhead::pop() {
   Event e = std::move(queue_.front());
   queue_.pop_front();
   if (const Batch* b = std::get_if<Batch>(&e)) queued_statements_ -= b->size();
-  changed_.notify_all();
+  if (parser_waits_ && queued_statements_ <= kMaxQueued / 2) changed_.notify_all();
   return e;
 }
 

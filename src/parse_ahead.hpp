@@ -84,6 +84,7 @@ class ParseAhead {
   size_t files_parsed_ahead_ = 0;
   std::deque<Event> queue_;
   size_t queued_statements_ = 0;
+  bool parser_waits_ = false;  // push() waits for the queue to drain to half
   bool stop_ = false;
   bool done_ = false;   // the thread has queued everything
   std::thread thread_;  // last: it starts once the members above exist
