@@ -499,8 +499,8 @@ TEST(TextReport, ExcerptsCountCharactersNotBytes) {
   };
   auto shown = [](const std::string& line, size_t chars) {  // the first `chars` characters
     size_t i = 0;
-    for (size_t n = 0; i < line.size() && n < chars; ++n)
-      do ++i;
+    for (size_t n = 0; i < line.size() && n < chars; ++n) do
+        ++i;
       while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
     return line.substr(0, i);
   };
@@ -510,11 +510,12 @@ TEST(TextReport, ExcerptsCountCharactersNotBytes) {
     std::string carets;
   } cases[] = {
       {stmt + " -- " + std::string(250, 'x'), std::string(stmt.size(), '^')},
-      {stmt + " -- " + [] {
-         std::string e;
-         for (int i = 0; i < 250; ++i) e += "\xC3\xA9";  // é
-         return e;
-       }(),
+      {stmt + " -- " +
+           [] {
+             std::string e;
+             for (int i = 0; i < 250; ++i) e += "\xC3\xA9";  // é
+             return e;
+           }(),
        std::string(stmt.size(), '^')},
       {"CREATE INDEX idx_\xC3\xA9 ON orders (a, \"\xC3\xBC\");", std::string(38, '^')},
   };

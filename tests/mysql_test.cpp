@@ -100,10 +100,10 @@ TEST(MysqlLexer, DelimitersThatStartLikeWordsEndStatements) {
       "DELIMITER ;\n"
       "ALTER TABLE t ADD COLUMN d INT;\n");
   ASSERT_TRUE(m.syntax_errors.empty()) << m.syntax_errors[0].message;
-  EXPECT_EQ(kinds(m), (std::vector<OpKind>{OpKind::meta_command, OpKind::add_column,
-                                           OpKind::add_column, OpKind::meta_command,
-                                           OpKind::add_column, OpKind::meta_command,
-                                           OpKind::add_column}));
+  EXPECT_EQ(kinds(m),
+            (std::vector<OpKind>{OpKind::meta_command, OpKind::add_column, OpKind::add_column,
+                                 OpKind::meta_command, OpKind::add_column, OpKind::meta_command,
+                                 OpKind::add_column}));
   ASSERT_EQ(m.statements.size(), 7u);
   EXPECT_EQ(m.statements[2].text, "ALTER TABLE t ADD COLUMN b INT DEFAULT 7");
   EXPECT_EQ(m.statements[4].text, "ALTER TABLE t ADD COLUMN c INT DEFAULT 1");

@@ -187,6 +187,9 @@ GroupsRun check_groups(const Flags& f, const Config& cfg, bool collect_effects) 
   for (const auto& g : groups) {
     CheckOptions opt = options_for(f, cfg, g.settings);
     opt.collect_effects = collect_effects;
+#ifndef MIGSAFE_FREES_AT_EXIT
+    opt.leave_model_to_exit = true;  // the command exits after its report
+#endif
     opt.inputs.exclude.insert(opt.inputs.exclude.end(), g.exclude.begin(), g.exclude.end());
     if (opt.trace && opt.db.empty())
       throw CLI::ValidationError("--trace", "needs a snapshot: give --db (or MIGSAFE_DB)");

@@ -254,11 +254,18 @@ class Analyzer {
       }
   }
 
-  // A long set's model is a great many small allocations: they are freed on a thread of their
-  // own while the caller goes on to sort and report (freeing them was a tenth of a
-  // 20,000-statement check's wall time, measured).
+  // A long set's model is a great many small allocations. A process that exits after the check
+  // leaves them to its exit. Otherwise they are freed on a thread of their own while the
+  // caller goes on to sort and report (freeing them was a tenth of a 20,000-statement check's
+  // wall time, measured). With mimalloc that thread only queues each block back to this
+  // thread's heap, which then frees them on its next allocations, while reporting: 23 ms of
+  // a 20 MB MySQL check, measured.
   ~Analyzer() {
     if (model_.table_count() < kFreeModelAsideTables) return;
+    if (opt_.leave_model_to_exit) {
+      static_cast<void>(new SchemaModel(std::move(model_)));  // never freed, on purpose
+      return;
+    }
     try {
       std::thread([gone = std::move(model_)] {}).detach();
     } catch (const std::system_error&) {
@@ -476,6 +483,7 @@ class Analyzer {
   // keep_first: the statement is about to be evaluated (at the target version).
   StatementDdl statement_needs(const Statement& st, TargetVersion version, bool keep_first) {
     std::vector<Effect> effects;
+    effects.reserve(st.ops.size());
     for (const Operation& op : st.ops)
       effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
                                      !session_->foreign_keys_off(), /*honour_clauses=*/false));
