@@ -2,6 +2,8 @@
 // sides, transactions, suppressions and precision (one finding per cause).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 
 namespace migsafe {
@@ -9,6 +11,7 @@ namespace {
 
 using test::check_files;
 using test::count_rule;
+using test::find_finding;
 using test::has_rule;
 
 // Placeholders expand; a brace that opens none (empty, spaced, unclosed) stays as written, and
@@ -33,6 +36,32 @@ TEST(Templates, PlaceholdersAndLiteralBraces) {
   EXPECT_EQ(expand_template("x{column}", in), "xnote");
   EXPECT_EQ(expand_template("{column}", in), "note");
   EXPECT_EQ(expand_template("}{column}{", in), "}note{");
+}
+
+// A statement rewrites its table once: a second rewrite finding of the same rule on the
+// statement becomes a note on the first; another statement's rewrite is a finding of its own,
+// however many came before it.
+TEST(Engine, OneRewritePerStatement) {
+  std::string sql = "ALTER TABLE t ALTER COLUMN a TYPE text, ALTER COLUMN b TYPE text;\n";
+  for (int i = 0; i < 300; ++i)
+    sql += "ALTER TABLE t" + std::to_string(i % 7) + " ALTER COLUMN c" + std::to_string(i) +
+           " TYPE text, ALTER COLUMN d" + std::to_string(i) + " TYPE text;\n";
+  auto r = check_files({sql});
+  ASSERT_EQ(count_rule(r, "alter-column-type-rewrite"), 301u);
+  const Finding* first = find_finding(r, "alter-column-type-rewrite");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->at.line, 1u);
+  EXPECT_NE(std::find(first->notes.begin(), first->notes.end(),
+                      "the same rewrite: ALTER COLUMN b TYPE text rewrites t and its indexes "
+                      "under ACCESS EXCLUSIVE"),
+            first->notes.end());
+  for (const auto& f : r.findings) {
+    if (f.rule_id != "alter-column-type-rewrite") continue;
+    size_t merged = std::count_if(f.notes.begin(), f.notes.end(), [](const std::string& n) {
+      return n.starts_with("the same rewrite: ");
+    });
+    EXPECT_EQ(merged, 1u) << f.message;
+  }
 }
 
 TEST(Engine, TableCreatedInTheSameFileIsExempt) {

@@ -281,6 +281,8 @@ class Analyzer {
     file_index_ = file_index;
     model_file_ = model_file;
     found_.clear();
+    rewrites_.clear();
+    rewrites_indexed_ = 0;
     stmt_of_.clear();
     spans_.clear();
     fired_once_.clear();
@@ -1124,21 +1126,37 @@ class Analyzer {
   // One statement rewrites its table once, however many of its operations need it: a second
   // rewrite finding of the same rule on the statement becomes a note on the first.
   void merge_rewrites(size_t first_new, const Statement& st) {
+    index_rewrites(first_new);
     for (size_t i = first_new; i < found_.size();) {
-      auto named = rule_by_id_.find(found_[i].rule_id);
-      const Rule* rule = named == rule_by_id_.end() ? nullptr : named->second;
+      const Rule* rule = rule_named(found_[i].rule_id);
       Finding* earlier = nullptr;
-      if (rule && rule->cause == "rewrite")
-        for (size_t j = 0; j < first_new && !earlier; ++j)
-          if (found_[j].rule_id == found_[i].rule_id && found_[j].file == found_[i].file &&
-              found_[j].statement.begin == st.span.begin)
-            earlier = &found_[j];
+      if (rule && rule->cause == "rewrite") {
+        auto it = rewrites_.find(RewriteKey{found_[i].file, st.span.begin, rule->id});
+        if (it != rewrites_.end()) earlier = &found_[it->second];
+      }
       if (!earlier) {
         ++i;
         continue;
       }
       earlier->notes.push_back("the same rewrite: " + found_[i].message);
       found_.erase(found_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  const Rule* rule_named(std::string_view id) const {
+    auto it = rule_by_id_.find(id);
+    return it == rule_by_id_.end() ? nullptr : it->second;
+  }
+
+  // The rewrite findings of found_[0, upto) by file, statement and rule, the first of each.
+  // Those entries neither move nor go before the file ends: only later ones are merged away or
+  // deferred.
+  void index_rewrites(size_t upto) {
+    for (; rewrites_indexed_ < upto; ++rewrites_indexed_) {
+      const Finding& f = found_[rewrites_indexed_];
+      const Rule* rule = rule_named(f.rule_id);
+      if (rule && rule->cause == "rewrite")
+        rewrites_.try_emplace(RewriteKey{f.file, f.statement.begin, rule->id}, rewrites_indexed_);
     }
   }
 
@@ -1258,6 +1276,22 @@ class Analyzer {
   std::unordered_map<const Rule*, std::unique_ptr<RuleTexts>> texts_;
   // Rules by id, for the findings' rules (find_rule() walks every pack).
   std::unordered_map<std::string_view, const Rule*> rule_by_id_;
+  // merge_rewrites(): a rewrite finding per file, statement start and rule (the rule's id, kept
+  // by its pack). Looking through every earlier finding made a long file of rewrites quadratic.
+  struct RewriteKey {
+    size_t file;
+    uint32_t begin;
+    std::string_view rule;
+    bool operator==(const RewriteKey&) const = default;
+  };
+  struct RewriteKeyHash {
+    size_t operator()(const RewriteKey& k) const {
+      return std::hash<std::string_view>{}(k.rule) ^ (k.file * 0x9E3779B97F4A7C15ull) ^
+             (static_cast<size_t>(k.begin) << 1);
+    }
+  };
+  std::unordered_map<RewriteKey, size_t, RewriteKeyHash> rewrites_;
+  size_t rewrites_indexed_ = 0;
   // statement_needs() computed the effect of this operation (the statement's first) already.
   const Operation* computed_for_ = nullptr;
   Effect computed_effect_;
