@@ -54,18 +54,25 @@ void rebuild(const std::vector<T>& items, std::unordered_map<std::string, size_t
   for (size_t i = 0; i < items.size(); ++i) at[items[i].name] = i;
 }
 
-// Appends, or replaces the entry of the same name.
+// Appends, or replaces the entry of the same name when `replace`. A table that keeps positions
+// by name looks the name up once (a wide table's ADD COLUMN looked it up three times).
 template <class T>
-void upsert(std::vector<T>& items, std::unordered_map<std::string, size_t>& at, T item) {
+void upsert(std::vector<T>& items, std::unordered_map<std::string, size_t>& at, T item,
+            bool replace = true) {
+  if (!at.empty()) {
+    auto [it, added] = at.try_emplace(item.name, items.size());
+    if (added)
+      items.push_back(std::move(item));
+    else if (replace)
+      items[it->second] = std::move(item);
+    return;
+  }
   if (auto pos = find_pos(items, at, item.name)) {
-    items[*pos] = std::move(item);
+    if (replace) items[*pos] = std::move(item);
     return;
   }
   items.push_back(std::move(item));
-  if (!at.empty())
-    at[items.back().name] = items.size() - 1;
-  else if (items.size() >= kIndexedFrom)
-    rebuild(items, at);
+  if (items.size() >= kIndexedFrom) rebuild(items, at);
 }
 
 template <class T>
@@ -127,7 +134,7 @@ void TableInfo::reindex() {
 }
 
 void TableInfo::add_column(ColumnInfo c) {
-  if (!column(c.name)) upsert(columns, column_at, std::move(c));
+  upsert(columns, column_at, std::move(c), /*replace=*/false);
 }
 void TableInfo::add_index(IndexInfo i) {
   upsert(indexes, index_at, std::move(i));
