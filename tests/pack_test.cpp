@@ -176,7 +176,8 @@ std::string describe(const Rule& r) {
     for (const auto& t : *tests) {
       o << t.name << "=";
       for (const auto& v : t.values) o << v << "/";
-      o << (t.single != nullptr) << (t.multi != nullptr) << ";";
+      o << (t.single != nullptr) << (t.multi != nullptr) << (t.flag != nullptr) << t.accepts_true
+        << t.accepts_false << ";";
     }
   o << "|lock:" << (c.lock_at_least ? static_cast<int>(*c.lock_at_least) : -1);
   o << "|versions:" << (c.versions.min ? c.versions.min->display() : "-") << ".."

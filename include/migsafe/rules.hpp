@@ -48,6 +48,10 @@ struct ValueTest {
   // Resolved when the pack loads, so evaluating a rule never looks a name up.
   std::string (*single)(const EvalInput&) = nullptr;
   std::vector<std::string> (*multi)(const EvalInput&) = nullptr;
+  // A yes / no attribute: read as a bool, and whether "true" / "false" is among the values.
+  bool (*flag)(const EvalInput&) = nullptr;
+  bool accepts_true = false;
+  bool accepts_false = false;
 };
 // Binds a test to its reader; false when the name is unknown.
 bool resolve_attribute(ValueTest& t);

@@ -1,6 +1,8 @@
 // The attributes and effects a pack condition can test, each with the one function that reads
 // it. Adding a condition name means adding a row here, nothing else.
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "migsafe/ascii.hpp"
 #include "migsafe/rules.hpp"
@@ -9,16 +11,28 @@ namespace migsafe {
 namespace {
 
 using Getter = std::string (*)(const EvalInput&);
+using Flag = bool (*)(const EvalInput&);
+
+// How an attribute is read: a yes / no attribute as a bool (a test of it then compares no
+// text: conditions test hundreds of thousands of attributes on a large file), any other as
+// its text.
+struct Reader {
+  Getter get = nullptr;
+  Flag flag = nullptr;
+  template <class F>
+  Reader(F f) {  // NOLINT: the table's rows name a lambda
+    if constexpr (std::is_same_v<decltype(f(std::declval<const EvalInput&>())), bool>)
+      flag = f;
+    else
+      get = f;
+  }
+};
 
 struct Named {
   std::string_view name;
-  Getter get;
+  Reader read;
   std::string_view doc;
 };
-
-std::string b(bool v) {
-  return v ? "true" : "false";
-}
 
 const ColumnSpec* col(const EvalInput& in) {
   return in.op.column_spec ? &*in.op.column_spec : nullptr;
@@ -90,36 +104,33 @@ bool clause_refused(const EvalInput& in) {
 }
 
 const Named kAttributes[] = {
-    {"concurrently", [](const EvalInput& in) { return b(in.op.concurrently); },
+    {"concurrently", [](const EvalInput& in) { return in.op.concurrently; },
      "CONCURRENTLY was given"},
-    {"system_catalogs",
-     [](const EvalInput& in) { return b(in.op.detail == "REINDEX_OBJECT_SYSTEM"); },
+    {"system_catalogs", [](const EvalInput& in) { return in.op.detail == "REINDEX_OBJECT_SYSTEM"; },
      "REINDEX SYSTEM: the server's own catalogs, which have no CONCURRENTLY form"},
-    {"if_exists", [](const EvalInput& in) { return b(in.op.if_exists); }, "IF EXISTS was given"},
-    {"if_not_exists", [](const EvalInput& in) { return b(in.op.if_not_exists); },
+    {"if_exists", [](const EvalInput& in) { return in.op.if_exists; }, "IF EXISTS was given"},
+    {"if_not_exists", [](const EvalInput& in) { return in.op.if_not_exists; },
      "IF NOT EXISTS was given"},
-    {"cascade", [](const EvalInput& in) { return b(in.op.cascade); }, "CASCADE was given"},
-    {"has_where", [](const EvalInput& in) { return b(in.op.has_where); },
+    {"cascade", [](const EvalInput& in) { return in.op.cascade; }, "CASCADE was given"},
+    {"has_where", [](const EvalInput& in) { return in.op.has_where; },
      "UPDATE / DELETE has a WHERE clause"},
-    {"from_select", [](const EvalInput& in) { return b(in.op.from_select); },
+    {"from_select", [](const EvalInput& in) { return in.op.from_select; },
      "INSERT takes its rows from a SELECT"},
-    {"full", [](const EvalInput& in) { return b(in.op.full); }, "VACUUM FULL"},
-    {"local", [](const EvalInput& in) { return b(in.op.local); }, "SET LOCAL"},
+    {"full", [](const EvalInput& in) { return in.op.full; }, "VACUUM FULL"},
+    {"local", [](const EvalInput& in) { return in.op.local; }, "SET LOCAL"},
     {"unique",
      [](const EvalInput& in) {
-       return b((in.op.index && in.op.index->unique) ||
-                (in.op.constraint && in.op.constraint->kind == ConstraintKind::unique));
+       return (in.op.index && in.op.index->unique) ||
+              (in.op.constraint && in.op.constraint->kind == ConstraintKind::unique);
      },
      "a unique index or constraint"},
-    {"partial", [](const EvalInput& in) { return b(in.op.index && in.op.index->partial); },
+    {"partial", [](const EvalInput& in) { return in.op.index && in.op.index->partial; },
      "the index has a WHERE clause"},
     {"not_valid",
-     [](const EvalInput& in) { return b(in.op.constraint && in.op.constraint->not_valid); },
+     [](const EvalInput& in) { return in.op.constraint && in.op.constraint->not_valid; },
      "the constraint is added NOT VALID"},
     {"using_index",
-     [](const EvalInput& in) {
-       return b(in.op.constraint && !in.op.constraint->using_index.empty());
-     },
+     [](const EvalInput& in) { return in.op.constraint && !in.op.constraint->using_index.empty(); },
      "UNIQUE / PRIMARY KEY ... USING INDEX"},
     {"constraint_type",
      [](const EvalInput& in) {
@@ -131,11 +142,11 @@ const Named kAttributes[] = {
      "check, foreign_key, unique, primary_key, exclusion (from the schema model for DROP)"},
     {"bulk_data_change",
      [](const EvalInput& in) {
-       return b(in.op.kind == OpKind::update || in.op.kind == OpKind::delete_rows ||
-                (in.op.kind == OpKind::insert && in.op.from_select));
+       return in.op.kind == OpKind::update || in.op.kind == OpKind::delete_rows ||
+              (in.op.kind == OpKind::insert && in.op.from_select);
      },
      "UPDATE, DELETE or INSERT ... SELECT"},
-    {"serial", [](const EvalInput& in) { return b(col(in) && col(in)->serial); },
+    {"serial", [](const EvalInput& in) { return col(in) && col(in)->serial; },
      "the added column is serial / bigserial / smallserial"},
     {"generated",
      [](const EvalInput& in) {
@@ -144,18 +155,18 @@ const Named kAttributes[] = {
      "none, stored, virtual (MySQL) or identity"},
     {"has_default",
      [](const EvalInput& in) {
-       return b(col(in) && col(in)->default_expr.present && !col(in)->default_expr.is_null);
+       return col(in) && col(in)->default_expr.present && !col(in)->default_expr.is_null;
      },
      "the added column has a non-NULL default"},
     {"default_volatile",
-     [](const EvalInput& in) { return b(col(in) && default_is_volatile(col(in)->default_expr)); },
+     [](const EvalInput& in) { return col(in) && default_is_volatile(col(in)->default_expr); },
      "the added column's default calls a volatile (or unknown) function"},
-    {"not_null", [](const EvalInput& in) { return b(col(in) && col(in)->not_null); },
+    {"not_null", [](const EvalInput& in) { return col(in) && col(in)->not_null; },
      "the added column is NOT NULL"},
-    {"inline_references", [](const EvalInput& in) { return b(col(in) && col(in)->references); },
+    {"inline_references", [](const EvalInput& in) { return col(in) && col(in)->references; },
      "the added column has REFERENCES"},
     {"inline_unique",
-     [](const EvalInput& in) { return b(col(in) && (col(in)->unique || col(in)->primary_key)); },
+     [](const EvalInput& in) { return col(in) && (col(in)->unique || col(in)->primary_key); },
      "the added column is UNIQUE or PRIMARY KEY"},
     {"setting",
      [](const EvalInput& in) {
@@ -165,90 +176,89 @@ const Named kAttributes[] = {
      },
      "the name of the setting SET / RESET changes"},
     {"value", [](const EvalInput& in) { return in.op.value; }, "the value set, or the LOCK mode"},
-    {"in_transaction", [](const EvalInput& in) { return b(in.facts.in_transaction); },
+    {"in_transaction", [](const EvalInput& in) { return in.facts.in_transaction; },
      "the statement runs inside a transaction block: BEGIN in the file, the runner's "
      "transaction, a query string of several statements, or a DO block"},
-    {"transaction_begun", [](const EvalInput& in) { return b(in.facts.transaction_begun); },
+    {"transaction_begun", [](const EvalInput& in) { return in.facts.transaction_begun; },
      "the file opened the transaction, or the runner's transaction already ran statements"},
     {"added_in_same_transaction",
-     [](const EvalInput& in) { return b(in.facts.added_in_same_transaction); },
+     [](const EvalInput& in) { return in.facts.added_in_same_transaction; },
      "VALIDATE of a constraint added NOT VALID in the same transaction"},
     {"held_lock_blocks_reads",
-     [](const EvalInput& in) { return b(lock_blocks_reads(in.facts.held_lock)); },
+     [](const EvalInput& in) { return lock_blocks_reads(in.facts.held_lock); },
      "the transaction already holds a lock on the table that blocks reads"},
     {"held_lock_blocks_writes",
-     [](const EvalInput& in) { return b(lock_blocks_writes(in.facts.held_lock)); },
+     [](const EvalInput& in) { return lock_blocks_writes(in.facts.held_lock); },
      "the transaction already holds a lock on the table that blocks writes"},
-    {"partitioned_table", [](const EvalInput& in) { return b(in.facts.partitioned_table); },
+    {"partitioned_table", [](const EvalInput& in) { return in.facts.partitioned_table; },
      "the table is partitioned"},
     {"node", [](const EvalInput& in) { return in.stmt.node; }, "the parser's statement node name"},
-    {"lock_timeout_set", [](const EvalInput& in) { return b(in.facts.lock_timeout_set); },
+    {"lock_timeout_set", [](const EvalInput& in) { return in.facts.lock_timeout_set; },
      "a non-zero lock_timeout is in force (tracked through SET, SET LOCAL, RESET, set_config)"},
-    {"nested_begin", [](const EvalInput& in) { return b(in.facts.nested_begin); },
+    {"nested_begin", [](const EvalInput& in) { return in.facts.nested_begin; },
      "BEGIN while a transaction is already open"},
     {"ends_runner_transaction",
-     [](const EvalInput& in) { return b(in.facts.ends_runner_transaction); },
+     [](const EvalInput& in) { return in.facts.ends_runner_transaction; },
      "COMMIT / ROLLBACK inside the transaction the runner opened for the file"},
     {"earlier_access_exclusive_statements",
      [](const EvalInput& in) { return std::to_string(in.facts.access_exclusive_statements); },
      "how many earlier statements of this transaction took ACCESS EXCLUSIVE on the table"},
     {"other_held_lock_blocks_writes",
-     [](const EvalInput& in) { return b(lock_blocks_writes(in.facts.other_held_lock)); },
+     [](const EvalInput& in) { return lock_blocks_writes(in.facts.other_held_lock); },
      "the transaction holds a lock that blocks writes on another table"},
-    {"foreign_keys_off", [](const EvalInput& in) { return b(in.facts.foreign_keys_off); },
+    {"foreign_keys_off", [](const EvalInput& in) { return in.facts.foreign_keys_off; },
      "SQLite: PRAGMA foreign_keys = OFF ran outside a transaction earlier in the file"},
-    {"rebuild", [](const EvalInput& in) { return b(in.op.detail == "rebuild"); },
+    {"rebuild", [](const EvalInput& in) { return in.op.detail == "rebuild"; },
      "SQLite: the DROP TABLE / RENAME of a 12-step table rebuild"},
-    {"rebuild_checked", [](const EvalInput& in) { return b(in.op.value == "checked"); },
+    {"rebuild_checked", [](const EvalInput& in) { return in.op.value == "checked"; },
      "SQLite: PRAGMA foreign_key_check follows the rebuild"},
-    {"rename_aside", [](const EvalInput& in) { return b(in.op.detail == "rename-aside"); },
+    {"rename_aside", [](const EvalInput& in) { return in.op.detail == "rename-aside"; },
      "SQLite: a table renamed aside and created again under its old name"},
-    {"unsupported", [](const EvalInput& in) { return b(in.op.value == "unsupported"); },
+    {"unsupported", [](const EvalInput& in) { return in.op.value == "unsupported"; },
      "SQLite: an ALTER TABLE form SQLite does not have"},
-    {"body_unchecked", [](const EvalInput& in) { return b(!in.op.body_unchecked.empty()); },
+    {"body_unchecked", [](const EvalInput& in) { return !in.op.body_unchecked.empty(); },
      "PostgreSQL: the PL/pgSQL body of a DO block or routine could not be read, so its "
      "statements are not checked"},
-    {"snapshot", [](const EvalInput& in) { return b(in.facts.snapshot); },
+    {"snapshot", [](const EvalInput& in) { return in.facts.snapshot; },
      "the schema comes from a snapshot (--db), so indexes and sizes are real"},
-    {"table_sized", [](const EvalInput& in) { return b(in.table && in.table->stats); },
+    {"table_sized", [](const EvalInput& in) { return in.table && in.table->stats; },
      "snapshot: the table's rows and bytes are known (it existed before the migrations)"},
-    {"row_versions_exhausted",
-     [](const EvalInput& in) { return b(in.facts.row_versions_exhausted); },
+    {"row_versions_exhausted", [](const EvalInput& in) { return in.facts.row_versions_exhausted; },
      "snapshot, MySQL 8.0.29+: an instant ADD or DROP COLUMN past the table's row-version budget"},
-    {"data_fails", [](const EvalInput& in) { return b(in.facts.data_fails); },
+    {"data_fails", [](const EvalInput& in) { return in.facts.data_fails; },
      "snapshot: rows already in the table make the change fail (NULLs, duplicates, orphans)"},
-    {"seq_scan", [](const EvalInput& in) { return b(in.facts.seq_scan); },
+    {"seq_scan", [](const EvalInput& in) { return in.facts.seq_scan; },
      "snapshot: the statement's plan reads the table sequentially"},
     {"fk_indexed",
      [](const EvalInput& in) {
        // An index whose leading columns are the foreign key's columns, in any order.
-       if (!in.op.constraint || !in.table) return b(false);
+       if (!in.op.constraint || !in.table) return false;
        const auto& fk = in.op.constraint->columns;
        for (const auto& idx : in.table->indexes) {
          if (idx.columns.size() < fk.size()) continue;
          std::vector<std::string> lead(idx.columns.begin(),
                                        idx.columns.begin() + static_cast<long>(fk.size()));
-         if (std::is_permutation(lead.begin(), lead.end(), fk.begin())) return b(true);
+         if (std::is_permutation(lead.begin(), lead.end(), fk.begin())) return true;
        }
-       return b(false);
+       return false;
      },
      "the referencing columns of the foreign key lead an existing index"},
     {"index_used",
      [](const EvalInput& in) {
        const TableInfo* t = in.table;
        const IndexInfo* idx = t ? t->index(in.op.object) : nullptr;
-       return b(idx && idx->scans > 0);
+       return idx && idx->scans > 0;
      },
      "snapshot: the dropped index has been scanned since the statistics were reset"},
     {"index_backs_constraint",
      [](const EvalInput& in) {
        const IndexInfo* idx = in.table ? in.table->index(in.op.object) : nullptr;
-       return b(idx && idx->backs_constraint);
+       return idx && idx->backs_constraint;
      },
      "snapshot: the dropped index backs a constraint"},
     {"index_duplicates_existing",
      [](const EvalInput& in) {
-       return b(in.op.index && in.table && in.table->covering_index(*in.op.index));
+       return in.op.index && in.table && in.table->covering_index(*in.op.index);
      },
      "an existing index already covers these columns (same, or the new one is its prefix)"},
     {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
@@ -259,15 +269,15 @@ const Named kAttributes[] = {
     {"requested_lock", [](const EvalInput& in) { return lower_name(in.op.lock_clause); },
      "MySQL: the LOCK= clause, lower-case (none, shared, exclusive, default); empty when not "
      "given"},
-    {"clause_refused", [](const EvalInput& in) { return b(clause_refused(in)); },
+    {"clause_refused", [](const EvalInput& in) { return clause_refused(in); },
      "MySQL: the server refuses the ALGORITHM= / LOCK= clause for this operation"},
-    {"first_in_statement", [](const EvalInput& in) { return b(in.facts.op_index == 0); },
+    {"first_in_statement", [](const EvalInput& in) { return in.facts.op_index == 0; },
      "the first operation of its statement (statement-level rules fire once)"},
     {"statement_online",
      [](const EvalInput& in) {
-       return b(in.facts.statement_ddl.algorithm != Algorithm::none &&
-                in.facts.statement_ddl.algorithm != Algorithm::copy &&
-                in.facts.statement_ddl.min_lock == DdlLock::none);
+       return in.facts.statement_ddl.algorithm != Algorithm::none &&
+              in.facts.statement_ddl.algorithm != Algorithm::copy &&
+              in.facts.statement_ddl.min_lock == DdlLock::none;
      },
      "MySQL: the whole statement runs without a table copy and lets writes go on"},
     {"meta_command",
@@ -275,21 +285,21 @@ const Named kAttributes[] = {
        return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
      },
      "the psql meta-command (\\set, \\i, ...)"},
-    {"or_replace", [](const EvalInput& in) { return b(in.op.or_replace); },
+    {"or_replace", [](const EvalInput& in) { return in.op.or_replace; },
      "CREATE OR REPLACE was given"},
-    {"skips_existing", [](const EvalInput& in) { return b(in.op.skips_existing); },
+    {"skips_existing", [](const EvalInput& in) { return in.op.skips_existing; },
      "INSERT leaves rows already there alone: ON CONFLICT, INSERT IGNORE, REPLACE, ON "
      "DUPLICATE KEY UPDATE, INSERT OR IGNORE, or a SELECT with NOT EXISTS / NOT IN / EXCEPT"},
-    {"batched", [](const EvalInput& in) { return b(in.op.batched); },
+    {"batched", [](const EvalInput& in) { return in.op.batched; },
      "UPDATE / DELETE changes a bounded batch: LIMIT, BETWEEN, a key with a lower and an upper "
      "bound, or a loop in a routine"},
-    {"atomic", [](const EvalInput& in) { return b(in.facts.atomic); },
+    {"atomic", [](const EvalInput& in) { return in.facts.atomic; },
      "the statement runs in a transaction that rolls back with the rest of its file (or "
      "section, or changeset) when a later statement fails: PostgreSQL and SQLite, whose DDL is "
      "transactional, in the runner's transaction or a BEGIN ... COMMIT block of the file"},
-    {"in_routine", [](const EvalInput& in) { return b(in.facts.in_routine); },
+    {"in_routine", [](const EvalInput& in) { return in.facts.in_routine; },
      "the statement runs inside a DO block, function or procedure the migration runs"},
-    {"dropped_first", [](const EvalInput& in) { return b(in.facts.dropped_first); },
+    {"dropped_first", [](const EvalInput& in) { return in.facts.dropped_first; },
      "an earlier statement of the file drops the same object with IF EXISTS"},
 };
 
@@ -302,33 +312,30 @@ const Named kEffects[] = {
      "duplicates (rows), invalid_index (CREATE INDEX CONCURRENTLY), applies_twice (UPDATE ... SET "
      "n = n + 1)"},
     {"rerun_guard",
-     [](const EvalInput& in) {
-       return b(!rerun_effect(in.dialect, in.op, in.version).guard.empty());
-     },
+     [](const EvalInput& in) { return !rerun_effect(in.dialect, in.op, in.version).guard.empty(); },
      "the dialect and version can write the statement so that a second run does no harm"},
-    {"rewrite", [](const EvalInput& in) { return b(in.effect.rewrite); },
+    {"rewrite", [](const EvalInput& in) { return in.effect.rewrite; },
      "the table and its indexes are written anew"},
-    {"scan", [](const EvalInput& in) { return b(in.effect.scan); },
+    {"scan", [](const EvalInput& in) { return in.effect.scan; },
      "every row is read (validation, index build, data change without WHERE)"},
-    {"index_build", [](const EvalInput& in) { return b(in.effect.index_build); },
-     "an index is built"},
+    {"index_build", [](const EvalInput& in) { return in.effect.index_build; }, "an index is built"},
     {"whole_table",
      [](const EvalInput& in) {
-       return b(in.effect.scan || in.effect.rewrite || in.effect.index_build);
+       return in.effect.scan || in.effect.rewrite || in.effect.index_build;
      },
      "every row of the table is read or written (a scan, a rewrite or an index build)"},
-    {"blocks_reads", [](const EvalInput& in) { return b(in.effect.blocks_reads()); },
+    {"blocks_reads", [](const EvalInput& in) { return in.effect.blocks_reads(); },
      "the lock makes SELECT wait"},
-    {"blocks_writes", [](const EvalInput& in) { return b(in.effect.blocks_writes()); },
+    {"blocks_writes", [](const EvalInput& in) { return in.effect.blocks_writes(); },
      "the lock makes INSERT / UPDATE / DELETE wait"},
-    {"data_loss", [](const EvalInput& in) { return b(in.effect.data_loss); }, "data is destroyed"},
-    {"breaks_compat", [](const EvalInput& in) { return b(in.effect.breaks_compat); },
+    {"data_loss", [](const EvalInput& in) { return in.effect.data_loss; }, "data is destroyed"},
+    {"breaks_compat", [](const EvalInput& in) { return in.effect.breaks_compat; },
      "code that is already deployed stops working"},
-    {"fails_on_data", [](const EvalInput& in) { return b(in.effect.fails_on_data); },
+    {"fails_on_data", [](const EvalInput& in) { return in.effect.fails_on_data; },
      "fails on a table that has rows"},
-    {"refused", [](const EvalInput& in) { return b(!in.effect.refused.empty()); },
+    {"refused", [](const EvalInput& in) { return !in.effect.refused.empty(); },
      "the server rejects the statement every time, as the schema stands (what depends on it)"},
-    {"locks_other_table", [](const EvalInput& in) { return b(!in.effect.other_locks.empty()); },
+    {"locks_other_table", [](const EvalInput& in) { return !in.effect.other_locks.empty(); },
      "the operation also locks another table (a referenced or partition table)"},
     {"algorithm",
      [](const EvalInput& in) {
@@ -349,10 +356,10 @@ const Named kEffects[] = {
      "MySQL: the algorithm the server picks: instant, inplace, rebuild (in place), copy, none"},
     {"min_lock", [](const EvalInput& in) { return lower_name(ddl_lock_name(in.effect.min_lock)); },
      "MySQL: the least blocking LOCK= the operation allows: none, shared, exclusive"},
-    {"implicit_commit", [](const EvalInput& in) { return b(in.effect.implicit_commit); },
+    {"implicit_commit", [](const EvalInput& in) { return in.effect.implicit_commit; },
      "MySQL: the statement commits the open transaction before it runs"},
     {"outside_transaction_only",
-     [](const EvalInput& in) { return b(in.effect.tx == TxRule::outside_block); },
+     [](const EvalInput& in) { return in.effect.tx == TxRule::outside_block; },
      "cannot run inside a transaction block"},
 };
 
@@ -404,17 +411,26 @@ std::vector<std::string> names(const Named (&table)[N]) {
 
 }  // namespace
 
+namespace {
+void bind(ValueTest& t, const Reader& r) {
+  t.single = r.get;
+  t.flag = r.flag;
+  t.accepts_true = std::find(t.values.begin(), t.values.end(), "true") != t.values.end();
+  t.accepts_false = std::find(t.values.begin(), t.values.end(), "false") != t.values.end();
+}
+}  // namespace
+
 bool resolve_attribute(ValueTest& t) {
   if (const Named* n = lookup(kAttributes, t.name))
-    t.single = n->get;
+    bind(t, n->read);
   else if (const MultiNamed* m = lookup_multi(t.name))
     t.multi = m->get;
-  return t.single || t.multi;
+  return t.single || t.flag || t.multi;
 }
 
 bool resolve_effect(ValueTest& t) {
-  if (const Named* n = lookup(kEffects, t.name)) t.single = n->get;
-  return t.single != nullptr;
+  if (const Named* n = lookup(kEffects, t.name)) bind(t, n->read);
+  return t.single || t.flag;
 }
 
 // Multi-valued attributes (column_types, ...) match when any of their values is listed.
@@ -422,6 +438,7 @@ bool value_test_matches(const ValueTest& t, const EvalInput& in) {
   auto wanted = [&](const std::string& v) {
     return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
   };
+  if (t.flag) return t.flag(in) ? t.accepts_true : t.accepts_false;
   if (t.multi) {
     auto actual = t.multi(in);
     return std::any_of(actual.begin(), actual.end(), wanted);
