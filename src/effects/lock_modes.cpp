@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
 
 namespace migsafe {
@@ -33,8 +34,7 @@ std::string_view lock_mode_name(LockMode m) {
 
 std::optional<LockMode> parse_lock_mode(std::string_view s) {
   std::string norm;
-  for (char c : s)
-    norm += c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : s) norm += c == '_' ? ' ' : ascii_upper(c);
   for (size_t i = 0; i < kNames.size(); ++i)
     if (kNames[i] == norm || (i == 0 && norm == "NONE")) return static_cast<LockMode>(i);
   return std::nullopt;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/inputs.hpp"
 #include "migsafe/ir.hpp"
 
@@ -867,7 +868,7 @@ bool flyway_name(std::string_view rel) {
   auto sql_after = [&](size_t from) {  // ".sql" in any case, ending b, at or after from
     if (b.size() < from + 4 || b[b.size() - 4] != '.') return false;
     for (size_t i = b.size() - 3; i < b.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(b[i])) != "sql"[i - (b.size() - 3)]) return false;
+      if (ascii_lower(b[i]) != "sql"[i - (b.size() - 3)]) return false;
     return true;
   };
   if (b.substr(0, 3) == "R__") return sql_after(3);
@@ -1084,7 +1085,7 @@ bool flyway_non_transactional(Dialect dialect, int server_major, std::string_vie
     if (std::isspace(static_cast<unsigned char>(c))) {
       if (!words.empty() && words.back() != ' ') words += ' ';
     } else {
-      words += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      words += ascii_upper(c);
     }
     ++i;
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdint>
 
 #include "migsafe/ascii.hpp"
@@ -52,7 +51,7 @@ ServerTarget server_target(Dialect d, const TargetVersion* v) {
 
 std::string ascii_upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : out) c = migsafe::ascii_upper(c);
   return out;
 }
 

@@ -15,6 +15,8 @@
 
 #include "postgres_nodes.hpp"
 
+#include "migsafe/ascii.hpp"
+
 namespace migsafe::pg_translate {
 
 template <class E>
@@ -333,7 +335,7 @@ inline std::string check_group(std::string_view text, size_t from) {
   auto word_at = [&](size_t i) {
     if (i + 5 > text.size()) return false;
     for (size_t k = 0; k < 5; ++k)
-      if (std::tolower(static_cast<unsigned char>(text[i + k])) != "check"[k]) return false;
+      if (ascii_lower(text[i + k]) != "check"[k]) return false;
     bool before =
         i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
     bool after = i + 5 == text.size() ||
@@ -421,7 +423,7 @@ inline std::string default_text(std::string_view text, size_t from) {
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t end = word_end(i);
       std::string w(text.substr(i, end - i));
-      for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (auto& ch : w) ch = ascii_lower(ch);
       if (depth == 0 && any &&
           std::find(std::begin(kStops), std::end(kStops), w) != std::end(kStops))
         break;

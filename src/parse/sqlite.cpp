@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "lexer.hpp"
+#include "migsafe/ascii.hpp"
 #include "migsafe/ir.hpp"
 #include "migsafe/parse.hpp"
 #include "parse/sqlite_limits.hpp"
@@ -78,14 +79,13 @@ std::vector<Token> tokenize(std::string_view s, uint32_t base) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return ascii_lower(x) == ascii_lower(y);
          });
 }
 
 std::string upper(std::string_view s) {
   std::string out;
-  for (char c : s) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : s) out += ascii_upper(c);
   return out;
 }
 

@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/rules.hpp"
 #include "rules/embedded_packs.hpp"
@@ -149,7 +149,7 @@ class PackReader {
 
   static std::string normalize_value(std::string v) {
     std::string low;
-    for (char c : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : v) low += ascii_lower(c);
     if (low == "true" || low == "yes" || low == "on") return "true";
     if (low == "false" || low == "no" || low == "off") return "false";
     return v;

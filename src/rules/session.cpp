@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/rules.hpp"
 
 namespace migsafe {
@@ -143,8 +144,7 @@ bool SessionState::timeout_is_off(std::string_view v) {
   while (i < v.size() && (v[i] == '0' || v[i] == '.')) ++i;
   while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
   std::string unit;
-  for (; i < v.size(); ++i)
-    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(v[i])));
+  for (; i < v.size(); ++i) unit += ascii_lower(v[i]);
   bool all_zero = !v.empty() && (v[0] == '0' || v[0] == '.');
   if (all_zero && (unit.empty() || unit == "ms" || unit == "s" || unit == "min" || unit == "h" ||
                    unit == "d" || unit == "us"))
@@ -171,7 +171,7 @@ void SessionState::take(const QualifiedName& t, LockMode m, std::string_view by)
 namespace {
 // Names PostgreSQL resolves to UTC itself (the zone with no offset and no daylight saving).
 bool is_utc(std::string v) {
-  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : v) ch = ascii_lower(ch);
   for (std::string_view z : {"utc", "etc/utc", "gmt", "etc/gmt", "zulu", "etc/zulu", "universal",
                              "etc/universal", "uct", "etc/uct", "gmt0", "etc/gmt0", "utc0"})
     if (v == z) return true;

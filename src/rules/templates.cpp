@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <iterator>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
 #include "migsafe/rules.hpp"
 
@@ -114,7 +114,7 @@ std::string subject_words(const EvalInput& in) {
       // PostgreSQL names the kind OBJECT_TYPE, MySQL's front end "trigger".
       std::string what = in.op.detail;
       if (what.starts_with("OBJECT_")) what = what.substr(7);
-      for (char& c : what) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (char& c : what) c = ascii_upper(c);
       return "DROP " + (what.empty() ? std::string() : what + " ") + in.op.object;
     }
     default:

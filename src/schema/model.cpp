@@ -2,6 +2,7 @@
 #include <cstring>
 #include <optional>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/schema.hpp"
 
 namespace migsafe {
@@ -458,8 +459,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (t && op.detail == "CHARACTER SET") t->charset = charset_id(op.value);
       if (t && op.detail == "ROW_FORMAT") {
         t->row_format = op.value;
-        for (char& c : t->row_format)
-          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (char& c : t->row_format) c = ascii_upper(c);
       }
       return;
     case OpKind::set_not_null:

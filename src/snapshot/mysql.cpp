@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "migsafe/ascii.hpp"
 #include "migsafe/inputs.hpp"
 #include "migsafe/parse.hpp"
 #include "migsafe/sandbox.hpp"
@@ -311,7 +312,7 @@ class MysqlSnapshot : public Snapshot {
       const mysql::Token& t = st.tokens[i];
       if (t.kind != mysql::Tok::word) return std::string();
       std::string w = text.substr(t.offset, t.length);
-      for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (char& c : w) c = ascii_upper(c);
       return w;
     };
     // The first top-level token (outside parentheses) that is one of these words, from i on.
