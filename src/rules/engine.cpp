@@ -49,14 +49,6 @@ std::string blocks_phrase(LockMode m) {
   return "reads and writes go on";
 }
 
-void put_table_name(const QualifiedName& q, std::string& out) {
-  if (!q.schema.empty()) {
-    out += q.schema;
-    out += '.';
-  }
-  out += q.name;
-}
-
 // Each note is appended in place: a large check writes tens of thousands of them.
 std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
   std::vector<std::string> notes;
@@ -65,7 +57,7 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
     std::string& s = notes.emplace_back("lock: ");
     s += lock_mode_name(e.lock);
     s += " on ";
-    put_table_name(e.table, s);
+    e.table.append_display(s);
     s += ", ";
     s += hold_phrase(e, f.in_transaction);
     s += ": ";
@@ -76,7 +68,7 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
       s += "; also ";
       s += lock_mode_name(all[i].mode);
       s += " on ";
-      put_table_name(all[i].table, s);
+      all[i].table.append_display(s);
     }
   }
   if (e.index_lock != LockMode::none) {
@@ -85,7 +77,7 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
     s += " on the index";
     if (has_table) {
       s += " of ";
-      put_table_name(e.table, s);
+      e.table.append_display(s);
     }
     s += e.index_lock == LockMode::access_exclusive
              ? ": every query planned on the table waits (each locks the table's indexes)"
@@ -101,21 +93,21 @@ std::vector<std::string> effect_notes(const Effect& e, const OpFacts& f) {
     s += " with LOCK=";
     s += ddl_lock_name(e.min_lock);
     s += " at least on ";
-    put_table_name(e.table, s);
+    e.table.append_display(s);
     s += ": ";
     s += e.min_lock == DdlLock::exclusive ? "reads and writes wait"
          : e.min_lock == DdlLock::shared  ? "INSERT, UPDATE and DELETE wait; reads go on"
                                           : "reads and writes go on";
     s += "; an exclusive metadata lock is taken at the start and the end, and while it waits "
          "behind open transactions every query on ";
-    put_table_name(e.table, s);
+    e.table.append_display(s);
     s += " queues";
   }
   if (f.in_transaction && f.held_lock > e.lock && has_table) {
     std::string& s = notes.emplace_back("held: ");
     s += lock_mode_name(f.held_lock);
     s += " on ";
-    put_table_name(e.table, s);
+    e.table.append_display(s);
     s += " since ";
     s += f.held_by;
     s += " earlier in this transaction, until it commits: ";

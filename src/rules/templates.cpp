@@ -131,17 +131,9 @@ std::string key_column(const TableInfo* t) {
   return "id";
 }
 
-void put_name(const QualifiedName& q, std::string& out) {
-  if (!q.schema.empty()) {
-    out += q.schema;
-    out += '.';
-  }
-  out += q.name;
-}
-
 void put_table(const EvalInput& in, std::string& out) {
   const QualifiedName& t = in.effect.table.name.empty() ? in.op.table : in.effect.table;
-  if (!t.name.empty()) return put_name(t, out);
+  if (!t.name.empty()) return t.append_display(out);
   // An index the model does not know: its table is not named in the statement.
   const bool of_index = in.op.kind == OpKind::drop_index || in.op.kind == OpKind::rename_index ||
                         in.op.kind == OpKind::reindex;
@@ -204,9 +196,9 @@ void put_server(const EvalInput& in, std::string& out) {
 
 void put_referenced_table(const EvalInput& in, std::string& out) {
   if (in.op.constraint)
-    put_name(in.op.constraint->references.table, out);
+    in.op.constraint->references.table.append_display(out);
   else if (!in.effect.other_locks.empty())
-    put_name(in.effect.other_locks.front().table, out);
+    in.effect.other_locks.front().table.append_display(out);
   else
     out += "<referenced_table>";
 }
@@ -219,7 +211,7 @@ void put_locked_tables(const EvalInput& in, std::string& out) {
 
 void put_change_head(const EvalInput& in, std::string& out) {
   out += in.op.kind == OpKind::delete_rows ? "DELETE FROM " : "UPDATE ";
-  put_name(in.op.table, out);
+  in.op.table.append_display(out);
   if (in.op.kind != OpKind::delete_rows) out += " SET ...";
 }
 
