@@ -888,13 +888,15 @@ class Analyzer {
         facts.added_in_same_transaction = session.added_not_valid(effect.table, op.object);
     }
     EvalInput in{st, op, effect, facts, table, opt_.version, normalized, opt_.dialect};
-    if (effects_ && routine_depth_ == 0)
+    // The operation's notes, for its collected effect and every candidate: written once.
+    std::optional<std::vector<std::string>> notes;
+    if (effects_ && routine_depth_ == 0) {
+      notes = effect_notes(effect, facts);
       effects_->push_back({file_index, st.span, std::string(op_sql_words(op.kind)),
-                           effect.table.display(), effect_notes(effect, facts), effect});
+                           effect.table.display(), *notes, effect});
+    }
 
     std::vector<Candidate> candidates;
-    // Every candidate of the operation carries the same notes: written once, copied.
-    std::optional<std::vector<std::string>> notes;
     for (const Rule* r : rules_by_kind_[static_cast<size_t>(op.kind)]) {
       if (r->once_per_file && fired_once_.count(r->id)) continue;
       if (!condition_matches(r->when, in)) continue;
@@ -1073,7 +1075,6 @@ class Analyzer {
     return buf;
   }
 
-  // The rule's why, one copy for all its findings.
   // A rule's templates, read on its first finding.
   struct RuleTexts {
     Template message;
@@ -1091,6 +1092,7 @@ class Analyzer {
     return *slot;
   }
 
+  // The rule's why, one copy for all its findings.
   std::shared_ptr<const std::string> shared_why(const Rule& r) {
     auto& slot = why_cache_[&r];
     if (!slot) slot = std::make_shared<const std::string>(r.why);
