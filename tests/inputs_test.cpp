@@ -237,6 +237,29 @@ TEST(Inputs, Utf8AndLinesWhereverTheyFall) {
   }
 }
 
+// Line starts are found sixteen bytes at a time: every offset's line is right wherever the LFs
+// fall in and across those blocks, and a CR after many lines of LFs alone (in any block, or in
+// the tail) starts the lines over the careful way.
+TEST(Inputs, LineStartsWhereverTheNewlinesFall) {
+  for (size_t len = 0; len < 40; ++len)
+    for (size_t cr_at : {std::string::npos, size_t{0}, size_t{15}, size_t{16}, size_t{37}}) {
+      std::string text;
+      for (size_t i = 0; text.size() < 80; ++i) text += std::string((i * 7 + len) % 19, 'x') + "\n";
+      text.resize(std::min(text.size(), 64 + len));
+      if (cr_at != std::string::npos && cr_at < text.size()) text[cr_at] = '\r';
+      SourceText src("t.sql", text);
+      uint32_t line = 1;
+      for (size_t i = 0; i <= text.size(); ++i) {
+        ASSERT_EQ(src.position(static_cast<uint32_t>(i)).line, line)
+            << "offset " << i << ", length " << text.size() << ", CR at " << cr_at;
+        if (i < text.size() &&
+            (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))))
+          ++line;
+      }
+      EXPECT_EQ(src.line_count(), line);
+    }
+}
+
 // Columns count characters, eight bytes at a time: multi-byte ones wherever they fall in the
 // word, across word boundaries, and on a second line.
 TEST(Inputs, ColumnsCountCharactersWhereverTheyFall) {
@@ -257,6 +280,27 @@ TEST(Inputs, ColumnsCountCharactersWhereverTheyFall) {
         }
       }
     }
+}
+
+// From a line at or before the offset, a position is the same as the whole index's answer:
+// near lines walked, far ones searched, and a hint past the offset ignored.
+TEST(Inputs, PositionsFromAKnownLineMatchTheWholeSearch) {
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += std::string(static_cast<size_t>(i % 7), 'a') + "\xC3\xA9x\n";
+  text += "tail";
+  SourceText src("t.sql", text);
+  for (uint32_t off = 0; off <= text.size(); ++off) {
+    const Position want = src.position(off);
+    for (uint32_t from : {0u, 1u, want.line, want.line > 3 ? want.line - 3 : 1u,
+                          want.line > 30 ? want.line - 30 : 1u, want.line + 1, 1000u}) {
+      const Position got = src.position(off, from);
+      EXPECT_EQ(got.line, want.line) << "offset " << off << " from line " << from;
+      EXPECT_EQ(got.col, want.col) << "offset " << off << " from line " << from;
+    }
+  }
+  // A span's last character, found from its first line, across many lines.
+  Span sp = src.span(3, static_cast<uint32_t>(text.size()));
+  EXPECT_EQ(sp.stop, src.position(static_cast<uint32_t>(text.size()) - 1));
 }
 
 }  // namespace

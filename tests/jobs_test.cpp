@@ -207,6 +207,29 @@ TEST(Jobs, ManyFilesAndOneLargeFilePrintTheSame) {
   expect_same_output({"--direction", "down", goose});
 }
 
+// A report of thousands of findings is rendered by two threads in alternate chunks: the same
+// bytes as one thread's, plain and coloured, whatever number of chunks (an odd or even count,
+// a last one partly filled).
+TEST(Jobs, ALongReportWrittenByTwoThreadsIsTheSame) {
+  for (int n : {12000, 15000, 21000}) {
+    std::string dir = test::temp_dir();
+    test::write_file(dir + "/001_big.sql", statements(n));
+    for (const char* color : {"never", "always"}) {
+      std::vector<std::string> args{"check", "--fail-on", "never", "--color",
+                                    color,   "--jobs",    "1",     dir + "/001_big.sql"};
+      test::CommandResult a = test::run_migsafe(args);
+      args[6] = "2";
+      test::CommandResult b = test::run_migsafe(args);
+      size_t findings = 0;
+      for (size_t at = a.out.find("\n\n"); at != std::string::npos; at = a.out.find("\n\n", at + 2))
+        ++findings;
+      EXPECT_GT(findings, 2048u) << "enough findings for the two-thread report: " << n;
+      EXPECT_TRUE(a.out == b.out) << n << " " << color;
+      EXPECT_EQ(a.exit_code, b.exit_code);
+    }
+  }
+}
+
 TEST(Jobs, CorpusPrintsTheSame) {
   if (!test::shared_dir_available())
     GTEST_SKIP() << "../shared/corpus is not beside this checkout; the corpus test runs in CI";

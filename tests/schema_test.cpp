@@ -128,6 +128,38 @@ TEST(Schema, LargeTablesKeepLookupsRight) {
   }
 }
 
+// Whether a table has a FULLTEXT index is counted as indexes come, are replaced and go, on
+// small tables and on those that keep positions by name, and recounted for filled lists.
+TEST(Schema, FulltextIndexesAreCountedThroughChanges) {
+  auto index = [](std::string name, std::string method) {
+    IndexInfo i;
+    i.name = std::move(name);
+    i.columns = {"body"};
+    i.method = std::move(method);
+    return i;
+  };
+  for (int others : {0, 40}) {
+    TableInfo t;
+    for (int i = 0; i < others; ++i) t.add_index(index("i" + std::to_string(i), "btree"));
+    EXPECT_FALSE(t.has_fulltext_index());
+    t.add_index(index("ft", "fulltext"));
+    EXPECT_TRUE(t.has_fulltext_index()) << others;
+    t.add_index(index("ft", "btree"));  // the same name replaces it
+    EXPECT_FALSE(t.has_fulltext_index()) << others;
+    t.add_index(index("ft", "fulltext"));
+    t.add_index(index("ft2", "fulltext"));
+    t.erase_indexes_if([](const IndexInfo& i) { return i.name == "ft"; });
+    EXPECT_TRUE(t.has_fulltext_index()) << "one of two is left: " << others;
+    TableInfo copy = t;
+    t.erase_indexes_if([](const IndexInfo& i) { return i.method == "fulltext"; });
+    EXPECT_FALSE(t.has_fulltext_index()) << others;
+    EXPECT_TRUE(copy.has_fulltext_index()) << others;
+    t.indexes.push_back(index("direct", "fulltext"));
+    t.reindex();
+    EXPECT_TRUE(t.has_fulltext_index()) << others;
+  }
+}
+
 // find() keeps its last answer until the model changes: a dropped, renamed or newly made
 // table is answered anew, and a copied model answers with its own tables.
 TEST(Schema, LookupsFollowTheModelThroughChangesAndCopies) {

@@ -51,6 +51,9 @@ class SourceText {
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
   Position position(uint32_t offset) const;
+  // The same, searched from a line known to start at or before the offset (an operation inside
+  // its statement, a statement's last character): a few lines on instead of the whole index.
+  Position position(uint32_t offset, uint32_t from_line) const;
   Span span(uint32_t begin, uint32_t end) const;
   std::string_view line(uint32_t line_no) const;  // without the newline
   uint32_t line_count() const { return static_cast<uint32_t>(line_starts_.size()); }

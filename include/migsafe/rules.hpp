@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ struct ValueTest {
   // Resolved when the pack loads, so evaluating a rule never looks a name up.
   std::string (*single)(const EvalInput&) = nullptr;
   std::vector<std::string> (*multi)(const EvalInput&) = nullptr;
+  // Several values the input already holds (ddl_change): read in place, nothing copied.
+  std::span<const std::string_view> (*views)(const EvalInput&) = nullptr;
   // A yes / no attribute: read as a bool, and whether "true" / "false" is among the values.
   bool (*flag)(const EvalInput&) = nullptr;
   bool accepts_true = false;
@@ -205,6 +208,9 @@ struct EvalInput {
 };
 
 bool condition_matches(const Condition& c, const EvalInput& in);
+// The same for a rule filed under the operation's kind and kept for the target version when
+// the rules were loaded: the rest of the condition (the engine asks this millions of times).
+bool filed_condition_matches(const Condition& c, const EvalInput& in);
 // Attribute and effect names packs may use, for docs.
 std::vector<std::string> known_attributes();
 std::vector<std::string> known_effects();

@@ -87,6 +87,9 @@ struct TableInfo {
   ColumnInfo* column(std::string_view n);
   const ConstraintInfo* constraint(std::string_view n) const;
   const IndexInfo* index(std::string_view n) const;
+  // MySQL: a FULLTEXT index rules out instant column changes; counted, since a table altered
+  // thousands of times has thousands of indexes to look through on every ADD COLUMN.
+  bool has_fulltext_index() const { return fulltext_indexes_ > 0; }
   // A valid, non-partial index of the same access method that already serves the new index:
   // same plain columns, or the new columns are its leading ones (and unique if it must be).
   const IndexInfo* covering_index(const IndexSpec& spec) const;
@@ -103,6 +106,10 @@ struct TableInfo {
   }
   template <class Pred>
   void erase_indexes_if(Pred p) {
+    fulltext_indexes_ -=
+        static_cast<size_t>(std::count_if(indexes.begin(), indexes.end(), [&](const IndexInfo& i) {
+          return is_fulltext(i) && p(i);
+        }));
     erase_indexed(indexes, index_at, p);
   }
   template <class Pred>
@@ -132,6 +139,10 @@ struct TableInfo {
   }
   // A validated CHECK (col IS NOT NULL) or a NOT NULL / primary key already guarantees it.
   bool proves_not_null(std::string_view col) const;
+
+ private:
+  static bool is_fulltext(const IndexInfo& i) { return i.method == "fulltext"; }
+  size_t fulltext_indexes_ = 0;  // kept by add_index, erase_indexes_if and reindex
 };
 
 // A view or materialized view over a table, and the table's columns its query uses.

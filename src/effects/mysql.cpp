@@ -461,9 +461,7 @@ std::vector<Classified> classify_modify(Server s, const ColumnInfo* old, const T
 }
 
 bool has_fulltext_index(const TableInfo* t) {
-  if (!t) return false;
-  return std::any_of(t->indexes.begin(), t->indexes.end(),
-                     [](const IndexInfo& i) { return i.method == "fulltext"; });
+  return t && t->has_fulltext_index();
 }
 
 bool unique_not_null_key(const TableInfo* t) {

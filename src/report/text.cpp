@@ -1,9 +1,13 @@
 // Human-readable output for a terminal: one block per finding, a summary line at the end.
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "migsafe/report.hpp"
 
@@ -81,6 +85,7 @@ class Block {
   }
   void repeat(size_t n, char c) { text_.append(n, c); }
   const Style& style() const { return st_; }
+  bool empty() const { return text_.empty(); }
   // Writes what was built once it is large (or always, with all): a write per finding was
   // a tenth of a large report.
   void flush(std::ostream& out, bool all = false) {
@@ -141,6 +146,100 @@ void indented(Block& out, std::string_view text, std::string_view indent) {
   }
 }
 
+void finding_block(Block& b, const CheckResult& r, const Finding& f) {
+  const Style& st = b.style();
+  const CheckedFile& file = r.files[f.file];
+  b << st.wrap("\033[1m") << file.path << ':' << f.at.line << ':' << f.at.col << ": " << st.reset()
+    << st.severity(f.severity) << severity_name(f.severity) << '[' << f.rule_id << ']' << st.reset()
+    << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
+  if (file.source) source_excerpt(b, *file.source, f.at, f.statement.stop);
+  // Finding::lines(), without copying them.
+  for (const auto& n : f.notes) b << "   = " << n << '\n';
+  if (f.why && !f.why->empty()) b << "   = why: " << *f.why << '\n';
+  if (!f.instead.empty()) {
+    b << "   = instead:\n";
+    indented(b, f.instead, "       ");
+  }
+  b << '\n';
+}
+
+// A long report is written by two threads: this one renders and writes the even chunks of
+// findings, a helper renders the odd ones into two blocks taken in turn, which this one writes
+// when their turn comes (the same bytes in the same order; 62,000 findings of a 20 MB MySQL
+// file were 25 ms on one thread, after the rules were done).
+class OddChunks {
+ public:
+  static constexpr size_t kChunk = 512;
+
+  OddChunks(const CheckResult& r, const Style& st)
+      : r_(r), slots_{Block(st), Block(st)}, thread_([this] { run(); }) {}
+  OddChunks(const OddChunks&) = delete;
+  OddChunks& operator=(const OddChunks&) = delete;
+  ~OddChunks() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Writes odd chunk `chunk` once the helper has rendered it.
+  void write(size_t chunk, std::ostream& out) {
+    const size_t turn = chunk / 2;
+    Block& slot = slots_[turn % 2];
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return rendered_ > turn || failed_; });
+      if (failed_) std::rethrow_exception(failed_);
+    }
+    slot.flush(out, /*all=*/true);
+    {
+      std::lock_guard lock(mu_);
+      written_ = turn + 1;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void run() {
+    try {
+      for (size_t turn = 0;; ++turn) {
+        const size_t first = (2 * turn + 1) * kChunk;
+        if (first >= r_.findings.size()) return;
+        {
+          // Its block is free once the turn before the last was written.
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [&] { return stop_ || written_ + 2 > turn; });
+          if (stop_) return;
+        }
+        Block& slot = slots_[turn % 2];
+        const size_t last = std::min(first + kChunk, r_.findings.size());
+        for (size_t i = first; i < last; ++i) finding_block(slot, r_, r_.findings[i]);
+        {
+          std::lock_guard lock(mu_);
+          rendered_ = turn + 1;
+        }
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      failed_ = std::current_exception();
+      cv_.notify_all();
+    }
+  }
+
+  const CheckResult& r_;
+  Block slots_[2];
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t rendered_ = 0;  // odd chunks rendered, in turns
+  size_t written_ = 0;   // odd chunks written
+  bool stop_ = false;
+  std::exception_ptr failed_;
+  std::thread thread_;  // last: started once the rest is set up
+};
+
 }  // namespace
 
 void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& out) {
@@ -162,21 +261,28 @@ void report_text(const CheckResult& r, const ReportContext& ctx, std::ostream& o
     b << '\n';
     b.flush(out);
   }
-  for (const auto& f : r.findings) {
-    const CheckedFile& file = r.files[f.file];
-    b << st.wrap("\033[1m") << file.path << ':' << f.at.line << ':' << f.at.col << ": "
-      << st.reset() << st.severity(f.severity) << severity_name(f.severity) << '[' << f.rule_id
-      << ']' << st.reset() << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
-    if (file.source) source_excerpt(b, *file.source, f.at, f.statement.stop);
-    // Finding::lines(), without copying them.
-    for (const auto& n : f.notes) b << "   = " << n << '\n';
-    if (f.why && !f.why->empty()) b << "   = why: " << *f.why << '\n';
-    if (!f.instead.empty()) {
-      b << "   = instead:\n";
-      indented(b, f.instead, "       ");
+  const auto& fs = r.findings;
+  if (ctx.options.jobs > 1 && fs.size() >= 4 * OddChunks::kChunk) {
+    b.flush(out, /*all=*/true);
+    OddChunks odd(r, st);
+    const size_t chunks = (fs.size() + OddChunks::kChunk - 1) / OddChunks::kChunk;
+    for (size_t c = 0; c < chunks; ++c) {
+      if (c % 2 == 1) {
+        odd.write(c, out);
+        continue;
+      }
+      const size_t last = std::min((c + 1) * OddChunks::kChunk, fs.size());
+      for (size_t i = c * OddChunks::kChunk; i < last; ++i) {
+        finding_block(b, r, fs[i]);
+        b.flush(out);
+      }
+      b.flush(out, /*all=*/true);
     }
-    b << '\n';
-    b.flush(out);
+  } else {
+    for (const auto& f : fs) {
+      finding_block(b, r, f);
+      b.flush(out);
+    }
   }
   b << summary_line(r, ctx) << '\n';
   b.flush(out, true);

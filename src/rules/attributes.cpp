@@ -63,6 +63,7 @@ struct MultiNamed {
   std::string_view name;
   std::vector<std::string> (*get)(const EvalInput&);
   std::string_view doc;
+  std::span<const std::string_view> (*views)(const EvalInput&) = nullptr;  // instead of get
 };
 
 std::vector<const ColumnSpec*> columns_of(const EvalInput& in) {
@@ -364,12 +365,10 @@ const Named kEffects[] = {
 };
 
 const MultiNamed kMultiAttributes[] = {
-    {"ddl_change",
-     [](const EvalInput& in) {
-       return std::vector<std::string>(in.effect.changes.begin(), in.effect.changes.end());
-     },
+    {"ddl_change", nullptr,
      "MySQL: what the specification changes, as the online-DDL tables name it (type_change, "
-     "varchar_widen_copy, null_to_not_null, add_fulltext_first, drop_primary_key, ...)"},
+     "varchar_widen_copy, null_to_not_null, add_fulltext_first, drop_primary_key, ...)",
+     [](const EvalInput& in) { return std::span<const std::string_view>(in.effect.changes); }},
     {"column_types",
      [](const EvalInput& in) {
        std::vector<std::string> out;
@@ -423,9 +422,11 @@ void bind(ValueTest& t, const Reader& r) {
 bool resolve_attribute(ValueTest& t) {
   if (const Named* n = lookup(kAttributes, t.name))
     bind(t, n->read);
-  else if (const MultiNamed* m = lookup_multi(t.name))
+  else if (const MultiNamed* m = lookup_multi(t.name)) {
     t.multi = m->get;
-  return t.single || t.flag || t.multi;
+    t.views = m->views;
+  }
+  return t.single || t.flag || t.multi || t.views;
 }
 
 bool resolve_effect(ValueTest& t) {
@@ -439,6 +440,12 @@ bool value_test_matches(const ValueTest& t, const EvalInput& in) {
     return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
   };
   if (t.flag) return t.flag(in) ? t.accepts_true : t.accepts_false;
+  if (t.views) {
+    const auto actual = t.views(in);
+    return std::any_of(actual.begin(), actual.end(), [&](std::string_view v) {
+      return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
+    });
+  }
   if (t.multi) {
     auto actual = t.multi(in);
     return std::any_of(actual.begin(), actual.end(), wanted);

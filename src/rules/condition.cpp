@@ -28,13 +28,9 @@ bool table_scope_matches(TableScope scope, const EvalInput& in) {
   return true;
 }
 
-}  // namespace
-
-bool condition_matches(const Condition& c, const EvalInput& in) {
-  if (!c.kinds.empty() && std::find(c.kinds.begin(), c.kinds.end(), in.op.kind) == c.kinds.end())
-    return false;
+// Everything but the operation's kind and the target version.
+bool rest_matches(const Condition& c, const EvalInput& in) {
   if (!table_scope_matches(c.table, in)) return false;
-  if (!c.versions.contains(in.version)) return false;
   if (c.lock_at_least && in.effect.lock < *c.lock_at_least) return false;
   for (const auto& t : c.attrs)
     if (!value_test_matches(t, in)) return false;
@@ -46,6 +42,19 @@ bool condition_matches(const Condition& c, const EvalInput& in) {
   }
   if (c.pattern && !re2::RE2::PartialMatch(in.normalized_text, *c.pattern)) return false;
   return true;
+}
+
+}  // namespace
+
+bool condition_matches(const Condition& c, const EvalInput& in) {
+  if (!c.kinds.empty() && std::find(c.kinds.begin(), c.kinds.end(), in.op.kind) == c.kinds.end())
+    return false;
+  if (!c.versions.contains(in.version)) return false;
+  return rest_matches(c, in);
+}
+
+bool filed_condition_matches(const Condition& c, const EvalInput& in) {
+  return rest_matches(c, in);
 }
 
 // Collapses whitespace and drops comments so team patterns match however the SQL is laid out.

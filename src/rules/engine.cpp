@@ -132,7 +132,7 @@ FindingEffect finding_effect(const Effect& e) {
 
 struct Candidate {
   const Rule* rule;
-  Finding finding;
+  std::optional<Finding> finding;  // written early only when the snapshot's sizes decide it
 };
 
 // The object an operation creates or drops, as one key for both ("index:app.orders_idx"), so
@@ -811,7 +811,10 @@ class Analyzer {
   SchemaModel& model() { return model_; }
 
  private:
+  // Filed by kind, and only when its versions take in the target: evaluate() then asks the
+  // rest of each condition.
   void add_rule(const Rule& r) {
+    if (!r.when.versions.contains(opt_.version)) return;
     for (size_t k = 0; k < rules_by_kind_.size(); ++k) {
       const auto& kinds = r.when.kinds;
       if (kinds.empty() ||
@@ -896,42 +899,58 @@ class Analyzer {
                            effect.table.display(), *notes, effect});
     }
 
+    // The rules that match; a finding's text is written only for those kept (a quarter of a long
+    // MySQL file's matches are dominated by another rule of the same cause).
     std::vector<Candidate> candidates;
-    for (const Rule* r : rules_by_kind_[static_cast<size_t>(op.kind)]) {
-      if (r->once_per_file && fired_once_.count(r->id)) continue;
-      if (!condition_matches(r->when, in)) continue;
-      if (r->once_per_file) fired_once_.insert(r->id);
+    std::shared_ptr<const std::string> reason_why;
+    auto build = [&](const Rule& r) {
       Finding f;
-      f.rule_id = r->id;
-      f.severity = r->severity;
+      f.rule_id = r.id;
+      f.severity = r.severity;
       f.file = file_index;
       f.statement = st.span;
-      f.at = src.position(std::max(op.location, st.span.begin));
-      f.title = r->title;
-      const RuleTexts& texts = texts_of(*r);
+      f.at = src.position(std::max(op.location, st.span.begin), st.span.start.line);
+      f.title = r.title;
+      const RuleTexts& texts = texts_of(r);
       f.message = texts.message.expand(in);
       if (!notes) notes = effect_notes(effect, facts);
       f.notes = *notes;
-      if (!effect.reason.empty())
-        f.why = std::make_shared<const std::string>(effect.reason);
-      else if (texts.why)
+      if (!effect.reason.empty()) {
+        if (!reason_why) reason_why = std::make_shared<const std::string>(effect.reason);
+        f.why = reason_why;
+      } else if (texts.why) {
         f.why = std::make_shared<const std::string>(texts.why->expand(in));
-      else
-        f.why = shared_why(*r);
+      } else {
+        f.why = shared_why(r);
+      }
       f.instead = texts.instead.expand(in);
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
-      f.docs = r->docs;
+      f.docs = r.docs;
       f.effect = finding_effect(effect);
       // The plan reads the whole table: the effect says what the message says.
       if (facts.seq_scan) f.effect->scan = true;
-      if (r->size_dependent && table && table->stats && !apply_size(*r, *table->stats, effect, f))
-        continue;
-      if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
-      candidates.push_back({r, std::move(f)});
+      return f;
+    };
+    for (const Rule* r : rules_by_kind_[static_cast<size_t>(op.kind)]) {
+      if (r->once_per_file && fired_once_.count(r->id)) continue;
+      if (!filed_condition_matches(r->when, in)) continue;
+      if (r->once_per_file) fired_once_.insert(r->id);
+      Candidate c{r, std::nullopt};
+      // A size-dependent rule reads the snapshot's sizes now: under its threshold it may go.
+      if (r->size_dependent && table && table->stats) {
+        c.finding = build(*r);
+        if (!apply_size(*r, *table->stats, effect, *c.finding)) continue;
+      }
+      candidates.push_back(std::move(c));
     }
-    if (candidates.size() > 1) quiet_secondaries(candidates, in);
+    const bool quiet = candidates.size() > 1;
+    keep_one_per_cause(candidates);
     size_t first_new = found_.size();
-    keep_one_per_cause(candidates, found_);
+    for (Candidate& c : candidates) {
+      Finding& f = found_.emplace_back(c.finding ? std::move(*c.finding) : build(*c.rule));
+      if (snapshot_ && op.kind == OpKind::drop_index) index_users(op, f);
+      if (quiet && c.rule->secondary) quiet_secondary(*c.rule, f, in);
+    }
     if (found_.size() > first_new) merge_rewrites(first_new, st);
     defer_findings(first_new, facts.atomic, effect.tx == TxRule::outside_block);
 
@@ -1103,18 +1122,15 @@ class Analyzer {
   // A secondary finding beside others on the statement keeps only its own point: the lock note
   // and the effect's why are already on the others, and its advice does not repeat a statement
   // another finding asks to change.
-  void quiet_secondaries(std::vector<Candidate>& c, const EvalInput& in) {
-    for (auto& cand : c) {
-      if (!cand.rule->secondary) continue;
-      cand.finding.notes.clear();
-      cand.finding.why = shared_why(*cand.rule);
-      std::string advice;
-      for (std::string_view line : split_lines(cand.rule->instead))
-        if (line.find("{statement") == std::string_view::npos)
-          advice += expand_template(std::string(line), in) + '\n';
-      while (!advice.empty() && advice.back() == '\n') advice.pop_back();
-      cand.finding.instead = std::move(advice);
-    }
+  void quiet_secondary(const Rule& rule, Finding& f, const EvalInput& in) {
+    f.notes.clear();
+    f.why = shared_why(rule);
+    std::string advice;
+    for (std::string_view line : split_lines(rule.instead))
+      if (line.find("{statement") == std::string_view::npos)
+        advice += expand_template(std::string(line), in) + '\n';
+    while (!advice.empty() && advice.back() == '\n') advice.pop_back();
+    f.instead = std::move(advice);
   }
 
   // One statement rewrites its table once, however many of its operations need it: a second
@@ -1164,16 +1180,22 @@ class Analyzer {
     return out;
   }
 
-  static void keep_one_per_cause(std::vector<Candidate>& c, std::vector<Finding>& out) {
+  static void keep_one_per_cause(std::vector<Candidate>& c) {
+    std::vector<bool> dominated(c.size(), false);
     for (size_t i = 0; i < c.size(); ++i) {
-      bool dominated = false;
-      for (size_t j = 0; j < c.size() && !dominated; ++j) {
+      for (size_t j = 0; j < c.size() && !dominated[i]; ++j) {
         if (i == j || c[i].rule->cause.empty() || c[i].rule->cause != c[j].rule->cause) continue;
-        dominated = c[j].rule->severity > c[i].rule->severity ||
-                    (c[j].rule->severity == c[i].rule->severity && j < i);
+        dominated[i] = c[j].rule->severity > c[i].rule->severity ||
+                       (c[j].rule->severity == c[i].rule->severity && j < i);
       }
-      if (!dominated) out.push_back(std::move(c[i].finding));
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (dominated[i]) continue;
+      if (kept != i) c[kept] = std::move(c[i]);  // not onto itself: a finding would lose its text
+      ++kept;
+    }
+    c.resize(kept);
   }
 
   Finding builtin_finding(std::string_view id, uint32_t offset, std::string message) {

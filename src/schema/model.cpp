@@ -57,19 +57,25 @@ void rebuild(const std::vector<T>& items, std::unordered_map<std::string, size_t
 
 // Appends, or replaces the entry of the same name when `replace`. A table that keeps positions
 // by name looks the name up once (a wide table's ADD COLUMN looked it up three times).
-template <class T>
+// `replacing` sees the entry a replacement overwrites.
+template <class T, class Replacing>
 void upsert(std::vector<T>& items, std::unordered_map<std::string, size_t>& at, T item,
-            bool replace = true) {
+            bool replace, Replacing replacing) {
   if (!at.empty()) {
     auto [it, added] = at.try_emplace(item.name, items.size());
-    if (added)
+    if (added) {
       items.push_back(std::move(item));
-    else if (replace)
+    } else if (replace) {
+      replacing(items[it->second]);
       items[it->second] = std::move(item);
+    }
     return;
   }
   if (auto pos = find_pos(items, at, item.name)) {
-    if (replace) items[*pos] = std::move(item);
+    if (replace) {
+      replacing(items[*pos]);
+      items[*pos] = std::move(item);
+    }
     return;
   }
   items.push_back(std::move(item));
@@ -132,16 +138,21 @@ void TableInfo::reindex() {
   rebuild(columns, column_at);
   rebuild(indexes, index_at);
   rebuild(constraints, constraint_at);
+  fulltext_indexes_ =
+      static_cast<size_t>(std::count_if(indexes.begin(), indexes.end(), is_fulltext));
 }
 
 void TableInfo::add_column(ColumnInfo c) {
-  upsert(columns, column_at, std::move(c), /*replace=*/false);
+  upsert(columns, column_at, std::move(c), /*replace=*/false, [](const ColumnInfo&) {});
 }
 void TableInfo::add_index(IndexInfo i) {
-  upsert(indexes, index_at, std::move(i));
+  const bool fulltext = is_fulltext(i);
+  upsert(indexes, index_at, std::move(i), /*replace=*/true,
+         [&](const IndexInfo& old) { fulltext_indexes_ -= is_fulltext(old); });
+  fulltext_indexes_ += fulltext;
 }
 void TableInfo::add_constraint(ConstraintInfo c) {
-  upsert(constraints, constraint_at, std::move(c));
+  upsert(constraints, constraint_at, std::move(c), /*replace=*/true, [](const ConstraintInfo&) {});
 }
 void TableInfo::rename_column(const std::string& from, const std::string& to) {
   rename(columns, column_at, from, to);
@@ -346,14 +357,18 @@ bool could_be_named(const TableInfo& t, const ConstraintInfo& c, std::string_vie
 }  // namespace
 
 void SchemaModel::note_fk_targets(const Operation& op) {
+  // Most targets are known already: asked first, a key string is made only for a new one.
+  auto note = [&](const QualifiedName& target) {
+    LookupKey k(target);
+    if (!fk_targets_.contains(k.view())) fk_targets_.emplace(k.view());
+  };
   for (const auto& c : op.columns)
-    if (c.references) fk_targets_.insert(key(c.references->table));
+    if (c.references) note(c.references->table);
   for (const auto& c : op.table_constraints)
-    if (c.kind == ConstraintKind::foreign_key) fk_targets_.insert(key(c.references.table));
+    if (c.kind == ConstraintKind::foreign_key) note(c.references.table);
   if (op.constraint && op.constraint->kind == ConstraintKind::foreign_key)
-    fk_targets_.insert(key(op.constraint->references.table));
-  if (op.column_spec && op.column_spec->references)
-    fk_targets_.insert(key(op.column_spec->references->table));
+    note(op.constraint->references.table);
+  if (op.column_spec && op.column_spec->references) note(op.column_spec->references->table);
 }
 
 void SchemaModel::apply(const Operation& op, int file, int tx) {
@@ -390,10 +405,11 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       for (const auto& c : op.columns) nt.add_column(column_info(c));
       for (const auto& c : op.columns) add_column_constraints(nt, c);
       for (const auto& c : op.table_constraints) add_constraint(nt, c);
-      tables_[key(op.table)] = std::move(nt);
+      const std::string owner_key = key(op.table);
+      const TableInfo& placed = tables_.insert_or_assign(owner_key, std::move(nt)).first->second;
       if (op.kind == OpKind::create_table_as && op.detail == "OBJECT_MATVIEW") add_dependent(op);
-      for (const auto& idx : tables_[key(op.table)].indexes)
-        index_owner_[key({op.table.schema, idx.name})] = key(op.table);
+      for (const auto& idx : placed.indexes)
+        index_owner_[key({op.table.schema, idx.name})] = owner_key;
       if (TableInfo* parent = find_mut(op.partition_of); parent && !op.partition_of.name.empty())
         parent->partitions.push_back(op.table);
       return;

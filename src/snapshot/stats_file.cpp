@@ -114,6 +114,8 @@ TableInfo table_of(const json& j) {
                      c.at("references").at("name").get<std::string>()};
     t.constraints.push_back(std::move(ci));
   }
+  // Filled directly: the positions by name and the FULLTEXT count follow from the lists.
+  t.reindex();
   if (j.contains("stats")) {
     const json& s = j["stats"];
     TableStats st;
