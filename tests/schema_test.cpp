@@ -151,6 +151,13 @@ TEST(Schema, FulltextIndexesAreCountedThroughChanges) {
     t.erase_indexes_if([](const IndexInfo& i) { return i.name == "ft"; });
     EXPECT_TRUE(t.has_fulltext_index()) << "one of two is left: " << others;
     TableInfo copy = t;
+    t.erase_index("no such index");
+    EXPECT_TRUE(t.has_fulltext_index()) << others;
+    t.erase_index("ft2");
+    EXPECT_EQ(t.index("ft2"), nullptr);
+    EXPECT_FALSE(t.has_fulltext_index()) << others;
+    EXPECT_EQ(t.indexes.size(), static_cast<size_t>(others) + 0u) << "ft and ft2 are gone";
+    t.add_index(index("ft2", "fulltext"));
     t.erase_indexes_if([](const IndexInfo& i) { return i.method == "fulltext"; });
     EXPECT_FALSE(t.has_fulltext_index()) << others;
     EXPECT_TRUE(copy.has_fulltext_index()) << others;

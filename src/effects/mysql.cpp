@@ -368,9 +368,22 @@ size_t member_count(const std::string& name) {
   return static_cast<size_t>(std::count(name.begin(), name.end(), ',')) + 1;
 }
 
+// Why, in words: most reasons are literals, kept as pointers (a string each was an allocation
+// per classified operation, hundreds of thousands in a long file).
+class Reason {
+ public:
+  Reason(const char* literal) : literal_(literal) {}       // NOLINT: implicit, like a string's
+  Reason(std::string built) : built_(std::move(built)) {}  // NOLINT
+  std::string_view view() const { return literal_ ? std::string_view(literal_) : built_; }
+
+ private:
+  const char* literal_ = nullptr;
+  std::string built_;
+};
+
 struct Classified {
   Change change;
-  std::string reason;
+  Reason reason;
 };
 
 std::string charset_of(const ColumnInfo* c, const TableInfo* t) {
@@ -769,7 +782,7 @@ Effect mysql_effect(Dialect flavor, const Operation& op, const SchemaModel& sche
     Fact f = lookup(c.change, s, v);
     e.changes.push_back(kChangeNames[static_cast<size_t>(c.change)]);
     if (f.algorithm > e.algorithm || (f.algorithm == e.algorithm && e.reason.empty()))
-      e.reason = c.reason;
+      e.reason = c.reason.view();
     e.algorithm = std::max(e.algorithm, f.algorithm);
     e.min_lock = std::max(e.min_lock, f.lock);
     e.index_build = e.index_build || c.change == Change::add_index ||

@@ -157,6 +157,10 @@ void TableInfo::add_constraint(ConstraintInfo c) {
 void TableInfo::rename_column(const std::string& from, const std::string& to) {
   rename(columns, column_at, from, to);
 }
+void TableInfo::erase_index(const std::string& name) {
+  if (!index(name)) return;  // most often, on a long table: a name that was a constraint's only
+  erase_indexes_if([&](const IndexInfo& i) { return i.name == name; });
+}
 void TableInfo::rename_index(const std::string& from, const std::string& to) {
   rename(indexes, index_at, from, to);
 }
@@ -507,7 +511,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
           return c.name == op.object || (pk && c.kind == ConstraintKind::primary_key) ||
                  (!named && c.name.empty() && could_be_named(*t, c, op.object));
         });
-        t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
+        t->erase_index(op.object);
       }
       return;
     case OpKind::rename_column:
@@ -532,7 +536,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
     case OpKind::rename_index: {
       if (t) {  // MySQL names the table: index names are per table there
         if (op.kind == OpKind::drop_index)
-          t->erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
+          t->erase_index(op.object);
         else
           t->rename_index(op.object, op.new_name);
         return;
@@ -545,7 +549,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       index_owner_.erase(it);
       if (owner == tables_.end()) return;
       if (op.kind == OpKind::drop_index) {
-        owner->second.erase_indexes_if([&](const IndexInfo& i) { return i.name == op.object; });
+        owner->second.erase_index(op.object);
       } else {
         owner->second.rename_index(op.object, op.new_name);
         index_owner_[key({op.table.schema, op.new_name})] = owner_key;
