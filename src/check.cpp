@@ -21,7 +21,8 @@
 namespace migsafe {
 
 std::vector<std::string> Finding::lines() const {
-  std::vector<std::string> out = notes;
+  std::vector<std::string> out;
+  for_each_note([&](const std::string& n) { out.push_back(n); });
   if (why && !why->empty()) out.push_back("why: " + *why);
   return out;
 }

@@ -38,6 +38,27 @@ TEST(Templates, PlaceholdersAndLiteralBraces) {
   EXPECT_EQ(expand_template("}{column}{", in), "}note{");
 }
 
+// The lock notes of operations that say the same are one list, held by all their findings;
+// another table's are its own. What a report prints is the same either way.
+TEST(Engine, OperationsWithTheSameNotesShareThem) {
+  auto r = check_files({"CREATE TABLE a (id int); CREATE TABLE b (id int);",
+                        "CREATE INDEX a1 ON a (id);\nCREATE INDEX a2 ON a (id);\n"
+                        "CREATE INDEX b1 ON b (id);\n"});
+  std::vector<const Finding*> found;
+  for (const auto& f : r.findings)
+    if (f.rule_id == "create-index-not-concurrent") found.push_back(&f);
+  ASSERT_EQ(found.size(), 3u);
+  for (const Finding* f : found) ASSERT_NE(f->operation_notes, nullptr);
+  EXPECT_EQ(found[0]->operation_notes, found[1]->operation_notes);
+  EXPECT_NE(found[0]->operation_notes, found[2]->operation_notes);
+  ASSERT_FALSE(found[2]->operation_notes->empty());
+  EXPECT_NE(found[2]->operation_notes->front().find(" on b"), std::string::npos)
+      << found[2]->operation_notes->front();
+  EXPECT_EQ(found[0]->lines().front(), found[0]->operation_notes->front());
+  ASSERT_NE(found[0]->title, nullptr);
+  EXPECT_EQ(found[0]->title, found[2]->title) << "one title for the rule's findings";
+}
+
 // A statement rewrites its table once: a second rewrite finding of the same rule on the
 // statement becomes a note on the first; another statement's rewrite is a finding of its own,
 // however many came before it.
@@ -312,13 +333,15 @@ TEST(OneFindingPerCause, MissingLockTimeoutAddsOnlyItsOwnPoint) {
   auto r = test::check_files({"CREATE TABLE o (id int);", "CREATE INDEX o_id ON o (id);"});
   const Finding* timeout = test::find_finding(r, "missing-lock-timeout");
   ASSERT_NE(timeout, nullptr);
+  EXPECT_EQ(timeout->operation_notes, nullptr);
   EXPECT_TRUE(timeout->notes.empty());
   EXPECT_EQ(timeout->instead.find("CREATE INDEX"), std::string::npos) << timeout->instead;
   // Alone on its statement it keeps the lock note and the statement.
   auto alone = test::check_files({"CREATE TABLE o (id int);", "ALTER TABLE o ADD COLUMN n int;"});
   const Finding* only = test::find_finding(alone, "missing-lock-timeout");
   ASSERT_NE(only, nullptr);
-  EXPECT_FALSE(only->notes.empty());
+  ASSERT_NE(only->operation_notes, nullptr);
+  EXPECT_FALSE(only->operation_notes->empty());
   EXPECT_NE(only->instead.find("ADD COLUMN n int"), std::string::npos);
 }
 
@@ -343,7 +366,7 @@ TEST(Messages, SelfReferencingForeignKeyNamesItsTableOnce) {
   const Finding* f = test::find_finding(r, "add-foreign-key-validates");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->message.find("c and c"), std::string::npos) << f->message;
-  for (const auto& n : f->notes) EXPECT_EQ(n.find("also"), std::string::npos) << n;
+  for (const auto& n : f->lines()) EXPECT_EQ(n.find("also"), std::string::npos) << n;
 }
 
 }  // namespace

@@ -34,16 +34,28 @@ struct Finding {
   size_t file = 0;  // index into CheckResult::files
   Span statement;   // the whole statement
   Position at;      // where the operation starts
-  std::string title;
+  // The rule's title and documentation link, one copy for all its findings.
+  std::shared_ptr<const std::string> title;
   std::string message;
-  std::vector<std::string> notes;  // "lock: ...", "held: ..." in plain words
+  // The operation's lock and online-DDL notes ("lock: ...", "held: ...") in plain words: one
+  // list for the findings of every operation with the same notes (a long MySQL file's 124,000
+  // notes were 17 MB, 1.2 MB of them different).
+  std::shared_ptr<const std::vector<std::string>> operation_notes;
+  std::vector<std::string> notes;  // the finding's own, after those: sizes, traces, merges
   // Why it matters; shared between the findings of one rule when the text is the same, since
   // thousands of findings would otherwise each carry a copy.
   std::shared_ptr<const std::string> why;
-  // notes, then "why: ...": what reporters print under the message.
+  // The operation's notes, the finding's own, then "why: ...": what reporters print under the
+  // message.
   std::vector<std::string> lines() const;
+  template <class F>
+  void for_each_note(F&& f) const {  // the notes of lines(), without copying them
+    if (operation_notes)
+      for (const auto& n : *operation_notes) f(n);
+    for (const auto& n : notes) f(n);
+  }
   std::string instead;
-  std::string docs;
+  std::shared_ptr<const std::string> docs;
   std::optional<FindingEffect> effect;
 };
 

@@ -55,11 +55,11 @@ json finding_json(const CheckResult& r, const Finding& f) {
                     {"end", position(f.statement.stop)},
                     {"offset", f.statement.begin},
                     {"length", f.statement.end - f.statement.begin}};
-  j["title"] = f.title;
+  j["title"] = f.title ? *f.title : std::string();
   j["message"] = f.message;
   j["notes"] = f.lines();
   j["instead"] = f.instead;
-  j["docs"] = f.docs;
+  j["docs"] = f.docs ? *f.docs : std::string();
   j["effect"] = f.effect ? effect_json(*f.effect) : json(nullptr);
   return j;
 }

@@ -72,7 +72,8 @@ void report_markdown(const CheckResult& r, const ReportContext& ctx, std::ostrea
     out << '\n';
     for (const Finding* f : findings) {
       out << "<details><summary>" << f->at.line << ":" << f->at.col << " <code>" << f->rule_id
-          << "</code>: " << cell(f->title) << "</summary>\n\n";
+          << "</code>: " << cell(f->title ? std::string_view(*f->title) : std::string_view())
+          << "</summary>\n\n";
       for (const auto& n : f->lines()) out << "- " << markdown_text(n) << '\n';
       if (!f->instead.empty()) {
         std::string fence = fence_for(f->instead);

@@ -154,7 +154,7 @@ void finding_block(Block& b, const CheckResult& r, const Finding& f) {
     << st.wrap("\033[1m") << ": " << f.message << st.reset() << '\n';
   if (file.source) source_excerpt(b, *file.source, f.at, f.statement.stop);
   // Finding::lines(), without copying them.
-  for (const auto& n : f.notes) b << "   = " << n << '\n';
+  f.for_each_note([&](const std::string& n) { b << "   = " << n << '\n'; });
   if (f.why && !f.why->empty()) b << "   = why: " << *f.why << '\n';
   if (!f.instead.empty()) {
     b << "   = instead:\n";

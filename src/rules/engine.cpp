@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "data_questions.hpp"
 #include "migsafe/check.hpp"
@@ -893,6 +894,7 @@ class Analyzer {
     EvalInput in{st, op, effect, facts, table, opt_.version, normalized, opt_.dialect};
     // The operation's notes, for its collected effect and every candidate: written once.
     std::optional<std::vector<std::string>> notes;
+    std::shared_ptr<const std::vector<std::string>> shared_notes;  // notes, as findings hold them
     if (effects_ && routine_depth_ == 0) {
       notes = effect_notes(effect, facts);
       effects_->push_back({file_index, st.span, std::string(op_sql_words(op.kind)),
@@ -910,11 +912,12 @@ class Analyzer {
       f.file = file_index;
       f.statement = st.span;
       f.at = src.position(std::max(op.location, st.span.begin), st.span.start.line);
-      f.title = r.title;
       const RuleTexts& texts = texts_of(r);
+      f.title = texts.title;
       f.message = texts.message.expand(in);
       if (!notes) notes = effect_notes(effect, facts);
-      f.notes = *notes;
+      if (!shared_notes) shared_notes = notes_interned(std::move(*notes));
+      f.operation_notes = shared_notes;
       if (!effect.reason.empty()) {
         if (!reason_why) reason_why = std::make_shared<const std::string>(effect.reason);
         f.why = reason_why;
@@ -925,7 +928,7 @@ class Analyzer {
       }
       f.instead = texts.instead.expand(in);
       while (!f.instead.empty() && f.instead.back() == '\n') f.instead.pop_back();
-      f.docs = r.docs;
+      f.docs = texts.docs;
       f.effect = finding_effect(effect);
       // The plan reads the whole table: the effect says what the message says.
       if (facts.seq_scan) f.effect->scan = true;
@@ -1099,11 +1102,14 @@ class Analyzer {
     Template message;
     std::optional<Template> why;  // only when the why has placeholders
     Template instead;
+    std::shared_ptr<const std::string> title, docs;
   };
   const RuleTexts& texts_of(const Rule& r) {
     auto& slot = texts_[&r];
     if (!slot) {
       slot = std::make_unique<RuleTexts>();
+      slot->title = std::make_shared<const std::string>(r.title);
+      slot->docs = std::make_shared<const std::string>(r.docs);
       slot->message = Template(r.message);
       if (r.why.find('{') != std::string::npos) slot->why.emplace(r.why);
       slot->instead = Template(r.instead);
@@ -1112,6 +1118,40 @@ class Analyzer {
   }
 
   // The rule's why, one copy for all its findings.
+  // One list per distinct set of operation notes, for the whole run: a MySQL file altering
+  // the same tables over and over writes the same notes on most of its findings.
+  struct NotesHash {
+    using is_transparent = void;
+    size_t operator()(const std::vector<std::string>& v) const {
+      size_t h = v.size();
+      for (const auto& s : v) h = h * 31 + std::hash<std::string>{}(s);
+      return h;
+    }
+    size_t operator()(const std::shared_ptr<const std::vector<std::string>>& p) const {
+      return (*this)(*p);
+    }
+  };
+  struct NotesEqual {
+    using is_transparent = void;
+    static const std::vector<std::string>& of(const std::vector<std::string>& v) { return v; }
+    static const std::vector<std::string>& of(
+        const std::shared_ptr<const std::vector<std::string>>& p) {
+      return *p;
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return of(a) == of(b);
+    }
+  };
+  std::shared_ptr<const std::vector<std::string>> notes_interned(std::vector<std::string> notes) {
+    if (auto it = notes_seen_.find(notes); it != notes_seen_.end()) return *it;
+    auto shared = std::make_shared<const std::vector<std::string>>(std::move(notes));
+    notes_seen_.insert(shared);
+    return shared;
+  }
+  std::unordered_set<std::shared_ptr<const std::vector<std::string>>, NotesHash, NotesEqual>
+      notes_seen_;
+
   std::shared_ptr<const std::string> shared_why(const Rule& r) {
     auto& slot = why_cache_[&r];
     if (!slot) slot = std::make_shared<const std::string>(r.why);
@@ -1123,6 +1163,7 @@ class Analyzer {
   // and the effect's why are already on the others, and its advice does not repeat a statement
   // another finding asks to change.
   void quiet_secondary(const Rule& rule, Finding& f, const EvalInput& in) {
+    f.operation_notes.reset();
     f.notes.clear();
     f.why = shared_why(rule);
     std::string advice;
@@ -1338,8 +1379,8 @@ Finding builtin_finding(const std::vector<Pack>& packs, std::string_view rule_id
   f.rule_id = rule_id;
   const Rule* r = find_rule(packs, rule_id);
   f.severity = r ? r->severity : Severity::error;
-  f.title = r ? r->title : std::string();
-  f.docs = r ? r->docs : std::string();
+  f.title = std::make_shared<const std::string>(r ? r->title : std::string());
+  f.docs = std::make_shared<const std::string>(r ? r->docs : std::string());
   if (r) f.why = std::make_shared<const std::string>(r->why);
   f.file = file;
   f.at = src.position(offset);
