@@ -57,6 +57,33 @@ TEST(Engine, OperationsWithTheSameNotesShareThem) {
   EXPECT_EQ(found[0]->lines().front(), found[0]->operation_notes->front());
   ASSERT_NE(found[0]->title, nullptr);
   EXPECT_EQ(found[0]->title, found[2]->title) << "one title for the rule's findings";
+
+  // Notes that say what the transaction holds, or name a second table, are told apart.
+  auto t = check_files({"CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE a (id int, pid int);",
+                        "BEGIN;\nALTER TABLE a ADD COLUMN x int;\nCREATE INDEX ai ON a (id);\n"
+                        "COMMIT;\nCREATE INDEX aj ON a (id);\n"
+                        "ALTER TABLE a ADD CONSTRAINT fk FOREIGN KEY (pid) REFERENCES p (id);\n"});
+  auto all_lines = [](const Finding& f) {
+    std::string s;
+    for (const auto& l : f.lines()) s += l + "\n";
+    return s;
+  };
+  const Finding* in_tx = nullptr;
+  const Finding* after = nullptr;
+  for (const auto& f : t.findings)
+    if (f.rule_id == "create-index-not-concurrent") (f.at.line == 3 ? in_tx : after) = &f;
+  ASSERT_NE(in_tx, nullptr);
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(all_lines(*in_tx).find("held: ACCESS EXCLUSIVE on a since"), std::string::npos)
+      << all_lines(*in_tx);
+  EXPECT_NE(all_lines(*in_tx).find("until the transaction commits"), std::string::npos);
+  EXPECT_EQ(all_lines(*after).find("held: "), std::string::npos) << all_lines(*after);
+  EXPECT_EQ(all_lines(*after).find("until the transaction commits"), std::string::npos);
+  EXPECT_NE(in_tx->operation_notes, after->operation_notes);
+  const Finding* fk = find_finding(t, "add-foreign-key-validates");
+  ASSERT_NE(fk, nullptr);
+  EXPECT_NE(all_lines(*fk).find("; also SHARE ROW EXCLUSIVE on p"), std::string::npos)
+      << all_lines(*fk);
 }
 
 // A statement rewrites its table once: a second rewrite finding of the same rule on the
