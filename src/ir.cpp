@@ -81,6 +81,14 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 69> kOpKindNames{{
     {OpKind::other, "other"},
 }};
 
+// Indexed by kind: messages name the kinds that have no SQL words of their own.
+constexpr auto kNameByKind = [] {
+  std::array<std::string_view, static_cast<size_t>(OpKind::other) + 1> by_kind{};
+  for (auto& n : by_kind) n = "other";
+  for (const auto& [kind, name] : kOpKindNames) by_kind[static_cast<size_t>(kind)] = name;
+  return by_kind;
+}();
+
 }  // namespace
 
 QualifiedName partition_name(const Operation& op) {
@@ -128,9 +136,8 @@ bool commits_implicitly(const Operation& op) {
 }
 
 std::string_view op_kind_name(OpKind k) {
-  for (const auto& [kind, name] : kOpKindNames)
-    if (kind == k) return name;
-  return "other";
+  const auto i = static_cast<size_t>(k);
+  return i < kNameByKind.size() ? kNameByKind[i] : "other";
 }
 
 std::optional<OpKind> parse_op_kind(std::string_view s) {

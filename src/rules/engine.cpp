@@ -203,6 +203,7 @@ FindingEffect finding_effect(const Effect& e) {
 struct Candidate {
   const Rule* rule;
   std::optional<Finding> finding;  // written early only when the snapshot's sizes decide it
+  bool dominated = false;          // another candidate of the same cause outranks it
 };
 
 // The object an operation creates or drops, as one key for both ("index:app.orders_idx"), so
@@ -1005,7 +1006,7 @@ class Analyzer {
       if (r->once_per_file && fired_once_.count(r->id)) continue;
       if (!filed_condition_matches(r->when, in)) continue;
       if (r->once_per_file) fired_once_.insert(r->id);
-      Candidate c{r, std::nullopt};
+      Candidate c{r, std::nullopt, false};
       // A size-dependent rule reads the snapshot's sizes now: under its threshold it may go.
       if (r->size_dependent && table && table->stats) {
         c.finding = build(*r);
@@ -1266,22 +1267,17 @@ class Analyzer {
     return out;
   }
 
+  // Of the candidates with one cause (a rewrite, a blocked write), the most severe stays, the
+  // first of equals.
   static void keep_one_per_cause(std::vector<Candidate>& c) {
-    std::vector<bool> dominated(c.size(), false);
     for (size_t i = 0; i < c.size(); ++i) {
-      for (size_t j = 0; j < c.size() && !dominated[i]; ++j) {
+      for (size_t j = 0; j < c.size() && !c[i].dominated; ++j) {
         if (i == j || c[i].rule->cause.empty() || c[i].rule->cause != c[j].rule->cause) continue;
-        dominated[i] = c[j].rule->severity > c[i].rule->severity ||
-                       (c[j].rule->severity == c[i].rule->severity && j < i);
+        c[i].dominated = c[j].rule->severity > c[i].rule->severity ||
+                         (c[j].rule->severity == c[i].rule->severity && j < i);
       }
     }
-    size_t kept = 0;
-    for (size_t i = 0; i < c.size(); ++i) {
-      if (dominated[i]) continue;
-      if (kept != i) c[kept] = std::move(c[i]);  // not onto itself: a finding would lose its text
-      ++kept;
-    }
-    c.resize(kept);
+    std::erase_if(c, [](const Candidate& k) { return k.dominated; });
   }
 
   Finding builtin_finding(std::string_view id, uint32_t offset, std::string message) {
