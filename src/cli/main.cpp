@@ -492,8 +492,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 3600000));
     sub->add_option("--jobs,-j", f.jobs,
                     "threads: 2 or more parse the files ahead of the rules on a second core "
-                    "(the output is the same); 1 runs on one (default: 2 where there are two "
-                    "cores, for sets of 32 KB and more)")
+                    "and write long text reports on two (the output is the same); 1 runs on "
+                    "one (default: 2 where there are two cores, for sets of 32 KB and more)")
         ->check(CLI::Range(1, 256));
   };
 
