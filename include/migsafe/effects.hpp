@@ -71,11 +71,15 @@ std::string_view ddl_lock_name(DdlLock l);  // "NONE", "SHARED", "EXCLUSIVE"
 struct TableLock {
   QualifiedName table;
   LockMode mode = LockMode::none;
+  bool operator==(const TableLock&) const = default;
 };
 
 struct Effect;
 // Every table the operation locks, the strongest mode once per table: its own table first.
 std::vector<TableLock> table_locks(const Effect& e);
+// The same from the parts it is read from: the operation's table, its lock and the others.
+std::vector<TableLock> table_locks(const QualifiedName& table, LockMode lock,
+                                   const std::vector<TableLock>& others);
 
 struct Effect {
   QualifiedName table;  // main table, resolved (an index's table, for DROP INDEX)

@@ -149,6 +149,11 @@ std::optional<TargetVersion> parse_target_version(Dialect d, std::string_view s)
 }
 
 std::vector<TableLock> table_locks(const Effect& e) {
+  return table_locks(e.table, e.lock, e.other_locks);
+}
+
+std::vector<TableLock> table_locks(const QualifiedName& table, LockMode lock,
+                                   const std::vector<TableLock>& others) {
   std::vector<TableLock> out;
   auto add = [&](const QualifiedName& t, LockMode m) {
     if (t.name.empty() || m == LockMode::none) return;
@@ -159,8 +164,8 @@ std::vector<TableLock> table_locks(const Effect& e) {
       }
     out.push_back({t, m});
   };
-  add(e.table, e.lock);
-  for (const auto& o : e.other_locks) add(o.table, o.mode);
+  add(table, lock);
+  for (const auto& o : others) add(o.table, o.mode);
   return out;
 }
 

@@ -85,7 +85,6 @@ class Block {
   }
   void repeat(size_t n, char c) { text_.append(n, c); }
   const Style& style() const { return st_; }
-  bool empty() const { return text_.empty(); }
   // Writes what was built once it is large (or always, with all): a write per finding was
   // a tenth of a large report.
   void flush(std::ostream& out, bool all = false) {

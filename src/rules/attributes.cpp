@@ -436,15 +436,13 @@ bool resolve_effect(ValueTest& t) {
 
 // Multi-valued attributes (column_types, ...) match when any of their values is listed.
 bool value_test_matches(const ValueTest& t, const EvalInput& in) {
-  auto wanted = [&](const std::string& v) {
+  auto wanted = [&](std::string_view v) {
     return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
   };
   if (t.flag) return t.flag(in) ? t.accepts_true : t.accepts_false;
   if (t.views) {
     const auto actual = t.views(in);
-    return std::any_of(actual.begin(), actual.end(), [&](std::string_view v) {
-      return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
-    });
+    return std::any_of(actual.begin(), actual.end(), wanted);
   }
   if (t.multi) {
     auto actual = t.multi(in);

@@ -34,17 +34,7 @@ struct NotesInputs {
   bool in_transaction = false;
   LockMode held_lock = LockMode::none;
   std::string held_by;
-
-  bool operator==(const NotesInputs& o) const {
-    return table == o.table && lock == o.lock && index_lock == o.index_lock && hold == o.hold &&
-           blocks_reads == o.blocks_reads && blocks_writes == o.blocks_writes &&
-           algorithm == o.algorithm && min_lock == o.min_lock &&
-           in_transaction == o.in_transaction && held_lock == o.held_lock && held_by == o.held_by &&
-           std::equal(other_locks.begin(), other_locks.end(), o.other_locks.begin(),
-                      o.other_locks.end(), [](const TableLock& a, const TableLock& b) {
-                        return a.mode == b.mode && a.table == b.table;
-                      });
-  }
+  bool operator==(const NotesInputs&) const = default;
 };
 
 NotesInputs notes_inputs(const Effect& e, const OpFacts& f) {
@@ -129,11 +119,7 @@ std::vector<std::string> effect_notes(const NotesInputs& e) {
     s += ": ";
     s += blocks_phrase(e.lock);
     // The other tables, each once (a self-referencing foreign key locks its table once).
-    Effect locked;
-    locked.table = e.table;
-    locked.lock = e.lock;
-    locked.other_locks = e.other_locks;
-    std::vector<TableLock> all = table_locks(locked);
+    std::vector<TableLock> all = table_locks(e.table, e.lock, e.other_locks);
     for (size_t i = 1; i < all.size(); ++i) {
       s += "; also ";
       s += lock_mode_name(all[i].mode);
@@ -1185,7 +1171,6 @@ class Analyzer {
     return *slot;
   }
 
-  // The rule's why, one copy for all its findings.
   // The operation's notes, written once per distinct set of inputs for the whole run: a MySQL
   // file altering the same tables over and over has the same notes on most of its findings.
   std::shared_ptr<const std::vector<std::string>> notes_for(const Effect& e, const OpFacts& f) {
@@ -1198,6 +1183,7 @@ class Analyzer {
   std::unordered_map<NotesInputs, std::shared_ptr<const std::vector<std::string>>, NotesInputsHash>
       notes_seen_;
 
+  // The rule's why, one copy for all its findings.
   std::shared_ptr<const std::string> shared_why(const Rule& r) {
     auto& slot = why_cache_[&r];
     if (!slot) slot = std::make_shared<const std::string>(r.why);

@@ -158,7 +158,9 @@ void TableInfo::rename_column(const std::string& from, const std::string& to) {
   rename(columns, column_at, from, to);
 }
 void TableInfo::erase_index(const std::string& name) {
-  if (!index(name)) return;  // most often, on a long table: a name that was a constraint's only
+  // Most often none: a foreign key's name, dropped with its constraint, on a table of many
+  // indexes that would each be compared.
+  if (!index(name)) return;
   erase_indexes_if([&](const IndexInfo& i) { return i.name == name; });
 }
 void TableInfo::rename_index(const std::string& from, const std::string& to) {
