@@ -176,8 +176,8 @@ std::string describe(const Rule& r) {
     for (const auto& t : *tests) {
       o << t.name << "=";
       for (const auto& v : t.values) o << v << "/";
-      o << (t.single != nullptr) << (t.multi != nullptr) << (t.flag != nullptr) << t.accepts_true
-        << t.accepts_false << ";";
+      o << (t.single != nullptr) << (t.view != nullptr) << t.lower_case << (t.multi != nullptr)
+        << (t.views != nullptr) << (t.flag != nullptr) << t.accepts_true << t.accepts_false << ";";
     }
   o << "|lock:" << (c.lock_at_least ? static_cast<int>(*c.lock_at_least) : -1);
   o << "|versions:" << (c.versions.min ? c.versions.min->display() : "-") << ".."
@@ -185,6 +185,72 @@ std::string describe(const Rule& r) {
   for (const auto& n : c.names) o << n.field << (n.negate ? "!" : "=") << n.re->pattern() << ";";
   o << "|pattern:" << (c.pattern ? c.pattern->pattern() : "-");
   return o.str();
+}
+
+// Values read in place: ALGORITHM= / LOCK= as written (upper case), compared lower-cased;
+// the effect's algorithm and least lock as fixed names.
+TEST(PackLoader, ClauseWordsCompareLowerCased) {
+  Pack p = load_pack_text(R"(
+pack: p
+dialect: mysql
+rules:
+  - id: copy
+    severity: error
+    title: t
+    message: m
+    why: w
+    when: {kind: add_column, attrs: {requested_algorithm: copy}}
+  - id: upper
+    severity: error
+    title: t
+    message: m
+    why: w
+    when: {kind: add_column, attrs: {requested_algorithm: COPY}}
+  - id: none
+    severity: error
+    title: t
+    message: m
+    why: w
+    when: {kind: add_column, attrs: {requested_algorithm: "", requested_lock: ""}}
+  - id: shared
+    severity: error
+    title: t
+    message: m
+    why: w
+    when: {kind: add_column, attrs: {requested_lock: [shared, exclusive]},
+           effects: {algorithm: rebuild, min_lock: shared}}
+)",
+                          "p.yaml");
+  auto matching = [&](const std::string& sql, Algorithm algorithm, DdlLock min_lock) {
+    Migration m = parse_migration(Dialect::mysql, make_source("m.sql", sql));
+    const Statement& st = m.statements.at(0);
+    Effect e;
+    e.algorithm = algorithm;
+    e.min_lock = min_lock;
+    OpFacts f;
+    EvalInput in{st, st.ops.at(0),  e, f, nullptr, default_target_version(Dialect::mysql),
+                 "", Dialect::mysql};
+    std::string ids;
+    for (const Rule& r : p.rules)
+      if (condition_matches(r.when, in)) ids += r.id + " ";
+    return ids;
+  };
+  EXPECT_EQ(
+      matching("ALTER TABLE t ADD COLUMN c INT, ALGORITHM=copy", Algorithm::copy, DdlLock::shared),
+      "copy ");
+  EXPECT_EQ(
+      matching("ALTER TABLE t ADD COLUMN c INT, ALGORITHM=COPY", Algorithm::copy, DdlLock::shared),
+      "copy ");
+  EXPECT_EQ(matching("ALTER TABLE t ADD COLUMN c INT", Algorithm::instant, DdlLock::none), "none ");
+  EXPECT_EQ(
+      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=Shared", Algorithm::rebuild, DdlLock::shared),
+      "shared ");
+  EXPECT_EQ(
+      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::inplace, DdlLock::shared),
+      "");
+  EXPECT_EQ(
+      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::rebuild, DdlLock::none),
+      "");
 }
 
 TEST(EmbeddedPacks, LoadExactlyAsTheirYaml) {

@@ -130,6 +130,33 @@ TEST(Schema, LargeTablesKeepLookupsRight) {
 
 // Whether a table has a FULLTEXT index is counted as indexes come, are replaced and go, on
 // small tables and on those that keep positions by name, and recounted for filled lists.
+// MySQL names indexes per table: two tables may each have an idx, DROP INDEX names the table,
+// and the model keeps no index of names alone.
+TEST(Schema, IndexNamesPerTable) {
+  Migration m =
+      parse_migration(Dialect::mysql, make_source("m.sql",
+                                                  "CREATE TABLE a (id INT, c INT, KEY idx (c));\n"
+                                                  "CREATE TABLE b (id INT, c INT, KEY idx (c));\n"
+                                                  "CREATE INDEX other ON a (id);\n"
+                                                  "DROP INDEX idx ON a;\n"));
+  for (IndexNames names : {IndexNames::per_table, IndexNames::per_schema}) {
+    SchemaModel model(names);
+    for (const auto& s : m.statements)
+      for (const auto& op : s.ops) model.apply(op, 0, s.transaction);
+    const TableInfo* a = model.find({"", "a"});
+    const TableInfo* b = model.find({"", "b"});
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->index("idx"), nullptr);
+    EXPECT_NE(a->index("other"), nullptr);
+    EXPECT_NE(b->index("idx"), nullptr);
+    const TableInfo* owner = model.table_of_index({"", "other"});
+    if (names == IndexNames::per_table)
+      EXPECT_EQ(owner, nullptr);
+    else
+      EXPECT_EQ(owner, a);
+  }
+}
+
 TEST(Schema, FulltextIndexesAreCountedThroughChanges) {
   auto index = [](std::string name, std::string method) {
     IndexInfo i;

@@ -48,6 +48,11 @@ struct ValueTest {
   std::vector<std::string> values;  // matches when the value equals any of these
   // Resolved when the pack loads, so evaluating a rule never looks a name up.
   std::string (*single)(const EvalInput&) = nullptr;
+  // A value the input already holds, or a fixed name: read in place, nothing copied. With
+  // lower_case, compared as if lower-cased (MySQL's ALGORITHM= and LOCK= words are kept as
+  // written in upper case).
+  std::string_view (*view)(const EvalInput&) = nullptr;
+  bool lower_case = false;
   std::vector<std::string> (*multi)(const EvalInput&) = nullptr;
   // Several values the input already holds (ddl_change): read in place, nothing copied.
   std::span<const std::string_view> (*views)(const EvalInput&) = nullptr;

@@ -158,10 +158,18 @@ std::string table_key(const QualifiedName& n);
 // table_key(a) == table_key(b), without building the keys.
 bool same_relation(const QualifiedName& a, const QualifiedName& b);
 
+// Where an index's name is unique: PostgreSQL and SQLite name indexes per schema (DROP INDEX
+// names the index alone), MySQL and MariaDB per table (DROP INDEX ... ON the table).
+enum class IndexNames { per_schema, per_table };
+
 class SchemaModel {
  public:
+  SchemaModel() = default;
+  // per_table: no index is ever looked up by its name alone, so the model keeps no index of
+  // them (one entry per index of a long MySQL file, never read).
+  explicit SchemaModel(IndexNames names) : index_names_(names) {}
   const TableInfo* find(const QualifiedName& name) const;
-  // The table an index belongs to, when the model knows the index.
+  // The table an index belongs to, when the model knows the index (per schema names only).
   const TableInfo* table_of_index(const QualifiedName& index) const;
   const TableInfo* table_of_constraint_name(std::string_view name) const;
   // Applies one operation that ran in file `file` (transaction `tx` within it).
@@ -244,8 +252,13 @@ class SchemaModel {
   // view key -> the table keys whose dependents may list it (a superset): dropping a view
   // looks there instead of through every table's views (a long file of views was quadratic).
   std::unordered_map<std::string, std::vector<std::string>, KeyHash, std::equal_to<>> views_over_;
-  // index key -> table key
+  IndexNames index_names_ = IndexNames::per_schema;
+  // index key -> table key (per schema names)
   std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> index_owner_;
+  void note_index_owner(const std::string& schema, const std::string& index,
+                        const std::string& owner_key);
+  void note_index_owner(const std::string& schema, const std::string& index,
+                        const QualifiedName& owner);
   std::unordered_set<std::string> constrained_domains_;
   std::unordered_map<std::string, char> functions_;
 };

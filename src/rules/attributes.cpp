@@ -11,18 +11,23 @@ namespace migsafe {
 namespace {
 
 using Getter = std::string (*)(const EvalInput&);
+using View = std::string_view (*)(const EvalInput&);
 using Flag = bool (*)(const EvalInput&);
 
 // How an attribute is read: a yes / no attribute as a bool (a test of it then compares no
-// text: conditions test hundreds of thousands of attributes on a large file), any other as
-// its text.
+// text: conditions test hundreds of thousands of attributes on a large file), a text the input
+// holds or a fixed name in place, any other as a text of its own.
 struct Reader {
   Getter get = nullptr;
+  View view = nullptr;
   Flag flag = nullptr;
   template <class F>
   Reader(F f) {  // NOLINT: the table's rows name a lambda
-    if constexpr (std::is_same_v<decltype(f(std::declval<const EvalInput&>())), bool>)
+    using Result = decltype(f(std::declval<const EvalInput&>()));
+    if constexpr (std::is_same_v<Result, bool>)
       flag = f;
+    else if constexpr (std::is_same_v<Result, std::string_view>)
+      view = f;
     else
       get = f;
   }
@@ -32,13 +37,14 @@ struct Named {
   std::string_view name;
   Reader read;
   std::string_view doc;
+  bool lower_case = false;  // the value as written, compared lower-cased
 };
 
 const ColumnSpec* col(const EvalInput& in) {
   return in.op.column_spec ? &*in.op.column_spec : nullptr;
 }
 
-std::string generated_name(Generated g) {
+std::string_view generated_name(Generated g) {
   switch (g) {
     case Generated::none:
       return "none";
@@ -82,23 +88,18 @@ std::string type_base(const ColumnSpec& c) {
   return c.type.name;
 }
 
-std::string lower_name(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 // The ALGORITHM= / LOCK= clause the statement gives cannot be honoured: the server refuses it.
 bool clause_refused(const EvalInput& in) {
   const Algorithm a = in.effect.algorithm;
-  if (a == Algorithm::none) return false;
+  const std::string& alg = in.op.algorithm;
+  const std::string& lock = in.op.lock_clause;
+  // Most statements give neither clause: nothing to refuse, and no changes to look through.
+  if (a == Algorithm::none || (alg.empty() && lock.empty())) return false;
   const auto& ch = in.effect.changes;
   if (std::find(ch.begin(), ch.end(), "type_change_unknown") != ch.end()) return false;
-  const std::string& alg = in.op.algorithm;
   if (alg == "INSTANT" && a > Algorithm::instant) return true;
   if (alg == "NOCOPY" && a > Algorithm::inplace) return true;
   if (alg == "INPLACE" && a == Algorithm::copy) return true;
-  const std::string& lock = in.op.lock_clause;
   if (lock == "NONE" && in.effect.min_lock > DdlLock::none) return true;
   if (lock == "SHARED" && in.effect.min_lock > DdlLock::shared) return true;
   return false;
@@ -135,10 +136,10 @@ const Named kAttributes[] = {
      "UNIQUE / PRIMARY KEY ... USING INDEX"},
     {"constraint_type",
      [](const EvalInput& in) {
-       if (in.op.constraint) return std::string(constraint_kind_name(in.op.constraint->kind));
+       if (in.op.constraint) return constraint_kind_name(in.op.constraint->kind);
        // DROP / VALIDATE CONSTRAINT name the constraint; its kind comes from the schema model.
        const ConstraintInfo* c = in.table ? in.table->constraint(in.op.object) : nullptr;
-       return c ? std::string(constraint_kind_name(c->kind)) : std::string();
+       return c ? constraint_kind_name(c->kind) : std::string_view();
      },
      "check, foreign_key, unique, primary_key, exclusion (from the schema model for DROP)"},
     {"bulk_data_change",
@@ -151,7 +152,7 @@ const Named kAttributes[] = {
      "the added column is serial / bigserial / smallserial"},
     {"generated",
      [](const EvalInput& in) {
-       return col(in) ? generated_name(col(in)->generated) : std::string("none");
+       return col(in) ? generated_name(col(in)->generated) : std::string_view("none");
      },
      "none, stored, virtual (MySQL) or identity"},
     {"has_default",
@@ -172,11 +173,12 @@ const Named kAttributes[] = {
     {"setting",
      [](const EvalInput& in) {
        return in.op.kind == OpKind::set_setting || in.op.kind == OpKind::reset_setting
-                  ? in.op.object
-                  : std::string();
+                  ? std::string_view(in.op.object)
+                  : std::string_view();
      },
      "the name of the setting SET / RESET changes"},
-    {"value", [](const EvalInput& in) { return in.op.value; }, "the value set, or the LOCK mode"},
+    {"value", [](const EvalInput& in) { return std::string_view(in.op.value); },
+     "the value set, or the LOCK mode"},
     {"in_transaction", [](const EvalInput& in) { return in.facts.in_transaction; },
      "the statement runs inside a transaction block: BEGIN in the file, the runner's "
      "transaction, a query string of several statements, or a DO block"},
@@ -193,7 +195,8 @@ const Named kAttributes[] = {
      "the transaction already holds a lock on the table that blocks writes"},
     {"partitioned_table", [](const EvalInput& in) { return in.facts.partitioned_table; },
      "the table is partitioned"},
-    {"node", [](const EvalInput& in) { return in.stmt.node; }, "the parser's statement node name"},
+    {"node", [](const EvalInput& in) { return std::string_view(in.stmt.node); },
+     "the parser's statement node name"},
     {"lock_timeout_set", [](const EvalInput& in) { return in.facts.lock_timeout_set; },
      "a non-zero lock_timeout is in force (tracked through SET, SET LOCAL, RESET, set_config)"},
     {"nested_begin", [](const EvalInput& in) { return in.facts.nested_begin; },
@@ -262,14 +265,16 @@ const Named kAttributes[] = {
        return in.op.index && in.table && in.table->covering_index(*in.op.index);
      },
      "an existing index already covers these columns (same, or the new one is its prefix)"},
-    {"table_schema", [](const EvalInput& in) { return in.op.table.schema; },
+    {"table_schema", [](const EvalInput& in) { return std::string_view(in.op.table.schema); },
      "the schema the statement names for its table (empty when unqualified)"},
-    {"requested_algorithm", [](const EvalInput& in) { return lower_name(in.op.algorithm); },
+    {"requested_algorithm", [](const EvalInput& in) { return std::string_view(in.op.algorithm); },
      "MySQL: the ALGORITHM= clause, lower-case (instant, inplace, nocopy, copy, default); empty "
-     "when not given"},
-    {"requested_lock", [](const EvalInput& in) { return lower_name(in.op.lock_clause); },
+     "when not given",
+     /*lower_case=*/true},
+    {"requested_lock", [](const EvalInput& in) { return std::string_view(in.op.lock_clause); },
      "MySQL: the LOCK= clause, lower-case (none, shared, exclusive, default); empty when not "
-     "given"},
+     "given",
+     /*lower_case=*/true},
     {"clause_refused", [](const EvalInput& in) { return clause_refused(in); },
      "MySQL: the server refuses the ALGORITHM= / LOCK= clause for this operation"},
     {"first_in_statement", [](const EvalInput& in) { return in.facts.op_index == 0; },
@@ -283,7 +288,8 @@ const Named kAttributes[] = {
      "MySQL: the whole statement runs without a table copy and lets writes go on"},
     {"meta_command",
      [](const EvalInput& in) {
-       return in.op.kind == OpKind::meta_command ? in.op.object : std::string();
+       return in.op.kind == OpKind::meta_command ? std::string_view(in.op.object)
+                                                 : std::string_view();
      },
      "the psql meta-command (\\set, \\i, ...)"},
     {"or_replace", [](const EvalInput& in) { return in.op.or_replace; },
@@ -307,7 +313,7 @@ const Named kAttributes[] = {
 const Named kEffects[] = {
     {"rerun",
      [](const EvalInput& in) {
-       return std::string(rerun_name(rerun_effect(in.dialect, in.op, in.version).outcome));
+       return rerun_name(rerun_effect(in.dialect, in.op, in.version).outcome);
      },
      "what a second run of the statement does after a partial deploy: harmless, fails, "
      "duplicates (rows), invalid_index (CREATE INDEX CONCURRENTLY), applies_twice (UPDATE ... SET "
@@ -342,21 +348,22 @@ const Named kEffects[] = {
      [](const EvalInput& in) {
        switch (in.effect.algorithm) {
          case Algorithm::none:
-           return std::string("none");
+           return std::string_view("none");
          case Algorithm::instant:
-           return std::string("instant");
+           return std::string_view("instant");
          case Algorithm::inplace:
-           return std::string("inplace");
+           return std::string_view("inplace");
          case Algorithm::rebuild:
-           return std::string("rebuild");
+           return std::string_view("rebuild");
          case Algorithm::copy:
-           return std::string("copy");
+           return std::string_view("copy");
        }
-       return std::string("none");
+       return std::string_view("none");
      },
      "MySQL: the algorithm the server picks: instant, inplace, rebuild (in place), copy, none"},
-    {"min_lock", [](const EvalInput& in) { return lower_name(ddl_lock_name(in.effect.min_lock)); },
-     "MySQL: the least blocking LOCK= the operation allows: none, shared, exclusive"},
+    {"min_lock", [](const EvalInput& in) { return ddl_lock_name(in.effect.min_lock); },
+     "MySQL: the least blocking LOCK= the operation allows: none, shared, exclusive",
+     /*lower_case=*/true},
     {"implicit_commit", [](const EvalInput& in) { return in.effect.implicit_commit; },
      "MySQL: the statement commits the open transaction before it runs"},
     {"outside_transaction_only",
@@ -411,8 +418,11 @@ std::vector<std::string> names(const Named (&table)[N]) {
 }  // namespace
 
 namespace {
-void bind(ValueTest& t, const Reader& r) {
+void bind(ValueTest& t, const Named& n) {
+  const Reader& r = n.read;
   t.single = r.get;
+  t.view = r.view;
+  t.lower_case = n.lower_case;
   t.flag = r.flag;
   t.accepts_true = std::find(t.values.begin(), t.values.end(), "true") != t.values.end();
   t.accepts_false = std::find(t.values.begin(), t.values.end(), "false") != t.values.end();
@@ -421,17 +431,17 @@ void bind(ValueTest& t, const Reader& r) {
 
 bool resolve_attribute(ValueTest& t) {
   if (const Named* n = lookup(kAttributes, t.name))
-    bind(t, n->read);
+    bind(t, *n);
   else if (const MultiNamed* m = lookup_multi(t.name)) {
     t.multi = m->get;
     t.views = m->views;
   }
-  return t.single || t.flag || t.multi || t.views;
+  return t.single || t.view || t.flag || t.multi || t.views;
 }
 
 bool resolve_effect(ValueTest& t) {
-  if (const Named* n = lookup(kEffects, t.name)) bind(t, n->read);
-  return t.single || t.flag;
+  if (const Named* n = lookup(kEffects, t.name)) bind(t, *n);
+  return t.single || t.view || t.flag;
 }
 
 // Multi-valued attributes (column_types, ...) match when any of their values is listed.
@@ -440,6 +450,12 @@ bool value_test_matches(const ValueTest& t, const EvalInput& in) {
     return std::find(t.values.begin(), t.values.end(), v) != t.values.end();
   };
   if (t.flag) return t.flag(in) ? t.accepts_true : t.accepts_false;
+  if (t.view) {
+    const std::string_view actual = t.view(in);
+    if (!t.lower_case) return wanted(actual);
+    return std::any_of(t.values.begin(), t.values.end(),
+                       [&](const std::string& v) { return iequals_lower(actual, v); });
+  }
   if (t.views) {
     const auto actual = t.views(in);
     return std::any_of(actual.begin(), actual.end(), wanted);

@@ -289,7 +289,14 @@ class Analyzer {
  public:
   Analyzer(const std::vector<Pack>& packs, const CheckOptions& opt, StatementProbe* probe,
            SnapshotSource* snapshot, StatementTracer* tracer)
-      : packs_(packs), opt_(opt), probe_(probe), snapshot_(snapshot), tracer_(tracer) {
+      : packs_(packs),
+        opt_(opt),
+        probe_(probe),
+        snapshot_(snapshot),
+        tracer_(tracer),
+        model_(opt.dialect == Dialect::mysql || opt.dialect == Dialect::mariadb
+                   ? IndexNames::per_table
+                   : IndexNames::per_schema) {
     if (snapshot_) snapshot_->load_schema(model_);
     for (const auto& p : packs)
       for (const auto& r : p.rules) {

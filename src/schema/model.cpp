@@ -236,6 +236,18 @@ const TableInfo* SchemaModel::find(const QualifiedName& name) const {
   return t;
 }
 
+void SchemaModel::note_index_owner(const std::string& schema, const std::string& index,
+                                   const std::string& owner_key) {
+  if (index_names_ == IndexNames::per_table) return;
+  index_owner_[key({schema, index})] = owner_key;
+}
+
+void SchemaModel::note_index_owner(const std::string& schema, const std::string& index,
+                                   const QualifiedName& owner) {
+  if (index_names_ == IndexNames::per_table) return;
+  note_index_owner(schema, index, key(owner));
+}
+
 TableInfo* SchemaModel::find_mut(const QualifiedName& name) {
   return const_cast<TableInfo*>(static_cast<const SchemaModel*>(this)->find(name));
 }
@@ -325,7 +337,7 @@ void SchemaModel::add_existing_table(TableInfo t) {
   for (const auto& c : t.constraints)
     if (c.kind == ConstraintKind::foreign_key) fk_targets_.insert(key(c.references));
   std::string k = key(t.name);
-  for (const auto& idx : t.indexes) index_owner_[key({t.name.schema, idx.name})] = k;
+  for (const auto& idx : t.indexes) note_index_owner(t.name.schema, idx.name, k);
   tables_[k] = std::move(t);
 }
 
@@ -414,8 +426,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       const std::string owner_key = key(op.table);
       const TableInfo& placed = tables_.insert_or_assign(owner_key, std::move(nt)).first->second;
       if (op.kind == OpKind::create_table_as && op.detail == "OBJECT_MATVIEW") add_dependent(op);
-      for (const auto& idx : placed.indexes)
-        index_owner_[key({op.table.schema, idx.name})] = owner_key;
+      for (const auto& idx : placed.indexes) note_index_owner(op.table.schema, idx.name, owner_key);
       if (TableInfo* parent = find_mut(op.partition_of); parent && !op.partition_of.name.empty())
         parent->partitions.push_back(op.table);
       return;
@@ -494,7 +505,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       if (op.constraint) {
         std::string name = add_constraint(ensure_table(), *op.constraint);
         // Only a key constraint brings an index (its own name, or a renamed USING INDEX one).
-        if (t->index(name)) index_owner_[key({op.table.schema, name})] = key(op.table);
+        if (t->index(name)) note_index_owner(op.table.schema, name, op.table);
       }
       return;
     case OpKind::validate_constraint:
@@ -531,7 +542,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
       IndexInfo idx{op.index->name, op.index->columns, op.index->unique, op.index->partial, true};
       if (!op.index->method.empty()) idx.method = op.index->method;
       tt.add_index(std::move(idx));
-      index_owner_[key({op.table.schema, op.index->name})] = key(op.table);
+      note_index_owner(op.table.schema, op.index->name, op.table);
       return;
     }
     case OpKind::drop_index:
@@ -554,7 +565,7 @@ void SchemaModel::apply(const Operation& op, int file, int tx) {
         owner->second.erase_index(op.object);
       } else {
         owner->second.rename_index(op.object, op.new_name);
-        index_owner_[key({op.table.schema, op.new_name})] = owner_key;
+        note_index_owner(op.table.schema, op.new_name, owner_key);
       }
       return;
     }
