@@ -33,9 +33,25 @@ size_t CheckResult::migration_files() const {
   }));
 }
 
+CheckResult::SeverityCounts CheckResult::counts() const {
+  SeverityCounts c;
+  for (const Finding& f : findings) switch (f.severity) {
+      case Severity::error:
+        ++c.errors;
+        break;
+      case Severity::warning:
+        ++c.warnings;
+        break;
+      case Severity::info:
+        ++c.infos;
+        break;
+    }
+  return c;
+}
+
 size_t CheckResult::count(Severity s) const {
-  return static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
-                                           [&](const Finding& f) { return f.severity == s; }));
+  const SeverityCounts c = counts();
+  return s == Severity::error ? c.errors : s == Severity::warning ? c.warnings : c.infos;
 }
 
 namespace {

@@ -157,6 +157,13 @@ struct CheckResult {
   // Migrations recorded in migsafe.sum at the base revision and unchanged: replayed, not judged.
   size_t history_files = 0;
   std::vector<OperationEffect> effects;  // with CheckOptions::collect_effects
+  // Findings per severity, in one pass (a long file's tens of thousands are megabytes apart).
+  struct SeverityCounts {
+    size_t errors = 0;
+    size_t warnings = 0;
+    size_t infos = 0;
+  };
+  SeverityCounts counts() const;
   size_t count(Severity s) const;
   size_t migration_files() const;
 };

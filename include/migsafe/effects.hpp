@@ -36,6 +36,7 @@ struct TargetVersion {
   int minor = 0;
   int patch = -1;  // MySQL / MariaDB release within the series; -1: the series' latest
   std::string display() const;
+  void append_display(std::string& out) const;  // display(), appended (messages name it often)
   // The patch level to compare with: an unnamed patch is the series' current release.
   int patch_or_latest() const { return patch < 0 ? 999 : patch; }
 };

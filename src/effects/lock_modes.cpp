@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 
 #include "migsafe/ascii.hpp"
 #include "migsafe/effects.hpp"
@@ -61,11 +62,26 @@ bool Effect::blocks_writes() const {
 }
 
 std::string TargetVersion::display() const {
-  std::string s = std::to_string(major);
-  // MySQL series are named with their minor ("8.0"), PostgreSQL majors without ("16").
-  if (minor || patch >= 0 || major < 10) s += "." + std::to_string(minor);
-  if (patch >= 0) s += "." + std::to_string(patch);
+  std::string s;
+  append_display(s);
   return s;
+}
+
+void TargetVersion::append_display(std::string& out) const {
+  auto put = [&out](int v) {
+    char buf[16];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
+  put(major);
+  // MySQL series are named with their minor ("8.0"), PostgreSQL majors without ("16").
+  if (minor || patch >= 0 || major < 10) {
+    out += '.';
+    put(minor);
+  }
+  if (patch >= 0) {
+    out += '.';
+    put(patch);
+  }
 }
 
 std::string_view algorithm_name(Algorithm a) {

@@ -117,12 +117,13 @@ void report_json(const CheckResult& r, const ReportContext& ctx, std::ostream& o
   field("errors", problems);
   // A snapshot that failed: the document stays valid, and says so (the exit status is 3).
   if (!r.database_error.empty()) field("database_error", r.database_error);
+  const auto counts = r.counts();
   field("summary", {{"files", r.migration_files()},
                     {"history_files", r.history_files},
                     {"statements", r.statements},
-                    {"errors", r.count(Severity::error)},
-                    {"warnings", r.count(Severity::warning)},
-                    {"infos", r.count(Severity::info)},
+                    {"errors", counts.errors},
+                    {"warnings", counts.warnings},
+                    {"infos", counts.infos},
                     {"input_errors", r.problems.size()},
                     {"fail_on", ctx.fail_on == FailOn::error     ? "error"
                                 : ctx.fail_on == FailOn::warning ? "warning"

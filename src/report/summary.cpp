@@ -52,8 +52,10 @@ bool is_blocked(const CheckResult& r, FailOn f) {
   switch (f) {
     case FailOn::never:
       return false;
-    case FailOn::warning:
-      return r.count(Severity::error) + r.count(Severity::warning) > 0;
+    case FailOn::warning: {
+      const auto c = r.counts();
+      return c.errors + c.warnings > 0;
+    }
     case FailOn::error:
       return r.count(Severity::error) > 0;
   }
@@ -87,15 +89,16 @@ std::string runner_words(const CheckResult& r, const ReportContext& ctx) {
 }
 
 std::string summary_line(const CheckResult& r, const ReportContext& ctx) {
-  std::string s = "migsafe · " + std::string(dialect_name(ctx.options.dialect)) + " " +
-                  ctx.options.version.display() + " · " + runner_words(r, ctx) + " · " +
-                  plural(r.migration_files(), "file") + ", " + plural(r.statements, "statement") +
-                  (r.history_files ? " (" + std::to_string(r.history_files) +
-                                         " applied before, in migsafe.sum, not judged)"
-                                   : std::string()) +
-                  " · " + plural(r.count(Severity::error), "error") + ", " +
-                  plural(r.count(Severity::warning), "warning");
-  if (size_t infos = r.count(Severity::info)) s += ", " + std::to_string(infos) + " info";
+  const auto counts = r.counts();
+  std::string s =
+      "migsafe · " + std::string(dialect_name(ctx.options.dialect)) + " " +
+      ctx.options.version.display() + " · " + runner_words(r, ctx) + " · " +
+      plural(r.migration_files(), "file") + ", " + plural(r.statements, "statement") +
+      (r.history_files
+           ? " (" + std::to_string(r.history_files) + " applied before, in migsafe.sum, not judged)"
+           : std::string()) +
+      " · " + plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning");
+  if (counts.infos) s += ", " + std::to_string(counts.infos) + " info";
   if (!r.problems.empty()) s += " · " + plural(r.problems.size(), "input error");
   if (r.trace_superuser) s += " · traced as a superuser (a role that owns the tables is enough)";
   // What could not be read was not checked: never "passed" (the exit code is 2).

@@ -965,7 +965,8 @@ class Analyzer {
 
     // The rules that match; a finding's text is written only for those kept (a quarter of a long
     // MySQL file's matches are dominated by another rule of the same cause).
-    std::vector<Candidate> candidates;
+    std::vector<Candidate>& candidates = candidates_;
+    candidates.clear();
     std::shared_ptr<const std::string> reason_why;
     auto build = [&](const Rule& r) {
       Finding f;
@@ -1350,6 +1351,9 @@ class Analyzer {
   // The rules whose condition can match each kind of operation, in pack order: most rules name
   // their kinds, and testing every rule on every operation was a fifth of the engine's work.
   std::array<std::vector<const Rule*>, static_cast<size_t>(OpKind::other) + 1> rules_by_kind_;
+  // The operation's matching rules, kept between operations so that each does not allocate
+  // them anew. (A routine's statements are evaluated after their caller is done with them.)
+  std::vector<Candidate> candidates_;
   bool any_pattern_ = false;
   SchemaModel model_;
   // Per-file state.

@@ -191,7 +191,7 @@ void put_duplicate_of(const EvalInput& in, std::string& out) {
 
 void put_server(const EvalInput& in, std::string& out) {
   out += in.dialect == Dialect::mariadb ? "MariaDB " : in.dialect == Dialect::mysql ? "MySQL " : "";
-  out += in.version.display();
+  in.version.append_display(out);
 }
 
 void put_referenced_table(const EvalInput& in, std::string& out) {
