@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "helpers.hpp"
+#include "migsafe/two_halves.hpp"
 
 namespace migsafe {
 namespace {
@@ -258,6 +259,60 @@ TEST(Inputs, LineStartsWhereverTheNewlinesFall) {
       }
       EXPECT_EQ(src.line_count(), line);
     }
+}
+
+// A large text's line index and checks, read as two halves on two threads, are those of one
+// pass: the same lines, and the same first NUL or broken UTF-8 byte in either half, or right at
+// the split (a character cut short by the LF the halves split after).
+TEST(Inputs, LargeTextsReadInHalvesAsInOnePass) {
+  std::string base;
+  for (size_t i = 0; base.size() < kTwoHalvesFrom + 4096; ++i)
+    base += "ALTER TABLE t" + std::to_string(i % 97) + " ADD c INT; -- \xC3\xA9\n";
+  const size_t split = half_line_split(base);
+  ASSERT_NE(split, std::string::npos);
+  ASSERT_EQ(base[split - 1], '\n');
+  auto same_index = [](const std::string& text) {
+    SourceText one("t.sql", text, 1), two("t.sql", text, 2);
+    ASSERT_EQ(one.line_count(), two.line_count());
+    for (uint32_t off = 0; off <= text.size(); off += 997) {
+      ASSERT_EQ(one.position(off).line, two.position(off).line) << off;
+      ASSERT_EQ(one.position(off).col, two.position(off).col) << off;
+    }
+    for (uint32_t line = 1; line <= one.line_count(); line += 101)
+      ASSERT_EQ(one.line(line), two.line(line)) << line;
+  };
+  same_index(base);
+  std::string crlf = base;
+  crlf[split + 100] = '\r';  // a lone CR in the second half: the careful reading, both ways
+  same_index(crlf);
+  crlf[split / 2] = '\r';
+  same_index(crlf);
+
+  auto error = [](const std::string& text, int threads) {
+    try {
+      make_source("t.sql", text, threads);
+    } catch (const InputError& e) {
+      return e.where() + " " + e.what();
+    }
+    return std::string("no error");
+  };
+  const size_t places[] = {10, split / 2, split - 2, split - 1, split, split + 3, base.size() - 5};
+  for (size_t at : places) {
+    for (const char* fault : {"\0", "\xFF", "\xE2"}) {
+      std::string text = base;
+      text[at] = fault[0];
+      const std::string whole = error(text, 1);
+      EXPECT_NE(whole, "no error") << at;
+      EXPECT_EQ(error(text, 2), whole) << "at " << at;
+    }
+  }
+  // A NUL in the second half and broken UTF-8 in the first: the NUL is told first, as before.
+  std::string both = base;
+  both[split + 50] = '\0';
+  both[40] = '\xFF';
+  EXPECT_EQ(error(both, 2), error(both, 1));
+  EXPECT_NE(error(both, 2).find("NUL"), std::string::npos);
+  EXPECT_EQ(error(base, 2), "no error");
 }
 
 // Columns count characters, eight bytes at a time: multi-byte ones wherever they fall in the

@@ -33,14 +33,15 @@ class InputError : public std::runtime_error {
 inline constexpr size_t kMaxInputBytes = 64u * 1024u * 1024u;
 
 // Reads a file ("-" is stdin) and checks that it is text: valid UTF-8, no NUL byte, within the
-// size limit. Throws InputError.
-std::shared_ptr<const SourceText> read_source(const std::string& path);
+// size limit. Throws InputError. threads 2 or more: a large file's line index and checks are
+// read as two halves at once.
+std::shared_ptr<const SourceText> read_source(const std::string& path, int threads = 1);
 // The bytes of a file, "-" (stdin), a pipe, FIFO or device, read as a stream up to `limit`
 // bytes; more is an InputError, raised while reading.
 std::string read_bounded(const std::string& path, size_t limit = kMaxInputBytes);
 // What an errno from opening or listing a path means, in the words of an InputError.
 std::string describe_errno(int err);
-std::shared_ptr<const SourceText> make_source(std::string path, std::string text);
+std::shared_ptr<const SourceText> make_source(std::string path, std::string text, int threads = 1);
 
 // A file read, or why it could not be.
 struct ReadResult {

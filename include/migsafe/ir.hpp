@@ -47,7 +47,8 @@ struct Span {
 // The text of one input with a line index, shared by every statement cut from it.
 class SourceText {
  public:
-  SourceText(std::string path, std::string text);
+  // threads 2 or more: a large text's line index is read as two halves at once.
+  SourceText(std::string path, std::string text, int threads = 1);
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
   Position position(uint32_t offset) const;

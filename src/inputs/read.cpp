@@ -11,6 +11,7 @@
 
 #include "migsafe/fd.hpp"
 #include "migsafe/inputs.hpp"
+#include "migsafe/two_halves.hpp"
 
 namespace migsafe {
 
@@ -66,19 +67,45 @@ size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+// The first NUL byte and the first byte that breaks UTF-8 (npos: none).
+struct TextFaults {
+  size_t nul = std::string_view::npos;
+  size_t bad_utf8 = std::string_view::npos;
+};
+
+TextFaults faults_in(std::string_view t, size_t base) {
+  TextFaults f;
+  if (size_t nul = t.find('\0'); nul != std::string_view::npos) f.nul = base + nul;
+  if (size_t bad = find_invalid_utf8(t); bad != std::string_view::npos) f.bad_utf8 = base + bad;
+  return f;
+}
+
+// The same, a large text's two halves read at once: the first half's faults come first.
+TextFaults text_faults(std::string_view t, int threads) {
+  const size_t split =
+      threads >= 2 && t.size() >= kTwoHalvesFrom ? half_line_split(t) : std::string_view::npos;
+  if (split == std::string_view::npos) return faults_in(t, 0);
+  TextFaults first, second;
+  run_both([&] { first = faults_in(t.substr(0, split), 0); },
+           [&] { second = faults_in(t.substr(split), split); });
+  if (first.nul == std::string_view::npos) first.nul = second.nul;
+  if (first.bad_utf8 == std::string_view::npos) first.bad_utf8 = second.bad_utf8;
+  return first;
+}
+
 }  // namespace
 
-std::shared_ptr<const SourceText> make_source(std::string path, std::string text) {
+std::shared_ptr<const SourceText> make_source(std::string path, std::string text, int threads) {
   // A byte order mark is legal UTF-8 but not SQL; blank it so offsets stay put.
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.replace(0, 3, "   ");
-  auto src = std::make_shared<SourceText>(path, std::move(text));
-  const std::string& t = src->text();
-  if (size_t nul = t.find('\0'); nul != std::string::npos)
+  auto src = std::make_shared<SourceText>(path, std::move(text), threads);
+  const TextFaults faults = text_faults(src->text(), threads);
+  if (faults.nul != std::string_view::npos)
     throw InputError(path, "contains a NUL byte: this is not a SQL text file",
-                     src->position(static_cast<uint32_t>(nul)));
-  if (size_t bad = find_invalid_utf8(t); bad != std::string_view::npos)
+                     src->position(static_cast<uint32_t>(faults.nul)));
+  if (faults.bad_utf8 != std::string_view::npos)
     throw InputError(path, "is not valid UTF-8 (convert the file to UTF-8)",
-                     src->position(static_cast<uint32_t>(bad)));
+                     src->position(static_cast<uint32_t>(faults.bad_utf8)));
   return src;
 }
 
@@ -145,21 +172,24 @@ std::string describe_errno(int err) {
   }
 }
 
-std::shared_ptr<const SourceText> read_source(const std::string& path) {
-  return make_source(path == "-" ? "<stdin>" : path, read_bounded(path, kMaxInputBytes));
+std::shared_ptr<const SourceText> read_source(const std::string& path, int threads) {
+  return make_source(path == "-" ? "<stdin>" : path, read_bounded(path, kMaxInputBytes), threads);
 }
 
 std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int jobs) {
   std::vector<ReadResult> out(paths.size());
+  // A few files are read one after the other, each large one's checks in two halves at once;
+  // many are shared out between the threads whole.
+  constexpr size_t kSharedFrom = 64;
+  const int threads_per_file = paths.size() < kSharedFrom ? jobs : 1;
   auto read = [&](size_t i) {
     try {
-      out[i].source = read_source(paths[i]);
+      out[i].source = read_source(paths[i], threads_per_file);
     } catch (const InputError& e) {
       out[i].error = e;
     }
   };
-  // Below this many files a thread's start costs about what it saves.
-  constexpr size_t kSharedFrom = 64;
+  // (Below kSharedFrom files a thread's start costs about what it saves.)
   if (jobs < 2 || paths.size() < kSharedFrom) {
     for (size_t i = 0; i < paths.size(); ++i) read(i);
     return out;
