@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace migsafe::test {
@@ -131,13 +132,41 @@ std::optional<MysqlServer> mysql_server() {
   return MysqlServer{f[0], f[1], f[2], f[3], f[4]};
 }
 
+namespace {
+// The folders this test process made, removed when it exits (each test runs in a process of
+// its own, and thousands of folders were left behind in the temporary folder per suite run).
+class TempDirs {
+ public:
+  TempDirs() = default;
+  TempDirs(const TempDirs&) = delete;
+  TempDirs& operator=(const TempDirs&) = delete;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const auto& p : made_) fs::remove_all(p, ec);  // what cannot go stays; no test fails
+  }
+  fs::path make() {
+    std::lock_guard lock(mu_);
+    fs::path p = fs::temp_directory_path() / ("migsafe-test-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(made_.size()));
+    fs::remove_all(p);
+    fs::create_directories(p);
+    made_.push_back(p);
+    return p;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<fs::path> made_;
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir() {
-  static std::atomic<int> counter{0};
-  fs::path p = fs::temp_directory_path() /
-               ("migsafe-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
+  return temp_dirs().make().string();
 }
 
 void write_file(const std::string& path, const std::string& content) {

@@ -48,7 +48,7 @@ struct CommandResult {
 // Runs the migsafe binary with the arguments (shell-quoted here), stdin from a file if given.
 CommandResult run_migsafe(const std::vector<std::string>& args, const std::string& stdin_file = "",
                           const std::string& cwd = "");
-std::string temp_dir();  // a fresh folder under the build tree's temp area
+std::string temp_dir();  // a fresh folder in the temporary folder, removed when the process exits
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 // The MariaDB test server that scripts/test.sh starts: MIGSAFE_TEST_MYSQL is
