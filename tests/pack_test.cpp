@@ -235,22 +235,24 @@ rules:
       if (condition_matches(r.when, in)) ids += r.id + " ";
     return ids;
   };
-  EXPECT_EQ(
-      matching("ALTER TABLE t ADD COLUMN c INT, ALGORITHM=copy", Algorithm::copy, DdlLock::shared),
-      "copy ");
-  EXPECT_EQ(
-      matching("ALTER TABLE t ADD COLUMN c INT, ALGORITHM=COPY", Algorithm::copy, DdlLock::shared),
-      "copy ");
-  EXPECT_EQ(matching("ALTER TABLE t ADD COLUMN c INT", Algorithm::instant, DdlLock::none), "none ");
-  EXPECT_EQ(
-      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=Shared", Algorithm::rebuild, DdlLock::shared),
-      "shared ");
-  EXPECT_EQ(
-      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::inplace, DdlLock::shared),
-      "");
-  EXPECT_EQ(
-      matching("ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::rebuild, DdlLock::none),
-      "");
+  struct Case {
+    const char* sql;
+    Algorithm algorithm;
+    DdlLock min_lock;
+    const char* ids;
+  };
+  const Case cases[] = {
+      {"ALTER TABLE t ADD COLUMN c INT, ALGORITHM=copy", Algorithm::copy, DdlLock::shared, "copy "},
+      {"ALTER TABLE t ADD COLUMN c INT, ALGORITHM=COPY", Algorithm::copy, DdlLock::shared, "copy "},
+      {"ALTER TABLE t ADD COLUMN c INT", Algorithm::instant, DdlLock::none, "none "},
+      {"ALTER TABLE t ADD COLUMN c INT, LOCK=Shared", Algorithm::rebuild, DdlLock::shared,
+       "shared "},
+      {"ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::inplace, DdlLock::shared, ""},
+      {"ALTER TABLE t ADD COLUMN c INT, LOCK=SHARED", Algorithm::rebuild, DdlLock::none, ""},
+  };
+  for (const Case& c : cases)
+    EXPECT_EQ(matching(c.sql, c.algorithm, c.min_lock), c.ids)
+        << c.sql << " " << algorithm_name(c.algorithm) << " " << ddl_lock_name(c.min_lock);
 }
 
 TEST(EmbeddedPacks, LoadExactlyAsTheirYaml) {

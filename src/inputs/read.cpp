@@ -93,6 +93,11 @@ TextFaults text_faults(std::string_view t, int threads) {
   return first;
 }
 
+// The name an input goes by in messages: "-" is the standard input.
+std::string shown_name(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
+}
+
 }  // namespace
 
 std::shared_ptr<const SourceText> make_source(std::string path, std::string text, int threads) {
@@ -112,9 +117,8 @@ std::shared_ptr<const SourceText> make_source(std::string path, std::string text
 std::string read_bounded(const std::string& path, size_t limit) {
   const bool from_stdin = path == "-";
   auto too_big = [&] {
-    return InputError(from_stdin ? "<stdin>" : path,
-                      "is larger than " + std::to_string(limit >> 20) +
-                          " MiB, the most migsafe reads from one input");
+    return InputError(shown_name(path), "is larger than " + std::to_string(limit >> 20) +
+                                            " MiB, the most migsafe reads from one input");
   };
   // Opened first and asked through the descriptor: one path lookup per file, which a set of
   // thousands of migrations feels.
@@ -148,7 +152,7 @@ std::string read_bounded(const std::string& path, size_t limit) {
       text.resize(at);
       continue;
     }
-    if (n < 0) throw InputError(from_stdin ? "<stdin>" : path, describe_errno(errno));
+    if (n < 0) throw InputError(shown_name(path), describe_errno(errno));
     text.resize(at + static_cast<size_t>(n));
     if (n == 0) break;
     if (text.size() > limit) throw too_big();
@@ -173,13 +177,14 @@ std::string describe_errno(int err) {
 }
 
 std::shared_ptr<const SourceText> read_source(const std::string& path, int threads) {
-  return make_source(path == "-" ? "<stdin>" : path, read_bounded(path, kMaxInputBytes), threads);
+  return make_source(shown_name(path), read_bounded(path, kMaxInputBytes), threads);
 }
 
 std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int jobs) {
   std::vector<ReadResult> out(paths.size());
-  // A few files are read one after the other, each large one's checks in two halves at once;
-  // many are shared out between the threads whole.
+  // Below this many files a thread's start costs about what it saves: they are read one after
+  // the other (a large one's line index and checks in two halves at once), more are shared out
+  // between the threads whole.
   constexpr size_t kSharedFrom = 64;
   const int threads_per_file = paths.size() < kSharedFrom ? jobs : 1;
   auto read = [&](size_t i) {
@@ -189,7 +194,6 @@ std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int 
       out[i].error = e;
     }
   };
-  // (Below kSharedFrom files a thread's start costs about what it saves.)
   if (jobs < 2 || paths.size() < kSharedFrom) {
     for (size_t i = 0; i < paths.size(); ++i) read(i);
     return out;
