@@ -540,8 +540,8 @@ class Analyzer {
   // clauses, on that server version.
   // keep_first: the statement is about to be evaluated (at the target version).
   StatementDdl statement_needs(const Statement& st, TargetVersion version, bool keep_first) {
-    std::vector<Effect> effects;
-    effects.reserve(st.ops.size());
+    std::vector<Effect>& effects = statement_effects_;
+    effects.clear();
     for (const Operation& op : st.ops)
       effects.push_back(mysql_effect(opt_.dialect, op, model_, version,
                                      !session_->foreign_keys_off(), /*honour_clauses=*/false));
@@ -1354,6 +1354,7 @@ class Analyzer {
   // The operation's matching rules, kept between operations so that each does not allocate
   // them anew. (A routine's statements are evaluated after their caller is done with them.)
   std::vector<Candidate> candidates_;
+  std::vector<Effect> statement_effects_;  // statement_needs()'s, likewise kept between statements
   bool any_pattern_ = false;
   SchemaModel model_;
   // Per-file state.

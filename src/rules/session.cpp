@@ -180,7 +180,7 @@ bool is_utc(std::string v) {
 }  // namespace
 
 void SessionState::record(const Operation& op, const Effect& e) {
-  std::string by(op_sql_words(op.kind));
+  const std::string_view by = op_sql_words(op.kind);  // a fixed name: copied only when held
   take(e.table, e.lock, by);
   for (const auto& o : e.other_locks) take(o.table, o.mode, by);
   if (op.kind == OpKind::add_constraint && op.constraint && op.constraint->not_valid)
