@@ -491,9 +491,10 @@ int main(int argc, char** argv) {
                     "milliseconds a snapshot query or traced statement may run (10000)")
         ->check(CLI::Range(1, 3600000));
     sub->add_option("--jobs,-j", f.jobs,
-                    "threads: 2 or more parse the files ahead of the rules on a second core "
-                    "and write long text reports on two (the output is the same); 1 runs on "
-                    "one (default: 2 where there are two cores, for sets of 32 KB and more)")
+                    "threads: 2 or more read a large file's lines in two halves at once, "
+                    "parse the files ahead of the rules on a second core and write long text "
+                    "reports on two (the output is the same); 1 runs on one (default: 2 where "
+                    "there are two cores, for sets of 32 KB and more)")
         ->check(CLI::Range(1, 256));
   };
 
