@@ -49,11 +49,6 @@ CheckResult::SeverityCounts CheckResult::counts() const {
   return c;
 }
 
-size_t CheckResult::count(Severity s) const {
-  const SeverityCounts c = counts();
-  return s == Severity::error ? c.errors : s == Severity::warning ? c.warnings : c.infos;
-}
-
 namespace {
 
 // trace_file: which files --trace runs (null: none).

@@ -164,7 +164,6 @@ struct CheckResult {
     size_t infos = 0;
   };
   SeverityCounts counts() const;
-  size_t count(Severity s) const;
   size_t migration_files() const;
 };
 

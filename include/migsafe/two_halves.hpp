@@ -1,5 +1,6 @@
 #pragma once
-// One pass over a large input done as two halves, the second on a thread of its own.
+// Work shared between this thread and a second one: the two halves of one pass over a large
+// input, or a set's files taken in turn.
 #include <cstddef>
 #include <exception>
 #include <string_view>

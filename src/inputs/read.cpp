@@ -6,8 +6,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <exception>
-#include <thread>
 
 #include "migsafe/fd.hpp"
 #include "migsafe/inputs.hpp"
@@ -199,27 +197,17 @@ std::vector<ReadResult> read_sources(const std::vector<std::string>& paths, int 
     return out;
   }
   std::atomic<size_t> next{0};
-  std::exception_ptr failed;  // the helper's, other than an InputError (out of memory)
+  // Each thread takes the next file; one that fails (out of memory: an InputError is kept as the
+  // file's) stops the other taking more.
   auto take = [&] {
-    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < paths.size();) read(i);
-  };
-  std::thread helper([&] {
     try {
-      take();
+      for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < paths.size();) read(i);
     } catch (...) {
-      failed = std::current_exception();
       next.store(paths.size());
+      throw;
     }
-  });
-  try {
-    take();
-  } catch (...) {
-    next.store(paths.size());
-    helper.join();
-    throw;
-  }
-  helper.join();
-  if (failed) std::rethrow_exception(failed);
+  };
+  run_both(take, take);
   return out;
 }
 

@@ -57,7 +57,7 @@ bool is_blocked(const CheckResult& r, FailOn f) {
       return c.errors + c.warnings > 0;
     }
     case FailOn::error:
-      return r.count(Severity::error) > 0;
+      return r.counts().errors > 0;
   }
   return false;
 }
